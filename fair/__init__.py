@@ -1,0 +1,1 @@
+"""Domain, persistence and use cases of the virtual trade fair."""

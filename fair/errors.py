@@ -1,0 +1,56 @@
+"""Domain errors. They know nothing of HTTP; the web layer maps each to a status code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class FairError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class NotFound(FairError):
+    """The thing asked for does not exist (or is not visible to the asker)."""
+
+
+class Forbidden(FairError):
+    """The asker may not do this."""
+
+
+class Conflict(FairError):
+    """The request contradicts the current state (e.g. publishing an old draft)."""
+
+
+class InvalidInput(FairError):
+    """Input that cannot be accepted, with a message naming what is wrong."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in an imported file: where it is and what is wrong."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+
+class ImportRejected(InvalidInput):
+    """An import was refused whole; `problems` lists every error found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = [str(p) for p in problems[:50]]
+        if len(problems) > 50:
+            lines.append(f"... and {len(problems) - 50} more")
+        super().__init__(
+            f"import rejected, nothing was changed ({len(problems)} errors):\n" + "\n".join(lines)
+        )

@@ -1,0 +1,294 @@
+"""Exports: the fair back in the import format, and the meeting grid as CSV or JSON.
+
+The import-format export is what makes a round trip checkable (import → export → the
+same data) and lets an organiser edit a live fair in a spreadsheet. The grid export is
+the same data the organiser's grid page shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from fair.importer import PARTICIPANT_COLUMNS, PRODUCT_COLUMNS, REQUEST_COLUMNS
+from fair.models import (
+    Booth,
+    Company,
+    Fair,
+    FairBreak,
+    Meeting,
+    MeetingRequest,
+    MeetingTable,
+    Participant,
+    Pavilion,
+    Product,
+    RequestAttendee,
+    ScheduleVersion,
+)
+
+
+def _csv(columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue().encode("utf-8")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, time):
+        return json.dumps(value.strftime("%H:%M"))
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _toml_table(header: str, values: Mapping[str, Any]) -> str:
+    lines = [header] + [f"{k} = {_toml_value(v)}" for k, v in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _fmt_list(items: Sequence[Any]) -> str:
+    return ";".join(str(i) for i in items)
+
+
+def _fmt_decimal(value: Decimal | None) -> str:
+    return "" if value is None else format(value.normalize(), "f")
+
+
+def export_fair_files(session: Session, fair_id: int) -> dict[str, bytes]:
+    """The fair in the import format of `docs/import.md` (name → bytes)."""
+    fair = session.get(Fair, fair_id)
+    assert fair is not None
+    pavilions = session.exec(select(Pavilion).where(Pavilion.fair_id == fair_id)).all()
+    pav_key = {p.id: p.key for p in pavilions}
+    booths = session.exec(select(Booth).where(Booth.fair_id == fair_id)).all()
+    booth_key = {b.id: b.key for b in booths}
+    tables = session.exec(select(MeetingTable).where(MeetingTable.fair_id == fair_id)).all()
+    breaks = session.exec(
+        select(FairBreak).where(FairBreak.fair_id == fair_id).order_by(col(FairBreak.start))
+    ).all()
+    parts = [
+        _toml_table(
+            "[fair]",
+            {
+                "name": fair.name,
+                "timezone": fair.timezone,
+                "start": fair.start.isoformat(),
+                "days": fair.days,
+                "day_start": fair.day_start,
+                "day_end": fair.day_end,
+                "slot_minutes": fair.slot_minutes,
+                "currency": fair.currency,
+                "online_rooms": fair.online_rooms,
+            },
+        )
+    ]
+    parts += [
+        _toml_table("[[breaks]]", {"start": b.start, "end": b.end, "label": b.label})
+        for b in breaks
+    ]
+    parts += [
+        _toml_table("[[pavilions]]", {"id": p.key, "name": p.name, "country": p.country})
+        for p in pavilions
+    ]
+    parts += [
+        _toml_table(
+            "[[booths]]",
+            {"id": b.key, "pavilion": pav_key[b.pavilion_id], "name": b.name, "tables": b.tables},
+        )
+        for b in booths
+    ]
+    parts += [
+        _toml_table(
+            "[[tables]]", {"id": t.key, "pavilion": pav_key[t.pavilion_id], "capacity": t.capacity}
+        )
+        for t in tables
+    ]
+
+    companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}
+    people = session.exec(
+        select(Participant).where(Participant.fair_id == fair_id).order_by(col(Participant.id))
+    ).all()
+    person_key = {p.id: p.key for p in people}
+    participant_rows = []
+    for p in people:
+        c = companies[p.company_id]
+        participant_rows.append(
+            {
+                "id": p.key,
+                "company": c.name,
+                "name": p.name,
+                "email": p.email,
+                "role": c.role,
+                "country": c.country,
+                "timezone": p.timezone,
+                "pavilion": pav_key.get(c.pavilion_id, ""),
+                "booth": booth_key.get(c.booth_id, ""),
+                "sectors": _fmt_list(c.sectors),
+                "offers": _fmt_list(c.offers),
+                "needs": _fmt_list(c.needs),
+                "languages": _fmt_list(p.languages),
+                "onsite": _fmt_list(p.onsite_days),
+                "available": _fmt_list(p.windows),
+                "interprets": _fmt_list(p.interprets),
+                "service": p.service,
+                "max_per_day": p.max_per_day,
+                "max_total": p.max_total,
+            }
+        )
+    requests = session.exec(
+        select(MeetingRequest)
+        .where(MeetingRequest.fair_id == fair_id)
+        .order_by(col(MeetingRequest.created_at), col(MeetingRequest.id))
+    ).all()
+    attendees: dict[int, dict[str, list[str]]] = {}
+    for a in session.exec(
+        select(RequestAttendee).where(col(RequestAttendee.request_id).in_([r.id for r in requests]))
+    ):
+        attendees.setdefault(a.request_id, {}).setdefault(a.side, []).append(
+            person_key[a.participant_id]
+        )
+    request_rows = []
+    for r in requests:
+        assert r.id is not None
+        extra = attendees.get(r.id, {})
+        request_rows.append(
+            {
+                "id": r.key,
+                "from": person_key[r.from_id],
+                "to": person_key[r.to_id],
+                "priority": r.priority,
+                "to_priority": r.to_priority,
+                "mode": r.mode,
+                "status": r.status,
+                "length": r.length,
+                "with_from": _fmt_list(sorted(extra.get("from", []))),
+                "with_to": _fmt_list(sorted(extra.get("to", []))),
+                "third_seat": r.third_seat,
+                "created": r.created_at.isoformat(),
+            }
+        )
+    products = session.exec(
+        select(Product).where(Product.fair_id == fair_id).order_by(col(Product.id))
+    ).all()
+    product_rows = [
+        {
+            "id": pr.key,
+            "company": companies[pr.company_id].name,
+            "name": pr.name,
+            "description": pr.description,
+            "sector": pr.sector,
+            "origin": pr.origin,
+            "price_min": _fmt_decimal(pr.price_min),
+            "price_max": _fmt_decimal(pr.price_max),
+            "currency": pr.currency,
+            "moq": pr.moq,
+            "certifications": _fmt_list(pr.certifications),
+        }
+        for pr in products
+    ]
+    files = {
+        "fair.toml": "\n".join(parts).encode("utf-8"),
+        "participants.csv": _csv(PARTICIPANT_COLUMNS, participant_rows),
+        "requests.csv": _csv(REQUEST_COLUMNS, request_rows),
+    }
+    if product_rows:
+        files["products.csv"] = _csv(PRODUCT_COLUMNS, product_rows)
+    return files
+
+
+GRID_COLUMNS = (
+    "version",
+    "day",
+    "start",
+    "end",
+    "start_utc",
+    "end_utc",
+    "place_kind",
+    "pavilion",
+    "place",
+    "request",
+    "from",
+    "from_company",
+    "to",
+    "to_company",
+    "third_seat",
+    "status",
+)
+
+
+def grid_rows(session: Session, version: ScheduleVersion) -> list[dict[str, Any]]:
+    """One row per meeting of `version`, in time then place order; times in fair time."""
+    fair = session.get(Fair, version.fair_id)
+    assert fair is not None
+    zone = ZoneInfo(fair.timezone)
+    people = {
+        p.id: p for p in session.exec(select(Participant).where(Participant.fair_id == fair.id))
+    }
+    companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair.id))}
+    pavilions = {p.id: p for p in session.exec(select(Pavilion).where(Pavilion.fair_id == fair.id))}
+    booths = {b.id: b for b in session.exec(select(Booth).where(Booth.fair_id == fair.id))}
+    tables = {
+        t.id: t for t in session.exec(select(MeetingTable).where(MeetingTable.fair_id == fair.id))
+    }
+    requests = {
+        r.id: r
+        for r in session.exec(select(MeetingRequest).where(MeetingRequest.fair_id == fair.id))
+    }
+    meetings = session.exec(
+        select(Meeting).where(Meeting.version_id == version.id).order_by(col(Meeting.start))
+    ).all()
+    rows = []
+    for m in meetings:
+        r = requests[m.request_id]
+        a, b = people[r.from_id], people[r.to_id]
+        pavilion, place = "", m.room
+        if m.booth_id is not None:
+            booth = booths[m.booth_id]
+            pavilion, place = pavilions[booth.pavilion_id].key, booth.key
+        elif m.table_id is not None:
+            table = tables[m.table_id]
+            pavilion, place = pavilions[table.pavilion_id].key, table.key
+        local_start, local_end = m.start.astimezone(zone), m.end.astimezone(zone)
+        third = people[m.third_seat_id].key if m.third_seat_id is not None else ""
+        rows.append(
+            {
+                "version": version.number,
+                "day": (local_start.date() - fair.start).days + 1,
+                "start": local_start.strftime("%Y-%m-%d %H:%M"),
+                "end": local_end.strftime("%Y-%m-%d %H:%M"),
+                "start_utc": m.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "end_utc": m.end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "place_kind": m.place_kind,
+                "pavilion": pavilion,
+                "place": place,
+                "request": r.key,
+                "from": a.key,
+                "from_company": companies[a.company_id].name,
+                "to": b.key,
+                "to_company": companies[b.company_id].name,
+                "third_seat": third,
+                "status": m.status,
+            }
+        )
+    rows.sort(key=lambda row: (row["start_utc"], row["place_kind"], row["place"], row["request"]))
+    return rows
+
+
+def format_grid(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
+    """The grid as CSV or JSON text."""
+    if fmt == "json":
+        return json.dumps(list(rows), ensure_ascii=False, indent=1) + "\n"
+    return _csv(GRID_COLUMNS, rows).decode("utf-8")

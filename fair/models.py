@@ -1,0 +1,329 @@
+"""SQLModel tables: the fair's persistent domain.
+
+Instants are stored in UTC (`UTCDateTime` keeps them aware on SQLite too); wall-clock
+times (`day_start`, availability windows) are kept as the organiser or participant wrote
+them, with the zone they belong to. Schema changes go through Alembic migrations in
+`fair/migrations` (see `fair.db`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Stores aware datetimes as naive UTC; returns aware UTC on every database."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC instant is required")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_uid() -> str:
+    return uuid.uuid4().hex
+
+
+def _json(default: Any = None) -> Any:
+    return Field(default_factory=lambda: [] if default is None else default, sa_type=sa.JSON)
+
+
+def _enum(default: Any = ...) -> Any:
+    # Plain strings, not native enum types: adding a value must not need a type migration.
+    return Field(default=default, sa_type=sa.String(20))
+
+
+def _instant(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+class Role(StrEnum):
+    EXHIBITOR = "exhibitor"
+    BUYER = "buyer"
+    SERVICE = "service"
+    INTERPRETER = "interpreter"
+
+
+class Mode(StrEnum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    EITHER = "either"
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class VersionStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+    DONE = "done"
+
+
+class PlaceKind(StrEnum):
+    BOOTH = "booth"
+    TABLE = "table"
+    ONLINE = "online"
+
+
+class DealType(StrEnum):
+    INTENT = "intent"
+    PURCHASE = "purchase"
+    AGENCY = "agency"
+    PROJECT = "project"
+
+
+class Fair(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    timezone: str
+    start: date
+    days: int
+    day_start: time
+    day_end: time
+    slot_minutes: int
+    currency: str = "USD"
+    online_rooms: int = 0  # video rooms per slot; 0 = unlimited
+    created_at: datetime = _instant(default_factory=utcnow)
+
+
+class FairBreak(SQLModel, table=True):
+    __tablename__ = "fair_break"
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    start: time
+    end: time
+    label: str = ""
+
+
+class Pavilion(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("fair_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    key: str
+    name: str
+    country: str = ""
+
+
+class Booth(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("fair_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    pavilion_id: int = Field(foreign_key="pavilion.id", index=True)
+    key: str
+    name: str = ""
+    tables: int = 1
+
+
+class MeetingTable(SQLModel, table=True):
+    """A shared table in a pavilion's meeting area."""
+
+    __tablename__ = "meeting_table"
+    __table_args__ = (sa.UniqueConstraint("fair_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    pavilion_id: int = Field(foreign_key="pavilion.id", index=True)
+    key: str
+    capacity: int = 1
+
+
+class Company(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("fair_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    name: str
+    country: str
+    role: Role = _enum()
+    pavilion_id: int | None = Field(default=None, foreign_key="pavilion.id")
+    booth_id: int | None = Field(default=None, foreign_key="booth.id")
+    sectors: list[str] = _json()
+    offers: list[str] = _json()
+    needs: list[str] = _json()
+
+
+class Participant(SQLModel, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("fair_id", "key"),
+        sa.UniqueConstraint("fair_id", "email"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    key: str  # the organiser's id from participants.csv
+    company_id: int = Field(foreign_key="company.id", index=True)
+    name: str
+    email: str
+    timezone: str
+    languages: list[str] = _json()
+    onsite_days: list[int] = _json()  # 1-based fair days at the venue
+    windows: list[str] = _json()  # "HH:MM-HH:MM" in the participant's own zone
+    interprets: list[str] = _json()  # language pairs "ko-zh" (sorted codes)
+    service: str = ""
+    max_per_day: int | None = None
+    max_total: int | None = None
+
+
+class BusyTime(SQLModel, table=True):
+    """A time a participant cannot meet (imported calendar, roadshow)."""
+
+    __tablename__ = "busy_time"
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    start: datetime = _instant()
+    end: datetime = _instant()
+    source: str = ""
+
+
+class Product(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("fair_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    key: str
+    company_id: int = Field(foreign_key="company.id", index=True)
+    name: str
+    description: str = ""
+    sector: str = ""
+    origin: str = ""
+    price_min: Decimal | None = Field(default=None, max_digits=18, decimal_places=2)
+    price_max: Decimal | None = Field(default=None, max_digits=18, decimal_places=2)
+    currency: str = ""
+    moq: int | None = None
+    certifications: list[str] = _json()
+
+
+class MeetingRequest(SQLModel, table=True):
+    __tablename__ = "meeting_request"
+    __table_args__ = (
+        sa.UniqueConstraint("fair_id", "key"),
+        sa.UniqueConstraint("fair_id", "from_id", "to_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    key: str
+    uid: str = Field(default_factory=new_uid, unique=True)  # stable calendar identity
+    from_id: int = Field(foreign_key="participant.id", index=True)
+    to_id: int = Field(foreign_key="participant.id", index=True)
+    priority: int = 3
+    to_priority: int | None = None
+    mode: Mode = _enum(Mode.EITHER)
+    status: RequestStatus = _enum(RequestStatus.PENDING)
+    length: int = 1
+    third_seat: str = ""  # "interpreter:ko-zh" or "service:legal"
+    created_at: datetime = _instant(default_factory=utcnow)
+
+
+class RequestAttendee(SQLModel, table=True):
+    """A colleague who attends a request besides `from`/`to` (side 'from' or 'to')."""
+
+    __tablename__ = "request_attendee"
+    request_id: int = Field(foreign_key="meeting_request.id", primary_key=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True)
+    side: str
+
+
+class ScheduleVersion(SQLModel, table=True):
+    __tablename__ = "schedule_version"
+    __table_args__ = (sa.UniqueConstraint("fair_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    number: int
+    status: VersionStatus = _enum(VersionStatus.DRAFT)
+    created_at: datetime = _instant(default_factory=utcnow)
+    published_at: datetime | None = _instant(default=None)
+    method: str = ""
+    seed: int = 0
+    workers: int = 1
+    time_limit: float = 0.0
+    figures: dict[str, Any] = _json({})
+    inputs: dict[str, Any] = _json({})
+
+
+class Meeting(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("version_id", "request_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    version_id: int = Field(foreign_key="schedule_version.id", index=True, ondelete="CASCADE")
+    request_id: int = Field(foreign_key="meeting_request.id", index=True)
+    start: datetime = _instant(index=True)
+    end: datetime = _instant()
+    place_kind: PlaceKind = _enum()
+    booth_id: int | None = Field(default=None, foreign_key="booth.id")
+    table_id: int | None = Field(default=None, foreign_key="meeting_table.id")
+    room: str = ""
+    third_seat_id: int | None = Field(default=None, foreign_key="participant.id")
+    status: MeetingStatus = _enum(MeetingStatus.SCHEDULED)
+    sequence: int = 0
+    updated_at: datetime = _instant(default_factory=utcnow)
+
+
+class Deal(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    seller_id: int = Field(foreign_key="company.id")
+    buyer_id: int = Field(foreign_key="company.id")
+    type: DealType = _enum()
+    amount: Decimal = Field(max_digits=18, decimal_places=2)
+    currency: str
+    note: str = ""
+    client_key: str = Field(unique=True)  # idempotency key from the client
+    recorded_by_id: int | None = Field(default=None, foreign_key="participant.id")
+    recorded_at: datetime = _instant(default_factory=utcnow)
+    confirmed_by_id: int | None = Field(default=None, foreign_key="participant.id")
+    confirmed_at: datetime | None = _instant(default=None)
+
+
+class TokenKind(StrEnum):
+    MAGIC = "magic"  # a participant's personal sign-in link
+    FEED = "feed"  # a participant's calendar subscription
+
+
+class AccessToken(SQLModel, table=True):
+    """An unguessable bearer token, stored only as its SHA-256 hash."""
+
+    __tablename__ = "access_token"
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    kind: TokenKind = _enum()
+    token_hash: str = Field(unique=True, index=True)
+    created_at: datetime = _instant(default_factory=utcnow)
+    revoked_at: datetime | None = _instant(default=None)
+
+
+class Organiser(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True)
+    name: str = ""
+    password_hash: str
+    created_at: datetime = _instant(default_factory=utcnow)

@@ -1,0 +1,366 @@
+"""Translation between the database and the pure `scheduler`.
+
+`build_problem` reads a fair and turns it into a `scheduler.problem.Problem` (people by
+their organiser id, requests by their request id, pools per pavilion); `store_result`
+writes a solver `Result` as a new draft `ScheduleVersion` with its meetings, inputs and
+figures, so a run can be reproduced or rolled back.
+
+Weights (level 1 of the objective, see docs/scheduler.md): a request is worth the
+requester's priority plus the other side's (3 when they have not rated it), plus 3 when
+the interest is mutual (both companies asked each other; only the earlier request is
+planned, the later one is folded into it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+import scheduler.problem as sp
+from fair.errors import NotFound
+from fair.models import (
+    Booth,
+    BusyTime,
+    Company,
+    Fair,
+    FairBreak,
+    Meeting,
+    MeetingRequest,
+    MeetingTable,
+    Participant,
+    Pavilion,
+    PlaceKind,
+    RequestAttendee,
+    RequestStatus,
+    Role,
+    ScheduleVersion,
+    VersionStatus,
+)
+from fair.slots import GridSlot, build_slots
+
+DEFAULT_TO_PRIORITY = 3
+MUTUAL_BONUS = 3
+
+
+@dataclass(frozen=True)
+class Planning:
+    """A problem plus what is needed to map the solver's answer back to rows."""
+
+    fair: Fair
+    problem: sp.Problem
+    slots: tuple[GridSlot, ...]
+    request_ids: Mapping[str, int]  # request key → MeetingRequest.id
+    person_ids: Mapping[str, int]  # participant key → Participant.id
+    booth_ids: Mapping[str, int]
+    table_ids: Mapping[str, int]
+    folded: Mapping[str, str]  # mutual request key → key of the request it was folded into
+
+
+def fair_slots(session: Session, fair: Fair) -> list[GridSlot]:
+    breaks = session.exec(select(FairBreak).where(FairBreak.fair_id == fair.id)).all()
+    return build_slots(
+        fair.timezone,
+        fair.start,
+        fair.days,
+        fair.day_start,
+        fair.day_end,
+        fair.slot_minutes,
+        [(b.start, b.end) for b in breaks],
+    )
+
+
+def _window(text: str) -> tuple[time, time]:
+    start, end = text.split("-")
+    end_time = time.max if end == "24:00" else time.fromisoformat(end)
+    return time.fromisoformat(start), end_time
+
+
+def published_version(session: Session, fair_id: int) -> ScheduleVersion | None:
+    return session.exec(
+        select(ScheduleVersion)
+        .where(
+            ScheduleVersion.fair_id == fair_id, ScheduleVersion.status == VersionStatus.PUBLISHED
+        )
+        .order_by(col(ScheduleVersion.number).desc())
+    ).first()
+
+
+def latest_version(session: Session, fair_id: int) -> ScheduleVersion | None:
+    return session.exec(
+        select(ScheduleVersion)
+        .where(ScheduleVersion.fair_id == fair_id)
+        .order_by(col(ScheduleVersion.number).desc())
+    ).first()
+
+
+def build_problem(session: Session, fair_id: int) -> Planning:
+    """The scheduler's view of the fair: accepted requests, people, places, the grid,
+    and the published schedule as `previous` (for a re-solve with few moves)."""
+    fair = session.get(Fair, fair_id)
+    if fair is None:
+        raise NotFound(f"no fair {fair_id}")
+    slots = fair_slots(session, fair)
+    slot_at = {s.start: s.index for s in slots}
+    pavilions = {p.id: p for p in session.exec(select(Pavilion).where(Pavilion.fair_id == fair_id))}
+    booths = {b.id: b for b in session.exec(select(Booth).where(Booth.fair_id == fair_id))}
+    tables = session.exec(
+        select(MeetingTable).where(MeetingTable.fair_id == fair_id).order_by(col(MeetingTable.key))
+    ).all()
+    companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}
+    participants = {
+        p.id: p for p in session.exec(select(Participant).where(Participant.fair_id == fair_id))
+    }
+    busy: dict[int, list[tuple[datetime, datetime]]] = {}
+    for bt in session.exec(
+        select(BusyTime).where(col(BusyTime.participant_id).in_(list(participants)))
+    ):
+        busy.setdefault(bt.participant_id, []).append((bt.start, bt.end))
+
+    people: dict[str, sp.Person] = {}
+    third_seats: dict[str, list[str]] = {}
+    for p in participants.values():
+        assert p.id is not None
+        people[p.key] = sp.Person(
+            id=p.key,
+            company=companies[p.company_id].name,
+            timezone=p.timezone,
+            windows=tuple(_window(w) for w in p.windows),
+            onsite_days=frozenset(d - 1 for d in p.onsite_days),
+            busy=tuple(sorted(busy.get(p.id, []))),
+            max_per_day=p.max_per_day,
+            max_total=p.max_total,
+            languages=tuple(p.languages),
+        )
+        for pair in p.interprets:
+            third_seats.setdefault(f"interpreter:{pair}", []).append(p.key)
+        if p.service:
+            third_seats.setdefault(f"service:{p.service}", []).append(p.key)
+
+    pools: dict[str, sp.TablePool] = {}
+    by_pavilion: dict[int, list[MeetingTable]] = {}
+    for t in tables:
+        by_pavilion.setdefault(t.pavilion_id, []).append(t)
+    for pav_id, items in by_pavilion.items():
+        key = pavilions[pav_id].key
+        pools[key] = sp.TablePool(
+            id=key,
+            pavilion=key,
+            tables=tuple(t.key for t in items),
+            capacity=tuple(t.capacity for t in items),
+        )
+    scheduler_booths = {
+        b.key: sp.Booth(id=b.key, pavilion=pavilions[b.pavilion_id].key, tables=b.tables)
+        for b in booths.values()
+    }
+
+    requests = session.exec(
+        select(MeetingRequest)
+        .where(MeetingRequest.fair_id == fair_id, MeetingRequest.status == RequestStatus.ACCEPTED)
+        .order_by(col(MeetingRequest.created_at), col(MeetingRequest.id))
+    ).all()
+    attendees: dict[int, dict[str, list[str]]] = {}
+    for att in session.exec(
+        select(RequestAttendee).where(col(RequestAttendee.request_id).in_([r.id for r in requests]))
+    ):
+        attendees.setdefault(att.request_id, {}).setdefault(att.side, []).append(
+            participants[att.participant_id].key
+        )
+
+    by_company_pair: dict[tuple[int, int], MeetingRequest] = {}
+    folded: dict[str, str] = {}
+    mutual: set[int] = set()
+    planned: list[MeetingRequest] = []
+    for r in requests:
+        company_a = participants[r.from_id].company_id
+        company_b = participants[r.to_id].company_id
+        earlier = by_company_pair.get((company_b, company_a))
+        if earlier is not None and earlier.from_id == r.to_id and earlier.to_id == r.from_id:
+            assert earlier.id is not None
+            mutual.add(earlier.id)
+            folded[r.key] = earlier.key
+            continue
+        by_company_pair.setdefault((company_a, company_b), r)
+        planned.append(r)
+
+    def place_for(company: Company) -> tuple[str | None, tuple[str, ...]]:
+        booth = booths[company.booth_id].key if company.booth_id is not None else None
+        pool = pavilions[company.pavilion_id].key if company.pavilion_id is not None else None
+        return booth, ((pool,) if pool in pools else ())
+
+    scheduler_requests: list[sp.Request] = []
+    for arrival, r in enumerate(planned):
+        assert r.id is not None
+        sender, receiver = participants[r.from_id], participants[r.to_id]
+        ca, cb = companies[sender.company_id], companies[receiver.company_id]
+        host = cb if cb.role == Role.EXHIBITOR or ca.role != Role.EXHIBITOR else ca
+        booth, table_pools = place_for(host)
+        if not table_pools and not booth:
+            table_pools = tuple(pools)
+        extra = attendees.get(r.id, {})
+        weight = r.priority + (r.to_priority or DEFAULT_TO_PRIORITY)
+        if r.id in mutual:
+            weight += MUTUAL_BONUS
+        scheduler_requests.append(
+            sp.Request(
+                id=r.key,
+                company_a=ca.name,
+                company_b=cb.name,
+                side_a=(sender.key, *sorted(extra.get("from", []))),
+                side_b=(receiver.key, *sorted(extra.get("to", []))),
+                weight=weight,
+                mode=sp.Mode(r.mode),
+                length=r.length,
+                booth=booth,
+                table_pools=table_pools,
+                third_seat=r.third_seat or None,
+                arrival=arrival,
+            )
+        )
+
+    previous: dict[str, sp.Assignment] = {}
+    published = published_version(session, fair_id)
+    if published is not None:
+        request_key = {r.id: r.key for r in requests}
+        table_key = {t.id: t.key for t in tables}
+        for m in session.exec(select(Meeting).where(Meeting.version_id == published.id)):
+            if m.request_id not in request_key or m.start not in slot_at:
+                continue
+            length = round((m.end - m.start).total_seconds() / 60 / fair.slot_minutes)
+            if m.place_kind == PlaceKind.BOOTH and m.booth_id is not None:
+                place = booths[m.booth_id].key
+            elif m.place_kind == PlaceKind.TABLE and m.table_id is not None:
+                place = table_key[m.table_id]
+            else:
+                place = m.room
+            third = participants[m.third_seat_id].key if m.third_seat_id is not None else None
+            previous[request_key[m.request_id]] = sp.Assignment(
+                request=request_key[m.request_id],
+                start=slot_at[m.start],
+                length=length,
+                kind=sp.PlaceKind(m.place_kind),
+                place_id=place,
+                third_seat=third,
+            )
+
+    problem = sp.Problem(
+        slots=tuple(
+            sp.Slot(index=s.index, start=s.start, end=s.end, day=s.day, block=s.block)
+            for s in slots
+        ),
+        people=people,
+        requests=tuple(scheduler_requests),
+        booths=scheduler_booths,
+        table_pools=pools,
+        online_capacity=fair.online_rooms or None,
+        third_seats={k: tuple(sorted(v)) for k, v in third_seats.items()},
+        previous=previous,
+    )
+    return Planning(
+        fair=fair,
+        problem=problem,
+        slots=tuple(slots),
+        request_ids={r.key: r.id for r in requests if r.id is not None},
+        person_ids={p.key: p.id for p in participants.values() if p.id is not None},
+        booth_ids={b.key: b.id for b in booths.values() if b.id is not None},
+        table_ids={t.key: t.id for t in tables if t.id is not None},
+        folded=folded,
+    )
+
+
+def problem_digest(problem: sp.Problem) -> str:
+    """A stable fingerprint of the solver's input, recorded with each version."""
+    payload = json.dumps(
+        {
+            "slots": [(s.start.isoformat(), s.block) for s in problem.slots],
+            "people": sorted(repr(p) for p in problem.people.values()),
+            "requests": [repr(r) for r in problem.requests],
+            "booths": sorted(repr(b) for b in problem.booths.values()),
+            "pools": sorted(repr(p) for p in problem.table_pools.values()),
+            "online": problem.online_capacity,
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def store_result(
+    session: Session,
+    planning: Planning,
+    result: sp.Result,
+    options: sp.Options,
+    figures: Mapping[str, Any] | None = None,
+) -> ScheduleVersion:
+    """Write `result` as the fair's next draft version (the caller commits)."""
+    fair = planning.fair
+    assert fair.id is not None
+    latest = latest_version(session, fair.id)
+    version = ScheduleVersion(
+        fair_id=fair.id,
+        number=(latest.number + 1) if latest else 1,
+        status=VersionStatus.DRAFT,
+        method=result.method,
+        seed=options.seed,
+        workers=options.workers,
+        time_limit=options.time_limit,
+        figures={
+            "status": str(result.status),
+            "seconds": round(result.seconds, 3),
+            "requests": len(planning.problem.requests),
+            "scheduled": len(result.assignments),
+            "weight": sum(
+                r.weight
+                for r in planning.problem.requests
+                if r.id in {a.request for a in result.assignments}
+            ),
+            "levels": [
+                {
+                    "level": lv.level,
+                    "name": lv.name,
+                    "value": lv.value,
+                    "bound": lv.bound,
+                    "status": str(lv.status),
+                    "seconds": round(lv.seconds, 3),
+                }
+                for lv in result.levels
+            ],
+            "unscheduled": {
+                k: {"code": v.code, "text": v.text} for k, v in result.unscheduled.items()
+            },
+            "folded": dict(planning.folded),
+            **(figures or {}),
+        },
+        inputs={
+            "digest": problem_digest(planning.problem),
+            "slots": len(planning.problem.slots),
+            "people": len(planning.problem.people),
+            "requests": len(planning.problem.requests),
+        },
+    )
+    session.add(version)
+    session.flush()
+    assert version.id is not None
+    for a in result.assignments:
+        first = planning.slots[a.start]
+        last = planning.slots[a.start + a.length - 1]
+        session.add(
+            Meeting(
+                fair_id=fair.id,
+                version_id=version.id,
+                request_id=planning.request_ids[a.request],
+                start=first.start,
+                end=last.end,
+                place_kind=PlaceKind(a.kind),
+                booth_id=planning.booth_ids[a.place_id] if a.kind == sp.PlaceKind.BOOTH else None,
+                table_id=planning.table_ids[a.place_id] if a.kind == sp.PlaceKind.TABLE else None,
+                room=a.place_id if a.kind == sp.PlaceKind.ONLINE else "",
+                third_seat_id=planning.person_ids[a.third_seat] if a.third_seat else None,
+            )
+        )
+    session.flush()
+    return version

@@ -1,0 +1,112 @@
+"""Publishing a schedule version and comparing versions.
+
+Publishing freezes a draft as what participants see. Each meeting keeps its calendar
+identity (the request's UID) across versions; when its time or place changes from the
+previously published version its `sequence` goes up and `updated_at` moves, otherwise
+both are carried over unchanged, so an unchanged calendar stays byte-identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from fair.errors import Conflict, NotFound
+from fair.models import Meeting, ScheduleVersion, VersionStatus, utcnow
+from fair.planning import latest_version, published_version
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    kept: tuple[int, ...]  # request ids
+    moved: tuple[int, ...]
+    new: tuple[int, ...]
+    cancelled: tuple[int, ...]
+
+    def describe(self) -> str:
+        return (
+            f"{len(self.kept)} kept, {len(self.moved)} moved, {len(self.new)} new, "
+            f"{len(self.cancelled)} cancelled"
+        )
+
+
+def _place(m: Meeting) -> tuple[object, ...]:
+    return (m.start, m.end, m.place_kind, m.booth_id, m.table_id, m.room, m.third_seat_id)
+
+
+def meetings_of(session: Session, version: ScheduleVersion) -> dict[int, Meeting]:
+    return {
+        m.request_id: m
+        for m in session.exec(select(Meeting).where(Meeting.version_id == version.id))
+    }
+
+
+def diff_versions(
+    session: Session, old: ScheduleVersion | None, new: ScheduleVersion
+) -> VersionDiff:
+    before = meetings_of(session, old) if old else {}
+    after = meetings_of(session, new)
+    kept = [r for r in after if r in before and _place(before[r]) == _place(after[r])]
+    moved = [r for r in after if r in before and _place(before[r]) != _place(after[r])]
+    new_ = [r for r in after if r not in before]
+    cancelled = [r for r in before if r not in after]
+    return VersionDiff(*(tuple(sorted(x)) for x in (kept, moved, new_, cancelled)))
+
+
+def get_version(session: Session, fair_id: int, number: int | None) -> ScheduleVersion:
+    if number is None:
+        version = latest_version(session, fair_id)
+        if version is None:
+            raise NotFound("this fair has no schedule yet; run `fair schedule` first")
+        return version
+    version = session.exec(
+        select(ScheduleVersion).where(
+            ScheduleVersion.fair_id == fair_id, ScheduleVersion.number == number
+        )
+    ).first()
+    if version is None:
+        raise NotFound(f"no schedule version {number}")
+    return version
+
+
+def publish(session: Session, fair_id: int, number: int | None = None) -> VersionDiff:
+    """Publish draft `number` (default: the newest version); the caller commits."""
+    version = get_version(session, fair_id, number)
+    if version.status == VersionStatus.PUBLISHED:
+        raise Conflict(f"version {version.number} is already published")
+    if version.status == VersionStatus.SUPERSEDED:
+        raise Conflict(f"version {version.number} was superseded; re-solve to get a new draft")
+    current = published_version(session, fair_id)
+    diff = diff_versions(session, current, version)
+    now = utcnow()
+    before = meetings_of(session, current) if current else {}
+    for request_id, meeting in meetings_of(session, version).items():
+        previous = before.get(request_id)
+        if previous is None:
+            meeting.updated_at = now
+        elif _place(previous) == _place(meeting):
+            meeting.sequence = previous.sequence
+            meeting.updated_at = previous.updated_at
+            meeting.status = previous.status
+        else:
+            meeting.sequence = previous.sequence + 1
+            meeting.updated_at = now
+        session.add(meeting)
+    if current is not None:
+        current.status = VersionStatus.SUPERSEDED
+        session.add(current)
+    for draft in session.exec(
+        select(ScheduleVersion).where(
+            ScheduleVersion.fair_id == fair_id,
+            ScheduleVersion.status == VersionStatus.DRAFT,
+            col(ScheduleVersion.number) < version.number,
+        )
+    ):
+        draft.status = VersionStatus.SUPERSEDED
+        session.add(draft)
+    version.status = VersionStatus.PUBLISHED
+    version.published_at = now
+    session.add(version)
+    session.flush()
+    return diff

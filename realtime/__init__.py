@@ -1,0 +1,1 @@
+"""socket.io adapters over `fair`: live negotiation rooms and counters."""

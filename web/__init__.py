@@ -1,0 +1,1 @@
+"""HTTP adapters over `fair`: pages, JSON API and calendar feeds."""

@@ -1,0 +1,355 @@
+"""The `fair` command line: generate, import, schedule, publish, export, serve, demo, bench.
+
+An interface over `fair` like the web pages, so it lives beside them and may start the
+server.
+
+Every command takes `--db URL` (default from config.toml / FAIR_DATABASE_URL) and
+`--config FILE`. Results go to stdout (or `-o FILE`); progress and errors go to stderr;
+a failure exits non-zero with a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from fair.db import open_database, session_scope
+from fair.errors import FairError, ImportRejected, InvalidInput, NotFound
+from fair.models import Fair
+from fair.settings import Settings, load_settings
+
+log = logging.getLogger("fair")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    path = Path(args.config) if args.config else Path(os.environ.get("FAIR_CONFIG", "config.toml"))
+    overrides: dict[str, Any] = {"database_url": args.db}
+    for name in ("host", "port"):
+        if getattr(args, name, None) is not None:
+            overrides[f"server_{name}"] = getattr(args, name)
+    for name in ("time_limit", "workers", "seed"):
+        if getattr(args, name, None) is not None:
+            overrides[f"solver_{name}"] = getattr(args, name)
+    return load_settings(path if path.exists() or args.config else None, overrides=overrides)
+
+
+def _engine(settings: Settings) -> Engine:
+    return open_database(settings.database_url)
+
+
+def _pick_fair(session: Session, wanted: str | None) -> Fair:
+    fairs = session.exec(select(Fair).order_by(col(Fair.id))).all()
+    if wanted:
+        for fair in fairs:
+            if str(fair.id) == wanted or fair.name == wanted:
+                return fair
+        raise NotFound(f"no fair {wanted!r} (have: {', '.join(f.name for f in fairs) or 'none'})")
+    if not fairs:
+        raise NotFound("the database has no fair yet; run `fair import DIR` first")
+    if len(fairs) > 1:
+        names = ", ".join(f"{f.id}: {f.name}" for f in fairs)
+        raise InvalidInput(f"several fairs in the database, pick one with --fair ({names})")
+    return fairs[0]
+
+
+def _output(args: argparse.Namespace) -> TextIO:
+    if getattr(args, "output", None):
+        return open(args.output, "w", encoding="utf-8", newline="")
+    return sys.stdout
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from fair.generate import generate, write
+
+    start = date.fromisoformat(args.start) if args.start else date.today()
+    t0 = time.perf_counter()
+    generated = generate(args.scale, args.seed, start)
+    paths = write(generated, Path(args.out))
+    _progress(f"generated {args.scale} fair (seed {args.seed}) in {time.perf_counter() - t0:.1f}s")
+    for path in paths:
+        print(path)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from fair.importer import read_directory
+    from fair.loader import import_files
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    _progress(f"reading {args.directory} ...")
+    files = read_directory(Path(args.directory))
+    t0 = time.perf_counter()
+    summary = import_files(engine, files)
+    _progress(f"written in {time.perf_counter() - t0:.1f}s")
+    print(summary.describe())
+    return 0
+
+
+def run_schedule(
+    engine: Engine,
+    settings: Settings,
+    fair_ref: str | None,
+    method: str = "ours",
+    gap_fill: bool = False,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Solve the fair and store the result as a new draft; returns (version, figures)."""
+    import scheduler.problem as sp
+    from fair.planning import build_problem, store_result
+    from scheduler.baselines import fcfs, greedy
+    from scheduler.solve import solve
+
+    with Session(engine) as session:
+        fair = _pick_fair(session, fair_ref)
+        assert fair.id is not None
+        planning = build_problem(session, fair.id)
+    options = sp.Options(
+        time_limit=settings.solver_time_limit,
+        workers=settings.solver_workers,
+        seed=settings.solver_seed,
+        gap_fill=gap_fill,
+    )
+    if method == "fcfs":
+        result = fcfs(planning.problem)
+    elif method == "greedy":
+        result = greedy(planning.problem)
+    else:
+        result = solve(planning.problem, options, progress=progress, stop=stop)
+    with session_scope(engine) as session:
+        version = store_result(session, planning, result, options)
+        return version.number, dict(version.figures)
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    engine = _engine(settings)
+    started = time.perf_counter()
+
+    def progress(info: dict[str, Any]) -> None:
+        _progress(
+            f"  level {info.get('level')}: best {info.get('value')}, "
+            f"bound {info.get('bound')}, {info.get('time_left', 0):.0f}s left"
+        )
+
+    # Ctrl-C asks the solver to stop; it returns the best schedule so far, which is stored.
+    interrupted = threading.Event()
+
+    def on_sigint(_signum: int, _frame: Any) -> None:
+        if interrupted.is_set():
+            raise KeyboardInterrupt
+        _progress("stopping: keeping the best schedule found (Ctrl-C again to abort)")
+        interrupted.set()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        number, figures = run_schedule(
+            engine, settings, args.fair, args.method, args.gap_fill, progress, interrupted.is_set
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    print(
+        f"draft version {number}: {figures['scheduled']} of {figures['requests']} requests "
+        f"scheduled, weight {figures['weight']}, status {figures['status']}, "
+        f"{time.perf_counter() - started:.1f}s"
+    )
+    for level in figures.get("levels", []):
+        print(
+            f"  level {level['level']} {level['name']}: {level['value']} "
+            f"(bound {level['bound']}, {level['status']}, {level['seconds']}s)"
+        )
+    left = figures.get("unscheduled", {})
+    if left:
+        print(f"  {len(left)} left out; `fair export unscheduled` lists each with its reason")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from fair.publishing import publish
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    with session_scope(engine) as session:
+        fair = _pick_fair(session, args.fair)
+        assert fair.id is not None
+        diff = publish(session, fair.id, args.version)
+    print(f"published: {diff.describe()}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from fair.export import export_fair_files, format_grid, grid_rows
+    from fair.publishing import get_version
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    with Session(engine) as session:
+        fair = _pick_fair(session, args.fair)
+        assert fair.id is not None
+        if args.what == "fair":
+            if not args.out:
+                raise InvalidInput("export fair needs --out DIR")
+            out = Path(args.out)
+            out.mkdir(parents=True, exist_ok=True)
+            for name, data in export_fair_files(session, fair.id).items():
+                (out / name).write_bytes(data)
+                print(out / name)
+            return 0
+        if args.what == "grid":
+            version = get_version(session, fair.id, args.version)
+            text = format_grid(grid_rows(session, version), args.format)
+        elif args.what == "unscheduled":
+            version = get_version(session, fair.id, args.version)
+            left = version.figures.get("unscheduled", {})
+            text = "".join(f"{key}\t{why['code']}\t{why['text']}\n" for key, why in left.items())
+        else:
+            from fair.ical import participant_calendar
+
+            if not args.participant:
+                raise InvalidInput("export ics needs --participant ID")
+            text = participant_calendar(session, fair.id, args.participant, settings.base_url)
+    stream = _output(args)
+    try:
+        stream.write(text)
+    finally:
+        if stream is not sys.stdout:
+            stream.close()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from web.app import run
+
+    settings = _settings(args)
+    run(settings)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from fair.demo import run_demo
+
+    settings = _settings(args)
+    run_demo(settings, scale=args.scale, seed=args.seed, serve=not args.no_serve)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from fair.bench import main as bench_main
+
+    return bench_main(args.bench_args)
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="database URL (default: config.toml or FAIR_DATABASE_URL)")
+    common.add_argument("--config", help="settings file (default: ./config.toml)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log more")
+
+    parser = argparse.ArgumentParser(
+        prog="fair", description="Virtual trade fair and B2B video-negotiation scheduler."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("generate", parents=[common], help="write a realistic fair to import")
+    p.add_argument("--scale", choices=["small", "video", "expo"], default="video")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--start", help="first day YYYY-MM-DD (default: today)")
+    p.add_argument("--out", required=True, help="directory to write the import files to")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("import", parents=[common], help="import a fair directory (all or nothing)")
+    p.add_argument("directory")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("schedule", parents=[common], help="solve the meeting grid into a draft")
+    p.add_argument("--fair", help="fair id or name (needed when there are several)")
+    p.add_argument("--method", choices=["ours", "greedy", "fcfs"], default="ours")
+    p.add_argument("--time-limit", type=float, help="seconds (default from settings)")
+    p.add_argument("--workers", type=int, help="solver threads (default from settings)")
+    p.add_argument("--seed", type=int, help="solver seed (default from settings)")
+    p.add_argument("--gap-fill", action="store_true", help="keep the published grid, add new")
+    p.set_defaults(func=cmd_schedule)
+
+    p = sub.add_parser("publish", parents=[common], help="publish a draft schedule version")
+    p.add_argument("--fair")
+    p.add_argument("--version", type=int, help="version number (default: newest)")
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("export", parents=[common], help="export grid, calendar or the fair")
+    p.add_argument("what", choices=["grid", "ics", "fair", "unscheduled"])
+    p.add_argument("--fair")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--version", type=int, help="schedule version (default: newest)")
+    p.add_argument("--participant", help="participant id (for ics)")
+    p.add_argument("--out", help="directory (for `export fair`)")
+    p.add_argument("-o", "--output", help="file to write instead of stdout")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("serve", parents=[common], help="run the web server")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", parents=[common], help="generate, schedule and serve a demo fair")
+    p.add_argument("--scale", choices=["small", "video", "expo"], default="video")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--no-serve", action="store_true", help="set up the demo and exit")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("bench", help="run a benchmark (`fair bench scheduler --help`)")
+    p.add_argument("bench_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_bench, db=None, config=None, verbose=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        code: int = args.func(args)
+        return code
+    except ImportRejected as exc:
+        print(f"fair: {exc}", file=sys.stderr)
+        return 2
+    except FairError as exc:
+        print(f"fair: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("fair: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
