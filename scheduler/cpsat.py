@@ -1,0 +1,203 @@
+"""The CP-SAT model over a chosen subset of the variables, and running it.
+
+`Restricted` turns the hard-model rows into CP-SAT constraints over only the variables we
+keep (variables left out are fixed to 0, so every solution is still valid for the full
+problem). Running it reports progress through a solution callback and honours a `stop()`
+poll from another thread; the solver's log goes to the `logging` logger.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from scheduler.model import HardModel
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[dict[str, float]], None]
+Stop = Callable[[], bool]
+
+
+class Restricted:
+    """CP-SAT model of the hard constraints over `keep` (a subset of variable indices)."""
+
+    def __init__(self, hm: HardModel, keep: Iterable[int]):
+        self.hm = hm
+        self.model = cp_model.CpModel()
+        self.keep = sorted(set(keep) | hm.vars.forced)
+        self.x: dict[int, cp_model.IntVar] = {}
+        v = hm.vars
+        cat = v.catalog
+        for j in self.keep:
+            if j < v.n_cand:
+                c = cat.candidates[j]
+                name = f"x[{c.request},{c.start},{c.place}]"
+            else:
+                rid, start, ip, pid = v.third[j - v.n_cand]
+                name = f"seat[{rid},{start},{'onsite' if ip else 'online'},{pid}]"
+            self.x[j] = self.model.new_bool_var(name)
+        for j in v.forced:
+            self.model.add(self.x[j] == 1)
+        for row in hm.rows:
+            self._add_row(row.vars, row.coefs, row.lb, row.ub)
+
+    def _add_row(self, vars_: list[int], coefs: list[float] | None, lb: float, ub: float) -> None:
+        x = self.x
+        if coefs is None:
+            lits = [x[j] for j in vars_ if j in x]
+            if len(lits) <= ub and lb == float("-inf"):
+                return  # cannot bind
+            if ub == 1 and lb == float("-inf"):
+                self.model.add_at_most_one(lits)
+            else:
+                lo = int(lb) if lb != float("-inf") else -len(lits)
+                self.model.add_linear_constraint(sum(lits), lo, int(ub))
+            return
+        terms = [(x[j], int(a)) for j, a in zip(vars_, coefs, strict=True) if j in x]
+        lo = int(lb) if lb != float("-inf") else -(10**9)
+        if not terms:
+            if lo > 0 or ub < 0:
+                self.model.add_bool_or([])  # an unsatisfiable row: infeasible
+            return
+        expr = cp_model.LinearExpr.weighted_sum([t for t, _ in terms], [a for _, a in terms])
+        self.model.add_linear_constraint(expr, lo, int(ub))
+
+    def weight_expr(self) -> cp_model.LinearExprT:
+        """Total weight of the scheduled requests (level 1)."""
+        v = self.hm.vars
+        js = [j for j in self.keep if j < v.n_cand]
+        return cp_model.LinearExpr.weighted_sum([self.x[j] for j in js], [v.weight(j) for j in js])
+
+    def hint(self, chosen: Iterable[int]) -> None:
+        """Hint a full assignment: `chosen` at 1, every other kept variable at 0."""
+        self.model.clear_hints()  # type: ignore[no-untyped-call]
+        on = set(chosen)
+        for j, var in self.x.items():
+            self.model.add_hint(var, j in on)
+
+    def values(self, solver: cp_model.CpSolver) -> list[int]:
+        """Kept variables at 1 in the solver's best solution."""
+        return [j for j, var in self.x.items() if solver.boolean_value(var)]
+
+
+@dataclass
+class Run:
+    """Outcome of one CP-SAT solve."""
+
+    status: str  # "optimal", "feasible", "infeasible", "unknown"
+    value: float
+    bound: float
+    seconds: float
+    ones: list[int]
+    stopped: bool
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, level: int, started: float, limit: float, progress: Progress | None):
+        super().__init__()
+        self.level = level
+        self.started = started
+        self.limit = limit
+        self.progress = progress
+
+    def on_solution_callback(self) -> None:
+        if self.progress is None:
+            return
+        elapsed = time.perf_counter() - self.started
+        self.progress(
+            {
+                "level": float(self.level),
+                "value": self.objective_value,
+                "bound": self.best_objective_bound,
+                "elapsed": elapsed,
+                "time_left": max(0.0, self.limit - elapsed),
+            }
+        )
+
+
+def run(
+    rm: Restricted,
+    *,
+    level: int,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    progress: Progress | None = None,
+    stop: Stop | None = None,
+    log_search: bool = False,
+    presolve_iterations: int | None = None,
+) -> Run:
+    """Solve `rm.model` (objective already set) once.
+
+    Args:
+        rm: the model.
+        level: objective level, for progress reports.
+        time_limit, workers, seed: CP-SAT parameters (recorded for reproducibility).
+        progress: called with {level, value, bound, elapsed, time_left} on each solution.
+        stop: polled every 0.1 s; returning True stops the search, keeping the best.
+        log_search: send CP-SAT's search log to the logger.
+        presolve_iterations: cap on presolve rounds (fewer rounds: earlier first solution).
+
+    Returns:
+        The `Run`.
+    """
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.05, time_limit)
+    p.num_workers = workers
+    p.random_seed = seed
+    if presolve_iterations is not None:
+        p.max_presolve_iterations = presolve_iterations
+    if log_search:
+        p.log_search_progress = True
+        p.log_to_stdout = False
+        solver.log_callback = lambda line: log.info("cp-sat: %s", line)
+    started = time.perf_counter()
+    stopped = threading.Event()
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.1):
+            if stop is not None and stop():
+                stopped.set()
+                solver.stop_search()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True) if stop is not None else None
+    if watcher is not None:
+        watcher.start()
+    try:
+        status = solver.solve(rm.model, _Callback(level, started, time_limit, progress))
+    finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
+    seconds = time.perf_counter() - started
+    name = {
+        cp_model.OPTIMAL: "optimal",
+        cp_model.FEASIBLE: "feasible",
+        cp_model.INFEASIBLE: "infeasible",
+    }.get(status, "unknown")
+    has = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    log.info(
+        "level %d: %s value %s bound %s in %.2fs",
+        level,
+        name,
+        solver.objective_value if has else None,
+        solver.best_objective_bound if has else None,
+        seconds,
+    )
+    return Run(
+        status=name,
+        value=solver.objective_value if has else 0.0,
+        bound=solver.best_objective_bound if has else 0.0,
+        seconds=seconds,
+        ones=rm.values(solver) if has else [],
+        stopped=stopped.is_set(),
+    )

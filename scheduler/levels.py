@@ -1,0 +1,418 @@
+"""The lexicographic objective, one level at a time.
+
+Level 1 (total weight) runs LP → rounding → restricted CP-SAT (see `scheduler.solve`).
+Levels 2–4 share one CP-SAT model over a *neighbourhood* of the level-1 schedule (all
+variables when the model is small; otherwise every candidate of a scheduled request on
+the same day, plus the LP's and the previous version's variables). Each level adds its
+objective, solves with every earlier level's value fixed as a constraint (value must
+stay at least as good), and records a `LevelReport`. Each objective term is built by one
+small function that returns the CP-SAT expression of its contribution.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import time
+from collections import defaultdict
+from datetime import datetime
+from datetime import time as clock
+from zoneinfo import ZoneInfo
+
+from ortools.sat.python import cp_model
+
+from scheduler.cpsat import Progress, Restricted, Run, Stop, run
+from scheduler.lp import solve_lp_pair
+from scheduler.model import HardModel, Variables, encode
+from scheduler.problem import LevelReport, Options, Status
+from scheduler.rounding import INTERIOR_SUPPORT, SUPPORT, round_lp, support
+
+log = logging.getLogger(__name__)
+
+FULL_MODEL_VARS = 40_000  # below this, levels 2–4 see every variable
+DAY_START, DAY_END = clock(9, 0), clock(18, 0)  # a person's comfortable local day
+MAX_MIN_MEETINGS = 8  # cap of the "minimum meetings per participant" staircase
+
+
+def _weight(v: Variables, ones: list[int]) -> int:
+    return sum(v.weight(j) for j in ones)
+
+
+def neighbourhood(v: Variables, best: list[int], extra: set[int]) -> set[int]:
+    """Variables levels 2–4 may use: everything if small, else same-day alternatives."""
+    if v.size <= FULL_MODEL_VARS:
+        return set(range(v.size))
+    cat = v.catalog
+    day = [s.day for s in cat.problem.slots]
+    keep = set(best) | extra
+    for j in best:
+        if j >= v.n_cand:
+            continue
+        c = cat.candidates[j]
+        d = day[c.start]
+        for i in cat.by_request[c.request]:
+            if day[cat.candidates[i].start] == d:
+                keep.add(i)
+    # third-seat variables of every kept (request, start, mode)
+    for j in list(keep):
+        if j < v.n_cand:
+            c = cat.candidates[j]
+            keep.update(v.group_third.get((c.request, c.start, c.in_person), ()))
+    return keep
+
+
+# ---------------------------------------------------------------- objective terms
+
+
+def person_vars(rm: Restricted) -> dict[str, list[int]]:
+    """Person → kept variables seating them (attendee or third seat)."""
+    out: defaultdict[str, list[int]] = defaultdict(list)
+    for j in rm.x:
+        for pid in rm.hm.vars.people(j):
+            out[pid].append(j)
+    return out
+
+
+def participants(v: Variables) -> set[str]:
+    """Attendees (not third seats) of requests that have at least one candidate."""
+    cat = v.catalog
+    return {p for rid, idx in cat.by_request.items() if idx for p in cat.requests[rid].people}
+
+
+def none_term(
+    rm: Restricted, people: set[str]
+) -> tuple[cp_model.LinearExpr, dict[str, cp_model.IntVar]]:
+    """Number of participants with no meeting (level 2a), and their `has` literals."""
+    pv = person_vars(rm)
+    has: dict[str, cp_model.IntVar] = {}
+    for pid in sorted(people):
+        lits = [rm.x[j] for j in pv.get(pid, []) if j < rm.hm.vars.n_cand]
+        h = rm.model.new_bool_var(f"has[{pid}]")
+        if lits:
+            rm.model.add(h <= sum(lits))
+        else:
+            rm.model.add(h == 0)
+        has[pid] = h
+    return len(has) - cp_model.LinearExpr.sum(list(has.values())), has
+
+
+def min_meetings_term(rm: Restricted, has: dict[str, cp_model.IntVar]) -> cp_model.LinearExpr:
+    """Fewest meetings of a served participant, capped by what each could have (2b).
+
+    m = Σ g_k; g_k says "every served participant who could have k meetings has ≥ k".
+    """
+    v = rm.hm.vars
+    pv = person_vars(rm)
+    demand: dict[str, int] = {}
+    for pid in has:
+        reqs = {v.catalog.candidates[j].request for j in pv.get(pid, []) if j < v.n_cand}
+        cap = v.catalog.problem.people[pid].max_total
+        demand[pid] = min(len(reqs), cap if cap is not None else len(reqs))
+    top = min(MAX_MIN_MEETINGS, max(demand.values(), default=0))
+    gs = [rm.model.new_bool_var(f"min_meetings>={k}") for k in range(1, top + 1)]
+    for a, b in itertools.pairwise(gs):
+        rm.model.add_implication(b, a)
+    for pid, h in has.items():
+        count = sum(rm.x[j] for j in pv.get(pid, []) if j < v.n_cand)
+        for k, g in enumerate(gs, start=1):
+            if demand[pid] >= k:
+                rm.model.add(count + k * (1 - h) >= k * g)
+    return cp_model.LinearExpr.sum(gs)
+
+
+def _is_edge(start: datetime, end: datetime, zone: ZoneInfo) -> bool:
+    lo = start.astimezone(zone)
+    hi = end.astimezone(zone)
+    return lo.time() < DAY_START or hi.time() > DAY_END or hi.date() != lo.date()
+
+
+def edge_term(rm: Restricted) -> cp_model.LinearExpr:
+    """Attendee-meetings before 09:00 or after 18:00 in the attendee's own time zone."""
+    v = rm.hm.vars
+    problem = v.catalog.problem
+    zones: dict[str, ZoneInfo] = {}
+    coef: list[tuple[cp_model.IntVar, int]] = []
+    for j, var in rm.x.items():
+        if j < v.n_cand:
+            c = v.catalog.candidates[j]
+            start, length = c.start, c.length
+        else:
+            _, start, _, _ = v.third[j - v.n_cand]
+            length = v.catalog.requests[v.third[j - v.n_cand][0]].length
+        s0, s1 = problem.slots[start], problem.slots[start + length - 1]
+        n = 0
+        for pid in v.people(j):
+            tz = problem.people[pid].timezone
+            zone = zones.setdefault(tz, ZoneInfo(tz))
+            n += _is_edge(s0.start, s1.end, zone)
+        if n:
+            coef.append((var, n))
+    return cp_model.LinearExpr.weighted_sum([a for a, _ in coef], [b for _, b in coef])
+
+
+def idle_term(rm: Restricted) -> cp_model.LinearExpr:
+    """Idle slots between a person's first and last meeting of each day.
+
+    before[t] ≥ any meeting at or before t, after[t] ≥ any at or after t; a slot is idle
+    when both hold and the person is free. Minimising lets before/after drop to exactly
+    "has a meeting before/after", so the sum is the idle span.
+    """
+    v = rm.hm.vars
+    slots = v.catalog.problem.slots
+    occ: defaultdict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+    for pid_slot, idx in rm.hm.by_person_slot.items():
+        lits = [rm.x[j] for j in idx if j in rm.x]
+        if lits:
+            occ[pid_slot] = lits
+    by_person_day: defaultdict[tuple[str, int], list[int]] = defaultdict(list)
+    for pid, t in occ:
+        by_person_day[(pid, slots[t].day)].append(t)
+    m = rm.model
+    idle: list[cp_model.IntVar] = []
+    for (pid, _day), ts in by_person_day.items():
+        ts.sort()
+        if len(ts) < 3 and (len(ts) < 2 or ts[-1] - ts[0] < 2):
+            continue
+        span = range(ts[0], ts[-1] + 1)
+        o = {t: sum(occ[(pid, t)]) if (pid, t) in occ else 0 for t in span}
+        before = {t: m.new_bool_var(f"before[{pid},{t}]") for t in span}
+        after = {t: m.new_bool_var(f"after[{pid},{t}]") for t in span}
+        for t in span:
+            if t > span.start:
+                m.add_implication(before[t - 1], before[t])
+            if t < span.stop - 1:
+                m.add_implication(after[t + 1], after[t])
+            if (pid, t) in occ:
+                m.add(before[t] >= o[t])
+                m.add(after[t] >= o[t])
+        for t in span[1:-1]:
+            if (pid, t) in occ:
+                i = m.new_bool_var(f"idle[{pid},{t}]")
+                m.add(i >= before[t] + after[t] - 1 - o[t])
+            else:
+                i = m.new_bool_var(f"idle[{pid},{t}]")
+                m.add(i >= before[t] + after[t] - 1)
+            idle.append(i)
+    return cp_model.LinearExpr.sum(idle)
+
+
+def disruption_term(rm: Restricted) -> cp_model.LinearExpr:
+    """Published meetings that are moved or cancelled (a still-existing request only)."""
+    v = rm.hm.vars
+    cat = v.catalog
+    count = 0
+    kept: list[cp_model.IntVar] = []
+    for rid, a in cat.problem.previous.items():
+        if rid not in cat.requests:
+            continue
+        idx = [
+            i
+            for i in cat.by_request.get(rid, [])
+            if cat.candidates[i].start == a.start
+            and cat.candidates[i].kind is a.kind
+            and (a.kind.value != "booth" or cat.candidates[i].place == a.place_id)
+            and (
+                a.kind.value != "table" or cat.candidates[i].place == cat.table_pool.get(a.place_id)
+            )
+        ]
+        lits = [rm.x[i] for i in idx if i in rm.x]
+        count += 1
+        kept.extend(lits)  # at most one of a request's candidates is chosen
+    return count - cp_model.LinearExpr.sum(kept)
+
+
+def previous_vars(v: Variables) -> set[int]:
+    """Variables of the published schedule (kept in every restricted model)."""
+    cat = v.catalog
+    out: set[int] = set()
+    for rid, a in cat.problem.previous.items():
+        for i in cat.by_request.get(rid, []):
+            c = cat.candidates[i]
+            if c.start == a.start and c.kind is a.kind:
+                out.add(i)
+                out.update(v.group_third.get((rid, c.start, c.in_person), ()))
+    return out
+
+
+# ---------------------------------------------------------------- the level runner
+
+
+class Levels:
+    """Runs the levels in turn, keeping the best schedule and a report per level."""
+
+    def __init__(
+        self,
+        hm: HardModel,
+        opts: Options,
+        deadline: float,
+        progress: Progress | None,
+        stop: Stop | None,
+    ):
+        self.hm = hm
+        self.v = hm.vars
+        self.opts = opts
+        self.deadline = deadline
+        self.progress = progress
+        self.stop = stop
+        self.best: list[int] = []
+        self.reports: list[LevelReport] = []
+        self.stopped = False
+        self.failed = False
+        self.lp_support: set[int] = set()
+        self.rm: Restricted | None = None
+
+    def left(self) -> float:
+        return max(0.0, self.deadline - time.perf_counter())
+
+    def _stop_now(self) -> bool:
+        return self.stop is not None and self.stop()
+
+    def status(self) -> Status:
+        if self.failed:
+            return Status.INFEASIBLE
+        if self.stopped:
+            return Status.STOPPED
+        first = self.reports[0].status if self.reports else Status.SKIPPED
+        return Status.OPTIMAL if first is Status.OPTIMAL else Status.FEASIBLE
+
+    def _run(self, rm: Restricted, level: int, limit: float) -> Run:
+        r = run(
+            rm,
+            level=level,
+            time_limit=limit,
+            workers=self.opts.workers,
+            seed=self.opts.seed,
+            progress=self.progress,
+            stop=self.stop,
+            log_search=self.opts.log,
+            presolve_iterations=1,
+        )
+        self.stopped = self.stopped or r.stopped
+        return r
+
+    # level 1 ------------------------------------------------------------------------
+
+    def level1(self, base: list[int]) -> None:
+        """Maximise total weight: LP bound, LP rounding, then restricted CP-SAT."""
+        started = time.perf_counter()
+        v = self.v
+        self.best = base
+        if self._stop_now():
+            self.stopped = True
+            self.reports.append(
+                LevelReport(1, "total weight", _weight(v, base), math.inf, Status.STOPPED, 0.0)
+            )
+            return
+        pair = solve_lp_pair(self.hm, self.left() * 0.45)
+        bound = math.floor(pair.bound + 1e-6) if math.isfinite(pair.bound) else math.inf
+        for lp, threshold in ((pair.vertex, SUPPORT), (pair.interior, INTERIOR_SUPPORT)):
+            if lp is None:
+                continue
+            rounded = encode(v, round_lp(v, lp.values))
+            if _weight(v, rounded) > _weight(v, self.best):
+                self.best = rounded
+            if pair.vertex is None:
+                threshold = SUPPORT  # no basic solution: keep the interior one's spread
+            self.lp_support |= support(v, lp.values, threshold)
+        value = _weight(v, self.best)
+        log.info(
+            "level 1: greedy %d, best rounding %d, LP bound %s", _weight(v, base), value, bound
+        )
+        if value >= bound:
+            self.reports.append(
+                LevelReport(
+                    1, "total weight", value, bound, Status.OPTIMAL, time.perf_counter() - started
+                )
+            )
+            return
+        have_lp = pair.vertex is not None or pair.interior is not None
+        # small models: CP-SAT sees everything, so its own bound is valid too
+        full = not have_lp or v.size <= FULL_MODEL_VARS
+        keep = (set(range(v.size)) if full else self.lp_support) | set(base)
+        keep |= set(self.best) | previous_vars(v)
+        rm = Restricted(self.hm, keep)
+        w = rm.weight_expr()
+        rm.model.maximize(w)
+        if math.isfinite(bound):
+            rm.model.add(w <= int(bound))
+        rm.hint(self.best)
+        share = 1.0 if self.opts.levels <= 1 else 0.6
+        r = self._run(rm, 1, self.left() * share)
+        if r.status == "infeasible":
+            self.failed = True
+        if r.ones and r.value > value:
+            self.best = r.ones
+            value = round(r.value)
+        if full and r.status in ("optimal", "feasible"):
+            bound = min(bound, math.floor(r.bound + 1e-6))
+        if self.stopped:
+            st = Status.STOPPED
+        elif r.status == "infeasible":
+            st = Status.INFEASIBLE
+        else:
+            st = Status.OPTIMAL if value >= bound else Status.FEASIBLE
+        self.reports.append(
+            LevelReport(1, "total weight", value, bound, st, time.perf_counter() - started)
+        )
+
+    # levels 2–4 ---------------------------------------------------------------------
+
+    def _model(self) -> Restricted:
+        if self.rm is None:
+            keep = neighbourhood(self.v, self.best, self.lp_support | previous_vars(self.v))
+            self.rm = Restricted(self.hm, keep)
+            w = self.rm.weight_expr()
+            self.rm.model.add(w >= _weight(self.v, self.best))
+            log.info("levels 2+: %d of %d variables", len(keep), self.v.size)
+        return self.rm
+
+    def _level(
+        self, level: int, name: str, expr: cp_model.LinearExprT, maximise: bool, share: float
+    ) -> None:
+        started = time.perf_counter()
+        rm = self._model()
+        if maximise:
+            rm.model.maximize(expr)
+        else:
+            rm.model.minimize(expr)
+        rm.hint(self.best)
+        r = self._run(rm, level, self.left() * share)
+        if r.ones:
+            self.best = r.ones
+        seconds = time.perf_counter() - started
+        if r.status in ("optimal", "feasible"):
+            value = r.value
+            st = Status.OPTIMAL if r.status == "optimal" else Status.FEASIBLE
+            if self.stopped:
+                st = Status.STOPPED
+            rm.model.add(expr >= round(value) if maximise else expr <= round(value))
+            self.reports.append(LevelReport(level, name, value, r.bound, st, seconds))
+        else:
+            st = Status.STOPPED if self.stopped else Status.TIMEOUT
+            self.reports.append(LevelReport(level, name, math.nan, math.nan, st, seconds))
+            # keep the hinted schedule's value fixed so later levels stay comparable
+            rm.model.clear_hints()  # type: ignore[no-untyped-call]
+
+    def fairness(self) -> None:
+        """Level 2: fewest participants with none, then the highest minimum."""
+        rm = self._model()
+        people = participants(self.v)
+        none, has = none_term(rm, people)
+        self._level(2, "participants with no meeting", none, maximise=False, share=0.3)
+        if not self.stopped:
+            self._level(
+                2, "minimum meetings per served participant", min_meetings_term(rm, has), True, 0.3
+            )
+
+    def comfort(self) -> None:
+        """Level 3: fewer idle slots between meetings and fewer edge-of-day meetings."""
+        rm = self._model()
+        self._level(
+            3, "idle slots + edge-of-day meetings", idle_term(rm) + edge_term(rm), False, 0.7
+        )
+
+    def disruption(self) -> None:
+        """Level 4: fewest published meetings moved or cancelled."""
+        rm = self._model()
+        self._level(4, "moved or cancelled meetings", disruption_term(rm), False, 1.0)

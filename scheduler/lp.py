@@ -1,0 +1,205 @@
+"""The LP relaxation of level 1: a fast, honest upper bound and the variables worth keeping.
+
+At small and video scale the LP optimum of this assignment-like model is integral, i.e.
+it *is* an optimal schedule; at expo scale it is nearly so, and the variables it uses
+(~2% of all candidates) are the ones the restricted CP-SAT model needs. GLOP (simplex)
+is exact and quick on small models; PDLP (first-order) solves the expo LP several times
+faster. PDLP's answer is approximate, so the bound we report is recomputed from its dual
+values by weak duality (valid for *any* non-negative duals), never taken on trust.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+from ortools.linear_solver import linear_solver_pb2 as pb  # type: ignore[attr-defined]
+from ortools.linear_solver.python import model_builder_helper as mbh
+
+from scheduler.model import HardModel
+
+log = logging.getLogger(__name__)
+
+# above this many nonzeros PDLP beats GLOP by a wide margin (measured, see docs)
+PDLP_NNZ = 300_000
+
+
+@dataclass
+class LpResult:
+    """Primal values, the weak-duality bound, solver name and seconds."""
+
+    values: list[float]
+    bound: float
+    reduced: list[float]
+    objective: float
+    solver: str
+    seconds: float
+    optimal: bool
+
+
+def _model(hm: HardModel, weights: list[float]) -> pb.MPModelProto:
+    v = hm.vars
+    model = pb.MPModelProto(maximize=True)
+    for var in range(v.size):
+        lb = 1.0 if var in v.forced else 0.0
+        model.variable.add(lower_bound=lb, upper_bound=1.0, objective_coefficient=weights[var])
+    for row in hm.rows:
+        ct = model.constraint.add(lower_bound=row.lb, upper_bound=row.ub)
+        ct.var_index.extend(row.vars)
+        ct.coefficient.extend(row.coefs if row.coefs is not None else [1.0] * len(row.vars))
+    return model
+
+
+def _request(model: pb.MPModelProto, solver: str, time_limit: float, threads: int) -> bytes:
+    kind = (
+        pb.MPModelRequest.PDLP_LINEAR_PROGRAMMING
+        if solver == "pdlp"
+        else pb.MPModelRequest.GLOP_LINEAR_PROGRAMMING
+    )
+    req = pb.MPModelRequest(model=model, solver_type=kind)
+    req.solver_time_limit_seconds = max(1.0, time_limit)
+    if solver == "pdlp":
+        req.solver_specific_parameters = (
+            f"num_threads: {threads} "
+            "termination_criteria { simple_optimality_criteria {"
+            " eps_optimal_relative: 1e-6 eps_optimal_absolute: 1e-6 } }"
+        )
+    return bytes(req.SerializeToString())
+
+
+def dual_bound(
+    hm: HardModel, weights: list[float], duals: list[float]
+) -> tuple[float, list[float]]:
+    """Weak-duality upper bound of the LP (hence of the integer optimum) from any duals.
+
+    For max c·x s.t. lb_r <= A_r x <= ub_r, l <= x <= u, any multipliers y give
+    c·x <= Σ_r (y_r·ub_r if y_r > 0 else y_r·lb_r) + Σ_j max((c_j - A_j·y)·l_j,
+    (c_j - A_j·y)·u_j). Rows with no finite side on y's side are dropped (y_r := 0).
+
+    Returns:
+        (bound, reduced cost c_j - A_j·y of every variable).
+    """
+    v = hm.vars
+    reduced = list(weights)
+    total = 0.0
+    for row, y in zip(hm.rows, duals, strict=True):
+        if y > 0 and math.isfinite(row.ub):
+            total += y * row.ub
+        elif y < 0 and math.isfinite(row.lb):
+            total += y * row.lb
+        else:
+            continue
+        if row.coefs is None:
+            for j in row.vars:
+                reduced[j] -= y
+        else:
+            for j, a in zip(row.vars, row.coefs, strict=True):
+                reduced[j] -= a * y
+    for j, r in enumerate(reduced):
+        lb = 1.0 if j in v.forced else 0.0
+        total += max(r * lb, r)
+    return total, reduced
+
+
+def _solve(
+    hm: HardModel, weights: list[float], request: bytes, solver: str, started: float
+) -> LpResult | None:
+    raw = mbh.ModelSolverHelper("").solve_serialized_request(request)  # type: ignore[arg-type]
+    resp = pb.MPSolutionResponse.FromString(raw)
+    status = pb.MPSolverResponseStatus.Name(resp.status)
+    if len(resp.variable_value) != hm.vars.size:
+        log.warning("LP (%s) gave no solution: %s", solver, status)
+        return None
+    bound, reduced = math.inf, [0.0] * hm.vars.size
+    if len(resp.dual_value) == len(hm.rows):
+        # OR-Tools reports duals of a maximisation with the sign this formula expects
+        bound, reduced = dual_bound(hm, weights, list(resp.dual_value))
+    seconds = time.perf_counter() - started
+    log.info(
+        "LP %s: objective %.3f, dual bound %.3f, %.2fs (%s)",
+        solver,
+        resp.objective_value,
+        bound,
+        seconds,
+        status,
+    )
+    return LpResult(
+        values=list(resp.variable_value),
+        bound=bound,
+        reduced=reduced,
+        objective=resp.objective_value,
+        solver=solver,
+        seconds=seconds,
+        optimal=resp.status == pb.MPSOLVER_OPTIMAL,
+    )
+
+
+def solve_lp(hm: HardModel, time_limit: float, solver: str = "glop") -> LpResult | None:
+    """Solve the level-1 LP relaxation (maximise total weight) with one solver.
+
+    Args:
+        hm: the hard model.
+        time_limit: seconds for the LP solver.
+        solver: "glop" or "pdlp".
+
+    Returns:
+        The `LpResult`, or None when the LP solver gave no usable answer.
+    """
+    started = time.perf_counter()
+    weights = [float(hm.vars.weight(j)) for j in range(hm.vars.size)]
+    request = _request(_model(hm, weights), solver, time_limit, threads=2)
+    return _solve(hm, weights, request, solver, started)
+
+
+@dataclass
+class LpPair:
+    """The best bound of both LP solvers and the primal values worth rounding."""
+
+    bound: float
+    vertex: LpResult | None  # GLOP: a basic solution, near-integral, small support
+    interior: LpResult | None  # PDLP: fast and a good bound, but spread-out values
+    seconds: float
+
+
+def solve_lp_pair(hm: HardModel, time_limit: float) -> LpPair:
+    """GLOP and (on large models) PDLP side by side, one core each.
+
+    GLOP's basic solution rounds far better (on the expo fair it rounds to 99.95% of
+    the bound, PDLP's interior one to 99.4%) but GLOP can be slow on tight fairs; PDLP
+    always returns a bound quickly. Both run at once (each releases the GIL) and GLOP
+    stops at `time_limit` with whatever basis it has.
+
+    Args:
+        hm: the hard model.
+        time_limit: seconds for each solver.
+
+    Returns:
+        The `LpPair`.
+    """
+    started = time.perf_counter()
+    weights = [float(hm.vars.weight(j)) for j in range(hm.vars.size)]
+    model = _model(hm, weights)
+    nnz = sum(len(r.vars) for r in hm.rows)
+    results: dict[str, LpResult | None] = {}
+
+    def go(solver: str) -> None:
+        request = _request(model, solver, time_limit, threads=1)
+        results[solver] = _solve(hm, weights, request, solver, started)
+
+    solvers = ["glop", "pdlp"] if nnz > PDLP_NNZ else ["glop"]
+    threads = [threading.Thread(target=go, args=(s,)) for s in solvers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    vertex, interior = results.get("glop"), results.get("pdlp")
+    bounds = [r.bound for r in (vertex, interior) if r is not None]
+    return LpPair(
+        bound=min(bounds, default=math.inf),
+        vertex=vertex,
+        interior=interior,
+        seconds=time.perf_counter() - started,
+    )
