@@ -10,7 +10,7 @@ that subscribed clients remove them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -59,12 +59,12 @@ def participant_calendar(
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"{fair.name} — {person.name}")
     cal.add("x-wr-timezone", person.timezone)
-    cal.add("refresh-interval", "PT1H", parameters={"VALUE": "DURATION"})
+    cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
 
     current = published_version(session, fair_id)
     if current is None:
-        return cal.to_ical().decode("utf-8")
+        return str(cal.to_ical().decode("utf-8"))
     own_requests = {
         r.id: r
         for r in session.exec(
@@ -166,4 +166,4 @@ def participant_calendar(
         event.add("status", "CANCELLED" if is_cancelled else "CONFIRMED")
         event.add("transp", "OPAQUE")
         cal.add_component(event)
-    return cal.to_ical().decode("utf-8")
+    return str(cal.to_ical().decode("utf-8"))

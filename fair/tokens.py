@@ -79,3 +79,11 @@ def participant_for_token(session: Session, token: str, kind: TokenKind) -> Part
     if participant is None:
         raise Forbidden("this link is not valid")
     return participant
+
+
+def token_is_live(session: Session, participant_id: int, token_hash: str) -> bool:
+    """Whether the token with this hash still opens `participant_id`'s sessions."""
+    if not token_hash:
+        return False
+    row = session.exec(select(AccessToken).where(AccessToken.token_hash == token_hash)).first()
+    return row is not None and row.participant_id == participant_id and row.revoked_at is None

@@ -127,6 +127,7 @@ PARTICIPANTS: list[dict[str, str]] = [
         "timezone": "Asia/Shanghai",
         "languages": "zh;ko",
         "interprets": "zh-ko",
+        "onsite": "all",
     },
 ]
 

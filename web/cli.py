@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -105,43 +105,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_schedule(
-    engine: Engine,
-    settings: Settings,
-    fair_ref: str | None,
-    method: str = "ours",
-    gap_fill: bool = False,
-    progress: Callable[[dict[str, Any]], None] | None = None,
-    stop: Callable[[], bool] | None = None,
-) -> tuple[int, dict[str, Any]]:
-    """Solve the fair and store the result as a new draft; returns (version, figures)."""
-    import scheduler.problem as sp
-    from fair.planning import build_problem, store_result
-    from scheduler.baselines import fcfs, greedy
-    from scheduler.solve import solve
-
-    with Session(engine) as session:
-        fair = _pick_fair(session, fair_ref)
-        assert fair.id is not None
-        planning = build_problem(session, fair.id)
-    options = sp.Options(
-        time_limit=settings.solver_time_limit,
-        workers=settings.solver_workers,
-        seed=settings.solver_seed,
-        gap_fill=gap_fill,
-    )
-    if method == "fcfs":
-        result = fcfs(planning.problem)
-    elif method == "greedy":
-        result = greedy(planning.problem)
-    else:
-        result = solve(planning.problem, options, progress=progress, stop=stop)
-    with session_scope(engine) as session:
-        version = store_result(session, planning, result, options)
-        return version.number, dict(version.figures)
-
-
 def cmd_schedule(args: argparse.Namespace) -> int:
+    import scheduler.problem as sp
+    from fair.scheduling import schedule_fair
+
     settings = _settings(args)
     engine = _engine(settings)
     started = time.perf_counter()
@@ -162,9 +129,18 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         interrupted.set()
 
     previous = signal.signal(signal.SIGINT, on_sigint)
+    with Session(engine) as session:
+        fair = _pick_fair(session, args.fair)
+        assert fair.id is not None
+    options = sp.Options(
+        time_limit=settings.solver_time_limit,
+        workers=settings.solver_workers,
+        seed=settings.solver_seed,
+        gap_fill=args.gap_fill,
+    )
     try:
-        number, figures = run_schedule(
-            engine, settings, args.fair, args.method, args.gap_fill, progress, interrupted.is_set
+        number, figures = schedule_fair(
+            engine, fair.id, options, args.method, progress, interrupted.is_set
         )
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -246,17 +222,50 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from fair.demo import run_demo
+    import dataclasses
+
+    import scheduler.problem as sp
+    from fair.demo import prepare_demo
+    from web.app import run
 
     settings = _settings(args)
-    run_demo(settings, scale=args.scale, seed=args.seed, serve=not args.no_serve)
+    if not args.db:
+        # The demo gets its own fresh file so it always starts today and never touches
+        # the configured database.
+        path = Path("var/demo.sqlite")
+        for leftover in path.parent.glob(path.name + "*"):
+            leftover.unlink()
+        settings = dataclasses.replace(settings, database_url=f"sqlite:///{path}")
+    engine = _engine(settings)
+    options = sp.Options(
+        time_limit=min(settings.solver_time_limit, 20.0),
+        workers=settings.solver_workers,
+        seed=settings.solver_seed,
+    )
+    demo = prepare_demo(engine, args.scale, args.seed, options, log=_progress)
+    engine.dispose()
+    base = settings.base_url
+    lines = [
+        "",
+        f"Demo fair ready: {demo.fair_name}",
+        f"  Organiser:    {base}/login   e-mail {demo.organiser_email}   "
+        f"password {demo.organiser_password}",
+    ]
+    for p in demo.participants:
+        lines.append(f"  Participant:  {base}/p/{p.token}   ({p.name}, {p.company}, {p.timezone})")
+    lines.append("Press Ctrl-C to stop.")
+    if args.no_serve:
+        print("\n".join(lines[:-1]))
+        return 0
+    run(settings, print_urls=lines)
     return 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from fair.bench import main as bench_main
 
-    return bench_main(args.bench_args)
+    code: int = bench_main(args.bench_args)
+    return code
 
 
 # ---------------------------------------------------------------------------- parser
@@ -274,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("generate", parents=[common], help="write a realistic fair to import")
-    p.add_argument("--scale", choices=["small", "video", "expo"], default="video")
+    p.add_argument("--scale", choices=["small", "video", "expo", "tight"], default="video")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--start", help="first day YYYY-MM-DD (default: today)")
     p.add_argument("--out", required=True, help="directory to write the import files to")
@@ -314,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("demo", parents=[common], help="generate, schedule and serve a demo fair")
-    p.add_argument("--scale", choices=["small", "video", "expo"], default="video")
+    p.add_argument("--scale", choices=["small", "video", "expo", "tight"], default="video")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--host")
     p.add_argument("--port", type=int)

@@ -1,0 +1,269 @@
+"""Read models for the pages and the API: a participant's agenda, a fair's overview.
+
+Each function takes a session and returns plain frozen dataclasses with everything loaded
+(no lazy loads later in async code). Times stay UTC instants; the caller formats them in
+the viewer's zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from fair.errors import NotFound
+from fair.models import (
+    Booth,
+    Company,
+    Fair,
+    Meeting,
+    MeetingRequest,
+    MeetingTable,
+    Participant,
+    Pavilion,
+    PlaceKind,
+    Product,
+    RequestAttendee,
+    RequestStatus,
+    ScheduleVersion,
+)
+from fair.planning import published_version
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    meeting_id: int
+    uid: str
+    start: datetime
+    end: datetime
+    counterpart: str
+    counterpart_company: str
+    counterpart_country: str
+    counterpart_timezone: str
+    place_kind: str
+    place: str
+    status: str
+    role: str  # "requester", "invitee", "colleague" or "third seat"
+
+
+@dataclass(frozen=True)
+class Overview:
+    fair: Fair
+    pavilions: int
+    booths: int
+    tables: int
+    companies: int
+    participants: int
+    products: int
+    requests: int
+    accepted: int
+    versions: tuple[ScheduleVersion, ...]
+    published: ScheduleVersion | None
+    countries: tuple[tuple[str, int], ...]
+    timezones: tuple[tuple[str, int], ...]
+
+
+def first_fair(session: Session) -> Fair | None:
+    return session.exec(select(Fair).order_by(col(Fair.id))).first()
+
+
+def overview(session: Session, fair_id: int) -> Overview:
+    fair = session.get(Fair, fair_id)
+    if fair is None:
+        raise NotFound(f"no fair {fair_id}")
+
+    def count(model: type, *where: Any) -> int:
+        stmt = select(func.count()).select_from(model).where(model.fair_id == fair_id, *where)  # type: ignore[attr-defined]
+        return int(session.exec(stmt).one())
+
+    versions = session.exec(
+        select(ScheduleVersion)
+        .where(ScheduleVersion.fair_id == fair_id)
+        .order_by(col(ScheduleVersion.number).desc())
+    ).all()
+    countries = session.exec(
+        select(Company.country, func.count())
+        .where(Company.fair_id == fair_id)
+        .group_by(Company.country)
+        .order_by(func.count().desc())
+    ).all()
+    zones = session.exec(
+        select(Participant.timezone, func.count())
+        .where(Participant.fair_id == fair_id)
+        .group_by(Participant.timezone)
+        .order_by(func.count().desc())
+    ).all()
+    return Overview(
+        fair=fair,
+        pavilions=count(Pavilion),
+        booths=count(Booth),
+        tables=count(MeetingTable),
+        companies=count(Company),
+        participants=count(Participant),
+        products=count(Product),
+        requests=count(MeetingRequest),
+        accepted=count(MeetingRequest, MeetingRequest.status == RequestStatus.ACCEPTED),
+        versions=tuple(versions),
+        published=published_version(session, fair_id),
+        countries=tuple((c, int(n)) for c, n in countries),
+        timezones=tuple((z, int(n)) for z, n in zones),
+    )
+
+
+def place_label(session: Session, meeting: Meeting) -> str:
+    if meeting.place_kind == PlaceKind.BOOTH and meeting.booth_id is not None:
+        booth = session.get(Booth, meeting.booth_id)
+        pavilion = session.get(Pavilion, booth.pavilion_id) if booth else None
+        return f"{pavilion.name if pavilion else ''} · booth {booth.key if booth else ''}"
+    if meeting.place_kind == PlaceKind.TABLE and meeting.table_id is not None:
+        table = session.get(MeetingTable, meeting.table_id)
+        pavilion = session.get(Pavilion, table.pavilion_id) if table else None
+        return f"{pavilion.name if pavilion else ''} · table {table.key if table else ''}"
+    return "Online video room"
+
+
+def agenda(session: Session, person: Participant) -> list[AgendaItem]:
+    """The participant's meetings in the published schedule, in time order."""
+    version = published_version(session, person.fair_id)
+    if version is None:
+        return []
+    requests = {
+        r.id: r
+        for r in session.exec(
+            select(MeetingRequest).where(
+                MeetingRequest.fair_id == person.fair_id,
+                (col(MeetingRequest.from_id) == person.id)
+                | (col(MeetingRequest.to_id) == person.id),
+            )
+        )
+    }
+    colleague_of = {
+        a.request_id
+        for a in session.exec(
+            select(RequestAttendee).where(RequestAttendee.participant_id == person.id)
+        )
+    }
+    meetings = session.exec(
+        select(Meeting)
+        .where(
+            Meeting.version_id == version.id,
+            col(Meeting.request_id).in_(list(requests) + list(colleague_of))
+            | (col(Meeting.third_seat_id) == person.id),
+        )
+        .order_by(col(Meeting.start))
+    ).all()
+    items = []
+    for m in meetings:
+        r = requests.get(m.request_id) or session.get(MeetingRequest, m.request_id)
+        assert r is not None
+        if r.from_id == person.id:
+            role, other_id = "requester", r.to_id
+        elif r.to_id == person.id:
+            role, other_id = "invitee", r.from_id
+        else:
+            sender = session.get(Participant, r.from_id)
+            mine = sender is not None and sender.company_id == person.company_id
+            role = "third seat" if m.third_seat_id == person.id else "colleague"
+            other_id = r.to_id if mine or role == "third seat" else r.from_id
+        other = session.get(Participant, other_id)
+        assert other is not None and m.id is not None
+        company = session.get(Company, other.company_id)
+        assert company is not None
+        items.append(
+            AgendaItem(
+                meeting_id=m.id,
+                uid=r.uid,
+                start=m.start,
+                end=m.end,
+                counterpart=other.name,
+                counterpart_company=company.name,
+                counterpart_country=company.country,
+                counterpart_timezone=other.timezone,
+                place_kind=m.place_kind,
+                place=place_label(session, m),
+                status=m.status,
+                role=role,
+            )
+        )
+    return items
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    key: str
+    name: str
+    email: str
+    company: str
+    role: str
+    country: str
+    timezone: str
+    onsite_days: tuple[int, ...]
+    meetings: int
+    requests: int
+    has_link: bool
+
+
+def participant_by_key(session: Session, fair_id: int, key: str) -> Participant:
+    person = session.exec(
+        select(Participant).where(Participant.fair_id == fair_id, Participant.key == key)
+    ).first()
+    if person is None:
+        raise NotFound(f"no participant {key!r}")
+    return person
+
+
+def participant_rows(session: Session, fair_id: int) -> list[ParticipantRow]:
+    """Every participant with their load in the published (else newest) schedule."""
+    from fair.models import AccessToken, TokenKind
+    from fair.planning import latest_version
+
+    version = published_version(session, fair_id) or latest_version(session, fair_id)
+    companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}
+    requests = session.exec(select(MeetingRequest).where(MeetingRequest.fair_id == fair_id)).all()
+    asked: dict[int, int] = {}
+    by_request: dict[int, tuple[int, int]] = {}
+    for r in requests:
+        assert r.id is not None
+        by_request[r.id] = (r.from_id, r.to_id)
+        for pid in (r.from_id, r.to_id):
+            asked[pid] = asked.get(pid, 0) + 1
+    load: dict[int, int] = {}
+    if version is not None:
+        for m in session.exec(select(Meeting).where(Meeting.version_id == version.id)):
+            for pid in by_request.get(m.request_id, ()):
+                load[pid] = load.get(pid, 0) + 1
+            if m.third_seat_id is not None:
+                load[m.third_seat_id] = load.get(m.third_seat_id, 0) + 1
+    linked = set(
+        session.exec(
+            select(AccessToken.participant_id).where(
+                AccessToken.fair_id == fair_id,
+                AccessToken.kind == TokenKind.MAGIC,
+                col(AccessToken.revoked_at).is_(None),
+            )
+        ).all()
+    )
+    rows = []
+    for p in session.exec(
+        select(Participant).where(Participant.fair_id == fair_id).order_by(col(Participant.key))
+    ):
+        assert p.id is not None
+        company = companies[p.company_id]
+        rows.append(
+            ParticipantRow(
+                key=p.key,
+                name=p.name,
+                email=p.email,
+                company=company.name,
+                role=company.role,
+                country=company.country,
+                timezone=p.timezone,
+                onsite_days=tuple(p.onsite_days),
+                meetings=load.get(p.id, 0),
+                requests=asked.get(p.id, 0),
+                has_link=p.id in linked,
+            )
+        )
+    return rows

@@ -1,0 +1,41 @@
+"""Real headless Chromium (Debian's `chromium`) driven by Playwright for Python."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+
+import pytest
+
+CHROMIUM = os.environ.get("FAIR_TEST_CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[object]:
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if IN_CI:
+            pytest.fail(f"Chromium is required in CI and missing at {CHROMIUM}")
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (./dev test installs it)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        instance = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield instance
+        await instance.close()
+
+
+# The same published fair as the integration tests.
+from tests.web.conftest import published_fair, settings  # noqa: E402, F401

@@ -1,0 +1,66 @@
+"""End to end in a real browser: the organiser's console and grid, a participant's agenda
+in their own time zone, on a laptop and a phone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from fair.settings import Settings
+from tests.web.conftest import ORGANISER
+from web.app import create_app
+
+pytestmark = pytest.mark.e2e
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+async def server(
+    aiohttp_server: Any, settings: Settings, published_fair: tuple[int, dict[str, str]]
+) -> TestServer:
+    result: TestServer = await aiohttp_server(create_app(settings))
+    return result
+
+
+async def test_browser_organiser_signs_in_and_opens_grid(browser: Any, server: TestServer) -> None:
+    page = await browser.new_page(viewport={"width": 1366, "height": 900})
+    await page.goto(str(server.make_url("/login")))
+    await page.fill("input[name=email]", ORGANISER[0])
+    await page.fill("input[name=password]", ORGANISER[1])
+    await page.click("button.primary")
+    await page.wait_for_url("**/organiser")
+    assert await page.locator("h1").inner_text() == "Qingdao–Busan Test Fair"
+    assert await page.locator(".tag.published").count() == 1
+    await page.click("text=Grid")
+    await page.wait_for_url("**/organiser/grid")
+    assert await page.locator(".grid .cell").count() >= 1
+
+
+@pytest.mark.parametrize(
+    ("device", "width", "height"), [("laptop", 1280, 800), ("phone", 390, 844)]
+)
+async def test_browser_participant_agenda_in_own_time_zone(
+    browser: Any,
+    server: TestServer,
+    published_fair: tuple[int, dict[str, str]],
+    device: str,
+    width: int,
+    height: int,
+) -> None:
+    tokens = published_fair[1]
+    page = await browser.new_page(viewport={"width": width, "height": height})
+    await page.goto(str(server.make_url(f"/p/{tokens['kr1']}")))
+    await page.wait_for_url("**/me")
+    assert "Asia/Seoul" in await page.locator(".lead").inner_text()
+    when = await page.locator(".meeting .when strong").first.inner_text()
+    fair_time = await page.locator(".meeting .when .muted").first.inner_text()
+    # Seoul is one hour ahead of the fair's Shanghai grid.
+    assert int(when[:2]) == int(fair_time.split()[1][:2]) + 1
+    # Nothing overflows the phone's width.
+    overflow = await page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not overflow
+    if SHOTS.is_dir():
+        await page.screenshot(path=str(SHOTS / f"agenda-{device}.png"))

@@ -1,0 +1,86 @@
+"""A small scheduled and published fair served by the real app on a SQLite file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+from aiohttp.web import Application
+from sqlmodel import select
+
+import scheduler.problem as sp
+from fair.accounts import create_organiser
+from fair.db import open_database, session_scope
+from fair.loader import import_files
+from fair.models import Participant, TokenKind
+from fair.publishing import publish
+from fair.scheduling import schedule_fair
+from fair.settings import Settings
+from fair.tokens import issue_token
+from tests.factories import fair_files
+from web.app import create_app
+
+ORGANISER = ("boss@fair.example", "correct horse battery")
+ClientFactory = Callable[[Application], Awaitable[TestClient]]  # type: ignore[type-arg]
+
+
+@dataclass
+class Site:
+    client: TestClient  # type: ignore[type-arg]
+    tokens: dict[str, str]  # participant key → magic token
+    fair_id: int
+
+    async def sign_in_organiser(self) -> None:
+        response = await self.client.post(
+            "/login",
+            data={"email": ORGANISER[0], "password": ORGANISER[1]},
+            allow_redirects=False,
+        )
+        assert response.status == 302, await response.text()
+
+    async def sign_in_participant(self, key: str) -> None:
+        response = await self.client.get(f"/p/{self.tokens[key]}", allow_redirects=False)
+        assert response.status == 302
+
+    async def csrf(self) -> str:
+        page = await (await self.client.get("/organiser")).text()
+        match = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database_url=f"sqlite:///{tmp_path / 'fair.sqlite'}", secret_key="test-secret")
+
+
+@pytest.fixture
+def published_fair(settings: Settings) -> tuple[int, dict[str, str]]:
+    engine = open_database(settings.database_url)
+    summary = import_files(engine, fair_files())
+    number, _ = schedule_fair(
+        engine,
+        summary.fair_id,
+        sp.Options(time_limit=5, workers=1, seed=0, levels=1),
+        method="greedy",
+    )
+    tokens = {}
+    with session_scope(engine) as session:
+        publish(session, summary.fair_id, number)
+        create_organiser(session, *ORGANISER)
+        for person in session.exec(select(Participant)):
+            tokens[person.key] = issue_token(session, person, TokenKind.MAGIC)
+    engine.dispose()
+    return summary.fair_id, tokens
+
+
+@pytest.fixture
+async def site(
+    aiohttp_client: ClientFactory, settings: Settings, published_fair: tuple[int, dict[str, str]]
+) -> Site:
+    client = await aiohttp_client(create_app(settings))
+    return Site(client=client, tokens=published_fair[1], fair_id=published_fair[0])

@@ -1,0 +1,196 @@
+"""Pages and access through the aiohttp test client, against a real SQLite database."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.conftest import Site
+from web.accesslog import redact
+
+pytestmark = pytest.mark.integration
+
+
+async def test_healthz_reports_ok(site: Site) -> None:
+    response = await site.client.get("/healthz")
+    assert response.status == 200
+    assert (await response.json())["status"] == "ok"
+
+
+async def test_index_shows_fair_to_anyone(site: Site) -> None:
+    response = await site.client.get("/")
+    assert response.status == 200
+    text = await response.text()
+    assert "Qingdao–Busan Test Fair" in text
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("path", ["/organiser", "/organiser/grid", "/me", "/me/agenda.ics"])
+async def test_private_pages_send_anonymous_to_login(site: Site, path: str) -> None:
+    response = await site.client.get(path, allow_redirects=False)
+    assert response.status == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+async def test_api_anonymous_gets_json_401(site: Site) -> None:
+    response = await site.client.get("/api/me")
+    assert response.status == 401
+    assert (await response.json())["error"]["status"] == 401
+
+
+async def test_login_wrong_password_is_refused(site: Site) -> None:
+    response = await site.client.post(
+        "/login", data={"email": "boss@fair.example", "password": "guess"}
+    )
+    assert response.status == 403
+    assert "Wrong e-mail or password" in await response.text()
+    assert "fair_session" not in response.cookies
+
+
+async def test_login_cookie_is_httponly_and_samesite(site: Site) -> None:
+    response = await site.client.post(
+        "/login",
+        data={"email": "boss@fair.example", "password": "correct horse battery"},
+        allow_redirects=False,
+    )
+    cookie = response.cookies["fair_session"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+async def test_organiser_sees_console_and_grid(site: Site) -> None:
+    await site.sign_in_organiser()
+    console = await site.client.get("/organiser")
+    assert console.status == 200
+    assert "published" in await console.text()
+    grid = await site.client.get("/organiser/grid?day=1")
+    assert grid.status == 200
+    assert "Meeting grid" in await grid.text()
+
+
+async def test_organiser_grid_exports_csv(site: Site) -> None:
+    await site.sign_in_organiser()
+    response = await site.client.get("/organiser/grid?format=csv")
+    assert response.status == 200
+    lines = (await response.text()).splitlines()
+    assert lines[0].startswith("version,day,start,end")
+    assert len(lines) >= 2
+
+
+async def test_participant_sees_only_own_agenda(site: Site) -> None:
+    await site.sign_in_participant("de1")
+    page = await site.client.get("/me")
+    assert page.status == 200
+    text = await page.text()
+    assert "Anna Becker" in text and "Europe/Berlin" in text
+    data = await (await site.client.get("/api/me")).json()
+    assert data["participant"]["id"] == "de1"
+    assert all(m["company"] != "Hanse Feinkost GmbH" for m in data["meetings"])
+
+
+async def test_participant_is_refused_organiser_pages(site: Site) -> None:
+    await site.sign_in_participant("cn1")
+    response = await site.client.get("/organiser", allow_redirects=False)
+    assert response.status == 403
+
+
+async def test_unknown_magic_link_is_refused_without_trace(site: Site) -> None:
+    response = await site.client.get("/p/not-a-real-token")
+    assert response.status == 403
+    text = await response.text()
+    assert "Traceback" not in text and "not valid" in text
+
+
+async def test_revoked_link_ends_the_session(site: Site, settings) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from fair.db import open_database, session_scope
+    from fair.models import Participant, TokenKind
+    from fair.tokens import issue_token
+
+    await site.sign_in_participant("kr1")
+    assert (await site.client.get("/me", allow_redirects=False)).status == 200
+    engine = open_database(settings.database_url)
+    with session_scope(engine) as session:
+        person = session.exec(select(Participant).where(Participant.key == "kr1")).one()
+        issue_token(session, person, TokenKind.MAGIC)  # re-issued: the old link stops
+    engine.dispose()
+    assert (await site.client.get("/me", allow_redirects=False)).status == 302
+    assert (await site.client.get(f"/p/{site.tokens['kr1']}")).status == 403
+
+
+async def test_post_without_csrf_token_is_refused(site: Site) -> None:
+    await site.sign_in_organiser()
+    response = await site.client.post("/organiser/versions/1/publish", data={})
+    assert response.status == 403
+
+
+async def test_publish_with_csrf_token_works_once(site: Site) -> None:
+    await site.sign_in_organiser()
+    token = await site.csrf()
+    again = await site.client.post("/organiser/versions/1/publish", data={"csrf": token})
+    assert again.status == 409  # version 1 is already published
+    assert "already published" in await again.text()
+
+
+async def test_agenda_calendar_downloads_for_participant(site: Site) -> None:
+    await site.sign_in_participant("kr1")
+    response = await site.client.get("/me/agenda.ics")
+    assert response.status == 200
+    assert response.content_type == "text/calendar"
+    body = await response.read()
+    assert body.startswith(b"BEGIN:VCALENDAR\r\n")
+
+
+def test_access_log_redacts_tokens() -> None:
+    assert redact("/p/abcDEF123?x=1") == "/p/[redacted]"
+    assert redact("/feed/secret/agenda.ics") == "/feed/[redacted]/agenda.ics"
+    assert redact("/me") == "/me"
+
+
+async def test_import_upload_bad_row_lists_problem_and_changes_nothing(site: Site) -> None:
+    from aiohttp import FormData
+
+    from tests.factories import fair_files
+
+    await site.sign_in_organiser()
+    token = await site.csrf()
+    files = fair_files()
+    files["participants.csv"] = files["participants.csv"].replace(b"Europe/Berlin", b"Europe/Bonn")
+    form = FormData()
+    form.add_field("csrf", token)
+    for name, data in files.items():
+        form.add_field(name, data, filename=name)
+    response = await site.client.post("/organiser/import", data=form)
+    assert response.status == 400
+    text = await response.text()
+    assert "Nothing was imported" in text and "Europe/Bonn" in text and "<td>5</td>" in text
+    people = await (await site.client.get("/organiser/participants?q=de1")).text()
+    assert "Europe/Berlin" in people
+
+
+async def test_import_upload_updates_in_place(site: Site) -> None:
+    from aiohttp import FormData
+
+    from tests.factories import fair_files
+
+    await site.sign_in_organiser()
+    token = await site.csrf()
+    files = fair_files()
+    files["participants.csv"] = files["participants.csv"].replace(b"Anna Becker", b"Anna Schulz")
+    form = FormData()
+    form.add_field("csrf", token)
+    for name, data in files.items():
+        form.add_field(name, data, filename=name)
+    response = await site.client.post("/organiser/import", data=form)
+    assert response.status == 200, await response.text()
+    assert "participants: 0 new, 1 updated" in await response.text()
+
+
+async def test_organiser_reissues_link_and_old_one_stops(site: Site) -> None:
+    await site.sign_in_organiser()
+    token = await site.csrf()
+    response = await site.client.post("/organiser/participants/cn1/link", data={"csrf": token})
+    assert response.status == 200
+    assert "/p/" in await response.text()
+    other = site.client  # same client: the organiser is signed in; check the old link
+    assert (await other.get(f"/p/{site.tokens['cn1']}")).status == 403

@@ -1,0 +1,84 @@
+"""The application factory: the one place where settings, database, web and realtime
+are wired together. `create_app(settings)` has no globals and reads no argv."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from fair.db import open_database
+from fair.settings import Settings
+from web import middleware
+from web.accesslog import AccessLogger, access_logger
+from web.keys import DB_EXECUTOR, ENGINE, SETTINGS
+from web.routes import setup_routes
+
+log = logging.getLogger("fair.web")
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    engine = open_database(app[SETTINGS].database_url)
+    app[ENGINE] = engine
+    yield
+    engine.dispose()
+
+
+async def executor_ctx(app: web.Application) -> AsyncIterator[None]:
+    executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="db")
+    app[DB_EXECUTOR] = executor
+    yield
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the web application for `settings` (a secret key is made if none is set)."""
+    settings = settings.with_secret()
+    app = web.Application(
+        middlewares=[
+            middleware.security_headers,
+            middleware.errors,
+            middleware.session,
+            middleware.csrf,
+        ],
+        client_max_size=60 * 1024 * 1024,
+    )
+    app[SETTINGS] = settings
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.globals["static"] = lambda path: app.router["static"].url_for(filename=path)
+    app.cleanup_ctx.append(executor_ctx)
+    app.cleanup_ctx.append(database_ctx)
+    setup_routes(app)
+    return app
+
+
+def run(settings: Settings, print_urls: list[str] | None = None) -> None:
+    """Serve until interrupted (graceful shutdown on SIGINT/SIGTERM)."""
+    app = create_app(settings)
+
+    async def announce(_app: web.Application) -> None:
+        for line in print_urls or []:
+            print(line, flush=True)
+
+    app.on_startup.append(announce)
+    web.run_app(
+        app,
+        host=settings.server_host,
+        port=settings.server_port,
+        print=lambda _msg: log.info("serving on %s", settings.base_url),
+        access_log_class=AccessLogger,
+        access_log=access_logger(),
+        shutdown_timeout=10,
+    )

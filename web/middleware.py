@@ -1,0 +1,126 @@
+"""Middlewares: domain errors → status pages or JSON, sessions, CSRF, security headers.
+
+Errors are rendered in one place: `FairError`s map to 400/403/404/409, aiohttp's HTTP
+errors keep their status, anything else is logged with its traceback and shown as a
+plain 500 page. A user never sees a stack trace.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from fair.errors import Conflict, FairError, Forbidden, ImportRejected, InvalidInput, NotFound
+from web import sessions
+from web.keys import SESSION, SETTINGS
+from web.render import page
+
+log = logging.getLogger("fair.web")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 400}
+TITLES = {
+    400: "That did not work",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "Conflict",
+    413: "Too large",
+    500: "Something went wrong",
+}
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self' ws: wss:; media-src 'self' blob:; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+
+
+def wants_json(request: web.Request) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+
+
+def error_response(
+    request: web.Request, status: int, message: str, **extra: object
+) -> web.Response:
+    if wants_json(request):
+        return web.json_response(
+            {"error": {"status": status, "message": message, **extra}}, status=status
+        )
+    response = page(
+        "error.html",
+        request,
+        {"status": status, "title": TITLES.get(status, "Error"), "message": message, **extra},
+        status=status,
+    )
+    return response
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ImportRejected as exc:
+        problems = [
+            {"file": p.file, "row": p.row, "column": p.column, "message": p.message}
+            for p in exc.problems
+        ]
+        return error_response(
+            request, 400, "The import was rejected; nothing was changed.", problems=problems
+        )
+    except FairError as exc:
+        status = next((s for kind, s in STATUS.items() if isinstance(exc, kind)), 400)
+        return error_response(request, status, str(exc))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
+        return error_response(request, exc.status, message)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(request, 500, "The error was logged. Please try again.")
+
+
+@web.middleware
+async def session(request: web.Request, handler: Handler) -> web.StreamResponse:
+    secret = request.app[SETTINGS].secret_key
+    request[SESSION] = sessions.decode(secret, request.cookies.get(sessions.COOKIE, ""))
+    return await handler(request)
+
+
+@web.middleware
+async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every state-changing request made with the session cookie must carry the session's
+    CSRF token (form field `csrf` or header `X-CSRF-Token`)."""
+    if request.method in {"POST", "PUT", "PATCH", "DELETE"} and request.get(SESSION):
+        expected = request[SESSION].get("csrf", "")
+        sent = request.headers.get("X-CSRF-Token", "")
+        if not sent and request.content_type in {
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        }:
+            form = await request.post()
+            sent = str(form.get("csrf", ""))
+        if not expected or not hmac.compare_digest(str(sent), str(expected)):
+            raise web.HTTPForbidden(
+                text="The form expired or came from another site; reload and try again."
+            )
+    return await handler(request)
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault(
+        "Permissions-Policy", "camera=(self), microphone=(self), geolocation=()"
+    )
+    return response

@@ -1,0 +1,33 @@
+"""The route table: every URL, named so handlers and templates reverse them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from web import views
+
+STATIC = Path(__file__).parent / "static"
+
+
+def setup_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/", views.index, name="index")
+    r.add_get("/healthz", views.healthz, name="healthz")
+    r.add_get("/login", views.login_form, name="login")
+    r.add_post("/login", views.login, name="login_post")
+    r.add_post("/logout", views.logout, name="logout")
+    r.add_get("/p/{token}", views.magic_link, name="magic_link")
+    r.add_get("/me", views.agenda, name="agenda")
+    r.add_get("/me/agenda.ics", views.agenda_ics, name="agenda_ics")
+    r.add_get("/organiser", views.organiser_home, name="organiser")
+    r.add_get("/organiser/grid", views.grid, name="grid")
+    r.add_post("/organiser/versions/{number:\\d+}/publish", views.publish_version, name="publish")
+    r.add_get("/organiser/import", views.import_form, name="import_form")
+    r.add_post("/organiser/import", views.import_upload, name="import_post")
+    r.add_get("/organiser/participants", views.participants, name="participants")
+    r.add_post("/organiser/participants/{key}/link", views.issue_link, name="issue_link")
+    r.add_post("/organiser/participants/{key}/revoke", views.revoke_link, name="revoke_link")
+    r.add_get("/api/me", views.api_me, name="api_me")
+    r.add_static("/static/", STATIC, name="static", append_version=True)

@@ -1,0 +1,373 @@
+"""Page and API handlers. Thin: they check who is asking, call `fair`, render."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlmodel import Session
+
+from fair import queries
+from fair.accounts import authenticate
+from fair.errors import Forbidden, ImportRejected, NotFound
+from fair.export import format_grid, grid_rows
+from fair.ical import participant_calendar
+from fair.loader import ImportSummary, import_files
+from fair.models import Company, Fair, Participant, TokenKind
+from fair.publishing import get_version, publish
+from fair.tokens import hash_token, issue_token, participant_for_token, revoke_tokens
+from web import auth, sessions
+from web.db import read, write
+from web.keys import DB_EXECUTOR, ENGINE, SESSION, SETTINGS
+from web.render import page
+
+STARTED = time.time()
+
+
+def _fair_or_404(session: Session) -> Fair:
+    fair = queries.first_fair(session)
+    if fair is None:
+        raise NotFound("no fair has been imported yet")
+    return fair
+
+
+async def healthz(request: web.Request) -> web.Response:
+    def ping(session: Session) -> bool:
+        session.connection().exec_driver_sql("SELECT 1")
+        return True
+
+    try:
+        await read(request.app, ping)
+    except Exception as exc:  # the database is away: say so, do not crash
+        return web.json_response({"status": "error", "database": str(exc)[:200]}, status=503)
+    return web.json_response({"status": "ok", "uptime": round(time.time() - STARTED, 1)})
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    session_data = request.get(SESSION, {})
+    if "o" in session_data:
+        raise web.HTTPFound(request.app.router["organiser"].url_for())
+    if "p" in session_data:
+        raise web.HTTPFound(request.app.router["agenda"].url_for())
+
+    def load(session: Session) -> queries.Overview | None:
+        fair = queries.first_fair(session)
+        return queries.overview(session, fair.id) if fair and fair.id else None
+
+    overview = await read(request.app, load)
+    return page("index.html", request, {"overview": overview})
+
+
+async def login_form(request: web.Request) -> web.StreamResponse:
+    return page("login.html", request, {"next": request.query.get("next", ""), "error": ""})
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/organiser"
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    email, password = str(form.get("email", "")), str(form.get("password", ""))
+    try:
+        organiser = await read(request.app, authenticate, email, password)
+    except Forbidden:
+        context = {
+            "next": form.get("next", ""),
+            "error": "Wrong e-mail or password.",
+            "email": email,
+        }
+        return page("login.html", request, context, status=403)
+    response = web.HTTPFound(_safe_next(str(form.get("next", ""))))
+    sessions.store(
+        response, request, request.app[SETTINGS].secret_key, sessions.new_session(o=organiser.id)
+    )
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    response = web.HTTPFound("/")
+    sessions.clear(response)
+    raise response
+
+
+async def magic_link(request: web.Request) -> web.StreamResponse:
+    """A participant's personal link: signs them in and sends them to their agenda (the
+    token leaves the address bar, so it is not kept in history or sent as a referrer)."""
+    token = request.match_info["token"]
+    person = await read(request.app, participant_for_token, token, TokenKind.MAGIC)
+    response = web.HTTPFound(request.app.router["agenda"].url_for())
+    sessions.store(
+        response,
+        request,
+        request.app[SETTINGS].secret_key,
+        sessions.new_session(p=person.id, t=hash_token(token)),
+    )
+    raise response
+
+
+def _natural(text: str) -> tuple[tuple[int, str], ...]:
+    """Sort key that puts room-2 before room-10."""
+    import re
+
+    return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.split(r"(\d+)", text))
+
+
+def _fmt(instant: datetime, zone: str, pattern: str = "%H:%M") -> str:
+    return instant.astimezone(ZoneInfo(zone)).strftime(pattern)
+
+
+async def agenda(request: web.Request) -> web.StreamResponse:
+    person = await auth.participant(request)
+
+    def load(session: Session) -> dict[str, Any]:
+        fair = session.get(Fair, person.fair_id)
+        company = session.get(Company, person.company_id)
+        return {"fair": fair, "company": company, "items": queries.agenda(session, person)}
+
+    data = await read(request.app, load)
+    fair: Fair = data["fair"]
+    now = datetime.now(UTC)
+    days: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in data["items"]:
+        day = _fmt(item.start, person.timezone, "%A %d %B %Y")
+        days[day].append(
+            {
+                "item": item,
+                "local": f"{_fmt(item.start, person.timezone)}–{_fmt(item.end, person.timezone)}",
+                "fair_time": f"{_fmt(item.start, fair.timezone)}–{_fmt(item.end, fair.timezone)}",
+                "their_time": _fmt(item.start, item.counterpart_timezone),
+                "live": item.start - timedelta(minutes=10) <= now < item.end,
+                "past": item.end <= now,
+                "start_iso": item.start.isoformat(),
+            }
+        )
+    return page(
+        "agenda.html",
+        request,
+        {"person": person, "fair": fair, "company": data["company"], "days": dict(days)},
+    )
+
+
+async def agenda_ics(request: web.Request) -> web.StreamResponse:
+    person = await auth.participant(request)
+    base = request.app[SETTINGS].base_url
+    text = await read(request.app, participant_calendar, person.fair_id, person.key, base)
+    return web.Response(
+        body=text.encode("utf-8"),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": 'attachment; filename="agenda.ics"'},
+    )
+
+
+async def organiser_home(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+
+    def load(session: Session) -> queries.Overview:
+        fair = _fair_or_404(session)
+        assert fair.id is not None
+        return queries.overview(session, fair.id)
+
+    overview = await read(request.app, load)
+    return page("organiser.html", request, {"overview": overview})
+
+
+async def publish_version(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+    number = int(request.match_info["number"])
+
+    def act(session: Session) -> str:
+        fair = _fair_or_404(session)
+        assert fair.id is not None
+        return publish(session, fair.id, number).describe()
+
+    await write(request.app, act)
+    raise web.HTTPFound(request.app.router["organiser"].url_for())
+
+
+async def grid(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+    wanted_day = request.query.get("day", "1")
+    pavilion_filter = request.query.get("pavilion", "")
+
+    def load(session: Session) -> dict[str, Any]:
+        fair = _fair_or_404(session)
+        assert fair.id is not None
+        version_arg = request.query.get("version")
+        version = get_version(session, fair.id, int(version_arg) if version_arg else None)
+        return {"fair": fair, "version": version, "rows": grid_rows(session, version)}
+
+    data = await read(request.app, load)
+    fmt = request.query.get("format")
+    if fmt in {"csv", "json"}:
+        text = format_grid(data["rows"], fmt)
+        return web.Response(
+            text=text,
+            content_type="text/csv" if fmt == "csv" else "application/json",
+            headers={"Content-Disposition": f'attachment; filename="grid.{fmt}"'},
+        )
+    rows = [
+        r
+        for r in data["rows"]
+        if str(r["day"]) == wanted_day and (not pavilion_filter or r["pavilion"] == pavilion_filter)
+    ]
+    times = sorted({r["start"][11:] for r in rows})
+    # Places first (by pavilion), then video rooms in number order.
+    order = sorted(
+        {
+            (r["place_kind"] == "online", r["pavilion"], _natural(r["place"]), r["place"])
+            for r in rows
+        }
+    )
+    columns = [p[3] for p in order]
+    cells: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        cells[(r["start"][11:], r["place"])].append(r)
+    all_days = sorted({r["day"] for r in data["rows"]})
+    pavilions = sorted({r["pavilion"] for r in data["rows"] if r["pavilion"]})
+    return page(
+        "grid.html",
+        request,
+        {
+            **data,
+            "times": times,
+            "columns": columns,
+            "cells": cells,
+            "days": all_days,
+            "day": wanted_day,
+            "pavilions": pavilions,
+            "pavilion": pavilion_filter,
+            "count": len(rows),
+        },
+    )
+
+
+async def api_me(request: web.Request) -> web.StreamResponse:
+    person: Participant = await auth.participant(request)
+    items = await read(request.app, queries.agenda, person)
+    return web.json_response(
+        {
+            "participant": {"id": person.key, "name": person.name, "timezone": person.timezone},
+            "meetings": [
+                {
+                    "uid": i.uid,
+                    "start": i.start.isoformat(),
+                    "end": i.end.isoformat(),
+                    "counterpart": i.counterpart,
+                    "company": i.counterpart_company,
+                    "place_kind": i.place_kind,
+                    "place": i.place,
+                    "status": i.status,
+                }
+                for i in items
+            ],
+        }
+    )
+
+
+async def import_form(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+    return page("import.html", request, {"summary": None, "problems": []})
+
+
+async def import_upload(request: web.Request) -> web.StreamResponse:
+    """Upload fair.toml and the CSV files; all or nothing, errors by file/row/column."""
+    await auth.organiser(request)
+    form = await request.post()
+    files: dict[str, bytes] = {}
+    for field in ("fair.toml", "participants.csv", "requests.csv", "products.csv"):
+        upload = form.get(field)
+        if isinstance(upload, web.FileField):
+            data = upload.file.read()
+            if data:
+                files[field] = data
+    try:
+        summary = await write_import(request, files)
+    except ImportRejected as exc:
+        return page(
+            "import.html",
+            request,
+            {"summary": None, "problems": exc.problems, "files": sorted(files)},
+            status=400,
+        )
+    return page("import.html", request, {"summary": summary, "problems": []})
+
+
+async def write_import(request: web.Request, files: dict[str, bytes]) -> ImportSummary:
+    engine = request.app[ENGINE]
+    return await asyncio.get_running_loop().run_in_executor(
+        request.app[DB_EXECUTOR], import_files, engine, files
+    )
+
+
+async def participants(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+    country = request.query.get("country", "")
+    search = request.query.get("q", "").strip().lower()
+
+    def load(session: Session) -> dict[str, Any]:
+        fair = _fair_or_404(session)
+        assert fair.id is not None
+        return {"fair": fair, "rows": queries.participant_rows(session, fair.id)}
+
+    data = await read(request.app, load)
+    rows = [
+        r
+        for r in data["rows"]
+        if (not country or r.country == country)
+        and (
+            not search
+            or search in r.name.lower()
+            or search in r.company.lower()
+            or search == r.key.lower()
+        )
+    ]
+    countries = sorted({r.country for r in data["rows"]})
+    issued = request.query.get("issued", "")
+    return page(
+        "participants.html",
+        request,
+        {
+            **data,
+            "rows": rows[:500],
+            "total": len(rows),
+            "countries": countries,
+            "country": country,
+            "q": search,
+            "issued": issued,
+        },
+    )
+
+
+async def issue_link(request: web.Request) -> web.StreamResponse:
+    """Issue (or re-issue) a participant's personal link; the old one stops working."""
+    await auth.organiser(request)
+    key = request.match_info["key"]
+
+    def act(session: Session) -> tuple[str, str]:
+        fair = _fair_or_404(session)
+        person = queries.participant_by_key(session, fair.id or 0, key)
+        return person.name, issue_token(session, person, TokenKind.MAGIC)
+
+    name, token = await write(request.app, act)
+    link = f"{request.app[SETTINGS].base_url}/p/{token}"
+    return page("link.html", request, {"name": name, "link": link, "key": key})
+
+
+async def revoke_link(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+    key = request.match_info["key"]
+
+    def act(session: Session) -> int:
+        fair = _fair_or_404(session)
+        person = queries.participant_by_key(session, fair.id or 0, key)
+        return revoke_tokens(session, person, TokenKind.MAGIC)
+
+    await write(request.app, act)
+    raise web.HTTPFound(request.app.router["participants"].url_for().with_query(q=key))
