@@ -32,6 +32,10 @@ class Restricted:
         self.model = cp_model.CpModel()
         self.keep = sorted(set(keep) | hm.vars.forced)
         self.x: dict[int, cp_model.IntVar] = {}
+        # objective terms add auxiliary variables; each registers how to derive their
+        # values from a schedule, so every hint is complete (CP-SAT then starts from it
+        # at once instead of searching for a completion)
+        self.aux_rules: list[Callable[[set[int]], Iterable[tuple[cp_model.IntVar, int]]]] = []
         v = hm.vars
         cat = v.catalog
         for j in self.keep:
@@ -80,6 +84,9 @@ class Restricted:
         on = set(chosen)
         for j, var in self.x.items():
             self.model.add_hint(var, j in on)
+        for rule in self.aux_rules:
+            for var, value in rule(on):
+                self.model.add_hint(var, value)
 
     def values(self, solver: cp_model.CpSolver) -> list[int]:
         """Kept variables at 1 in the solver's best solution."""

@@ -16,6 +16,7 @@ import logging
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from datetime import time as clock
 from zoneinfo import ZoneInfo
@@ -24,8 +25,9 @@ from ortools.sat.python import cp_model
 
 from scheduler.cpsat import Progress, Restricted, Run, Stop, run
 from scheduler.lp import solve_lp_pair
-from scheduler.model import HardModel, Variables, encode
-from scheduler.problem import LevelReport, Options, Status
+from scheduler.comfort import improve_comfort, total_cost
+from scheduler.model import HardModel, Variables, decode, encode
+from scheduler.problem import LevelReport, Options, PlaceKind, Status
 from scheduler.rounding import INTERIOR_SUPPORT, SUPPORT, round_lp, support
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,12 @@ def none_term(
         else:
             rm.model.add(h == 0)
         has[pid] = h
+    cand_vars = {pid: [j for j in pv.get(pid, []) if j < rm.hm.vars.n_cand] for pid in has}
+
+    def rule(on: set[int]) -> list[tuple[cp_model.IntVar, int]]:
+        return [(h, int(any(j in on for j in cand_vars[pid]))) for pid, h in has.items()]
+
+    rm.aux_rules.append(rule)
     return len(has) - cp_model.LinearExpr.sum(list(has.values())), has
 
 
@@ -113,11 +121,22 @@ def min_meetings_term(rm: Restricted, has: dict[str, cp_model.IntVar]) -> cp_mod
     gs = [rm.model.new_bool_var(f"min_meetings>={k}") for k in range(1, top + 1)]
     for a, b in itertools.pairwise(gs):
         rm.model.add_implication(b, a)
+    mine = {pid: [j for j in pv.get(pid, []) if j < v.n_cand] for pid in has}
     for pid, h in has.items():
-        count = sum(rm.x[j] for j in pv.get(pid, []) if j < v.n_cand)
+        count = cp_model.LinearExpr.sum([rm.x[j] for j in mine[pid]])
         for k, g in enumerate(gs, start=1):
             if demand[pid] >= k:
                 rm.model.add(count + k * (1 - h) >= k * g)
+
+    def rule(on: set[int]) -> list[tuple[cp_model.IntVar, int]]:
+        counts = {pid: sum(1 for j in js if j in on) for pid, js in mine.items()}
+        out = []
+        for k, g in enumerate(gs, start=1):
+            ok = all(c >= k for pid, c in counts.items() if c > 0 and demand[pid] >= k)
+            out.append((g, int(ok)))
+        return out
+
+    rm.aux_rules.append(rule)
     return cp_model.LinearExpr.sum(gs)
 
 
@@ -170,6 +189,15 @@ def idle_term(rm: Restricted) -> cp_model.LinearExpr:
         by_person_day[(pid, slots[t].day)].append(t)
     m = rm.model
     idle: list[cp_model.IntVar] = []
+    hints: list[
+        tuple[
+            list[int],
+            dict[int, list[int]],
+            dict[int, cp_model.IntVar],
+            dict[int, cp_model.IntVar],
+            dict[int, cp_model.IntVar],
+        ]
+    ] = []
     for (pid, _day), ts in by_person_day.items():
         ts.sort()
         if len(ts) < 3 and (len(ts) < 2 or ts[-1] - ts[0] < 2):
@@ -186,14 +214,28 @@ def idle_term(rm: Restricted) -> cp_model.LinearExpr:
             if (pid, t) in occ:
                 m.add(before[t] >= o[t])
                 m.add(after[t] >= o[t])
+        idle_at: dict[int, cp_model.IntVar] = {}
         for t in span[1:-1]:
-            if (pid, t) in occ:
-                i = m.new_bool_var(f"idle[{pid},{t}]")
-                m.add(i >= before[t] + after[t] - 1 - o[t])
-            else:
-                i = m.new_bool_var(f"idle[{pid},{t}]")
-                m.add(i >= before[t] + after[t] - 1)
+            i = m.new_bool_var(f"idle[{pid},{t}]")
+            m.add(i >= before[t] + after[t] - 1 - o[t])
             idle.append(i)
+            idle_at[t] = i
+        occ_idx = {t: [j for j in rm.hm.by_person_slot[(pid, t)] if j in rm.x] for t in ts}
+        hints.append((list(span), occ_idx, before, after, idle_at))
+
+    def rule(on: set[int]) -> list[tuple[cp_model.IntVar, int]]:
+        out: list[tuple[cp_model.IntVar, int]] = []
+        for span_, occ_idx, before, after, idle_at in hints:
+            busy = {t for t, js in occ_idx.items() if any(j in on for j in js)}
+            lo, hi = (min(busy), max(busy)) if busy else (span_[-1] + 1, span_[0] - 1)
+            for t in span_:
+                out.append((before[t], int(t >= lo)))
+                out.append((after[t], int(t <= hi)))
+                if t in idle_at:
+                    out.append((idle_at[t], int(lo < t < hi and t not in busy)))
+        return out
+
+    rm.aux_rules.append(rule)
     return cp_model.LinearExpr.sum(idle)
 
 
@@ -220,6 +262,22 @@ def disruption_term(rm: Restricted) -> cp_model.LinearExpr:
         count += 1
         kept.extend(lits)  # at most one of a request's candidates is chosen
     return count - cp_model.LinearExpr.sum(kept)
+
+
+def at_previous(v: Variables, ones: list[int]) -> set[str]:
+    """Requests whose meeting in `ones` is where the published version had it."""
+    cat = v.catalog
+    out = set()
+    for j in ones:
+        if j >= v.n_cand:
+            continue
+        c = cat.candidates[j]
+        a = cat.problem.previous.get(c.request)
+        if a is None or a.start != c.start or a.kind is not c.kind:
+            continue
+        if a.kind is PlaceKind.ONLINE or c.place in (a.place_id, cat.table_pool.get(a.place_id)):
+            out.add(c.request)
+    return out
 
 
 def previous_vars(v: Variables) -> set[int]:
@@ -327,25 +385,39 @@ class Levels:
             )
             return
         have_lp = pair.vertex is not None or pair.interior is not None
-        # small models: CP-SAT sees everything, so its own bound is valid too
-        full = not have_lp or v.size <= FULL_MODEL_VARS
-        keep = (set(range(v.size)) if full else self.lp_support) | set(base)
-        keep |= set(self.best) | previous_vars(v)
-        rm = Restricted(self.hm, keep)
-        w = rm.weight_expr()
-        rm.model.maximize(w)
-        if math.isfinite(bound):
-            rm.model.add(w <= int(bound))
-        rm.hint(self.best)
         share = 1.0 if self.opts.levels <= 1 else 0.6
-        r = self._run(rm, 1, self.left() * share)
-        if r.status == "infeasible":
-            self.failed = True
-        if r.ones and r.value > value:
-            self.best = r.ones
-            value = round(r.value)
-        if full and r.status in ("optimal", "feasible"):
-            bound = min(bound, math.floor(r.bound + 1e-6))
+        budget = time.perf_counter() + self.left() * share
+        # first the variables the LP uses; then, on small models, everything (CP-SAT's own
+        # bound is then valid for the whole problem and can close the LP's gap)
+        passes = [False] if not have_lp else [False, True]
+        if v.size > FULL_MODEL_VARS:
+            passes = [False]
+        r = None
+        full = not have_lp
+        for full_pass in passes:
+            full = full or full_pass
+            keep = (set(range(v.size)) if full else self.lp_support) | set(base)
+            keep |= set(self.best) | previous_vars(v)
+            rm = Restricted(self.hm, keep)
+            w = rm.weight_expr()
+            rm.model.maximize(w)
+            if math.isfinite(bound):
+                rm.model.add(w <= int(bound))
+            rm.hint(self.best)
+            limit = max(0.0, budget - time.perf_counter())
+            if not full and len(passes) > 1:
+                limit = min(limit, max(1.0, limit / 3))
+            r = self._run(rm, 1, limit)
+            if r.status == "infeasible" and full:
+                self.failed = True
+            if r.ones and r.value > value:
+                self.best = r.ones
+                value = round(r.value)
+            if full and r.status in ("optimal", "feasible"):
+                bound = min(bound, math.floor(r.bound + 1e-6))
+            if value >= bound or self.stopped:
+                break
+        assert r is not None
         if self.stopped:
             st = Status.STOPPED
         elif r.status == "infeasible":
@@ -368,9 +440,21 @@ class Levels:
         return self.rm
 
     def _level(
-        self, level: int, name: str, expr: cp_model.LinearExprT, maximise: bool, share: float
+        self,
+        level: int,
+        name: str,
+        expr: cp_model.LinearExprT,
+        maximise: bool,
+        share: float,
+        evaluate: Callable[[list[int]], int],
+        started: float | None = None,
     ) -> None:
-        started = time.perf_counter()
+        """Optimise `expr` with earlier levels fixed; then fix this level's value.
+
+        When CP-SAT finds nothing in time the schedule so far is kept, its value
+        (from `evaluate`) is reported and fixed, so later levels cannot undo it.
+        """
+        started = time.perf_counter() if started is None else started
         rm = self._model()
         if maximise:
             rm.model.maximize(expr)
@@ -381,38 +465,88 @@ class Levels:
         if r.ones:
             self.best = r.ones
         seconds = time.perf_counter() - started
-        if r.status in ("optimal", "feasible"):
-            value = r.value
-            st = Status.OPTIMAL if r.status == "optimal" else Status.FEASIBLE
-            if self.stopped:
-                st = Status.STOPPED
-            rm.model.add(expr >= round(value) if maximise else expr <= round(value))
-            self.reports.append(LevelReport(level, name, value, r.bound, st, seconds))
+        found = r.status in ("optimal", "feasible")
+        value = round(r.value) if found else evaluate(self.best)
+        if self.stopped:
+            st = Status.STOPPED
+        elif r.status == "optimal":
+            st = Status.OPTIMAL
         else:
-            st = Status.STOPPED if self.stopped else Status.TIMEOUT
-            self.reports.append(LevelReport(level, name, math.nan, math.nan, st, seconds))
-            # keep the hinted schedule's value fixed so later levels stay comparable
-            rm.model.clear_hints()  # type: ignore[no-untyped-call]
+            st = Status.FEASIBLE if found else Status.TIMEOUT
+        bound = r.bound if found else math.nan
+        rm.model.add(expr >= value if maximise else expr <= value)
+        self.reports.append(LevelReport(level, name, float(value), bound, st, seconds))
 
     def fairness(self) -> None:
         """Level 2: fewest participants with none, then the highest minimum."""
         rm = self._model()
         people = participants(self.v)
         none, has = none_term(rm, people)
-        self._level(2, "participants with no meeting", none, maximise=False, share=0.3)
+        v = self.v
+
+        def count_none(ones: list[int]) -> int:
+            served = {p for j in ones if j < v.n_cand for p in v.people(j)}
+            return len(people - served)
+
+        self._level(2, "participants with no meeting", none, False, 0.3, count_none)
         if not self.stopped:
-            self._level(
-                2, "minimum meetings per served participant", min_meetings_term(rm, has), True, 0.3
-            )
+            term = min_meetings_term(rm, has)
+            rule = rm.aux_rules[-1]
+
+            def staircase(ones: list[int]) -> int:
+                return sum(value for _, value in rule(set(ones)))
+
+            self._level(2, "minimum meetings per served participant", term, True, 0.3, staircase)
 
     def comfort(self) -> None:
-        """Level 3: fewer idle slots between meetings and fewer edge-of-day meetings."""
+        """Level 3: fewer idle slots between meetings and fewer edge-of-day meetings.
+
+        Local search first (keeps levels 1, 2 and 4 exactly); CP-SAT polishes small models.
+        """
+        started = time.perf_counter()
+        cat = self.v.catalog
+        frozen = at_previous(self.v, self.best) if cat.problem.previous else set()
+        small = self.v.size <= FULL_MODEL_VARS
+        chosen = improve_comfort(
+            cat, decode(self.v, self.best), started + self.left() * (0.5 if small else 0.9), frozen
+        )
+        self.best = encode(self.v, chosen)
+
+        def cost(ones: list[int]) -> int:
+            return total_cost(cat, decode(self.v, ones))
+
+        if not small or self.stopped or self.left() < 1.0:
+            value = cost(self.best)
+            self.reports.append(
+                LevelReport(
+                    3,
+                    "idle slots + edge-of-day meetings",
+                    float(value),
+                    0.0,
+                    Status.STOPPED if self.stopped else Status.FEASIBLE,
+                    time.perf_counter() - started,
+                )
+            )
+            return
         rm = self._model()
         self._level(
-            3, "idle slots + edge-of-day meetings", idle_term(rm) + edge_term(rm), False, 0.7
+            3,
+            "idle slots + edge-of-day meetings",
+            idle_term(rm) + edge_term(rm),
+            False,
+            0.9,
+            cost,
+            started,
         )
 
     def disruption(self) -> None:
         """Level 4: fewest published meetings moved or cancelled."""
         rm = self._model()
-        self._level(4, "moved or cancelled meetings", disruption_term(rm), False, 1.0)
+        v = self.v
+
+        def moved(ones: list[int]) -> int:
+            cat = v.catalog
+            alive = sum(1 for rid in cat.problem.previous if rid in cat.requests)
+            return alive - len(at_previous(v, ones))
+
+        self._level(4, "moved or cancelled meetings", disruption_term(rm), False, 1.0, moved)

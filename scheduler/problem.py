@@ -168,6 +168,9 @@ class Options:
     levels: int = 4
     gap_fill: bool = False  # keep every previous assignment, only place what is new
     log: bool = False
+    # on a re-solve, minimise moved meetings (level 4) right after level 1, before
+    # fairness and comfort get to rearrange the published grid (see docs/scheduler.md)
+    disruption_first: bool = True
 
 
 @dataclass(frozen=True)

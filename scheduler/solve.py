@@ -84,11 +84,14 @@ def solve(
     base = encode(v, construct(catalog, greedy_order(problem)))
     levels = Levels(hm, opts, deadline, progress, stop)
     levels.level1(base)
+    resolve = opts.levels >= 4 and bool(problem.previous) and not opts.gap_fill
+    if resolve and opts.disruption_first and not levels.stopped:
+        levels.disruption()
     if opts.levels >= 2 and not levels.stopped:
         levels.fairness()
     if opts.levels >= 3 and not levels.stopped:
         levels.comfort()
-    if opts.levels >= 4 and problem.previous and not levels.stopped:
+    if resolve and not opts.disruption_first and not levels.stopped:
         levels.disruption()
     chosen = [(catalog.candidates[i], t) for i, t in decode(v, levels.best)]
     assignments = tuple(number_places(catalog, chosen))
