@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 
 from ortools.sat.python import cp_model
 
+from scheduler.comfort import improve_comfort, total_cost
 from scheduler.cpsat import Progress, Restricted, Run, Stop, run
 from scheduler.lp import solve_lp_pair
-from scheduler.comfort import improve_comfort, total_cost
 from scheduler.model import HardModel, Variables, decode, encode
 from scheduler.problem import LevelReport, Options, PlaceKind, Status
 from scheduler.rounding import INTERIOR_SUPPORT, SUPPORT, round_lp, support

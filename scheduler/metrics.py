@@ -8,6 +8,7 @@ local day, and table changes between a person's consecutive in-person meetings.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -82,7 +83,7 @@ def figures(
     changes = 0
     for seq in places.values():
         seq.sort()
-        changes += sum(1 for x, y in zip(seq, seq[1:], strict=False) if x[1] != y[1])
+        changes += sum(1 for x, y in itertools.pairwise(seq) if x[1] != y[1])
     served = [count[p] for p in eligible if count[p] > 0]
     return Figures(
         scheduled=len(given),
