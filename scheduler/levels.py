@@ -25,7 +25,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.comfort import improve_comfort, total_cost
 from scheduler.cpsat import Progress, Restricted, Run, Stop, run
-from scheduler.lp import solve_lp_pair
+from scheduler.lp import LpPair, solve_lp_pair
 from scheduler.model import HardModel, Variables, decode, encode
 from scheduler.problem import LevelReport, Options, PlaceKind, Status
 from scheduler.rounding import INTERIOR_SUPPORT, SUPPORT, round_lp, support
@@ -280,6 +280,25 @@ def at_previous(v: Variables, ones: list[int]) -> set[str]:
     return out
 
 
+def changed_vars(v: Variables, ones: list[int]) -> set[int]:
+    """All candidates of requests that are new or lost their published meeting."""
+    cat = v.catalog
+    keep = at_previous(v, ones)
+    out: set[int] = set()
+    for rid in cat.requests:
+        if rid in keep:
+            continue
+        if rid not in cat.problem.previous and any(
+            v.catalog.candidates[j].request == rid for j in ones if j < v.n_cand
+        ):
+            continue  # new and already placed by the repair: no need to widen
+        for i in cat.by_request.get(rid, []):
+            out.add(i)
+            c = cat.candidates[i]
+            out.update(v.group_third.get((rid, c.start, c.in_person), ()))
+    return out
+
+
 def previous_vars(v: Variables) -> set[int]:
     """Variables of the published schedule (kept in every restricted model)."""
     cat = v.catalog
@@ -323,6 +342,11 @@ class Levels:
     def left(self) -> float:
         return max(0.0, self.deadline - time.perf_counter())
 
+    def resolving(self) -> bool:
+        """A re-solve against a published version (not gap-fill)."""
+        o = self.opts
+        return bool(self.v.catalog.problem.previous) and o.levels >= 4 and not o.gap_fill
+
     def _stop_now(self) -> bool:
         return self.stop is not None and self.stop()
 
@@ -362,13 +386,26 @@ class Levels:
                 LevelReport(1, "total weight", _weight(v, base), math.inf, Status.STOPPED, 0.0)
             )
             return
-        pair = solve_lp_pair(self.hm, self.left() * 0.45)
+        resolve = self.resolving()
+        big = v.size > FULL_MODEL_VARS
+        # a quick re-solve of a large fair skips the LP (8-13 s at expo scale) and
+        # repairs the published grid instead; its bound is then unknown
+        skip_lp = resolve and big and self.left() < 30
+        pair = (
+            LpPair(math.inf, None, None, 0.0)
+            if skip_lp
+            else solve_lp_pair(self.hm, self.left() * 0.45)
+        )
         bound = math.floor(pair.bound + 1e-6) if math.isfinite(pair.bound) else math.inf
+        extra: set[int] = set()
         for lp, threshold in ((pair.vertex, SUPPORT), (pair.interior, INTERIOR_SUPPORT)):
             if lp is None:
                 continue
             rounded = encode(v, round_lp(v, lp.values))
-            if _weight(v, rounded) > _weight(v, self.best):
+            extra |= set(rounded)
+            # on a re-solve the repaired published grid stays the starting point: a
+            # rounding with a little more weight may move hundreds of meetings
+            if _weight(v, rounded) > _weight(v, self.best) and not resolve:
                 self.best = rounded
             if pair.vertex is None:
                 threshold = SUPPORT  # no basic solution: keep the interior one's spread
@@ -384,9 +421,14 @@ class Levels:
                 )
             )
             return
-        have_lp = pair.vertex is not None or pair.interior is not None
-        share = 1.0 if self.opts.levels <= 1 else 0.6
-        budget = time.perf_counter() + self.left() * share
+        have_lp = pair.vertex is not None or pair.interior is not None or skip_lp
+        # level 1 may use the whole limit when it runs alone, else up to 45% of it from
+        # the start of the solve: comfort needs time too, and the last 0.05% of weight
+        # is worth less than half the idle gaps
+        budget = self.deadline
+        if self.opts.levels > 1:
+            budget = min(budget, self.deadline - 0.55 * self.opts.time_limit)
+            budget = max(budget, time.perf_counter() + min(2.0, self.left() * 0.5))
         # first the variables the LP uses; then, on small models, everything (CP-SAT's own
         # bound is then valid for the whole problem and can close the LP's gap)
         passes = [False] if not have_lp else [False, True]
@@ -397,10 +439,19 @@ class Levels:
         for full_pass in passes:
             full = full or full_pass
             keep = (set(range(v.size)) if full else self.lp_support) | set(base)
-            keep |= set(self.best) | previous_vars(v)
+            keep |= set(self.best) | previous_vars(v) | extra
+            if resolve:
+                keep |= changed_vars(v, self.best)
             rm = Restricted(self.hm, keep)
             w = rm.weight_expr()
-            rm.model.maximize(w)
+            if resolve:
+                # weight first, then fewest moves, in one model: every unit of weight
+                # outweighs moving every published meeting
+                moves = disruption_term(rm)
+                scale = len(v.catalog.problem.previous) + 1
+                rm.model.maximize(cp_model.LinearExpr.weighted_sum([w, moves], [scale, -1]))
+            else:
+                rm.model.maximize(w)
             if math.isfinite(bound):
                 rm.model.add(w <= int(bound))
             rm.hint(self.best)
@@ -410,9 +461,9 @@ class Levels:
             r = self._run(rm, 1, limit)
             if r.status == "infeasible" and full:
                 self.failed = True
-            if r.ones and r.value > value:
+            if r.ones and (_weight(v, r.ones) > value or (resolve and _weight(v, r.ones) >= value)):
                 self.best = r.ones
-                value = round(r.value)
+                value = _weight(v, r.ones)
             if full and r.status in ("optimal", "feasible"):
                 bound = min(bound, math.floor(r.bound + 1e-6))
             if value >= bound or self.stopped:
@@ -479,14 +530,29 @@ class Levels:
 
     def fairness(self) -> None:
         """Level 2: fewest participants with none, then the highest minimum."""
-        rm = self._model()
-        people = participants(self.v)
-        none, has = none_term(rm, people)
         v = self.v
+        people = participants(v)
 
         def count_none(ones: list[int]) -> int:
             served = {p for j in ones if j < v.n_cand for p in v.people(j)}
             return len(people - served)
+
+        if v.size > FULL_MODEL_VARS:
+            # measured: on expo-sized models this CP-SAT model finds nothing better than
+            # its hint in the time it gets; report the level-1 schedule's value instead
+            self.reports.append(
+                LevelReport(
+                    2,
+                    "participants with no meeting",
+                    float(count_none(self.best)),
+                    0.0,
+                    Status.FEASIBLE,
+                    0.0,
+                )
+            )
+            return
+        rm = self._model()
+        none, has = none_term(rm, people)
 
         self._level(2, "participants with no meeting", none, False, 0.3, count_none)
         if not self.stopped:
@@ -541,12 +607,28 @@ class Levels:
 
     def disruption(self) -> None:
         """Level 4: fewest published meetings moved or cancelled."""
-        rm = self._model()
         v = self.v
+        started = time.perf_counter()
 
         def moved(ones: list[int]) -> int:
             cat = v.catalog
             alive = sum(1 for rid in cat.problem.previous if rid in cat.requests)
             return alive - len(at_previous(v, ones))
 
-        self._level(4, "moved or cancelled meetings", disruption_term(rm), False, 1.0, moved)
+        if v.size > FULL_MODEL_VARS:
+            # level 1 already minimised moves as its secondary term on the same variables
+            self.reports.append(
+                LevelReport(
+                    4,
+                    "moved or cancelled meetings",
+                    float(moved(self.best)),
+                    0.0,
+                    Status.FEASIBLE,
+                    time.perf_counter() - started,
+                )
+            )
+            return
+        rm = self._model()
+        self._level(
+            4, "moved or cancelled meetings", disruption_term(rm), False, 0.5, moved, started
+        )

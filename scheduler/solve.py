@@ -18,7 +18,7 @@ import logging
 import time
 
 from scheduler.baselines import construct, greedy_order
-from scheduler.candidates import Catalog, build_catalog
+from scheduler.candidates import Catalog, build_catalog, candidate_of
 from scheduler.cpsat import Progress, Stop
 from scheduler.ledger import Ledger
 from scheduler.levels import Levels
@@ -28,6 +28,41 @@ from scheduler.reasons import explain
 from scheduler.tables import number_places
 
 log = logging.getLogger(__name__)
+
+
+def repair(catalog: Catalog) -> list[tuple[int, str | None]]:
+    """The published grid, minus what no longer fits, then greedy for the rest.
+
+    The starting point of a re-solve: every published meeting whose request still
+    exists and whose slot and place are still feasible stays where it was.
+    """
+    problem = catalog.problem
+    led = Ledger(catalog)
+    chosen: list[tuple[int, str | None]] = []
+    for rid, idx in catalog.forced.items():
+        lock = catalog.requests[rid].lock
+        third = lock.third_seat if lock is not None else None
+        led.add(catalog.candidates[idx], third)
+        chosen.append((idx, third))
+    for rid, a in problem.previous.items():
+        if rid not in catalog.requests or rid in catalog.forced:
+            continue
+        found = catalog.index_of(candidate_of(catalog, a))
+        if found is None:
+            continue
+        cand = catalog.candidates[found]
+        ok, third = led.fits(cand)
+        if not ok:
+            continue
+        seats = catalog.third.get((rid, cand.start, cand.in_person), ())
+        if a.third_seat is not None and a.third_seat in seats and led.person_ok(a.third_seat, cand):
+            third = a.third_seat
+        led.add(cand, third)
+        chosen.append((found, third))
+    placed = {catalog.candidates[i].request for i, _ in chosen}
+    rest = [r for r in greedy_order(problem) if r.id not in placed]
+    chosen.extend(construct(catalog, rest, ledger=led))
+    return chosen
 
 
 def _forced_conflict(catalog: Catalog) -> str | None:
@@ -81,8 +116,13 @@ def solve(
     hm = hard_model(catalog)
     v = hm.vars
     log.info("model: %d variables, %d rows", v.size, len(hm.rows))
-    base = encode(v, construct(catalog, greedy_order(problem)))
-    levels = Levels(hm, opts, deadline, progress, stop)
+    if problem.previous and not opts.gap_fill:
+        base = encode(v, repair(catalog))
+    else:
+        base = encode(v, construct(catalog, greedy_order(problem)))
+    # keep time for numbering tables and explaining what was left out (~3 s at expo)
+    reserve = min(0.25 * opts.time_limit, 0.3 + v.size / 200_000)
+    levels = Levels(hm, opts, deadline - reserve, progress, stop)
     levels.level1(base)
     resolve = opts.levels >= 4 and bool(problem.previous) and not opts.gap_fill
     if resolve and opts.disruption_first and not levels.stopped:

@@ -84,18 +84,30 @@ def number_places(catalog: Catalog, chosen: list[tuple[Candidate, str | None]]) 
         chosen,
         key=lambda c: (c[0].start, catalog.requests[c[0].request].lock is None, c[0].request),
     )
-    locked: set[str] = set()
+    # locks, and meetings still where the published version had them, keep their exact
+    # table or room: reserve those first so nobody else is numbered onto them
+    reserved: dict[str, str] = {}
     for cand, _ in chosen:
-        lock = catalog.requests[cand.request].lock
-        if lock is not None and lock.start == cand.start and lock.kind is cand.kind:
-            # a lock keeps its exact table or room: reserve it before numbering the rest
-            locked.add(cand.request)
-            for t in cand.slots:
-                use[lock.place_id][t] += 1
+        prev = previous.get(cand.request)
+        if prev is None or prev.start != cand.start or prev.kind is not cand.kind:
+            continue
+        if cand.kind is PlaceKind.BOOTH:
+            continue
+        units = dict(_place_units(catalog, cand)) if cand.place != ONLINE else {}
+        if cand.kind is PlaceKind.TABLE and prev.place_id not in units:
+            continue
+        cap = units.get(prev.place_id, 1)
+        if catalog.requests[cand.request].lock is None and any(
+            use[prev.place_id][t] >= cap for t in cand.slots
+        ):
+            continue
+        reserved[cand.request] = prev.place_id
+        for t in cand.slots:
+            use[prev.place_id][t] += 1
     for cand, third in order:
         req = catalog.requests[cand.request]
-        if req.id in locked and req.lock is not None:
-            place = req.lock.place_id
+        if req.id in reserved:
+            place = reserved[req.id]
         elif cand.kind is PlaceKind.BOOTH:
             place = cand.place
         else:
