@@ -267,3 +267,21 @@ def participant_rows(session: Session, fair_id: int) -> list[ParticipantRow]:
             )
         )
     return rows
+
+
+def request_labels(session: Session, fair_id: int) -> dict[str | int, str]:
+    """request key and request id → "Company A → Company B", for lists of requests."""
+    people = {
+        p.id: p for p in session.exec(select(Participant).where(Participant.fair_id == fair_id))
+    }
+    companies = {
+        c.id: c.name for c in session.exec(select(Company).where(Company.fair_id == fair_id))
+    }
+    labels: dict[str | int, str] = {}
+    for r in session.exec(select(MeetingRequest).where(MeetingRequest.fair_id == fair_id)):
+        a, b = people[r.from_id], people[r.to_id]
+        label = f"{companies[a.company_id]} → {companies[b.company_id]}"
+        labels[r.key] = label
+        if r.id is not None:
+            labels[r.id] = label
+    return labels

@@ -3,10 +3,12 @@ are wired together. `create_app(settings)` has no globals and reads no argv."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import aiohttp_jinja2
 import jinja2
@@ -14,9 +16,10 @@ from aiohttp import web
 
 from fair.db import open_database
 from fair.settings import Settings
-from web import middleware
+from realtime.server import create_server
+from web import middleware, sessions
 from web.accesslog import AccessLogger, access_logger
-from web.keys import DB_EXECUTOR, ENGINE, SETTINGS
+from web.keys import DB_EXECUTOR, ENGINE, SETTINGS, SIO, SOLVER_EXECUTOR, SOLVER_JOBS
 from web.routes import setup_routes
 
 log = logging.getLogger("fair.web")
@@ -35,6 +38,36 @@ async def executor_ctx(app: web.Application) -> AsyncIterator[None]:
     app[DB_EXECUTOR] = executor
     yield
     executor.shutdown(wait=True, cancel_futures=True)
+
+
+async def solver_ctx(app: web.Application) -> AsyncIterator[None]:
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solver")
+    app[SOLVER_EXECUTOR] = executor
+    app[SOLVER_JOBS] = {}
+    yield
+    for job in app[SOLVER_JOBS].values():
+        job.stop.set()  # the solver returns its best schedule so far and stores it
+        if job.task is not None:
+            with contextlib.suppress(Exception):
+                await job.task
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+def identify(secret: str) -> Callable[[Mapping[str, Any]], dict[str, Any] | None]:
+    """Who a socket.io client is, from the session cookie of its handshake."""
+
+    def who(environ: Mapping[str, Any]) -> dict[str, Any] | None:
+        request = environ.get("aiohttp.request")
+        if request is None:
+            return None
+        data = sessions.decode(secret, request.cookies.get(sessions.COOKIE, ""))
+        if "o" in data:
+            return {"organiser": data["o"]}
+        if "p" in data:
+            return {"participant": data["p"], "token_hash": data.get("t", "")}
+        return None
+
+    return who
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -60,6 +93,10 @@ def create_app(settings: Settings) -> web.Application:
     env.globals["static"] = lambda path: app.router["static"].url_for(filename=path)
     app.cleanup_ctx.append(executor_ctx)
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(solver_ctx)
+    sio = create_server(settings.redis_url, identify(settings.secret_key))
+    sio.attach(app)
+    app[SIO] = sio
     setup_routes(app)
     return app
 

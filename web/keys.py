@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
+import socketio
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
@@ -12,6 +14,13 @@ from fair.settings import Settings
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", Engine)
 DB_EXECUTOR = web.AppKey("db_executor", ThreadPoolExecutor)
+SOLVER_EXECUTOR = web.AppKey("solver_executor", ThreadPoolExecutor)
+SIO = web.AppKey("sio", socketio.AsyncServer)
+
+if TYPE_CHECKING:
+    from web.solver import SolverJob
+
+SOLVER_JOBS = web.AppKey("solver_jobs", dict[int, "SolverJob"])
 
 # The decoded session cookie of the current request ({} when signed out).
 SESSION = web.RequestKey("session", dict)

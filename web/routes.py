@@ -6,9 +6,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web import views
+from web import portal, views
 
 STATIC = Path(__file__).parent / "static"
+VENDOR = Path(__file__).parent.parent / "node_modules" / "socket.io-client" / "dist"
 
 
 def setup_routes(app: web.Application) -> None:
@@ -29,5 +30,13 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/organiser/participants", views.participants, name="participants")
     r.add_post("/organiser/participants/{key}/link", views.issue_link, name="issue_link")
     r.add_post("/organiser/participants/{key}/revoke", views.revoke_link, name="revoke_link")
+    r.add_post("/organiser/schedule", views.run_solver, name="run_solver")
+    r.add_post("/organiser/schedule/stop", views.stop_solver, name="stop_solver")
+    r.add_get("/organiser/schedule/status", views.solver_status, name="solver_status")
+    r.add_get("/organiser/versions/{number:\\d+}", views.version_detail, name="version")
     r.add_get("/api/me", views.api_me, name="api_me")
     r.add_static("/static/", STATIC, name="static", append_version=True)
+    # Browser libraries from the npm registry (package.json), installed by ./dev.
+    if VENDOR.is_dir():
+        r.add_static("/vendor/", VENDOR, name="vendor", append_version=True)
+    portal.setup(app)

@@ -14,16 +14,18 @@ from sqlmodel import Session
 
 from fair import queries
 from fair.accounts import authenticate
-from fair.errors import Forbidden, ImportRejected, NotFound
+from fair.errors import Forbidden, ImportRejected, InvalidInput, NotFound
 from fair.export import format_grid, grid_rows
 from fair.ical import participant_calendar
 from fair.loader import ImportSummary, import_files
 from fair.models import Company, Fair, Participant, TokenKind
-from fair.publishing import get_version, publish
+from fair.planning import published_version
+from fair.publishing import diff_versions, get_version, publish
 from fair.tokens import hash_token, issue_token, participant_for_token, revoke_tokens
-from web import auth, sessions
+from web import auth, sessions, solver
 from web.db import read, write
-from web.keys import DB_EXECUTOR, ENGINE, SESSION, SETTINGS
+from web.keys import DB_EXECUTOR, ENGINE, SESSION, SETTINGS, SOLVER_JOBS
+from web.middleware import wants_json
 from web.render import page
 
 STARTED = time.time()
@@ -175,7 +177,16 @@ async def organiser_home(request: web.Request) -> web.StreamResponse:
         return queries.overview(session, fair.id)
 
     overview = await read(request.app, load)
-    return page("organiser.html", request, {"overview": overview})
+    job = request.app[SOLVER_JOBS].get(overview.fair.id or 0)
+    return page(
+        "organiser.html",
+        request,
+        {
+            "overview": overview,
+            "job": job.state() if job else None,
+            "time_limit": request.app[SETTINGS].solver_time_limit,
+        },
+    )
 
 
 async def publish_version(request: web.Request) -> web.StreamResponse:
@@ -371,3 +382,89 @@ async def revoke_link(request: web.Request) -> web.StreamResponse:
 
     await write(request.app, act)
     raise web.HTTPFound(request.app.router["participants"].url_for().with_query(q=key))
+
+
+async def run_solver(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+    form = await request.post()
+    settings = request.app[SETTINGS]
+    try:
+        limit = float(str(form.get("time_limit", settings.solver_time_limit)))
+    except ValueError:
+        raise InvalidInput("time_limit: seconds, e.g. 30") from None
+    if not 1 <= limit <= 3600:
+        raise InvalidInput("time_limit: between 1 and 3600 seconds")
+
+    def fair_id(session: Session) -> int:
+        fair = _fair_or_404(session)
+        assert fair.id is not None
+        return fair.id
+
+    job = solver.start(request.app, await read(request.app, fair_id), limit)
+    if wants_json(request):
+        return web.json_response(job.state(), status=202)
+    raise web.HTTPFound(request.app.router["organiser"].url_for())
+
+
+async def stop_solver(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+
+    def fair_id(session: Session) -> int:
+        return _fair_or_404(session).id or 0
+
+    stopped = solver.stop(request.app, await read(request.app, fair_id))
+    if wants_json(request):
+        return web.json_response({"stopping": stopped})
+    raise web.HTTPFound(request.app.router["organiser"].url_for())
+
+
+async def solver_status(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+
+    def fair_id(session: Session) -> int:
+        return _fair_or_404(session).id or 0
+
+    job = request.app[SOLVER_JOBS].get(await read(request.app, fair_id))
+    return web.json_response(job.state() if job else {"running": False})
+
+
+async def version_detail(request: web.Request) -> web.StreamResponse:
+    """A schedule version: its figures per objective level, what was left out and why,
+    and how it differs from the published version."""
+    await auth.organiser(request)
+    number = int(request.match_info["number"])
+
+    def load(session: Session) -> dict[str, Any]:
+        fair = _fair_or_404(session)
+        assert fair.id is not None
+        version = get_version(session, fair.id, number)
+        published = published_version(session, fair.id)
+        diff = None
+        if published is not None and published.id != version.id:
+            diff = diff_versions(session, published, version)
+        labels = queries.request_labels(session, fair.id)
+        return {
+            "fair": fair,
+            "version": version,
+            "published": published,
+            "diff": diff,
+            "labels": labels,
+        }
+
+    data = await read(request.app, load)
+    figures = data["version"].figures
+    left = figures.get("unscheduled", {})
+    reasons: dict[str, int] = defaultdict(int)
+    for why in left.values():
+        reasons[why.get("code", "")] += 1
+    return page(
+        "version.html",
+        request,
+        {
+            **data,
+            "figures": figures,
+            "left": sorted(left.items())[:1000],
+            "left_total": len(left),
+            "reason_counts": sorted(reasons.items(), key=lambda kv: -kv[1]),
+        },
+    )
