@@ -76,6 +76,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[
             middleware.security_headers,
+            middleware.caching_and_compression,
             middleware.errors,
             middleware.session,
             middleware.csrf,

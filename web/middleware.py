@@ -130,3 +130,30 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         "Permissions-Policy", "camera=(self), microphone=(self), geolocation=()"
     )
     return response
+
+
+COMPRESSIBLE = ("text/", "application/json", "application/javascript", "image/svg+xml")
+
+
+@web.middleware
+async def caching_and_compression(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Versioned static files are cached for a year; text responses are gzipped."""
+    response = await handler(request)
+    if request.path.startswith(("/static/", "/vendor/")):
+        if "v" in request.query:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            response.headers.setdefault("Cache-Control", "public, max-age=3600")
+    elif "Cache-Control" not in response.headers:
+        # Pages carry personal data: never stored by shared caches.
+        response.headers["Cache-Control"] = "private, no-cache"
+    if (
+        isinstance(response, web.Response)
+        and not isinstance(response, web.FileResponse)
+        and response.body is not None
+        and len(response.body) > 1024  # type: ignore[arg-type]
+        and response.content_type.startswith(COMPRESSIBLE)
+        and "gzip" in request.headers.get("Accept-Encoding", "")
+    ):
+        response.enable_compression(web.ContentCoding.gzip)
+    return response

@@ -22,6 +22,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/p/{token}", views.magic_link, name="magic_link")
     r.add_get("/me", views.agenda, name="agenda")
     r.add_get("/me/agenda.ics", views.agenda_ics, name="agenda_ics")
+    r.add_post("/me/feed", views.new_feed_link, name="new_feed_link")
+    r.add_get("/feed/{token}.ics", views.feed, name="feed")
     r.add_get("/organiser", views.organiser_home, name="organiser")
     r.add_get("/organiser/grid", views.grid, name="grid")
     r.add_post("/organiser/versions/{number:\\d+}/publish", views.publish_version, name="publish")

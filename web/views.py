@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -468,3 +469,41 @@ async def version_detail(request: web.Request) -> web.StreamResponse:
             "reason_counts": sorted(reasons.items(), key=lambda kv: -kv[1]),
         },
     )
+
+
+async def new_feed_link(request: web.Request) -> web.StreamResponse:
+    """Make (or replace) the participant's calendar subscription link; shown once."""
+    person = await auth.participant(request)
+
+    def act(session: Session) -> str:
+        fresh = session.get(Participant, person.id)
+        assert fresh is not None
+        return issue_token(session, fresh, TokenKind.FEED)
+
+    token = await write(request.app, act)
+    base = request.app[SETTINGS].base_url
+    https = f"{base}/feed/{token}.ics"
+    webcal = "webcal://" + https.split("://", 1)[1]
+    return page("feed.html", request, {"https": https, "webcal": webcal})
+
+
+async def feed(request: web.Request) -> web.StreamResponse:
+    """The calendar subscription: conditional GET (ETag / Last-Modified → 304)."""
+    token = request.match_info["token"]
+    base = request.app[SETTINGS].base_url
+
+    def load(session: Session) -> str:
+        person = participant_for_token(session, token, TokenKind.FEED)
+        return participant_calendar(session, person.fair_id, person.key, base)
+
+    text = await read(request.app, load)
+    body = text.encode("utf-8")
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "private, max-age=300",
+        "Content-Disposition": 'inline; filename="agenda.ics"',
+    }
+    if etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=body, content_type="text/calendar", charset="utf-8", headers=headers)

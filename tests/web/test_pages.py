@@ -194,3 +194,36 @@ async def test_organiser_reissues_link_and_old_one_stops(site: Site) -> None:
     assert "/p/" in await response.text()
     other = site.client  # same client: the organiser is signed in; check the old link
     assert (await other.get(f"/p/{site.tokens['cn1']}")).status == 403
+
+
+async def test_feed_link_serves_calendar_and_answers_304(site: Site) -> None:
+    import re
+
+    await site.sign_in_participant("kr1")
+    agenda_page = await (await site.client.get("/me")).text()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', agenda_page)
+    assert csrf
+    made = await (await site.client.post("/me/feed", data={"csrf": csrf.group(1)})).text()
+    link = re.search(r'value="http://[^/]+(/feed/[^"]+\.ics)"', made)
+    assert link and "webcal://" in made
+    anonymous = site.client  # the feed needs no cookie: the token is the credential
+    first = await anonymous.get(link.group(1))
+    assert first.status == 200 and first.content_type == "text/calendar"
+    again = await anonymous.get(link.group(1), headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status == 304
+    # A new link replaces the old one.
+    await site.client.post("/me/feed", data={"csrf": csrf.group(1)})
+    assert (await anonymous.get(link.group(1))).status == 403
+
+
+async def test_pages_are_gzipped_and_static_is_cached(site: Site) -> None:
+    await site.sign_in_organiser()
+    response = await site.client.get("/organiser", headers={"Accept-Encoding": "gzip"})
+    assert response.headers.get("Content-Encoding") == "gzip"
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    page_text = await response.text()
+    css = page_text.split('href="', 1)[1].split('"', 1)[0] if "app.css" in page_text else ""
+    assert "/static/app.css?v=" in css
+    static = await site.client.get(css)
+    assert static.status == 200
+    assert "immutable" in static.headers["Cache-Control"]
