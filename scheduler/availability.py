@@ -106,3 +106,12 @@ def availability(problem: Problem) -> dict[str, Availability]:
         person id → `Availability`.
     """
     return {pid: person_availability(p, problem.slots) for pid, p in problem.people.items()}
+
+
+def available_at(person: Person, slot: Slot, in_person: bool) -> bool:
+    """Whether `person` can attend `slot` (on site when `in_person`): one-slot check."""
+    if person.days is not None and slot.day not in person.days:
+        return False
+    if in_person and slot.day not in person.onsite_days:
+        return False
+    return not _busy(person, slot) and inside_windows(person, slot)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from scheduler.availability import Availability, availability
+from scheduler.availability import Availability, availability, person_availability
 from scheduler.problem import Assignment, Mode, PlaceKind, Problem, Request
 
 ONLINE = "online"
@@ -99,18 +99,38 @@ def candidate_of(catalog: Catalog, a: Assignment) -> Candidate:
     return Candidate(a.request, a.start, a.length, a.kind, place)
 
 
-def build_catalog(problem: Problem, keep: dict[str, Assignment] | None = None) -> Catalog:
+def build_catalog(
+    problem: Problem,
+    keep: dict[str, Assignment] | None = None,
+    only: set[str] | None = None,
+) -> Catalog:
     """Enumerate every feasible candidate of every request.
 
     Args:
         problem: the fair.
         keep: assignments that must stay exactly (locks are added automatically); their
             candidates are added even if availability changed since they were fixed.
+        only: enumerate candidates of these requests only (what-if counting); the
+            others stay known to the catalogue, without candidates.
 
     Returns:
         The `Catalog`.
     """
-    avail = availability(problem)
+    if only is None:
+        avail = availability(problem)
+    else:
+        involved = {p for r in problem.requests if r.id in only for p in r.people}
+        involved |= {
+            p
+            for r in problem.requests
+            if r.id in only and r.third_seat
+            for p in problem.third_seats.get(r.third_seat, ())
+        }
+        avail = {
+            pid: person_availability(problem.people[pid], problem.slots)
+            for pid in involved
+            if pid in problem.people
+        }
     cat = Catalog(problem=problem, avail=avail)
     cat.requests = {r.id: r for r in problem.requests}
     for pool in problem.table_pools.values():
@@ -118,6 +138,8 @@ def build_catalog(problem: Problem, keep: dict[str, Assignment] | None = None) -
             cat.table_pool[t] = pool.id
     starts_by_len: dict[int, list[int]] = {}
     for req in problem.requests:
+        if only is not None and req.id not in only:
+            continue
         if req.length not in starts_by_len:
             starts_by_len[req.length] = meeting_starts(problem, req.length)
         people = [avail[p] for p in req.people if p in avail]
