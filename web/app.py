@@ -17,7 +17,7 @@ from aiohttp import web
 from fair.db import open_database
 from fair.settings import Settings
 from realtime.server import create_server
-from web import middleware, sessions
+from web import i18n, middleware, sessions
 from web.accesslog import AccessLogger, access_logger
 from web.keys import DB_EXECUTOR, ENGINE, SETTINGS, SIO, SOLVER_EXECUTOR, SOLVER_JOBS
 from web.routes import setup_routes
@@ -77,6 +77,7 @@ def create_app(settings: Settings) -> web.Application:
         middlewares=[
             middleware.security_headers,
             middleware.caching_and_compression,
+            i18n.language,
             middleware.errors,
             middleware.session,
             middleware.csrf,
@@ -90,7 +91,15 @@ def create_app(settings: Settings) -> web.Application:
         autoescape=jinja2.select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    i18n.load_catalogues()
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext_, i18n.ngettext_, newstyle=True
+    )
+    env.globals["lang"] = i18n.current
+    env.globals["languages"] = i18n.LANGUAGES
+    env.filters["local_time"] = i18n.local_time
+    env.filters["local_date"] = i18n.local_date
+    env.filters["amount"] = i18n.amount
     env.globals["static"] = lambda path: app.router["static"].url_for(filename=path)
     app.cleanup_ctx.append(executor_ctx)
     app.cleanup_ctx.append(database_ctx)

@@ -23,7 +23,7 @@ from fair.models import Company, Fair, Participant, TokenKind
 from fair.planning import published_version
 from fair.publishing import diff_versions, get_version, publish
 from fair.tokens import hash_token, issue_token, participant_for_token, revoke_tokens
-from web import auth, sessions, solver
+from web import auth, i18n, sessions, solver
 from web.db import read, write
 from web.keys import DB_EXECUTOR, ENGINE, SESSION, SETTINGS, SOLVER_JOBS
 from web.middleware import wants_json
@@ -137,14 +137,16 @@ async def agenda(request: web.Request) -> web.StreamResponse:
     fair: Fair = data["fair"]
     now = datetime.now(UTC)
     days: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    zone, fair_zone = person.timezone, fair.timezone
     for item in data["items"]:
-        day = _fmt(item.start, person.timezone, "%A %d %B %Y")
+        day = i18n.local_date(item.start, zone)
         days[day].append(
             {
                 "item": item,
-                "local": f"{_fmt(item.start, person.timezone)}–{_fmt(item.end, person.timezone)}",
-                "fair_time": f"{_fmt(item.start, fair.timezone)}–{_fmt(item.end, fair.timezone)}",
-                "their_time": _fmt(item.start, item.counterpart_timezone),
+                "local": f"{i18n.local_time(item.start, zone)}–{i18n.local_time(item.end, zone)}",
+                "fair_time": f"{i18n.local_time(item.start, fair_zone)}–"
+                f"{i18n.local_time(item.end, fair_zone)}",
+                "their_time": i18n.local_time(item.start, item.counterpart_timezone),
                 "live": item.start - timedelta(minutes=10) <= now < item.end,
                 "past": item.end <= now,
                 "start_iso": item.start.isoformat(),

@@ -227,3 +227,31 @@ async def test_pages_are_gzipped_and_static_is_cached(site: Site) -> None:
     static = await site.client.get(css)
     assert static.status == 200
     assert "immutable" in static.headers["Cache-Control"]
+
+
+async def test_language_choice_formats_dates_and_sticks(site: Site) -> None:
+    await site.sign_in_participant("kr1")
+    response = await site.client.get("/me?lang=zh")
+    text = await response.text()
+    assert '<html lang="zh">' in text
+    assert "2026年11月27日星期五" in text
+    assert response.cookies["lang"].value == "zh"
+    again = await (await site.client.get("/me")).text()
+    assert '<html lang="zh">' in again
+    korean = await (await site.client.get("/me", headers={"Accept-Language": "ko-KR"})).text()
+    assert '<html lang="zh">' in korean  # the chosen language wins over the browser's
+
+
+def test_catalogues_cover_every_template_string() -> None:
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[2] / "web" / "locale"
+    with (root / "messages.pot").open("rb") as fh:
+        template = read_po(fh)
+    for lang in ("zh", "ko", "ja"):
+        with (root / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+            catalogue = read_po(fh)
+        missing = {m.id for m in template if m.id} - {m.id for m in catalogue if m.id}
+        assert not missing, f"{lang} catalogue misses {sorted(missing)[:5]}: run ./dev messages"

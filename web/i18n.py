@@ -1,0 +1,125 @@
+"""Languages of the pages: gettext catalogues (Babel .po files in web/locale) and
+locale-aware formatting of dates, times and amounts.
+
+The language of a request comes from `?lang=`, then the `lang` cookie, then the
+browser's Accept-Language, among the languages that have a catalogue. Catalogues are
+compiled in memory at start-up, so no compiled .mo file is kept in the repository.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import gettext
+import io
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DEFAULT = "en"
+LANGUAGES = {"en": "English", "zh": "中文", "ko": "한국어", "ja": "日本語"}
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=DEFAULT)
+_catalogues: dict[str, gettext.NullTranslations] = {}
+
+
+def load_catalogues() -> dict[str, gettext.NullTranslations]:
+    """Compile every web/locale/<lang>/LC_MESSAGES/messages.po in memory."""
+    catalogues: dict[str, gettext.NullTranslations] = {DEFAULT: gettext.NullTranslations()}
+    for po in sorted(LOCALE_DIR.glob("*/LC_MESSAGES/messages.po")):
+        lang = po.parent.parent.name
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=lang)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        catalogues[lang] = gettext.GNUTranslations(buffer)
+    _catalogues.clear()
+    _catalogues.update(catalogues)
+    return catalogues
+
+
+def available() -> list[str]:
+    return [lang for lang in LANGUAGES if lang in _catalogues]
+
+
+def choose(query: str, cookie: str, accept: str) -> str:
+    """The request's language among the available ones."""
+    offered = available()
+    for wanted in (query, cookie):
+        if wanted in offered:
+            return wanted
+    for part in accept.split(","):
+        tag = part.split(";")[0].strip().lower()
+        base = tag.split("-")[0]
+        if base in offered:
+            return base
+    return DEFAULT
+
+
+def current() -> str:
+    return _current.get()
+
+
+def gettext_(message: str) -> str:
+    return _catalogues.get(current(), gettext.NullTranslations()).gettext(message)
+
+
+def ngettext_(singular: str, plural: str, n: int) -> str:
+    return _catalogues.get(current(), gettext.NullTranslations()).ngettext(singular, plural, n)
+
+
+# English pages use British conventions (24-hour clock, day before month), which read
+# naturally to an international audience.
+FORMAT_LOCALES = {"en": "en_GB", "zh": "zh_Hans_CN", "ko": "ko_KR", "ja": "ja_JP"}
+
+
+def _locale() -> Locale:
+    try:
+        return Locale.parse(FORMAT_LOCALES.get(current(), current()))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(DEFAULT)
+
+
+def local_time(instant: datetime, zone: str) -> str:
+    """`instant` as a short time of day in `zone`, the viewer's way (14:00 / 오후 2:00)."""
+    return format_time(instant.astimezone(ZoneInfo(zone)), "short", locale=_locale())
+
+
+def local_date(instant: datetime, zone: str) -> str:
+    """The full date of `instant` in `zone` (Friday, 27 November 2026 / 2026年11月27日星期五)."""
+    return format_date(instant.astimezone(ZoneInfo(zone)).date(), "full", locale=_locale())
+
+
+def amount(value: Decimal | float, currency: str = "") -> str:
+    if currency:
+        return format_currency(value, currency, locale=_locale())
+    return format_decimal(value, locale=_locale())
+
+
+@web.middleware
+async def language(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    lang = choose(
+        request.query.get("lang", ""),
+        request.cookies.get("lang", ""),
+        request.headers.get("Accept-Language", ""),
+    )
+    token = _current.set(lang)
+    try:
+        response = await handler(request)
+    finally:
+        _current.reset(token)
+    if request.query.get("lang") == lang and request.cookies.get("lang") != lang:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", path="/")
+    return response
