@@ -14,6 +14,7 @@ planned, the later one is folded into it).
 from __future__ import annotations
 
 import hashlib
+import math
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -289,6 +290,11 @@ def problem_digest(problem: sp.Problem) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def _finite(x: float) -> float | None:
+    """JSON (and PostgreSQL) have no NaN or infinity: an unknown figure is null."""
+    return x if math.isfinite(x) else None
+
+
 def store_result(
     session: Session,
     planning: Planning,
@@ -322,8 +328,8 @@ def store_result(
                 {
                     "level": lv.level,
                     "name": lv.name,
-                    "value": lv.value,
-                    "bound": lv.bound,
+                    "value": _finite(lv.value),
+                    "bound": _finite(lv.bound),
                     "status": str(lv.status),
                     "seconds": round(lv.seconds, 3),
                 }

@@ -226,25 +226,57 @@ async def grid(request: web.Request) -> web.StreamResponse:
             content_type="text/csv" if fmt == "csv" else "application/json",
             headers={"Content-Disposition": f'attachment; filename="grid.{fmt}"'},
         )
+    country = request.query.get("country", "")
+    view = "people" if request.query.get("view") == "people" else "places"
     rows = [
         r
         for r in data["rows"]
-        if str(r["day"]) == wanted_day and (not pavilion_filter or r["pavilion"] == pavilion_filter)
+        if str(r["day"]) == wanted_day
+        and (not pavilion_filter or r["pavilion"] == pavilion_filter)
+        and (not country or country in (r["from_country"], r["to_country"]))
     ]
     times = sorted({r["start"][11:] for r in rows})
-    # Places first (by pavilion), then video rooms in number order.
-    order = sorted(
-        {
-            (r["place_kind"] == "online", r["pavilion"], _natural(r["place"]), r["place"])
-            for r in rows
-        }
-    )
-    columns = [p[3] for p in order]
     cells: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        cells[(r["start"][11:], r["place"])].append(r)
+    if view == "places":
+        # Places first (by pavilion), then video rooms in number order.
+        order = sorted(
+            {
+                (r["place_kind"] == "online", r["pavilion"], _natural(r["place"]), r["place"])
+                for r in rows
+            }
+        )
+        columns = [p[3] for p in order]
+        for r in rows:
+            cells[(r["start"][11:], r["place"])].append(r)
+        people: list[dict[str, Any]] = []
+    else:
+        # One row per person: their meetings across the day's slots, and their load.
+        columns = []
+        by_person: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            for side, other in (("from", "to"), ("to", "from")):
+                if country and r[f"{side}_country"] != country:
+                    continue
+                person = by_person.setdefault(
+                    r[side],
+                    {
+                        "key": r[side],
+                        "name": r[f"{side}_name"],
+                        "company": r[f"{side}_company"],
+                        "country": r[f"{side}_country"],
+                        "load": 0,
+                    },
+                )
+                person["load"] += 1
+                cells[(r["start"][11:], r[side])].append(
+                    {**r, "other": r[f"{other}_company"], "other_country": r[f"{other}_country"]}
+                )
+        people = sorted(by_person.values(), key=lambda p: (-p["load"], p["company"], p["name"]))
     all_days = sorted({r["day"] for r in data["rows"]})
     pavilions = sorted({r["pavilion"] for r in data["rows"] if r["pavilion"]})
+    countries = sorted(
+        {r["from_country"] for r in data["rows"]} | {r["to_country"] for r in data["rows"]}
+    )
     return page(
         "grid.html",
         request,
@@ -252,11 +284,16 @@ async def grid(request: web.Request) -> web.StreamResponse:
             **data,
             "times": times,
             "columns": columns,
+            "people": people[:400],
+            "people_total": len(people),
             "cells": cells,
             "days": all_days,
             "day": wanted_day,
             "pavilions": pavilions,
             "pavilion": pavilion_filter,
+            "countries": countries,
+            "country": country,
+            "view": view,
             "count": len(rows),
         },
     )

@@ -255,3 +255,11 @@ def test_catalogues_cover_every_template_string() -> None:
             catalogue = read_po(fh)
         missing = {m.id for m in template if m.id} - {m.id for m in catalogue if m.id}
         assert not missing, f"{lang} catalogue misses {sorted(missing)[:5]}: run ./dev messages"
+
+
+async def test_grid_by_participant_shows_load_and_filters_country(site: Site) -> None:
+    await site.sign_in_organiser()
+    text = await (await site.client.get("/organiser/grid?view=people&day=1")).text()
+    assert "<meter" in text and "김민준" in text
+    only_de = await (await site.client.get("/organiser/grid?view=people&country=DE")).text()
+    assert "김민준" not in only_de
