@@ -14,8 +14,8 @@ planned, the later one is folded into it).
 from __future__ import annotations
 
 import hashlib
-import math
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
