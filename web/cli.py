@@ -262,13 +262,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from fair.bench import main as bench_main
+    """`fair bench scheduler ...` or `fair bench web ...`."""
+    what, rest = (args.bench_args[0], args.bench_args[1:]) if args.bench_args else ("", [])
+    if what == "scheduler":
+        from fair.bench import main as scheduler_bench
 
-    code: int = bench_main(args.bench_args)
-    return code
+        return scheduler_bench(rest)
+    if what == "web":
+        from web.bench import main as web_bench
 
-
-# ---------------------------------------------------------------------------- parser
+        code: int = web_bench(rest)
+        return code
+    print("usage: fair bench {scheduler,web} [--json] ...  (each has --help)", file=sys.stderr)
+    return 2
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,25 @@
+"""The benchmark's instances come through the real generator, importer and planning."""
+
+from __future__ import annotations
+
+import pytest
+
+from fair.bench import generated_problem
+from scheduler.baselines import greedy
+from scheduler.validate import validate
+
+pytestmark = pytest.mark.integration
+
+
+def test_generated_problem_small_is_a_valid_fair() -> None:
+    problem = generated_problem("small", 2)
+    assert len(problem.requests) > 100
+    assert len(problem.slots) > 10
+    assert {p.timezone for p in problem.people.values()} >= {"Asia/Shanghai", "Asia/Seoul"}
+    result = greedy(problem)
+    assert result.assignments
+    assert validate(problem, result.assignments) == []
+
+
+def test_generated_problem_is_deterministic() -> None:
+    assert generated_problem("small", 5).requests == generated_problem("small", 5).requests
