@@ -394,7 +394,7 @@ class Levels:
         pair = (
             LpPair(math.inf, None, None, 0.0)
             if skip_lp
-            else solve_lp_pair(self.hm, self.left() * 0.45)
+            else solve_lp_pair(self.hm, self.left() * 0.5)
         )
         bound = math.floor(pair.bound + 1e-6) if math.isfinite(pair.bound) else math.inf
         extra: set[int] = set()
@@ -428,7 +428,10 @@ class Levels:
         budget = self.deadline
         if self.opts.levels > 1:
             budget = min(budget, self.deadline - 0.55 * self.opts.time_limit)
-            budget = max(budget, time.perf_counter() + min(2.0, self.left() * 0.5))
+            # ...but never less than a fifth of the limit after a slow LP (tight fairs)
+            budget = max(
+                budget, time.perf_counter() + min(0.2 * self.opts.time_limit, self.left() * 0.5)
+            )
         # first the variables the LP uses; then, on small models, everything (CP-SAT's own
         # bound is then valid for the whole problem and can close the LP's gap)
         passes = [False] if not have_lp else [False, True]
@@ -457,7 +460,7 @@ class Levels:
             rm.hint(self.best)
             limit = max(0.0, budget - time.perf_counter())
             if not full and len(passes) > 1:
-                limit = min(limit, max(1.0, limit / 3))
+                limit = min(limit, max(1.0, limit / 2))
             r = self._run(rm, 1, limit)
             if r.status == "infeasible" and full:
                 self.failed = True

@@ -65,7 +65,7 @@ def _request(model: pb.MPModelProto, solver: str, time_limit: float, threads: in
         req.solver_specific_parameters = (
             f"num_threads: {threads} "
             "termination_criteria { simple_optimality_criteria {"
-            " eps_optimal_relative: 1e-6 eps_optimal_absolute: 1e-6 } }"
+            " eps_optimal_relative: 1e-5 eps_optimal_absolute: 1e-5 } }"
         )
     return bytes(req.SerializeToString())
 
@@ -105,9 +105,15 @@ def dual_bound(
 
 
 def _solve(
-    hm: HardModel, weights: list[float], request: bytes, solver: str, started: float
+    hm: HardModel,
+    weights: list[float],
+    request: bytes,
+    solver: str,
+    started: float,
+    helper: mbh.ModelSolverHelper | None = None,
 ) -> LpResult | None:
-    raw = mbh.ModelSolverHelper("").solve_serialized_request(request)  # type: ignore[arg-type]
+    helper = helper or mbh.ModelSolverHelper("")
+    raw = helper.solve_serialized_request(request)  # type: ignore[arg-type]
     resp = pb.MPSolutionResponse.FromString(raw)
     status = pb.MPSolverResponseStatus.Name(resp.status)
     if len(resp.variable_value) != hm.vars.size:
@@ -184,10 +190,15 @@ def solve_lp_pair(hm: HardModel, time_limit: float) -> LpPair:
     model = _model(hm, weights)
     nnz = sum(len(r.vars) for r in hm.rows)
     results: dict[str, LpResult | None] = {}
+    helpers = {"glop": mbh.ModelSolverHelper(""), "pdlp": mbh.ModelSolverHelper("")}
 
     def go(solver: str) -> None:
         request = _request(model, solver, time_limit, threads=1)
-        results[solver] = _solve(hm, weights, request, solver, started)
+        results[solver] = _solve(hm, weights, request, solver, started, helpers[solver])
+        lp = results[solver]
+        if solver == "glop" and lp is not None and lp.optimal:
+            # GLOP's bound is exact and its vertex is what we round: PDLP is not needed
+            helpers["pdlp"].interrupt_solve()
 
     solvers = ["glop", "pdlp"] if nnz > PDLP_NNZ else ["glop"]
     threads = [threading.Thread(target=go, args=(s,)) for s in solvers]
@@ -196,6 +207,8 @@ def solve_lp_pair(hm: HardModel, time_limit: float) -> LpPair:
     for t in threads:
         t.join()
     vertex, interior = results.get("glop"), results.get("pdlp")
+    if interior is not None and vertex is not None and vertex.optimal and not interior.optimal:
+        interior = None  # interrupted: its values are half-way, its bound loose
     bounds = [r.bound for r in (vertex, interior) if r is not None]
     return LpPair(
         bound=min(bounds, default=math.inf),
