@@ -175,7 +175,11 @@ def load_settings(
     for s in SETTINGS:
         if s.env in env and env[s.env] != "":
             values[s.field] = _coerce(s, env[s.env], f"environment {s.env}")
-    known_env = {s.env for s in SETTINGS} | {"FAIR_SECRET_KEY", "FAIR_CONFIG"}
+    known_env = {s.env for s in SETTINGS} | {
+        "FAIR_SECRET_KEY",
+        "FAIR_CONFIG",
+        "FAIR_ORGANISER_PASSWORD",
+    }
     for name in env:
         if name.startswith("FAIR_") and name not in known_env:
             raise InvalidInput(f"unknown environment variable {name}")

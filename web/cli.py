@@ -261,6 +261,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_organiser(args: argparse.Namespace) -> int:
+    """Create an organiser account; the password comes from a prompt (or, for scripts,
+    FAIR_ORGANISER_PASSWORD), never from the command line where it would be logged."""
+    import getpass
+
+    from fair.accounts import create_organiser
+
+    password = os.environ.get("FAIR_ORGANISER_PASSWORD", "")
+    if not password:
+        password = getpass.getpass("Password (10+ characters): ")
+        if password != getpass.getpass("Again: "):
+            raise InvalidInput("the two passwords differ")
+    settings = _settings(args)
+    engine = _engine(settings)
+    with session_scope(engine) as session:
+        organiser = create_organiser(session, args.email, password, args.name or "")
+    print(f"organiser {organiser.email} can now sign in at {settings.base_url}/login")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """`fair bench scheduler ...` or `fair bench web ...`."""
     what, rest = (args.bench_args[0], args.bench_args[1:]) if args.bench_args else ("", [])
@@ -335,6 +355,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int)
     p.add_argument("--no-serve", action="store_true", help="set up the demo and exit")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("organiser", parents=[common], help="create an organiser account")
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", help="display name")
+    p.set_defaults(func=cmd_organiser)
 
     p = sub.add_parser("bench", help="run a benchmark (`fair bench scheduler --help`)")
     p.add_argument("bench_args", nargs=argparse.REMAINDER)

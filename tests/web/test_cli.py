@@ -97,3 +97,14 @@ def test_cli_generate_writes_import_files(tmp_path: Path) -> None:
         "requests.csv",
     ]
     assert main(["import", str(out), "--db", f"sqlite:///{tmp_path / 'g.sqlite'}"]) == 0
+
+
+def test_cli_organiser_add_then_duplicate_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = ["--db", f"sqlite:///{tmp_path / 'o.sqlite'}"]
+    monkeypatch.setenv("FAIR_ORGANISER_PASSWORD", "a long enough secret")
+    assert main(["organiser", "--email", "Lead@Fair.example", *db]) == 0
+    assert "lead@fair.example can now sign in" in capsys.readouterr().out
+    assert main(["organiser", "--email", "lead@fair.example", *db]) == 1
+    assert "already exists" in capsys.readouterr().err
