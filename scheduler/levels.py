@@ -394,7 +394,7 @@ class Levels:
         pair = (
             LpPair(math.inf, None, None, 0.0)
             if skip_lp
-            else solve_lp_pair(self.hm, self.left() * 0.5)
+            else solve_lp_pair(self.hm, self.left() * (0.65 if big else 0.5))
         )
         bound = math.floor(pair.bound + 1e-6) if math.isfinite(pair.bound) else math.inf
         extra: set[int] = set()
