@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, delete, select
 
+from fair import search
 from fair.db import session_scope
 from fair.errors import ImportRejected, Problem
 from fair.importer import ImportData, parse_files
@@ -344,4 +345,6 @@ def import_files(engine: Engine, files: Mapping[str, bytes]) -> ImportSummary:
     """Check and write one import in a single transaction (nothing on any error)."""
     data = parse_files(files)
     with session_scope(engine) as session:
-        return load(session, data)
+        summary = load(session, data)
+        search.rebuild(session, summary.fair_id)  # the catalogue sees the import at once
+        return summary

@@ -327,3 +327,33 @@ class Organiser(SQLModel, table=True):
     name: str = ""
     password_hash: str
     created_at: datetime = _instant(default_factory=utcnow)
+
+
+class SearchEntry(SQLModel, table=True):
+    """One product or company as the catalogue search sees it (rebuilt by `fair.search`).
+
+    `doc` holds every searchable word (name, description, sectors, offers, certifications,
+    the company's name); on PostgreSQL a GIN trigram index serves `ILIKE` on it, on SQLite
+    an FTS5 trigram table over this one (created by `fair.search`, not by a migration:
+    autogenerate would take its shadow tables for tables to drop).
+    """
+
+    __tablename__ = "search_entry"
+    __table_args__ = (
+        sa.Index(
+            "ix_search_entry_doc_trgm",
+            "doc",
+            postgresql_using="gin",
+            postgresql_ops={"doc": "gin_trgm_ops"},
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    kind: str = Field(sa_type=sa.String(10))  # "company" or "product"
+    ref_id: int  # the company's or the product's id
+    company_id: int = Field(foreign_key="company.id", index=True, ondelete="CASCADE")
+    pavilion_id: int | None = Field(default=None, foreign_key="pavilion.id")
+    country: str = ""
+    sectors: str = ""  # ";cosmetics;food & beverage;" for an exact-sector filter
+    name: str
+    doc: str = Field(sa_type=sa.Text)

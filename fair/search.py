@@ -1,0 +1,277 @@
+"""Catalogue search: products and companies of a fair, in any of the fair's scripts.
+
+`rebuild(session, fair_id)` writes one `SearchEntry` per company and product (its name,
+and a `doc` of every searchable word, with the sector named in Chinese, Korean and
+Japanese too, so "화장품" finds cosmetics). `search(session, fair_id, query, ...)` finds
+entries that contain every word of the query as a substring, which is what CJK text
+needs (no spaces between words):
+
+- SQLite: an FTS5 table with the `trigram` tokenizer over `search_entry` answers words
+  of three characters or more; shorter words (one or two Hangul or Han characters, such
+  as "화장" or "食品") are checked with `LIKE` on the rows FTS5 kept, or on the fair's
+  rows when the whole query is short.
+- PostgreSQL: `ILIKE` on `doc`, served by the GIN trigram index the migration created
+  (pg_trgm); without the extension the same query scans.
+
+Ranking is the same on both: more query words in the name first, then names that start
+with the first word, companies before products, shorter names, then id.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, delete, select
+
+from fair.models import Company, Pavilion, Product, SearchEntry
+
+FTS_TABLE: Final = "search_fts"
+PER_PAGE: Final = 24
+MAX_PER_PAGE: Final = 100
+MAX_WORDS: Final = 6
+KINDS: Final = ("company", "product")
+
+# Sector names as buyers from the seed's countries type them (zh, ko, ja).
+SECTOR_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "cosmetics": ("化妆品", "화장품", "化粧品", "美容"),
+    "food & beverage": ("食品", "饮料", "식품", "음료", "飲料"),
+    "seafood": ("海鲜", "水产", "수산물", "해산물", "水産物", "海産物"),
+    "health supplements": ("保健品", "건강기능식품", "건강식품", "健康食品", "サプリメント"),
+    "medical devices": ("医疗器械", "의료기기", "医療機器"),
+    "auto parts": ("汽车零部件", "汽车配件", "자동차 부품", "自動車部品"),
+    "electronics": ("电子", "전자", "電子", "エレクトロニクス"),
+    "machinery": ("机械", "기계", "機械"),
+    "textiles": ("纺织", "섬유", "繊維", "テキスタイル"),
+    "agriculture": ("农业", "农产品", "농업", "농산물", "農業", "農産物"),
+    "household goods": ("日用品", "家居用品", "생활용품", "生活用品"),
+    "cross-border e-commerce": ("跨境电商", "전자상거래", "越境EC"),
+    "logistics": ("物流", "물류", "ロジスティクス"),
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str  # "company" or "product"
+    ref_id: int
+    company_id: int
+    name: str
+    country: str
+    pavilion_id: int | None
+    in_name: bool  # a query word is in the name (not only in the description)
+
+
+@dataclass(frozen=True)
+class Results:
+    query: str
+    words: tuple[str, ...]
+    total: int
+    page: int
+    per_page: int
+    hits: tuple[Hit, ...]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def words_of(query: str) -> tuple[str, ...]:
+    """The query's words: split on spaces and punctuation, duplicates dropped."""
+    found = re.findall(r"[^\s,;:!?()\[\]{}\"'“”‘’，、。！？：；（）]+", query.strip())
+    return tuple(dict.fromkeys(w.lower() for w in found))[:MAX_WORDS]
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _has_fts(session: Session) -> bool:
+    found = session.connection().exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (FTS_TABLE,)
+    )
+    return found.first() is not None
+
+
+def _ensure_fts(session: Session) -> None:
+    session.connection().exec_driver_sql(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+        "name, doc, content='search_entry', content_rowid='id', tokenize='trigram')"
+    )
+
+
+def _doc(*parts: object) -> str:
+    words: list[str] = []
+    for part in parts:
+        if isinstance(part, list | tuple):
+            words.extend(str(p) for p in part if p)
+        elif part:
+            words.append(str(part))
+    return " · ".join(dict.fromkeys(words))
+
+
+def _sector_words(sectors: list[str]) -> list[str]:
+    return [w for s in sectors for w in SECTOR_WORDS.get(s, ())]
+
+
+def rebuild(session: Session, fair_id: int) -> int:
+    """Index the fair's companies and products afresh; returns the number of entries.
+
+    Runs in the caller's transaction (an import rebuilds before it commits).
+    """
+    session.exec(delete(SearchEntry).where(col(SearchEntry.fair_id) == fair_id))
+    pavilions = {
+        p.id: p.name for p in session.exec(select(Pavilion).where(Pavilion.fair_id == fair_id))
+    }
+    companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}
+    rows: list[dict[str, Any]] = []
+    for c in companies.values():
+        rows.append(
+            {
+                "fair_id": fair_id,
+                "kind": "company",
+                "ref_id": c.id,
+                "company_id": c.id,
+                "pavilion_id": c.pavilion_id,
+                "country": c.country,
+                "sectors": ";" + ";".join(c.sectors) + ";",
+                "name": c.name,
+                "doc": _doc(
+                    c.name,
+                    c.country,
+                    pavilions.get(c.pavilion_id),
+                    c.sectors,
+                    _sector_words(c.sectors),
+                    c.offers,
+                    c.needs,
+                ),
+            }
+        )
+    for p in session.exec(select(Product).where(Product.fair_id == fair_id)):
+        company = companies[p.company_id]
+        rows.append(
+            {
+                "fair_id": fair_id,
+                "kind": "product",
+                "ref_id": p.id,
+                "company_id": p.company_id,
+                "pavilion_id": company.pavilion_id,
+                "country": company.country,
+                "sectors": f";{p.sector};" if p.sector else ";" + ";".join(company.sectors) + ";",
+                "name": p.name,
+                "doc": _doc(
+                    p.name,
+                    p.description,
+                    p.sector,
+                    _sector_words([p.sector]),
+                    p.origin,
+                    p.certifications,
+                    company.name,
+                ),
+            }
+        )
+    if rows:
+        session.execute(sa.insert(SearchEntry), rows)
+    session.flush()
+    if _is_sqlite(session):
+        _ensure_fts(session)
+        # External content: rebuild re-reads search_entry (every fair; fast at this scale).
+        session.connection().exec_driver_sql(
+            f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"
+        )
+    return len(rows)
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _fts_query(words: tuple[str, ...]) -> str:
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+def search(
+    session: Session,
+    fair_id: int,
+    query: str = "",
+    *,
+    pavilion_id: int | None = None,
+    country: str = "",
+    sector: str = "",
+    kind: str = "",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Results:
+    """One page of the fair's products and companies matching every word of `query`.
+
+    An empty query lists everything that passes the filters (`pavilion_id`, `country`,
+    `sector`, `kind` "company" or "product"), by name. `page` counts from 1; a page past
+    the end is empty, with `total` still right.
+    """
+    words = words_of(query)
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    page = max(1, page)
+    e = SearchEntry
+    where: list[ColumnElement[bool]] = [col(e.fair_id) == fair_id]
+    if pavilion_id is not None:
+        where.append(col(e.pavilion_id) == pavilion_id)
+    if country:
+        where.append(col(e.country) == country)
+    if sector:
+        where.append(col(e.sectors).contains(f";{sector};", autoescape=True))
+    if kind in KINDS:
+        where.append(col(e.kind) == kind)
+
+    sqlite = _is_sqlite(session)
+    long_words = tuple(w for w in words if len(w) >= 3)
+    use_fts = sqlite and bool(long_words) and _has_fts(session)
+    for w in words:
+        if use_fts and w in long_words:
+            continue  # FTS5 checks it
+        where.append(col(e.doc).ilike(_like(w), escape="\\"))
+    if use_fts:
+        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+        match = sa.text(f"{FTS_TABLE} MATCH :fts").bindparams(fts=_fts_query(long_words))
+        matching = sa.select(fts.c.rowid).where(match)
+        where.append(col(e.id).in_(matching.scalar_subquery()))
+
+    total = int(session.exec(select(sa.func.count()).select_from(e).where(*where)).one())
+    in_name: ColumnElement[int] = sa.literal(0)
+    for w in words:
+        in_name = in_name + sa.case((col(e.name).ilike(_like(w), escape="\\"), 1), else_=0)
+    order: list[Any] = []
+    if words:
+        starts = sa.case((col(e.name).ilike(_like(words[0])[1:], escape="\\"), 0), else_=1)
+        order = [in_name.desc(), starts]
+    order += [col(e.kind), sa.func.length(e.name), col(e.name), col(e.id)]
+    stmt = (
+        sa.select(
+            col(e.kind),
+            col(e.ref_id),
+            col(e.company_id),
+            col(e.name),
+            col(e.country),
+            col(e.pavilion_id),
+            in_name.label("hits"),
+        )
+        .where(*where)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    hits = tuple(
+        Hit(
+            kind=r.kind,
+            ref_id=r.ref_id,
+            company_id=r.company_id,
+            name=r.name,
+            country=r.country,
+            pavilion_id=r.pavilion_id,
+            in_name=int(r.hits) > 0,
+        )
+        for r in session.execute(stmt)
+    )
+    return Results(query=query, words=words, total=total, page=page, per_page=per_page, hits=hits)
