@@ -471,3 +471,63 @@ def set_availability(
     session.add(person)
     session.flush()
     return availability(session, person)
+
+
+# --------------------------------------------------------------------------- organiser
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """One request of the fair as the organiser sees it."""
+
+    id: int
+    key: str
+    from_key: str
+    from_company: str
+    to_key: str
+    to_company: str
+    priority: int
+    to_priority: int | None
+    mode: str
+    length: int
+    status: str
+    third_seat: str
+    created_at: datetime
+
+
+STATUSES = tuple(s.value for s in RequestStatus)
+
+
+def fair_requests(session: Session, fair_id: int, status: str = "") -> list[RequestRow]:
+    """Every request of the fair (optionally only those with `status`), oldest first."""
+    if status and status not in STATUSES:
+        raise FieldError("status", f"must be one of {', '.join(STATUSES)}")
+    people = {
+        p.id: p for p in session.exec(select(Participant).where(Participant.fair_id == fair_id))
+    }
+    companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}
+    stmt = select(MeetingRequest).where(MeetingRequest.fair_id == fair_id)
+    if status:
+        stmt = stmt.where(MeetingRequest.status == status)
+    rows = []
+    for r in session.exec(stmt.order_by(col(MeetingRequest.created_at), col(MeetingRequest.id))):
+        assert r.id is not None
+        sender, receiver = people[r.from_id], people[r.to_id]
+        rows.append(
+            RequestRow(
+                id=r.id,
+                key=r.key,
+                from_key=sender.key,
+                from_company=companies[sender.company_id].name,
+                to_key=receiver.key,
+                to_company=companies[receiver.company_id].name,
+                priority=r.priority,
+                to_priority=r.to_priority,
+                mode=r.mode,
+                length=r.length,
+                status=r.status,
+                third_seat=r.third_seat,
+                created_at=r.created_at,
+            )
+        )
+    return rows

@@ -25,6 +25,7 @@ from fair.requests import (
     availability,
     decline_request,
     directory,
+    fair_requests,
     get_request,
     known_timezones,
     my_requests,
@@ -341,3 +342,24 @@ def test_known_timezones_are_all_accepted() -> None:
     zones = known_timezones()
     assert "Asia/Seoul" in zones and "UTC" in zones
     assert not any(z.startswith("posix/") for z in zones)
+
+
+# --------------------------------------------------------------------------- organiser
+
+
+def test_fair_requests_lists_all_with_companies(db: Session) -> None:
+    fair_id = person(db, "kr1").fair_id
+    rows = fair_requests(db, fair_id)
+    assert [(r.key, r.from_key, r.to_key) for r in rows] == [
+        ("r1", "cn1", "kr1"),
+        ("r2", "de1", "kr1"),
+        ("r3", "de1", "kr2"),
+    ]
+    assert rows[0].third_seat == "interpreter:ko-zh"
+    assert [r.key for r in fair_requests(db, fair_id, "pending")] == ["r3"]
+
+
+def test_fair_requests_unknown_status_is_refused(db: Session) -> None:
+    with pytest.raises(FieldError) as exc:
+        fair_requests(db, person(db, "kr1").fair_id, "maybe")
+    assert field_of(exc) == "status"
