@@ -17,7 +17,7 @@ from aiohttp import web
 from fair.db import open_database
 from fair.settings import Settings
 from realtime.server import create_server
-from web import i18n, middleware, sessions
+from web import i18n, middleware, ratelimit, sessions
 from web.accesslog import AccessLogger, access_logger
 from web.keys import DB_EXECUTOR, ENGINE, SETTINGS, SIO, SOLVER_EXECUTOR, SOLVER_JOBS
 from web.routes import setup_routes
@@ -73,12 +73,18 @@ def identify(secret: str) -> Callable[[Mapping[str, Any]], dict[str, Any] | None
 def create_app(settings: Settings) -> web.Application:
     """Build the web application for `settings` (a secret key is made if none is set)."""
     settings = settings.with_secret()
+    counter = (
+        ratelimit.RedisCounter(settings.redis_url)
+        if settings.redis_url
+        else ratelimit.MemoryCounter()
+    )
     app = web.Application(
         middlewares=[
             middleware.security_headers,
             middleware.caching_and_compression,
             i18n.language,
             middleware.errors,
+            ratelimit.middleware(counter),
             middleware.session,
             middleware.csrf,
         ],
@@ -102,6 +108,14 @@ def create_app(settings: Settings) -> web.Application:
     env.filters["amount"] = i18n.amount
     env.globals["static"] = lambda path: app.router["static"].url_for(filename=path)
     app.cleanup_ctx.append(executor_ctx)
+    if isinstance(counter, ratelimit.RedisCounter):
+        redis_counter = counter
+
+        async def rate_ctx(_app: web.Application) -> AsyncIterator[None]:
+            yield
+            await redis_counter.close()
+
+        app.cleanup_ctx.append(rate_ctx)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(solver_ctx)
     sio = create_server(settings.redis_url, identify(settings.secret_key))

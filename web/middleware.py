@@ -30,6 +30,7 @@ TITLES = {
     405: "Not allowed",
     409: "Conflict",
     413: "Too large",
+    429: "Slow down",
     500: "Something went wrong",
 }
 CSP = (
@@ -80,7 +81,11 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         if exc.status < 400:
             raise
         message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
-        return error_response(request, exc.status, message)
+        response = error_response(request, exc.status, message)
+        for header in ("Retry-After", "Allow", "WWW-Authenticate"):
+            if header in exc.headers:
+                response.headers[header] = exc.headers[header]
+        return response
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(request, 500, "The error was logged. Please try again.")

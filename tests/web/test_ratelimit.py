@@ -1,0 +1,65 @@
+"""Rate limits on sign-in and personal links, in memory and shared through Redis."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from tests.web.conftest import Site
+from web.ratelimit import MemoryCounter, RedisCounter
+
+pytestmark = pytest.mark.integration
+REDIS_URL = os.environ.get("FAIR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+async def test_login_guessing_is_slowed_with_429(site: Site) -> None:
+    statuses = []
+    for _ in range(12):
+        response = await site.client.post(
+            "/login", data={"email": "boss@fair.example", "password": "guess"}
+        )
+        statuses.append(response.status)
+    assert statuses[:10] == [403] * 10
+    assert statuses[10] == 429
+    blocked = await site.client.post(
+        "/login", data={"email": "boss@fair.example", "password": "guess"}
+    )
+    assert int(blocked.headers["Retry-After"]) <= 60
+    assert "Too many attempts" in await blocked.text()
+
+
+async def test_link_probing_is_limited(site: Site) -> None:
+    codes = [(await site.client.get(f"/p/guess{i}")).status for i in range(32)]
+    assert codes[:30] == [403] * 30 and codes[30:] == [429, 429]
+
+
+async def test_memory_counter_counts_per_key() -> None:
+    counter = MemoryCounter()
+    assert (await counter.hit("a", 60))[0] == 1
+    assert (await counter.hit("a", 60))[0] == 2
+    assert (await counter.hit("b", 60))[0] == 1
+
+
+async def test_redis_counter_is_shared_between_instances() -> None:
+    import redis.asyncio as redis
+
+    probe = redis.from_url(REDIS_URL)
+    try:
+        await probe.ping()
+    except Exception:
+        await probe.aclose()
+        if IN_CI:
+            pytest.fail(f"Redis is required in CI and not reachable at {REDIS_URL}")
+        pytest.skip(f"Redis not reachable at {REDIS_URL} (required in CI)")
+    await probe.aclose()
+    key = f"test-{uuid.uuid4().hex}"
+    one, two = RedisCounter(REDIS_URL), RedisCounter(REDIS_URL)
+    try:
+        assert (await one.hit(key, 60))[0] == 1
+        assert (await two.hit(key, 60))[0] == 2  # a second process sees the same count
+    finally:
+        await one.close()
+        await two.close()

@@ -1,0 +1,112 @@
+"""Rate limits for the endpoints that attract guessing and floods: sign-in, personal
+links and feeds, deal recording.
+
+A sliding window per (rule, client address). With a Redis URL the counters live in Redis,
+so several server processes share one limit; otherwise in this process's memory. Over
+the limit the request gets 429 with Retry-After, before any work is done.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    limit: int  # requests per window
+    window: int  # seconds
+    methods: frozenset[str]
+    prefixes: tuple[str, ...]
+
+
+RULES = (
+    Rule("login", 10, 60, frozenset({"POST"}), ("/login",)),
+    Rule("links", 30, 60, frozenset({"GET"}), ("/p/", "/feed/")),
+    Rule("deals", 60, 60, frozenset({"POST", "PUT"}), ("/api/deals", "/api/me/deals")),
+)
+
+
+class MemoryCounter:
+    """Sliding window: the requests of the last `window` seconds, per key."""
+
+    def __init__(self) -> None:
+        self.hits: dict[str, deque[float]] = {}
+
+    async def hit(self, key: str, window: int) -> tuple[int, int]:
+        now = time.monotonic()
+        if len(self.hits) > 100_000:  # forget quiet clients; bounded memory
+            self.hits = {k: v for k, v in self.hits.items() if v and v[-1] > now - window}
+        recent = self.hits.setdefault(key, deque())
+        while recent and recent[0] <= now - window:
+            recent.popleft()
+        recent.append(now)
+        return len(recent), max(1, int(recent[0] + window - now) + 1)
+
+
+class RedisCounter:
+    """The same sliding window in a Redis sorted set, shared by every process."""
+
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as redis
+
+        self.client: Any = redis.from_url(url)
+
+    async def hit(self, key: str, window: int) -> tuple[int, int]:
+        now = time.time()
+        name = f"fair:rate:{key}"
+        pipe = self.client.pipeline()
+        pipe.zremrangebyscore(name, 0, now - window)
+        pipe.zadd(name, {f"{now}:{uuid.uuid4().hex[:8]}": now})
+        pipe.zcard(name)
+        pipe.zrange(name, 0, 0, withscores=True)
+        pipe.expire(name, window + 1)
+        _, _, count, oldest, _ = await pipe.execute()
+        first = float(oldest[0][1]) if oldest else now
+        return int(count), max(1, int(first + window - now) + 1)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+Counter = MemoryCounter | RedisCounter
+COUNTER = web.AppKey("rate_counter", object)
+
+
+def client_address(request: web.Request) -> str:
+    # Behind the documented reverse proxy the client is the first X-Forwarded-For entry;
+    # the proxy must overwrite that header (docs/deploy.md).
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return forwarded.split(",")[0].strip() or (request.remote or "unknown")
+
+
+def middleware(
+    counter: Counter,
+) -> Callable[
+    [web.Request, Callable[[web.Request], Awaitable[web.StreamResponse]]],
+    Awaitable[web.StreamResponse],
+]:
+    @web.middleware
+    async def limit(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        for rule in RULES:
+            if request.method in rule.methods and request.path.startswith(rule.prefixes):
+                count, retry = await counter.hit(
+                    f"{rule.name}:{client_address(request)}", rule.window
+                )
+                if count > rule.limit:
+                    raise web.HTTPTooManyRequests(
+                        text="Too many attempts; please wait a minute and try again.",
+                        headers={"Retry-After": str(retry)},
+                    )
+        return await handler(request)
+
+    return limit
