@@ -73,22 +73,42 @@ def _busy(person: Person, slot: Slot) -> bool:
     return any(b_lo < slot.end and slot.start < b_hi for b_lo, b_hi in person.busy)
 
 
-def person_availability(person: Person, slots: Iterable[Slot]) -> Availability:
+class _Inside:
+    """Memo of "slot inside windows" per (zone, windows): people share a few of each."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[str, tuple[tuple[time, time], ...], int], bool] = {}
+
+    def __call__(self, person: Person, slot: Slot) -> bool:
+        if not person.windows:
+            return True
+        key = (person.timezone, person.windows, slot.index)
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self.memo[key] = inside_windows(person, slot)
+        return hit
+
+
+def person_availability(
+    person: Person, slots: Iterable[Slot], inside: _Inside | None = None
+) -> Availability:
     """Slots `person` can attend online and on site.
 
     Args:
         person: the person, with windows in their own time zone.
         slots: the fair's grid.
+        inside: a shared memo of window checks (pass one when looping over many people).
 
     Returns:
         The `Availability` (online ⊇ onsite).
     """
+    check = inside or _Inside()
     online: set[int] = set()
     onsite: set[int] = set()
     for slot in slots:
         if person.days is not None and slot.day not in person.days:
             continue
-        if _busy(person, slot) or not inside_windows(person, slot):
+        if _busy(person, slot) or not check(person, slot):
             continue
         online.add(slot.index)
         if slot.day in person.onsite_days:
@@ -105,7 +125,8 @@ def availability(problem: Problem) -> dict[str, Availability]:
     Returns:
         person id → `Availability`.
     """
-    return {pid: person_availability(p, problem.slots) for pid, p in problem.people.items()}
+    inside = _Inside()
+    return {pid: person_availability(p, problem.slots, inside) for pid, p in problem.people.items()}
 
 
 def available_at(person: Person, slot: Slot, in_person: bool) -> bool:

@@ -281,17 +281,17 @@ def at_previous(v: Variables, ones: list[int]) -> set[str]:
 
 
 def changed_vars(v: Variables, ones: list[int]) -> set[int]:
-    """All candidates of requests that are new or lost their published meeting."""
+    """All candidates of published requests that lost their published meeting.
+
+    (Requests the repair could not place were already tried by its greedy pass; widening
+    to all their candidates made the expo re-solve model 300k variables.)
+    """
     cat = v.catalog
     keep = at_previous(v, ones)
     out: set[int] = set()
-    for rid in cat.requests:
-        if rid in keep:
+    for rid in cat.problem.previous:
+        if rid in keep or rid not in cat.requests:
             continue
-        if rid not in cat.problem.previous and any(
-            v.catalog.candidates[j].request == rid for j in ones if j < v.n_cand
-        ):
-            continue  # new and already placed by the repair: no need to widen
         for i in cat.by_request.get(rid, []):
             out.add(i)
             c = cat.candidates[i]

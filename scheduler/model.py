@@ -99,9 +99,11 @@ def person_slot_vars(v: Variables) -> dict[tuple[str, int], list[int]]:
     """(person, slot) → variables whose meeting seats that person in that slot."""
     out: defaultdict[tuple[str, int], list[int]] = defaultdict(list)
     cat = v.catalog
+    people_of = {rid: r.people for rid, r in cat.requests.items()}
     for i, c in enumerate(cat.candidates):
-        for pid in cat.requests[c.request].people:
-            for t in c.slots:
+        start = c.start
+        for t in range(start, start + c.length):
+            for pid in people_of[c.request]:
                 out[(pid, t)].append(i)
     for k, (rid, start, _, pid) in enumerate(v.third):
         for t in range(start, start + cat.requests[rid].length):
@@ -144,9 +146,20 @@ def caps(v: Variables) -> list[Row]:
     day = [s.day for s in cat.problem.slots]
     per_day: defaultdict[tuple[str, int], list[int]] = defaultdict(list)
     total: defaultdict[str, list[int]] = defaultdict(list)
+    capped = {
+        pid for pid, p in people.items() if p.max_per_day is not None or p.max_total is not None
+    }
+    if not capped:
+        return []
+    capped_of = {rid: tuple(p for p in r.people if p in capped) for rid, r in cat.requests.items()}
     for var in range(v.size):
-        start = cat.candidates[var].start if var < v.n_cand else v.third[var - v.n_cand][1]
-        for pid in v.people(var):
+        if var < v.n_cand:
+            c = cat.candidates[var]
+            start, who = c.start, capped_of[c.request]
+        else:
+            _, start, _, pid3 = v.third[var - v.n_cand]
+            who = (pid3,) if pid3 in capped else ()
+        for pid in who:
             p = people[pid]
             if p.max_per_day is not None:
                 per_day[(pid, day[start])].append(var)
