@@ -329,6 +329,39 @@ class Organiser(SQLModel, table=True):
     created_at: datetime = _instant(default_factory=utcnow)
 
 
+class MeetingPresence(SQLModel, table=True):
+    """Who joined a meeting's video room, when, and whether they are in it now.
+
+    `connections` counts open room connections over every server process (a person may
+    have two tabs); `no_show_at` is set when they had not joined `rooms.no_show_minutes`
+    after the start.
+    """
+
+    __tablename__ = "meeting_presence"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "participant_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE")
+    connections: int = 0
+    first_joined_at: datetime | None = _instant(default=None)
+    last_joined_at: datetime | None = _instant(default=None)
+    left_at: datetime | None = _instant(default=None)
+    no_show_at: datetime | None = _instant(default=None)
+
+
+class ChatMessage(SQLModel, table=True):
+    """A line of a meeting room's chat, kept with the meeting."""
+
+    __tablename__ = "chat_message"
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
+    participant_id: int | None = Field(default=None, foreign_key="participant.id")
+    organiser_id: int | None = Field(default=None, foreign_key="organiser.id")
+    author: str
+    text: str = Field(sa_type=sa.Text)
+    sent_at: datetime = _instant(default_factory=utcnow)
+
+
 class SearchEntry(SQLModel, table=True):
     """One product or company as the catalogue search sees it (rebuilt by `fair.search`).
 

@@ -10,11 +10,14 @@ process, which is fine for the embedded demo but logs everyone out on restart.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +72,36 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("solver", "time_limit", float, 30.0, "Seconds the solver may spend per run."),
     Setting("solver", "workers", int, 2, "CP-SAT worker threads (at most the core count)."),
     Setting("solver", "seed", int, 0, "Random seed of the solver, recorded with each run."),
+    Setting(
+        "deals",
+        "rates",
+        dict,
+        {},
+        "Exchange rates to the fair's reporting currency: a table of ISO 4217 code → value "
+        "of one unit, e.g. `{ KRW = 0.00072, CNY = 0.14 }`. Deals in other currencies than "
+        "the fair's and these are refused. Environment: a JSON object.",
+    ),
+    Setting(
+        "rooms",
+        "no_show_minutes",
+        int,
+        10,
+        "Minutes after a meeting's start after which a side that has not joined its video "
+        "room is marked no-show.",
+    ),
+    Setting(
+        "rooms",
+        "ice_servers",
+        list,
+        [],
+        "STUN/TURN servers handed to the browsers, as WebRTC `RTCIceServer`s: an array of "
+        "tables with `urls` and optional `username`, `credential`. Empty is fine on one "
+        "network. Environment: a JSON array.",
+    ),
 )
+
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+ICE_KEYS = {"urls", "username", "credential"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +116,10 @@ class Settings:
     solver_time_limit: float = 30.0
     solver_workers: int = 2
     solver_seed: int = 0
+    # Tables from config.toml are kept as tuples so the settings stay immutable and hashable.
+    deals_rates: tuple[tuple[str, float], ...] = ()
+    rooms_no_show_minutes: int = 10
+    rooms_ice_servers: tuple[tuple[tuple[str, Any], ...], ...] = ()
     secret_key: str = ""
 
     @property
@@ -95,6 +131,16 @@ class Settings:
         if self.secret_key:
             return self
         return replace(self, secret_key=secrets.token_urlsafe(32))
+
+    @property
+    def rates(self) -> dict[str, Decimal]:
+        """Currency code → value of one unit in the fair's reporting currency."""
+        return {code: Decimal(str(rate)) for code, rate in self.deals_rates}
+
+    @property
+    def ice_servers(self) -> list[dict[str, Any]]:
+        """The `iceServers` of an `RTCPeerConnection`."""
+        return [dict(server) for server in self.rooms_ice_servers]
 
 
 def _coerce(setting: Setting, value: Any, origin: str) -> Any:
@@ -112,6 +158,10 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise InvalidInput(f"{where} must be a whole number, got {value!r}") from None
+    if setting.type is dict:
+        return _rates(value, where)
+    if setting.type is list:
+        return _ice_servers(value, where)
     if setting.type is float:
         if isinstance(value, bool):
             raise InvalidInput(f"{where} must be a number, got {value!r}")
@@ -124,6 +174,59 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
     return value
 
 
+def _structured(value: Any, where: str) -> Any:
+    """A table or array from TOML, or its JSON text from the environment."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"{where} must be JSON here: {exc}") from None
+    return value
+
+
+def _rates(value: Any, where: str) -> tuple[tuple[str, float], ...]:
+    value = _structured(value, where)
+    if isinstance(value, tuple):  # already coerced (overrides)
+        value = dict(value)
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{where} must be a table of currency code = rate, got {value!r}")
+    rates = []
+    for code, rate in sorted(value.items()):
+        if not isinstance(code, str) or not CURRENCY.match(code):
+            raise InvalidInput(f"{where}: {code!r} is not an ISO 4217 code like KRW")
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
+            raise InvalidInput(f"{where}.{code} must be a positive number, got {rate!r}")
+        rates.append((code, float(rate)))
+    return tuple(rates)
+
+
+def _ice_servers(value: Any, where: str) -> tuple[tuple[tuple[str, Any], ...], ...]:
+    value = _structured(value, where)
+    if not isinstance(value, list | tuple):
+        raise InvalidInput(f"{where} must be an array of tables with urls, got {value!r}")
+    servers = []
+    for n, server in enumerate(value, 1):
+        server = dict(server) if isinstance(server, tuple) else server
+        if not isinstance(server, dict):
+            raise InvalidInput(f"{where}[{n}] must be a table with urls, got {server!r}")
+        unknown = set(server) - ICE_KEYS
+        if unknown:
+            raise InvalidInput(f"{where}[{n}]: unknown key {', '.join(sorted(unknown))}")
+        urls = server.get("urls")
+        if isinstance(urls, list | tuple):
+            urls = tuple(urls)
+        if not urls or not all(
+            isinstance(u, str) and u.startswith(("stun:", "turn:", "turns:"))
+            for u in (urls if isinstance(urls, tuple) else (urls,))
+        ):
+            raise InvalidInput(f"{where}[{n}].urls must be stun:/turn:/turns: URLs, got {urls!r}")
+        for key in ("username", "credential"):
+            if key in server and not isinstance(server[key], str):
+                raise InvalidInput(f"{where}[{n}].{key} must be text")
+        servers.append(tuple(sorted({**server, "urls": urls}.items())))
+    return tuple(servers)
+
+
 def _check(values: dict[str, Any]) -> None:
     if values["server_port"] <= 0 or values["server_port"] > 65535:
         raise InvalidInput(f"server.port must be 1–65535, got {values['server_port']}")
@@ -131,6 +234,8 @@ def _check(values: dict[str, Any]) -> None:
         raise InvalidInput("solver.time_limit must be positive")
     if values["solver_workers"] < 1:
         raise InvalidInput("solver.workers must be at least 1")
+    if values["rooms_no_show_minutes"] < 1:
+        raise InvalidInput("rooms.no_show_minutes must be at least 1")
     url = values["database_url"]
     if not url.startswith(("sqlite:", "postgresql")):
         raise InvalidInput(f"database.url must be a sqlite: or postgresql URL, got {url!r}")
@@ -150,7 +255,10 @@ def load_settings(
     by_section: dict[str, dict[str, Setting]] = {}
     for s in SETTINGS:
         by_section.setdefault(s.section, {})[s.key] = s
-    values: dict[str, Any] = {s.field: s.default for s in SETTINGS}
+    values: dict[str, Any] = {
+        s.field: _coerce(s, s.default, "default") if s.type in (dict, list) else s.default
+        for s in SETTINGS
+    }
 
     if path is not None and path.exists():
         try:

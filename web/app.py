@@ -3,7 +3,9 @@ are wired together. `create_app(settings)` has no globals and reads no argv."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +18,8 @@ from aiohttp import web
 
 from fair.db import open_database
 from fair.settings import Settings
-from realtime.server import create_server
+from realtime.server import create_server, run_background
+from realtime.services import RoomServices
 from web import i18n, middleware, ratelimit, sessions
 from web.accesslog import AccessLogger, access_logger
 from web.keys import DB_EXECUTOR, ENGINE, SETTINGS, SIO, SOLVER_EXECUTOR, SOLVER_JOBS
@@ -51,6 +54,29 @@ async def solver_ctx(app: web.Application) -> AsyncIterator[None]:
             with contextlib.suppress(Exception):
                 await job.task
     executor.shutdown(wait=True, cancel_futures=True)
+
+
+async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.ensure_future(run_background(app[SIO]))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def room_services(app: web.Application, settings: Settings) -> RoomServices:
+    """What the live rooms need: the engine (open once started) and the DB executor."""
+
+    async def run(fn: Callable[[], Any]) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(app[DB_EXECUTOR], fn)
+
+    return RoomServices(
+        engine=lambda: app[ENGINE],
+        run=run,
+        rates=settings.rates,
+        ice_servers=settings.ice_servers,
+        no_show_minutes=settings.rooms_no_show_minutes,
+    )
 
 
 def identify(secret: str) -> Callable[[Mapping[str, Any]], dict[str, Any] | None]:
@@ -118,9 +144,12 @@ def create_app(settings: Settings) -> web.Application:
         app.cleanup_ctx.append(rate_ctx)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(solver_ctx)
-    sio = create_server(settings.redis_url, identify(settings.secret_key))
+    sio = create_server(
+        settings.redis_url, identify(settings.secret_key), room_services(app, settings)
+    )
     sio.attach(app)
     app[SIO] = sio
+    app.cleanup_ctx.append(realtime_ctx)
     setup_routes(app)
     return app
 
@@ -133,7 +162,14 @@ def run(settings: Settings, print_urls: list[str] | None = None) -> None:
         for line in print_urls or []:
             print(line, flush=True)
 
+    async def freeze_gc(_app: web.Application) -> None:
+        # Everything loaded at start-up lives for the whole run: keep it out of the
+        # collector's generations so full collections stay short under many connections.
+        gc.collect()
+        gc.freeze()
+
     app.on_startup.append(announce)
+    app.on_startup.append(freeze_gc)
     web.run_app(
         app,
         host=settings.server_host,

@@ -1,0 +1,366 @@
+"""Deals reached in meeting rooms, and the fair's live totals.
+
+One side of a meeting records a deal (intent, purchase contract, agency contract or
+project) with an amount and currency; the other side confirms it. The client sends an
+idempotency key with each deal: a resubmission (after a reconnect, a double click) returns
+the stored deal and counts once. Amounts are converted to the fair's reporting currency
+with the rates of `deals.rates`. Totals are always computed from the database, so every
+server process reports the same figures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from fair.db import session_scope
+from fair.errors import Conflict, Forbidden, InvalidInput, NotFound
+from fair.models import (
+    Company,
+    Deal,
+    DealType,
+    Meeting,
+    MeetingPresence,
+    MeetingStatus,
+    Pavilion,
+    PlaceKind,
+    utcnow,
+)
+from fair.planning import published_version
+from fair.presence import Room
+
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+CLIENT_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+MAX_AMOUNT = Decimal("1e15")
+NOTE_MAX = 1000
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class DealInput:
+    """A deal as a client submits it, checked by `parse_deal`."""
+
+    type: DealType
+    amount: Decimal
+    currency: str
+    note: str
+    client_key: str
+
+
+def parse_deal(
+    data: Mapping[str, Any], fair_currency: str, rates: Mapping[str, Decimal]
+) -> DealInput:
+    """Check a submitted deal; InvalidInput names the first field that is wrong."""
+    try:
+        kind = DealType(str(data.get("type", "")))
+    except ValueError:
+        kinds = ", ".join(t.value for t in DealType)
+        raise InvalidInput(f"type: one of {kinds}") from None
+    raw = data.get("amount")
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raise InvalidInput("amount: a number greater than 0")
+    try:
+        amount = Decimal(str(raw).replace(",", "").strip())
+    except InvalidOperation:
+        raise InvalidInput("amount: a number greater than 0") from None
+    if not amount.is_finite() or amount <= 0:
+        raise InvalidInput("amount: a number greater than 0")
+    if amount >= MAX_AMOUNT:
+        raise InvalidInput("amount: too large")
+    if amount != amount.quantize(CENT):
+        raise InvalidInput("amount: at most two decimals")
+    currency = str(data.get("currency", "")).strip().upper()
+    if not CURRENCY.match(currency):
+        raise InvalidInput("currency: a three-letter ISO 4217 code such as USD")
+    if currency != fair_currency and currency not in rates:
+        known = ", ".join(sorted({fair_currency, *rates}))
+        raise InvalidInput(f"currency: no exchange rate for {currency} (known: {known})")
+    note = str(data.get("note") or "").strip()
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(f"note: at most {NOTE_MAX} characters")
+    client_key = str(data.get("client_key", ""))
+    if not CLIENT_KEY.match(client_key):
+        raise InvalidInput("client_key: 8–100 letters, digits, '-', '_', '.' or ':'")
+    return DealInput(kind, amount.quantize(CENT), currency, note, client_key)
+
+
+def convert(
+    amount: Decimal, currency: str, fair_currency: str, rates: Mapping[str, Decimal]
+) -> Decimal:
+    """`amount` in `currency` expressed in the fair's currency, to the cent."""
+    if currency == fair_currency:
+        return amount
+    return (amount * rates[currency]).quantize(CENT)
+
+
+def _side(room: Room, participant_id: int) -> str:
+    member = room.member(participant_id)
+    if member is None:
+        raise Forbidden("this meeting is not on your agenda")
+    if member.side not in ("from", "to"):
+        raise Forbidden("only the two sides of the meeting record and confirm deals")
+    return member.side
+
+
+def deal_view(
+    session: Session, deal: Deal, room: Room, rates: Mapping[str, Decimal]
+) -> dict[str, Any]:
+    """A deal as sent to the room (amounts as strings, exact)."""
+
+    def name(pid: int | None) -> str | None:
+        member = room.member(pid) if pid is not None else None
+        return member.name if member else None
+
+    recorder = room.member(deal.recorded_by_id) if deal.recorded_by_id else None
+    value = (
+        convert(deal.amount, deal.currency, room.currency, rates)
+        if deal.currency == room.currency or deal.currency in rates
+        else None
+    )
+    return {
+        "id": deal.id,
+        "client_key": deal.client_key,
+        "type": deal.type,
+        "amount": str(deal.amount),
+        "currency": deal.currency,
+        "value": str(value) if value is not None else None,
+        "reporting_currency": room.currency,
+        "note": deal.note,
+        "recorded_by": name(deal.recorded_by_id),
+        "recorded_by_id": deal.recorded_by_id,
+        "recorded_side": recorder.side if recorder else None,
+        "recorded_at": deal.recorded_at.isoformat(),
+        "confirmed_by": name(deal.confirmed_by_id),
+        "confirmed_at": deal.confirmed_at.isoformat() if deal.confirmed_at else None,
+    }
+
+
+def record_deal(
+    session: Session,
+    room: Room,
+    participant_id: int,
+    data: Mapping[str, Any],
+    rates: Mapping[str, Decimal],
+) -> tuple[Deal, bool]:
+    """Record a deal by one side of the meeting (the caller commits).
+
+    Returns the deal and whether it is new; a resubmission with the same client key by
+    the same person for the same meeting returns the stored deal. The same key used for
+    another meeting or by someone else is a Conflict. Raises IntegrityError when another
+    transaction stored the same key first: `record_deal_once` retries then."""
+    _side(room, participant_id)
+    deal = parse_deal(data, room.currency, rates)
+    existing = session.exec(select(Deal).where(Deal.client_key == deal.client_key)).first()
+    if existing is not None:
+        if existing.meeting_id != room.meeting_id or existing.recorded_by_id != participant_id:
+            raise Conflict("client_key: already used for another deal")
+        return existing, False
+    row = Deal(
+        fair_id=room.fair_id,
+        meeting_id=room.meeting_id,
+        seller_id=room.seller_company_id,
+        buyer_id=room.buyer_company_id,
+        type=deal.type,
+        amount=deal.amount,
+        currency=deal.currency,
+        note=deal.note,
+        client_key=deal.client_key,
+        recorded_by_id=participant_id,
+    )
+    session.add(row)
+    session.flush()
+    return row, True
+
+
+def record_deal_once(
+    engine: Engine,
+    room: Room,
+    participant_id: int,
+    data: Mapping[str, Any],
+    rates: Mapping[str, Decimal],
+) -> tuple[dict[str, Any], bool]:
+    """Record and commit a deal; returns its view and whether it is new. When two
+    submissions with one client key race, the loser reads the winner's deal."""
+    for attempt in (1, 2):
+        try:
+            with session_scope(engine) as session:
+                deal, created = record_deal(session, room, participant_id, data, rates)
+                session.flush()
+                view = deal_view(session, deal, room, rates)
+            return view, created
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def confirm_deal(
+    session: Session,
+    room: Room,
+    participant_id: int,
+    deal_id: int,
+    now: datetime | None = None,
+) -> tuple[Deal, bool]:
+    """Confirm a deal recorded by the other side (the caller commits). Confirming twice
+    is harmless; returns the deal and whether this call confirmed it."""
+    side = _side(room, participant_id)
+    deal = session.get(Deal, deal_id)
+    if deal is None or deal.meeting_id != room.meeting_id:
+        raise NotFound("no such deal in this meeting")
+    recorder = room.member(deal.recorded_by_id) if deal.recorded_by_id else None
+    if recorder is not None and recorder.side == side:
+        raise Forbidden("the other side confirms a deal, not the side that recorded it")
+    if deal.confirmed_at is not None:
+        return deal, False
+    deal.confirmed_by_id = participant_id
+    deal.confirmed_at = now or utcnow()
+    session.add(deal)
+    session.flush()
+    return deal, True
+
+
+def meeting_deals(
+    session: Session, room: Room, rates: Mapping[str, Decimal]
+) -> list[dict[str, Any]]:
+    deals = session.exec(
+        select(Deal).where(Deal.meeting_id == room.meeting_id).order_by(col(Deal.id))
+    ).all()
+    return [deal_view(session, d, room, rates) for d in deals]
+
+
+def _money(value: Decimal) -> str:
+    return str(value.quantize(CENT))
+
+
+def fair_totals(
+    session: Session, fair_id: int, rates: Mapping[str, Decimal], now: datetime | None = None
+) -> dict[str, Any]:
+    """The fair's live counters, the way the seed reports a fair: deal value in the
+    reporting currency, deals by type, companies that reached intent (took part in any
+    deal), the same by pavilion (of the selling company) and by country (of either
+    company, so a cross-border deal counts for both countries), online meetings running
+    now and with someone in the room, and no-shows."""
+    from fair.models import Fair
+
+    fair = session.get(Fair, fair_id)
+    if fair is None:
+        raise NotFound(f"no fair {fair_id}")
+    now = now or utcnow()
+    companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}
+    pavilions = {p.id: p for p in session.exec(select(Pavilion).where(Pavilion.fair_id == fair_id))}
+    deals = session.exec(select(Deal).where(Deal.fair_id == fair_id)).all()
+    total = confirmed_total = Decimal(0)
+    unconverted = 0
+    by_type: dict[str, dict[str, Any]] = {
+        t.value: {"deals": 0, "value": Decimal(0)} for t in DealType
+    }
+    by_pavilion: dict[str, dict[str, Any]] = {}
+    by_country: dict[str, dict[str, Any]] = {}
+    reached: set[int] = set()
+    confirmed = 0
+
+    def bucket(table: dict[str, dict[str, Any]], key: str) -> dict[str, Any]:
+        return table.setdefault(key, {"deals": 0, "value": Decimal(0), "companies": set()})
+
+    for d in deals:
+        if d.currency != fair.currency and d.currency not in rates:
+            unconverted += 1  # a rate was removed from the settings after the deal
+            continue
+        value = convert(d.amount, d.currency, fair.currency, rates)
+        total += value
+        if d.confirmed_at is not None:
+            confirmed += 1
+            confirmed_total += value
+        by_type[d.type]["deals"] += 1
+        by_type[d.type]["value"] += value
+        reached |= {d.seller_id, d.buyer_id}
+        seller = companies.get(d.seller_id)
+        buyer = companies.get(d.buyer_id)
+        pavilion_id = (seller.pavilion_id if seller else None) or (
+            buyer.pavilion_id if buyer else None
+        )
+        pavilion = pavilions.get(pavilion_id) if pavilion_id else None
+        b = bucket(by_pavilion, pavilion.name if pavilion else "—")
+        b["deals"] += 1
+        b["value"] += value
+        b["companies"] |= {d.seller_id, d.buyer_id}
+        for country in {c.country for c in (seller, buyer) if c is not None}:
+            b = bucket(by_country, country)
+            b["deals"] += 1
+            b["value"] += value
+            b["companies"] |= {c.id for c in (seller, buyer) if c and c.country == country}
+
+    def rows(table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        ordered = sorted(table.items(), key=lambda kv: (-kv[1]["value"], kv[0]))
+        return [
+            {
+                "name": k,
+                "deals": v["deals"],
+                "value": _money(v["value"]),
+                "companies": len(v["companies"]),
+            }
+            for k, v in ordered
+        ]
+
+    version = published_version(session, fair_id)
+    running = live = no_shows = 0
+    if version is not None:
+        running = int(
+            session.exec(
+                select(func.count())
+                .select_from(Meeting)
+                .where(
+                    Meeting.version_id == version.id,
+                    Meeting.place_kind == PlaceKind.ONLINE,
+                    col(Meeting.status).in_([MeetingStatus.SCHEDULED, MeetingStatus.NO_SHOW]),
+                    col(Meeting.start) <= now,
+                    col(Meeting.end) > now,
+                )
+            ).one()
+        )
+        live = int(
+            session.exec(
+                select(func.count(func.distinct(Meeting.id)))
+                .select_from(Meeting)
+                .join(MeetingPresence, col(MeetingPresence.meeting_id) == col(Meeting.id))
+                .where(
+                    Meeting.version_id == version.id,
+                    MeetingPresence.connections > 0,
+                    col(Meeting.end) > now,
+                )
+            ).one()
+        )
+        no_shows = int(
+            session.exec(
+                select(func.count())
+                .select_from(Meeting)
+                .where(Meeting.version_id == version.id, Meeting.status == MeetingStatus.NO_SHOW)
+            ).one()
+        )
+    return {
+        "fair": fair_id,
+        "currency": fair.currency,
+        "as_of": now.isoformat(),
+        "deals": len(deals) - unconverted,
+        "confirmed": confirmed,
+        "value": _money(total),
+        "confirmed_value": _money(confirmed_total),
+        "unconverted": unconverted,
+        "by_type": {
+            k: {"deals": v["deals"], "value": _money(v["value"])} for k, v in by_type.items()
+        },
+        "companies_with_intent": len(reached),
+        "by_pavilion": rows(by_pavilion),
+        "by_country": rows(by_country),
+        "meetings_running": running,
+        "rooms_live": live,
+        "no_shows": no_shows,
+    }

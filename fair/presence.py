@@ -1,0 +1,329 @@
+"""Meeting rooms in the domain: who may enter a meeting's room, who is in it, its chat,
+and no-shows.
+
+A room belongs to one meeting of a fair's published schedule and is named by the
+request's stable `uid` (the one on the agenda and in calendars). Its members are the two
+sides of the request (requester and invitee with their colleagues) and the third seat
+(interpreter or service provider); organisers may observe any room. Presence is kept in
+the database, so every server process sees the same people in the room.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from fair.errors import Forbidden, InvalidInput, NotFound
+from fair.models import (
+    ChatMessage,
+    Company,
+    Fair,
+    Meeting,
+    MeetingPresence,
+    MeetingRequest,
+    MeetingStatus,
+    Participant,
+    PlaceKind,
+    RequestAttendee,
+    Role,
+    ScheduleVersion,
+    VersionStatus,
+)
+from fair.tokens import token_is_live
+
+CHAT_MAX = 2000  # characters in one chat line
+CHAT_HISTORY = 200  # lines sent to someone entering the room
+
+
+@dataclass(frozen=True)
+class Member:
+    participant_id: int
+    name: str
+    company_id: int
+    company: str
+    country: str
+    side: str  # "from" (requester's side), "to" (invitee's side) or "third"
+
+
+@dataclass(frozen=True)
+class Room:
+    """Everything about a meeting room that does not change while it runs."""
+
+    meeting_id: int
+    uid: str
+    fair_id: int
+    fair_name: str
+    currency: str
+    start: datetime
+    end: datetime
+    place_kind: str
+    status: str
+    members: tuple[Member, ...]
+    seller_company_id: int
+    buyer_company_id: int
+
+    def member(self, participant_id: int) -> Member | None:
+        return next((m for m in self.members if m.participant_id == participant_id), None)
+
+    def title(self) -> str:
+        companies = dict.fromkeys(m.company for m in self.members if m.side != "third")
+        return " · ".join(companies)
+
+
+def _published_meeting(session: Session, uid: str) -> tuple[Meeting, MeetingRequest]:
+    if not uid or len(uid) > 64:
+        raise NotFound("no such meeting")
+    row = session.exec(
+        select(Meeting, MeetingRequest)
+        .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
+        .join(ScheduleVersion, col(ScheduleVersion.id) == col(Meeting.version_id))
+        .where(
+            MeetingRequest.uid == uid,
+            ScheduleVersion.status == VersionStatus.PUBLISHED,
+        )
+        .order_by(col(ScheduleVersion.number).desc())
+    ).first()
+    if row is None:
+        raise NotFound("no such meeting in the published schedule")
+    return row[0], row[1]
+
+
+def _member(session: Session, participant_id: int, side: str) -> Member:
+    person = session.get(Participant, participant_id)
+    assert person is not None and person.id is not None
+    company = session.get(Company, person.company_id)
+    assert company is not None
+    return Member(person.id, person.name, person.company_id, company.name, company.country, side)
+
+
+def load_room(session: Session, uid: str) -> Room:
+    """The room of the published meeting with request `uid`, or NotFound."""
+    meeting, request = _published_meeting(session, uid)
+    fair = session.get(Fair, meeting.fair_id)
+    assert fair is not None and fair.id is not None and meeting.id is not None
+    members = [_member(session, request.from_id, "from"), _member(session, request.to_id, "to")]
+    for attendee in session.exec(
+        select(RequestAttendee).where(RequestAttendee.request_id == request.id)
+    ):
+        members.append(_member(session, attendee.participant_id, attendee.side))
+    if meeting.third_seat_id is not None:
+        members.append(_member(session, meeting.third_seat_id, "third"))
+    seen: set[int] = set()
+    unique = []
+    for m in members:
+        if m.participant_id not in seen:
+            seen.add(m.participant_id)
+            unique.append(m)
+    from_company = session.get(Company, members[0].company_id)
+    to_company = session.get(Company, members[1].company_id)
+    assert from_company is not None and to_company is not None
+    # The exhibitor sells; when neither or both are exhibitors the invitee is the seller.
+    if from_company.role == Role.EXHIBITOR and to_company.role != Role.EXHIBITOR:
+        seller, buyer = members[0].company_id, members[1].company_id
+    else:
+        seller, buyer = members[1].company_id, members[0].company_id
+    return Room(
+        meeting_id=meeting.id,
+        uid=uid,
+        fair_id=fair.id,
+        fair_name=fair.name,
+        currency=fair.currency,
+        start=meeting.start,
+        end=meeting.end,
+        place_kind=meeting.place_kind,
+        status=meeting.status,
+        members=tuple(unique),
+        seller_company_id=seller,
+        buyer_company_id=buyer,
+    )
+
+
+def room_for(
+    session: Session, uid: str, participant_id: int | None, token_hash: str = ""
+) -> tuple[Room, Member | None]:
+    """The room `uid` as seen by a participant (who must be a member and hold a live
+    token) or, with `participant_id=None`, by an organiser observing it."""
+    room = load_room(session, uid)
+    if participant_id is None:
+        return room, None
+    if not token_is_live(session, participant_id, token_hash):
+        raise Forbidden("your sign-in link was replaced or revoked; open the new link")
+    member = room.member(participant_id)
+    if member is None:
+        raise Forbidden("this meeting is not on your agenda")
+    return room, member
+
+
+def _presence(session: Session, meeting_id: int, participant_id: int) -> MeetingPresence:
+    row = session.exec(
+        select(MeetingPresence).where(
+            MeetingPresence.meeting_id == meeting_id,
+            MeetingPresence.participant_id == participant_id,
+        )
+    ).first()
+    if row is None:
+        row = MeetingPresence(meeting_id=meeting_id, participant_id=participant_id)
+    return row
+
+
+def _sides_present(session: Session, room: Room) -> set[str]:
+    joined = set(
+        session.exec(
+            select(MeetingPresence.participant_id).where(
+                MeetingPresence.meeting_id == room.meeting_id,
+                col(MeetingPresence.first_joined_at).is_not(None),
+            )
+        ).all()
+    )
+    return {m.side for m in room.members if m.participant_id in joined}
+
+
+def enter(session: Session, room: Room, participant_id: int, now: datetime) -> None:
+    """Count one more connection of `participant_id` in the room (the caller commits).
+
+    A side that arrives after being marked no-show revives the meeting once both sides
+    are there."""
+    row = _presence(session, room.meeting_id, participant_id)
+    row.connections = max(row.connections, 0) + 1
+    row.first_joined_at = row.first_joined_at or now
+    row.last_joined_at = now
+    row.left_at = None
+    session.add(row)
+    session.flush()
+    meeting = session.get(Meeting, room.meeting_id)
+    if (
+        meeting is not None
+        and meeting.status == MeetingStatus.NO_SHOW
+        and {"from", "to"} <= _sides_present(session, room)
+    ):
+        meeting.status = MeetingStatus.SCHEDULED
+        session.add(meeting)
+
+
+def leave(session: Session, meeting_id: int, participant_id: int, now: datetime) -> None:
+    """Count one connection less (the caller commits)."""
+    row = _presence(session, meeting_id, participant_id)
+    row.connections = max(row.connections - 1, 0)
+    if row.connections == 0:
+        row.left_at = now
+    session.add(row)
+
+
+def presence(session: Session, room: Room) -> list[dict[str, object]]:
+    """Every member with whether they are in the room now, when they joined and left."""
+    rows = {
+        p.participant_id: p
+        for p in session.exec(
+            select(MeetingPresence).where(MeetingPresence.meeting_id == room.meeting_id)
+        )
+    }
+    result: list[dict[str, object]] = []
+    for m in room.members:
+        row = rows.get(m.participant_id)
+        result.append(
+            {
+                "participant": m.participant_id,
+                "name": m.name,
+                "company": m.company,
+                "country": m.country,
+                "side": m.side,
+                "online": bool(row and row.connections > 0),
+                "joined_at": _iso(row.first_joined_at) if row else None,
+                "left_at": _iso(row.left_at) if row else None,
+                "no_show": bool(row and row.no_show_at and not row.first_joined_at),
+            }
+        )
+    return result
+
+
+def _iso(instant: datetime | None) -> str | None:
+    return instant.isoformat() if instant else None
+
+
+def mark_no_shows(session: Session, now: datetime, minutes: int) -> list[tuple[int, str]]:
+    """Mark running online meetings where a side has not joined `minutes` after the
+    start: its members get `no_show_at` and the meeting becomes NO_SHOW. Only meetings
+    whose slot is still running are looked at, so a server that was down does not rewrite
+    history. Idempotent; returns (fair id, uid) of the meetings marked now."""
+    due = session.exec(
+        select(Meeting, MeetingRequest)
+        .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
+        .join(ScheduleVersion, col(ScheduleVersion.id) == col(Meeting.version_id))
+        .where(
+            ScheduleVersion.status == VersionStatus.PUBLISHED,
+            Meeting.place_kind == PlaceKind.ONLINE,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            col(Meeting.start) <= now - timedelta(minutes=minutes),
+            col(Meeting.end) > now,
+        )
+    ).all()
+    marked = []
+    for meeting, request in due:
+        room = load_room(session, request.uid)
+        present = _sides_present(session, room)
+        absent = {"from", "to"} - present
+        if not absent:
+            continue
+        for m in room.members:
+            if m.side in absent:
+                row = _presence(session, room.meeting_id, m.participant_id)
+                row.no_show_at = row.no_show_at or now
+                session.add(row)
+        meeting.status = MeetingStatus.NO_SHOW
+        session.add(meeting)
+        marked.append((room.fair_id, room.uid))
+    return marked
+
+
+def add_chat(
+    session: Session,
+    room: Room,
+    text: str,
+    participant_id: int | None,
+    organiser_id: int | None = None,
+    author: str = "",
+) -> dict[str, object]:
+    """Store a chat line (the caller commits) and return it as sent to the room."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("text: the message is empty")
+    if len(text) > CHAT_MAX:
+        raise InvalidInput(f"text: at most {CHAT_MAX} characters")
+    if participant_id is not None:
+        member = room.member(participant_id)
+        if member is None:
+            raise Forbidden("this meeting is not on your agenda")
+        author = member.name
+    line = ChatMessage(
+        meeting_id=room.meeting_id,
+        participant_id=participant_id,
+        organiser_id=organiser_id,
+        author=author or "Organiser",
+        text=text,
+    )
+    session.add(line)
+    session.flush()
+    return _chat_view(line)
+
+
+def chat_history(session: Session, meeting_id: int) -> list[dict[str, object]]:
+    lines = session.exec(
+        select(ChatMessage)
+        .where(ChatMessage.meeting_id == meeting_id)
+        .order_by(col(ChatMessage.id).desc())
+        .limit(CHAT_HISTORY)
+    ).all()
+    return [_chat_view(line) for line in reversed(lines)]
+
+
+def _chat_view(line: ChatMessage) -> dict[str, object]:
+    return {
+        "id": line.id,
+        "author": line.author,
+        "participant": line.participant_id,
+        "organiser": line.organiser_id is not None,
+        "text": line.text,
+        "at": line.sent_at.isoformat(),
+    }

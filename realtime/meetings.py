@@ -1,0 +1,455 @@
+"""`/meeting`: live negotiation rooms, one per meeting (see docs/realtime.md).
+
+Participants connect with their session cookie (the sign-in link must still be live);
+organisers connect as observers. `join` enters the room of one meeting: participants only
+their own meetings, organisers any. In the room: presence, server time for the
+countdown, "running late", chat kept with the meeting, WebRTC signalling relayed to the
+other people in the room, and deals that are acknowledged only after the database commit.
+Every change that counts is passed to the `/dashboard` namespace.
+
+Namespaces are singletons: per-client state lives in the socket.io session. Presence,
+chat and deals live in the database, so they hold across processes; with Redis, room
+emits reach the clients of every process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import socketio
+from sqlmodel import Session
+
+from fair import deals, presence
+from fair.db import session_scope
+from fair.errors import Conflict, FairError, Forbidden, InvalidInput, NotFound
+from fair.models import DealType, Participant
+from fair.presence import Member, Room
+from fair.rooms import meeting_room
+from fair.tokens import token_is_live
+from realtime.dashboard import DashboardNamespace
+from realtime.namespaces import Identify
+from realtime.services import RoomServices
+
+log = logging.getLogger("fair.realtime.meetings")
+NAMESPACE = "/meeting"
+T = TypeVar("T")
+CODES = {
+    NotFound: "not_found",
+    Forbidden: "forbidden",
+    Conflict: "conflict",
+    InvalidInput: "invalid",
+}
+SIGNAL_KEYS = ("description", "candidate")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Refused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class MeetingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    def __init__(
+        self, identify: Identify, services: RoomServices, dashboard: DashboardNamespace
+    ) -> None:
+        super().__init__(NAMESPACE)
+        self.identify = identify
+        self.services = services
+        self.dashboard = dashboard
+
+    # -- plumbing -------------------------------------------------------------------
+
+    async def _read(self, fn: Callable[[Session], T]) -> T:
+        engine = self.services.engine
+
+        def work() -> T:
+            with Session(engine(), expire_on_commit=False) as session:
+                return fn(session)
+
+        result: T = await self.services.run(work)
+        return result
+
+    async def _write(self, fn: Callable[[Session], T]) -> T:
+        engine = self.services.engine
+
+        def work() -> T:
+            with session_scope(engine()) as session:
+                return fn(session)
+
+        result: T = await self.services.run(work)
+        return result
+
+    async def _refuse(self, sid: str, event: str, code: str, message: str) -> dict[str, Any]:
+        """Tell the client why (an `error` event) and answer the ack with the same."""
+        error = {"code": code, "message": message}
+        await self.emit("error", {"event": event, **error}, to=sid)
+        return {"ok": False, "error": error}
+
+    async def _guard(
+        self, sid: str, event: str, handler: Callable[[dict[str, Any]], Any]
+    ) -> dict[str, Any]:
+        try:
+            session = await self.get_session(sid)
+            result: dict[str, Any] = await handler(session)
+            return result
+        except Refused as exc:
+            return await self._refuse(sid, event, exc.code, exc.message)
+        except FairError as exc:
+            code = next((c for kind, c in CODES.items() if isinstance(exc, kind)), "invalid")
+            return await self._refuse(sid, event, code, str(exc))
+        except Exception:
+            log.exception("%s failed", event)
+            return await self._refuse(sid, event, "server", "something went wrong; try again")
+
+    @staticmethod
+    def _room(session: dict[str, Any]) -> Room:
+        room: Room | None = session.get("room")
+        if room is None:
+            raise Refused("not_joined", "join a meeting first")
+        return room
+
+    @staticmethod
+    def _participant(session: dict[str, Any]) -> int:
+        pid: int | None = session.get("participant")
+        if pid is None:
+            raise Refused("observer", "observers cannot do this; it is for the two sides")
+        return pid
+
+    # -- connection -----------------------------------------------------------------
+
+    async def on_connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
+        who = self.identify(environ)
+        if who and "organiser" in who:
+            await self.save_session(sid, {"organiser": who["organiser"], "name": "Organiser"})
+            return
+        if not who or "participant" not in who:
+            raise socketio.exceptions.ConnectionRefusedError(
+                "open your personal link to enter meeting rooms", {"code": "signin"}
+            )
+        pid, token_hash = int(who["participant"]), str(who.get("token_hash", ""))
+
+        def load(session: Session) -> dict[str, Any] | None:
+            if not token_is_live(session, pid, token_hash):
+                return None
+            person = session.get(Participant, pid)
+            return None if person is None else {"name": person.name, "fair": person.fair_id}
+
+        found = await self._read(load)
+        if found is None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                "your link was replaced or revoked; open the new one", {"code": "signin"}
+            )
+        await self.save_session(sid, {"participant": pid, "token_hash": token_hash, **found})
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        with contextlib.suppress(Exception):
+            session = await self.get_session(sid)
+            await self._leave(sid, session)
+
+    # -- room -----------------------------------------------------------------------
+
+    async def on_join(self, sid: str, data: Any) -> dict[str, Any]:
+        """`{"meeting": uid}` → enter the meeting's room (leaving any other)."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            uid = data.get("meeting") if isinstance(data, dict) else None
+            if not isinstance(uid, str) or not uid:
+                raise Refused("invalid", "meeting: expected the meeting's id")
+            pid: int | None = session.get("participant")
+            if session.get("room") is not None:
+                await self._leave(sid, session)
+            moment = now()
+            rates = self.services.rates
+
+            def enter(db: Session) -> dict[str, Any]:
+                room, member = presence.room_for(db, uid, pid, session.get("token_hash", ""))
+                if member is not None:
+                    presence.enter(db, room, member.participant_id, moment)
+                    db.flush()
+                return {
+                    "room": room,
+                    "member": member,
+                    "presence": presence.presence(db, room),
+                    "chat": presence.chat_history(db, room.meeting_id),
+                    "deals": deals.meeting_deals(db, room, rates),
+                }
+
+            state = await self._write(enter)
+            room: Room = state["room"]
+            member: Member | None = state["member"]
+            session["room"] = room
+            await self.enter_room(sid, meeting_room(room.uid))
+            if member is not None:
+                await self.emit(
+                    "presence", {"people": state["presence"]}, room=meeting_room(uid), skip_sid=sid
+                )
+                await self.emit(
+                    "peer:joined",
+                    {"sid": sid, "participant": member.participant_id, "name": member.name},
+                    room=meeting_room(uid),
+                    skip_sid=sid,
+                )
+                self.dashboard.changed(room.fair_id)
+            return {"ok": True, **self._welcome(sid, room, member, state)}
+
+        return await self._guard(sid, "join", handle)
+
+    def _welcome(
+        self, sid: str, room: Room, member: Member | None, state: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "meeting": {
+                "uid": room.uid,
+                "title": room.title(),
+                "fair": room.fair_id,
+                "fair_name": room.fair_name,
+                "start": room.start.isoformat(),
+                "end": room.end.isoformat(),
+                "status": room.status,
+                "currency": room.currency,
+                "members": [
+                    {
+                        "participant": m.participant_id,
+                        "name": m.name,
+                        "company": m.company,
+                        "country": m.country,
+                        "side": m.side,
+                    }
+                    for m in room.members
+                ],
+            },
+            "you": {
+                "sid": sid,
+                "participant": member.participant_id if member else None,
+                "side": member.side if member else "observer",
+                "observer": member is None,
+            },
+            "server_time": now().isoformat(),
+            "ice_servers": self.services.ice_servers,
+            "currencies": sorted({room.currency, *self.services.rates}),
+            "deal_types": [t.value for t in DealType],
+            "presence": state["presence"],
+            "chat": state["chat"],
+            "deals": state["deals"],
+        }
+
+    async def _leave(self, sid: str, session: dict[str, Any]) -> None:
+        room: Room | None = session.pop("room", None)
+        if room is None:
+            return
+        await self.leave_room(sid, meeting_room(room.uid))
+        pid: int | None = session.get("participant")
+        if pid is None:
+            return
+        moment = now()
+
+        def out(db: Session) -> list[dict[str, object]]:
+            presence.leave(db, room.meeting_id, pid, moment)
+            db.flush()
+            return presence.presence(db, room)
+
+        people = await self._write(out)
+        await self.emit("presence", {"people": people}, room=meeting_room(room.uid))
+        await self.emit("peer:left", {"sid": sid, "participant": pid}, room=meeting_room(room.uid))
+        self.dashboard.changed(room.fair_id)
+
+    async def on_leave(self, sid: str, data: Any = None) -> dict[str, Any]:
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            self._room(session)
+            await self._leave(sid, session)
+            return {"ok": True}
+
+        return await self._guard(sid, "leave", handle)
+
+    async def on_time(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """The server's clock, for the countdown to the end of the slot."""
+        return {"ok": True, "server_time": now().isoformat()}
+
+    async def on_late(self, sid: str, data: Any) -> dict[str, Any]:
+        """`{"minutes": 1–30}` → a "running late" notice to the room."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            room = self._room(session)
+            pid = self._participant(session)
+            try:
+                minutes = int(data["minutes"])
+            except (TypeError, KeyError, ValueError):
+                raise Refused("invalid", "minutes: a whole number from 1 to 30") from None
+            if not 1 <= minutes <= 30:
+                raise Refused("invalid", "minutes: a whole number from 1 to 30")
+            member = room.member(pid)
+            notice = {
+                "participant": pid,
+                "name": member.name if member else session.get("name"),
+                "minutes": minutes,
+                "at": now().isoformat(),
+            }
+            await self.emit("late", notice, room=meeting_room(room.uid))
+            return {"ok": True}
+
+        return await self._guard(sid, "late", handle)
+
+    async def on_chat(self, sid: str, data: Any) -> dict[str, Any]:
+        """`{"text": ...}` → stored with the meeting, then sent to the room as `chat`."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            room = self._room(session)
+            text = data.get("text") if isinstance(data, dict) else None
+            if not isinstance(text, str):
+                raise Refused("invalid", "text: expected the message")
+            pid: int | None = session.get("participant")
+            oid: int | None = session.get("organiser")
+
+            def store(db: Session) -> dict[str, object]:
+                return presence.add_chat(db, room, text, pid, oid, "Organiser")
+
+            line = await self._write(store)
+            await self.emit("chat", line, room=meeting_room(room.uid))
+            return {"ok": True, "line": line}
+
+        return await self._guard(sid, "chat", handle)
+
+    async def on_signal(self, sid: str, data: Any) -> dict[str, Any]:
+        """WebRTC signalling: `{"to": sid, "description": {...}}` or `{"to": sid,
+        "candidate": {...}}`, relayed only inside the sender's room, never back to them."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            room = self._room(session)
+            if session.get("participant") is None:
+                raise Refused("observer", "observers do not send media")
+            if not isinstance(data, dict) or not any(k in data for k in SIGNAL_KEYS):
+                raise Refused("invalid", "expected a description or a candidate")
+            target = data.get("to")
+            message: dict[str, Any] = {"from": sid, "to": target}
+            for key in SIGNAL_KEYS:
+                if key in data:
+                    message[key] = data[key]
+            name = meeting_room(room.uid)
+            local_target = None
+            if isinstance(target, str) and target != sid:
+                with contextlib.suppress(KeyError):
+                    local_target = await self.get_session(target)
+            if local_target is not None:
+                other: Room | None = local_target.get("room")
+                if other is None or other.uid != room.uid:
+                    raise Refused("forbidden", "that peer is not in your meeting")
+                await self.emit("signal", message, to=target)
+            else:
+                # The peer is on another process (or not named): the room reaches it there;
+                # clients drop signals addressed to someone else.
+                await self.emit("signal", message, room=name, skip_sid=sid)
+            return {"ok": True}
+
+        return await self._guard(sid, "signal", handle)
+
+    # -- deals ----------------------------------------------------------------------
+
+    async def on_deal_record(self, sid: str, data: Any) -> dict[str, Any]:
+        return await self._record(sid, data)
+
+    async def on_deal_confirm(self, sid: str, data: Any) -> dict[str, Any]:
+        return await self._confirm(sid, data)
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        # Event names with a colon ("deal:record") map to on_deal_record.
+        return await super().trigger_event((event or "").replace(":", "_"), *args)
+
+    async def _record(self, sid: str, data: Any) -> dict[str, Any]:
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            room = self._room(session)
+            pid = self._participant(session)
+            if not isinstance(data, dict):
+                raise Refused("invalid", "expected the deal's fields")
+            engine = self.services.engine
+            rates = self.services.rates
+            view, created = await self.services.run(
+                lambda: deals.record_deal_once(engine(), room, pid, data, rates)
+            )
+            if created:
+                await self.emit("deal", view, room=meeting_room(room.uid))
+                self.dashboard.changed(room.fair_id)
+            return {"ok": True, "deal": view, "duplicate": not created}
+
+        return await self._guard(sid, "deal:record", handle)
+
+    async def _confirm(self, sid: str, data: Any) -> dict[str, Any]:
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            room = self._room(session)
+            pid = self._participant(session)
+            try:
+                deal_id = int(data["deal"])
+            except (TypeError, KeyError, ValueError):
+                raise Refused("invalid", "deal: expected the deal's id") from None
+            rates = self.services.rates
+
+            def confirm(db: Session) -> tuple[dict[str, Any], bool]:
+                deal, changed = deals.confirm_deal(db, room, pid, deal_id)
+                return deals.deal_view(db, deal, room, rates), changed
+
+            view, changed = await self._write(confirm)
+            if changed:
+                await self.emit("deal", view, room=meeting_room(room.uid))
+                self.dashboard.changed(room.fair_id)
+            return {"ok": True, "deal": view}
+
+        return await self._guard(sid, "deal:confirm", handle)
+
+    # -- organiser ------------------------------------------------------------------
+
+    async def on_announce(self, sid: str, data: Any) -> dict[str, Any]:
+        """Organisers only: `{"text": ...}` → `announcement` in every meeting room."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            if session.get("organiser") is None:
+                raise Refused("forbidden", "only the organiser makes announcements")
+            text = data.get("text") if isinstance(data, dict) else None
+            if not isinstance(text, str) or not text.strip() or len(text) > 500:
+                raise Refused("invalid", "text: 1–500 characters")
+            await self.emit("announcement", {"text": text.strip(), "at": now().isoformat()})
+            return {"ok": True}
+
+        return await self._guard(sid, "announce", handle)
+
+    # -- no-shows -------------------------------------------------------------------
+
+    async def sweep_no_shows(self) -> list[tuple[int, str]]:
+        """Mark no-shows once and tell the rooms and dashboards concerned."""
+        moment = now()
+        minutes = self.services.no_show_minutes
+        marked = await self._write(lambda db: presence.mark_no_shows(db, moment, minutes))
+        for fair_id, uid in marked:
+
+            def people(db: Session, uid: str = uid) -> list[dict[str, object]]:
+                return presence.presence(db, presence.load_room(db, uid))
+
+            await self.emit(
+                "presence",
+                {"people": await self._read(people), "no_show": True},
+                room=meeting_room(uid),
+            )
+            self.dashboard.changed(fair_id)
+        for fair_id, watchers in list(self.dashboard.watched.items()):
+            if watchers > 0:  # meetings start and end with the clock
+                self.dashboard.changed(fair_id)
+        return marked
+
+    async def watch_no_shows(self) -> None:
+        """Sweep every `no_show_interval` seconds until cancelled."""
+        while True:
+            try:
+                await self.sweep_no_shows()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("no-show sweep failed")
+            await asyncio.sleep(self.services.no_show_interval)

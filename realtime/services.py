@@ -1,0 +1,28 @@
+"""What the live rooms need from the application, handed in by the app factory.
+
+`realtime/` never imports `web/`; the factory gives it the database engine (looked up
+when needed, since it opens at start-up), a way to run blocking work off the event loop,
+and the settings the rooms use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+# Runs a blocking function (database work) in the application's executor.
+RunBlocking = Callable[[Callable[[], Any]], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class RoomServices:
+    engine: Callable[[], Engine]
+    run: RunBlocking
+    rates: Mapping[str, Decimal] = field(default_factory=dict)
+    ice_servers: list[dict[str, Any]] = field(default_factory=list)
+    no_show_minutes: int = 10
+    no_show_interval: float = 30.0  # seconds between no-show sweeps
