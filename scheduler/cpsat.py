@@ -106,24 +106,25 @@ class Run:
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, level: int, started: float, limit: float, progress: Progress | None):
+    def __init__(self, level: int, origin: float, deadline: float, progress: Progress | None):
         super().__init__()
         self.level = level
-        self.started = started
-        self.limit = limit
+        self.origin = origin
+        self.deadline = deadline
         self.progress = progress
 
     def on_solution_callback(self) -> None:
         if self.progress is None:
             return
-        elapsed = time.perf_counter() - self.started
+        now = time.perf_counter()
+        elapsed = now - self.origin
         self.progress(
             {
                 "level": float(self.level),
                 "value": self.objective_value,
                 "bound": self.best_objective_bound,
                 "elapsed": elapsed,
-                "time_left": max(0.0, self.limit - elapsed),
+                "time_left": max(0.0, self.deadline - now),
             }
         )
 
@@ -139,6 +140,8 @@ def run(
     stop: Stop | None = None,
     log_search: bool = False,
     presolve_iterations: int | None = None,
+    origin: float | None = None,
+    deadline: float | None = None,
 ) -> Run:
     """Solve `rm.model` (objective already set) once.
 
@@ -150,6 +153,8 @@ def run(
         stop: polled every 0.1 s; returning True stops the search, keeping the best.
         log_search: send CP-SAT's search log to the logger.
         presolve_iterations: cap on presolve rounds (fewer rounds: earlier first solution).
+        origin, deadline: `time.perf_counter()` values of the whole solve's start and end,
+            so progress reports time since the solve started and time left in it.
 
     Returns:
         The `Run`.
@@ -180,7 +185,13 @@ def run(
     if watcher is not None:
         watcher.start()
     try:
-        status = solver.solve(rm.model, _Callback(level, started, time_limit, progress))
+        cb = _Callback(
+            level,
+            started if origin is None else origin,
+            started + time_limit if deadline is None else deadline,
+            progress,
+        )
+        status = solver.solve(rm.model, cb)
     finally:
         done.set()
         if watcher is not None:

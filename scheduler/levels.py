@@ -330,6 +330,7 @@ class Levels:
         self.v = hm.vars
         self.opts = opts
         self.deadline = deadline
+        self.origin = time.perf_counter()
         self.progress = progress
         self.stop = stop
         self.best: list[int] = []
@@ -369,6 +370,8 @@ class Levels:
             stop=self.stop,
             log_search=self.opts.log,
             presolve_iterations=1,
+            origin=self.origin,
+            deadline=self.deadline,
         )
         self.stopped = self.stopped or r.stopped
         return r
@@ -557,7 +560,7 @@ class Levels:
         rm = self._model()
         none, has = none_term(rm, people)
 
-        self._level(2, "participants with no meeting", none, False, 0.3, count_none)
+        self._level(2, "participants with no meeting", none, False, 0.15, count_none)
         if not self.stopped:
             term = min_meetings_term(rm, has)
             rule = rm.aux_rules[-1]

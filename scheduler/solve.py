@@ -123,6 +123,7 @@ def solve(
     # keep time for numbering tables and explaining what was left out (~3 s at expo)
     reserve = min(0.25 * opts.time_limit, 0.3 + v.size / 200_000)
     levels = Levels(hm, opts, deadline - reserve, progress, stop)
+    levels.origin = started  # progress reports time since the solve began
     levels.level1(base)
     resolve = opts.levels >= 4 and bool(problem.previous) and not opts.gap_fill
     if resolve and opts.disruption_first and not levels.stopped:
