@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.comfort import improve_comfort, total_cost
 from scheduler.cpsat import Progress, Restricted, Run, Stop, run
-from scheduler.lp import LpPair, solve_lp_pair
+from scheduler.lp import LpPair, solve_lp_pair, solve_restricted_mip
 from scheduler.model import HardModel, Variables, decode, encode
 from scheduler.objectives import (
     at_previous,
@@ -87,6 +87,7 @@ class Levels:
         self.opts = opts
         self.deadline = deadline
         self.origin = time.perf_counter()
+        self.cpsat_bound = math.inf  # CP-SAT's own level-1 bound, when it saw every variable
         self.progress = progress
         self.stop = stop
         self.best: list[int] = []
@@ -196,50 +197,91 @@ class Levels:
         passes = [False] if not have_lp else [False, True]
         if v.size > FULL_MODEL_VARS:
             passes = [False]
-        r = None
         full = not have_lp
+        status = "feasible"
         for full_pass in passes:
             full = full or full_pass
             keep = (set(range(v.size)) if full else self.lp_support) | set(base)
             keep |= set(self.best) | previous_vars(v) | extra
             if resolve:
                 keep |= changed_vars(v, self.best)
-            rm = Restricted(self.hm, keep)
-            w = rm.weight_expr()
-            if resolve:
-                # weight first, then fewest moves, in one model: every unit of weight
-                # outweighs moving every published meeting
-                moves = disruption_term(rm)
-                scale = len(v.catalog.problem.previous) + 1
-                rm.model.maximize(cp_model.LinearExpr.weighted_sum([w, moves], [scale, -1]))
-            else:
-                rm.model.maximize(w)
-            if math.isfinite(bound):
-                rm.model.add(w <= int(bound))
-            rm.hint(self.best)
             limit = max(0.0, budget - time.perf_counter())
             if not full and len(passes) > 1:
                 limit = min(limit, max(1.0, limit / 2))
-            r = self._run(rm, 1, limit)
-            if r.status == "infeasible" and full:
-                self.failed = True
-            if r.ones and (_weight(v, r.ones) > value or (resolve and _weight(v, r.ones) >= value)):
-                self.best = r.ones
-                value = _weight(v, r.ones)
-            if full and r.status in ("optimal", "feasible"):
-                bound = min(bound, math.floor(r.bound + 1e-6))
+            if self._stop_now():
+                self.stopped = True
+                break
+            if full:
+                ones, status = self._cpsat_level1(keep, bound, resolve, limit)
+                bound = min(bound, self.cpsat_bound)
+            else:
+                ones = self._mip_level1(keep, resolve, limit)
+            if ones and (_weight(v, ones) > value or (resolve and _weight(v, ones) >= value)):
+                self.best = ones
+                value = _weight(v, ones)
+            if self.progress is not None:
+                now = time.perf_counter()
+                self.progress(
+                    {
+                        "level": 1.0,
+                        "value": float(value),
+                        "bound": float(bound),
+                        "elapsed": now - self.origin,
+                        "time_left": max(0.0, self.deadline - now),
+                    }
+                )
             if value >= bound or self.stopped:
                 break
-        assert r is not None
         if self.stopped:
             st = Status.STOPPED
-        elif r.status == "infeasible":
+        elif status == "infeasible":
+            self.failed = True
             st = Status.INFEASIBLE
         else:
             st = Status.OPTIMAL if value >= bound else Status.FEASIBLE
         self.reports.append(
             LevelReport(1, "total weight", value, bound, st, time.perf_counter() - started)
         )
+
+    def _objective1(self, resolve: bool) -> dict[int, float]:
+        """Level-1 coefficients; on a re-solve, weight first then staying put."""
+        v = self.v
+        if not resolve:
+            return {j: float(v.weight(j)) for j in range(v.n_cand)}
+        scale = float(len(v.catalog.problem.previous) + 1)
+        coef = {j: scale * v.weight(j) for j in range(v.n_cand)}
+        for j in previous_vars(v):
+            if j < v.n_cand and at_previous(v, [j]):
+                coef[j] += 1.0
+        return coef
+
+    def _mip_level1(self, keep: set[int], resolve: bool, limit: float) -> list[int]:
+        """SCIP on the LP's support: the LP is nearly integral, so this closes fast."""
+        mip = solve_restricted_mip(self.hm, keep, self._objective1(resolve), self.best, limit)
+        return mip.ones if mip is not None else []
+
+    def _cpsat_level1(
+        self, keep: set[int], bound: float, resolve: bool, limit: float
+    ) -> tuple[list[int], str]:
+        """CP-SAT over `keep` (all variables on small models: its bound is then global)."""
+        v = self.v
+        rm = Restricted(self.hm, keep)
+        w = rm.weight_expr()
+        if resolve:
+            # weight first, then fewest moves, in one model: every unit of weight
+            # outweighs moving every published meeting
+            moves = disruption_term(rm)
+            scale = len(v.catalog.problem.previous) + 1
+            rm.model.maximize(cp_model.LinearExpr.weighted_sum([w, moves], [scale, -1]))
+        else:
+            rm.model.maximize(w)
+        if math.isfinite(bound):
+            rm.model.add(w <= int(bound))
+        rm.hint(self.best)
+        r = self._run(rm, 1, limit)
+        if r.status in ("optimal", "feasible") and len(keep) >= v.size:
+            self.cpsat_bound = math.floor(r.bound + 1e-6) if not resolve else math.inf
+        return r.ones, r.status
 
     # levels 2–4 ---------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from ortools.linear_solver import linear_solver_pb2 as pb  # type: ignore[attr-defined]
+from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
 from ortools.linear_solver.python import model_builder_helper as mbh
 
 from scheduler.model import HardModel
@@ -212,3 +213,87 @@ def solve_lp_pair(hm: HardModel, time_limit: float) -> LpPair:
         interior=interior,
         seconds=time.perf_counter() - started,
     )
+
+
+@dataclass
+class MipResult:
+    """Variables at 1, objective value, and whether SCIP proved it optimal (restricted)."""
+
+    ones: list[int]
+    objective: float
+    optimal: bool
+    seconds: float
+
+
+def solve_restricted_mip(
+    hm: HardModel,
+    keep: set[int],
+    objective: dict[int, float],
+    hint: list[int],
+    time_limit: float,
+) -> MipResult | None:
+    """Solve the 0/1 model over `keep` only (others fixed to 0) with SCIP.
+
+    The LP is nearly integral, so branch-and-bound on the LP's support closes the last
+    gap fast: measured on the expo fair, 10k variables, 17,783 (of a 17,787 bound) in
+    ~5 s where restricted CP-SAT stayed at 17,779-17,780.
+
+    Args:
+        hm: the hard model.
+        keep: variables allowed to be 1.
+        objective: coefficient per variable (missing: 0).
+        hint: a valid schedule (variables at 1) to start from.
+        time_limit: seconds.
+
+    Returns:
+        The `MipResult`, or None when SCIP found nothing.
+    """
+    started = time.perf_counter()
+    order = sorted(keep | hm.vars.forced)
+    pos = {j: k for k, j in enumerate(order)}
+    model = pb.MPModelProto(maximize=True)
+    forced = hm.vars.forced
+    for j in order:
+        model.variable.add(
+            lower_bound=1.0 if j in forced else 0.0,
+            upper_bound=1.0,
+            objective_coefficient=objective.get(j, 0.0),
+            is_integer=True,
+        )
+    for row in hm.rows:
+        if row.coefs is None:
+            idx = [pos[j] for j in row.vars if j in pos]
+            if not idx or (len(idx) <= row.ub and row.lb == -math.inf):
+                continue
+            coefs = [1.0] * len(idx)
+        else:
+            pairs = [(pos[j], a) for j, a in zip(row.vars, row.coefs, strict=True) if j in pos]
+            if not pairs:
+                continue
+            idx, coefs = [k for k, _ in pairs], [a for _, a in pairs]
+        ct = model.constraint.add(lower_bound=row.lb, upper_bound=row.ub)
+        ct.var_index.extend(idx)
+        ct.coefficient.extend(coefs)
+    on = set(hint)
+    model.solution_hint.var_index.extend(range(len(order)))
+    model.solution_hint.var_value.extend([1.0 if j in on else 0.0 for j in order])
+    req = pb.MPModelRequest(
+        model=model,
+        solver_type=pb.MPModelRequest.SCIP_MIXED_INTEGER_PROGRAMMING,
+        solver_time_limit_seconds=max(0.5, time_limit - (time.perf_counter() - started)),
+    )
+    resp = pb.MPSolutionResponse()
+    # the helper's solve path passes an interrupt flag, which SCIP refuses; this one not
+    pywraplp.Solver.SolveWithProto(req, resp)
+    seconds = time.perf_counter() - started
+    log.info(
+        "restricted MIP (SCIP, %d variables): %s %.1f in %.2fs",
+        len(order),
+        pb.MPSolverResponseStatus.Name(resp.status),
+        resp.objective_value,
+        seconds,
+    )
+    if resp.status not in (pb.MPSOLVER_OPTIMAL, pb.MPSOLVER_FEASIBLE):
+        return None
+    ones = [j for j, x in zip(order, resp.variable_value, strict=True) if x > 0.5]
+    return MipResult(ones, resp.objective_value, resp.status == pb.MPSOLVER_OPTIMAL, seconds)
