@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web import api, portal, views
+from web import api, portal, rooms, views
 
 STATIC = Path(__file__).parent / "static"
 VENDOR = Path(__file__).parent.parent / "node_modules" / "socket.io-client" / "dist"
@@ -43,3 +43,4 @@ def setup_routes(app: web.Application) -> None:
         r.add_static("/vendor/", VENDOR, name="vendor", append_version=True)
     portal.setup(app)
     api.setup(app)
+    rooms.setup(app)

@@ -1,0 +1,61 @@
+// The organiser's live dashboard: totals pushed over the /dashboard socket.io namespace.
+(function () {
+  "use strict";
+  var root = document.getElementById("dashboard");
+  if (!root || !window.io) { return; }
+  var fair = Number(root.dataset.fair);
+  var asOf = root.dataset.asOf || "";
+
+  function $(id) { return document.getElementById(id); }
+  function set(id, value) { $(id).textContent = value; }
+  function rows(id, list, cells) {
+    var body = $(id);
+    body.textContent = "";
+    list.forEach(function (row) {
+      var tr = document.createElement("tr");
+      cells(row).forEach(function (value, i) {
+        var td = document.createElement("td");
+        if (i > 0) { td.className = "num"; }
+        td.textContent = value;
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+  }
+
+  function show(t) {
+    // Events from several server processes may cross: keep the newest figures.
+    if (t.as_of < asOf) { return; }
+    asOf = t.as_of;
+    root.dataset.asOf = asOf;
+    set("total-value", t.value);
+    $("total-value").dataset.value = t.value;
+    set("confirmed-value", t.confirmed_value);
+    set("deal-count", t.deals);
+    set("companies", t.companies_with_intent);
+    set("running", t.meetings_running);
+    set("rooms-live", t.rooms_live);
+    set("no-shows", t.no_shows);
+    var labels = $("by-type").dataset;
+    rows("by-type", Object.keys(t.by_type), function (k) {
+      var label = labels["l" + k.charAt(0).toUpperCase() + k.slice(1)] || k;
+      return [label, t.by_type[k].deals, t.by_type[k].value];
+    });
+    if (t.by_pavilion.length) {
+      rows("by-pavilion", t.by_pavilion, function (r) { return [r.name, r.deals, r.companies, r.value]; });
+    }
+    if (t.by_country.length) {
+      rows("by-country", t.by_country, function (r) { return [r.name, r.deals, r.companies, r.value]; });
+    }
+    root.classList.remove("flash"); void root.offsetWidth; root.classList.add("flash");
+  }
+
+  var socket = window.io("/dashboard", { withCredentials: true });
+  socket.on("connect", function () {
+    socket.emit("watch", { fair: fair }, function (ack) {
+      if (ack.ok) { root.dataset.live = "yes"; show(ack.totals); }
+    });
+  });
+  socket.on("disconnect", function () { root.dataset.live = "no"; });
+  socket.on("totals", show);
+})();
