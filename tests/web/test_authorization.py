@@ -40,6 +40,8 @@ def classify(path: str) -> str:
         return PARTICIPANT
     if path.startswith("/rooms/"):
         return SIGNED_IN
+    if path == "/fair" or path.startswith("/fair/"):
+        return PUBLIC  # the fair floor and catalogue (docs/catalogue.md)
     public = {
         "/",
         "/login",
