@@ -154,7 +154,7 @@ class Levels:
         pair = (
             LpPair(math.inf, None, None, 0.0)
             if skip_lp
-            else solve_lp_pair(self.hm, self.left() * (0.65 if big else 0.5))
+            else solve_lp_pair(self.hm, self.left() * 0.5)
         )
         bound = math.floor(pair.bound + 1e-6) if math.isfinite(pair.bound) else math.inf
         extra: set[int] = set()
@@ -216,7 +216,11 @@ class Levels:
                 bound = min(bound, self.cpsat_bound)
             else:
                 ones = self._mip_level1(keep, resolve, limit)
-            if ones and (_weight(v, ones) > value or (resolve and _weight(v, ones) >= value)):
+            if ones and (
+                _weight(v, ones) > value
+                if not resolve
+                else self._score(ones) > self._score(self.best)
+            ):
                 self.best = ones
                 value = _weight(v, ones)
             if self.progress is not None:
@@ -249,11 +253,17 @@ class Levels:
         if not resolve:
             return {j: float(v.weight(j)) for j in range(v.n_cand)}
         scale = float(len(v.catalog.problem.previous) + 1)
+        stay = scale * self.opts.move_cost + 1.0
         coef = {j: scale * v.weight(j) for j in range(v.n_cand)}
         for j in previous_vars(v):
             if j < v.n_cand and at_previous(v, [j]):
-                coef[j] += 1.0
+                coef[j] += stay
         return coef
+
+    def _score(self, ones: list[int]) -> float:
+        """The re-solve's level-1 objective of a schedule (weight less move costs)."""
+        coef = self._objective1(True)
+        return sum(coef.get(j, 0.0) for j in ones)
 
     def _mip_level1(self, keep: set[int], resolve: bool, limit: float) -> list[int]:
         """SCIP on the LP's support: the LP is nearly integral, so this closes fast."""
@@ -272,7 +282,8 @@ class Levels:
             # outweighs moving every published meeting
             moves = disruption_term(rm)
             scale = len(v.catalog.problem.previous) + 1
-            rm.model.maximize(cp_model.LinearExpr.weighted_sum([w, moves], [scale, -1]))
+            stay = scale * self.opts.move_cost + 1
+            rm.model.maximize(cp_model.LinearExpr.weighted_sum([w, moves], [scale, -stay]))
         else:
             rm.model.maximize(w)
         if math.isfinite(bound):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -28,7 +29,6 @@ PDLP_NNZ = 300_000
 # beyond this many nonzeros GLOP did not finish in 100 s (the tight 12k-request fair,
 # 4.3M nonzeros) while PDLP did in ~18 s: go straight to PDLP
 GLOP_MAX_NNZ = 3_500_000
-GLOP_LARGE_S = 20.0  # GLOP solves the expo LP in 7-9 s on an idle machine; allow for load
 
 
 @dataclass
@@ -175,17 +175,18 @@ class LpPair:
 
 
 def solve_lp_pair(hm: HardModel, time_limit: float) -> LpPair:
-    """GLOP first (briefly on large models), PDLP when GLOP does not finish.
+    """GLOP and PDLP side by side on large models; PDLP alone on very large ones.
 
     GLOP's basic solution rounds far better (on the expo fair it rounds to 99.95% of the
     bound, PDLP's interior one to 99.4%) and its bound is exact, but GLOP can be very slow
-    on tight fairs (> 100 s at 12k requests); PDLP then gives a bound in ~15-25 s using
-    both cores. Run side by side they slowed each other down too much (memory-bound), so
-    they run in turn; GLOP's unfinished primal is still feasible and worth rounding.
+    on tight fairs (> 100 s at 12k requests); PDLP always gives a bound (weak duality
+    holds for its duals at any iteration). Both run at once, one core each (each releases
+    the GIL); PDLP is interrupted as soon as GLOP is optimal. Above `GLOP_MAX_NNZ` GLOP is
+    skipped and PDLP gets both cores.
 
     Args:
         hm: the hard model.
-        time_limit: seconds for both together.
+        time_limit: seconds for the LP phase.
 
     Returns:
         The `LpPair`.
@@ -194,21 +195,48 @@ def solve_lp_pair(hm: HardModel, time_limit: float) -> LpPair:
     weights = [float(hm.vars.weight(j)) for j in range(hm.vars.size)]
     model = _model(hm, weights)
     nnz = sum(len(r.vars) for r in hm.rows)
-    large = nnz > PDLP_NNZ
     left = time_limit - (time.perf_counter() - started)
-    glop_limit = min(left, max(GLOP_LARGE_S, 0.45 * left)) if large else left
-    vertex = None
-    if nnz <= GLOP_MAX_NNZ:
-        request = _request(model, "glop", glop_limit, threads=1)
-        vertex = _solve(hm, weights, request, "glop", started)
-    interior = None
-    left = time_limit - (time.perf_counter() - started)
-    if large and (vertex is None or not vertex.optimal) and left > 1.0:
-        request = _request(model, "pdlp", left, threads=2)
-        interior = _solve(hm, weights, request, "pdlp", time.perf_counter())
-    bounds = [r.bound for r in (vertex, interior) if r is not None]
+    if nnz <= PDLP_NNZ:
+        vertex = _solve(hm, weights, _request(model, "glop", left, 1), "glop", started)
+        return _pair(hm, vertex, None, started)
+    if nnz > GLOP_MAX_NNZ:
+        interior = _solve(hm, weights, _request(model, "pdlp", left, 2), "pdlp", started)
+        return _pair(hm, None, interior, started)
+    results: dict[str, LpResult | None] = {}
+    helpers = {"glop": mbh.ModelSolverHelper(""), "pdlp": mbh.ModelSolverHelper("")}
+
+    def go(solver: str) -> None:
+        request = _request(model, solver, left, threads=1)
+        lp = _solve(hm, weights, request, solver, started, helpers[solver])
+        results[solver] = lp
+        if solver == "glop" and lp is not None and lp.optimal:
+            helpers["pdlp"].interrupt_solve()  # GLOP's bound is exact: PDLP is not needed
+
+    threads = [threading.Thread(target=go, args=(s,)) for s in ("glop", "pdlp")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    vertex, interior = results.get("glop"), results.get("pdlp")
+    if vertex is not None and vertex.optimal:
+        interior = None  # interrupted half-way: values and bound not worth using
+    return _pair(hm, vertex, interior, started)
+
+
+def _pair(
+    hm: HardModel, vertex: LpResult | None, interior: LpResult | None, started: float
+) -> LpPair:
+    # an LP stopped early can have wild duals: never claim more than every request
+    trivial = float(
+        sum(
+            r.weight
+            for rid, r in hm.vars.catalog.requests.items()
+            if hm.vars.catalog.by_request.get(rid)
+        )
+    )
+    bounds = [r.bound for r in (vertex, interior) if r is not None] + [trivial]
     return LpPair(
-        bound=min(bounds, default=math.inf),
+        bound=min(bounds),
         vertex=vertex,
         interior=interior,
         seconds=time.perf_counter() - started,

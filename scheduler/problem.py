@@ -171,6 +171,9 @@ class Options:
     # on a re-solve, minimise moved meetings (level 4) right after level 1, before
     # fairness and comfort get to rearrange the published grid (see docs/scheduler.md)
     disruption_first: bool = True
+    # on a re-solve, each published meeting moved or cancelled costs this much weight in
+    # level 1 (0: strict weight first, moves only break ties); see docs/scheduler.md
+    move_cost: int = 1
 
 
 @dataclass(frozen=True)
