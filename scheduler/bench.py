@@ -13,10 +13,11 @@ import math
 import multiprocessing as mp
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from scheduler.baselines import fcfs, greedy
+from scheduler.diff import diff
 from scheduler.metrics import figures
 from scheduler.problem import Options, Problem, Result
 from scheduler.solve import solve
@@ -231,3 +232,71 @@ def as_json(rows: Sequence[Row]) -> str:
         }
 
     return json.dumps([clean(asdict(r)) for r in rows], indent=2)
+
+
+@dataclass(frozen=True)
+class ResolveRow:
+    """A re-solve after a change: how long it took and how much of the grid moved."""
+
+    scale: str
+    changed_requests: int
+    kept: int
+    moved: int
+    new: int
+    cancelled: int
+    moved_per_changed: float
+    weight_before: int
+    weight_after: int
+    seconds: float
+    status: str
+
+
+def run_resolve(
+    scale: str,
+    before: Problem,
+    after: Problem,
+    options: Options,
+    resolve_options: Options,
+) -> ResolveRow:
+    """Solve `before`, publish it, then re-solve `after` against it and diff the two.
+
+    Args:
+        scale: a label.
+        before: the fair as published.
+        after: the changed fair (its `previous` is replaced by the published schedule).
+        options: options of the first solve.
+        resolve_options: options of the re-solve (its time limit is the target).
+
+    Returns:
+        The `ResolveRow`.
+
+    Raises:
+        ValidationError: when either schedule violates a hard constraint.
+    """
+    first = solve(before, options)
+    if errors := validate(before, first.assignments):
+        raise ValidationError(f"{scale}/first: " + "; ".join(errors[:10]))
+    published = {a.request: a for a in first.assignments}
+    changed = replace(after, previous=published)
+    started = time.perf_counter()
+    second = solve(changed, resolve_options)
+    seconds = time.perf_counter() - started
+    if errors := validate(changed, second.assignments):
+        raise ValidationError(f"{scale}/re-solve: " + "; ".join(errors[:10]))
+    d = diff(published, second.assignments)
+    old_ids = {r.id for r in before.requests}
+    new_ids = {r.id for r in after.requests}
+    n_changed = len(old_ids ^ new_ids)
+    return ResolveRow(
+        scale=scale,
+        changed_requests=n_changed,
+        kept=len(d.kept),
+        moved=len(d.moved),
+        new=len(d.new),
+        cancelled=len(d.cancelled),
+        moved_per_changed=len(d.moved) / n_changed if n_changed else 0.0,
+        weight_before=_weight(before, first),
+        weight_after=_weight(changed, second),
+        seconds=round(seconds, 2),
+        status=second.status.value,
+    )

@@ -39,6 +39,7 @@ from scheduler.rounding import INTERIOR_SUPPORT, SUPPORT, round_lp, support
 log = logging.getLogger(__name__)
 
 FULL_MODEL_VARS = 40_000  # below this, levels 2–4 see every variable
+MIN_LEVEL_S = 1.0  # building a level's CP-SAT model takes about this long on a video fair
 
 
 def _weight(v: Variables, ones: list[int]) -> int:
@@ -352,7 +353,7 @@ class Levels:
             served = {p for j in ones if j < v.n_cand for p in v.people(j)}
             return len(people - served)
 
-        if v.size > FULL_MODEL_VARS:
+        if v.size > FULL_MODEL_VARS or self.left() < MIN_LEVEL_S:
             # measured: on expo-sized models this CP-SAT model finds nothing better than
             # its hint in the time it gets; report the level-1 schedule's value instead
             self.reports.append(
@@ -361,7 +362,7 @@ class Levels:
                     "participants with no meeting",
                     float(count_none(self.best)),
                     0.0,
-                    Status.FEASIBLE,
+                    Status.FEASIBLE if v.size > FULL_MODEL_VARS else Status.TIMEOUT,
                     0.0,
                 )
             )
@@ -370,7 +371,7 @@ class Levels:
         none, has = none_term(rm, people)
 
         self._level(2, "participants with no meeting", none, False, 0.15, count_none)
-        if not self.stopped:
+        if not self.stopped and self.left() >= MIN_LEVEL_S:
             term = min_meetings_term(rm, has)
             rule = rm.aux_rules[-1]
 
@@ -396,7 +397,7 @@ class Levels:
         def cost(ones: list[int]) -> int:
             return total_cost(cat, decode(self.v, ones))
 
-        if not small or self.stopped or self.left() < 1.0:
+        if not small or self.stopped or self.left() < MIN_LEVEL_S:
             value = cost(self.best)
             self.reports.append(
                 LevelReport(
@@ -430,7 +431,7 @@ class Levels:
             alive = sum(1 for rid in cat.problem.previous if rid in cat.requests)
             return alive - len(at_previous(v, ones))
 
-        if v.size > FULL_MODEL_VARS:
+        if v.size > FULL_MODEL_VARS or self.left() < MIN_LEVEL_S:
             # level 1 already minimised moves as its secondary term on the same variables
             self.reports.append(
                 LevelReport(
