@@ -124,16 +124,22 @@ def solve(
     reserve = min(0.25 * opts.time_limit, 0.3 + v.size / 200_000)
     levels = Levels(hm, opts, deadline - reserve, progress, stop)
     levels.origin = started  # progress reports time since the solve began
-    levels.level1(base)
     resolve = opts.levels >= 4 and bool(problem.previous) and not opts.gap_fill
-    if resolve and opts.disruption_first and not levels.stopped:
-        levels.disruption()
-    if opts.levels >= 2 and not levels.stopped:
-        levels.fairness()
-    if opts.levels >= 3 and not levels.stopped:
-        levels.comfort()
-    if resolve and not opts.disruption_first and not levels.stopped:
-        levels.disruption()
+    try:
+        levels.level1(base)
+        if resolve and opts.disruption_first and not levels.stopped:
+            levels.disruption()
+        if opts.levels >= 2 and not levels.stopped:
+            levels.fairness()
+        if opts.levels >= 3 and not levels.stopped:
+            levels.comfort()
+        if resolve and not opts.disruption_first and not levels.stopped:
+            levels.disruption()
+    except KeyboardInterrupt:
+        # Ctrl-C in a caller that runs us on the main thread: keep the best schedule;
+        # every schedule `levels` keeps is complete and valid
+        log.warning("interrupted: keeping the best schedule so far")
+        levels.stopped = True
     chosen = [(catalog.candidates[i], t) for i, t in decode(v, levels.best)]
     assignments = tuple(number_places(catalog, chosen))
     status = levels.status()
