@@ -89,8 +89,17 @@ async function main() {
       timers.push(setInterval(send, interval));
     }, Math.random() * interval));
   }
-  await new Promise((r) => setTimeout(r, cfg.duration * 1000 + cfg.drain * 1000));
+  await new Promise((r) => setTimeout(r, cfg.duration * 1000));
   timers.forEach((t) => { clearTimeout(t); clearInterval(t); });
+  // Drain: late messages still count as delivered (with their latency); a message is
+  // lost only if nothing more arrives for `drain` seconds (at most a minute).
+  let last = -1, quiet = 0;
+  for (let waited = 0; waited < 60000 && quiet < cfg.drain * 1000; waited += 250) {
+    await new Promise((r) => setTimeout(r, 250));
+    quiet = (delivered === last && delivered < sent) || delivered >= sent ? quiet + 250 : 0;
+    if (delivered >= sent) { break; }
+    last = delivered;
+  }
   const elapsed = (performance.now() - started) / 1000;
   for (const c of clients) { c.running = false; c.socket.close(); }
   latencies.sort((x, y) => x - y);
