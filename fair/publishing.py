@@ -70,6 +70,23 @@ def get_version(session: Session, fair_id: int, number: int | None) -> ScheduleV
     return version
 
 
+def _earlier_sequences(session: Session, fair_id: int, request_ids: set[int]) -> dict[int, int]:
+    """The highest SEQUENCE each request had in any earlier published version."""
+    if not request_ids:
+        return {}
+    published = select(ScheduleVersion.id).where(
+        ScheduleVersion.fair_id == fair_id, col(ScheduleVersion.published_at).is_not(None)
+    )
+    found: dict[int, int] = {}
+    for m in session.exec(
+        select(Meeting).where(
+            col(Meeting.version_id).in_(published), col(Meeting.request_id).in_(request_ids)
+        )
+    ):
+        found[m.request_id] = max(found.get(m.request_id, 0), m.sequence)
+    return found
+
+
 def publish(session: Session, fair_id: int, number: int | None = None) -> VersionDiff:
     """Publish draft `number` (default: the newest version); the caller commits."""
     version = get_version(session, fair_id, number)
@@ -81,10 +98,14 @@ def publish(session: Session, fair_id: int, number: int | None = None) -> Versio
     diff = diff_versions(session, current, version)
     now = utcnow()
     before = meetings_of(session, current) if current else {}
+    earlier = _earlier_sequences(session, fair_id, set(diff.new))
     for request_id, meeting in meetings_of(session, version).items():
         previous = before.get(request_id)
         if previous is None:
             meeting.updated_at = now
+            if request_id in earlier:
+                # Back after a cancellation (sent with SEQUENCE + 1): go above it.
+                meeting.sequence = earlier[request_id] + 2
         elif _place(previous) == _place(meeting):
             meeting.sequence = previous.sequence
             meeting.updated_at = previous.updated_at

@@ -73,6 +73,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("solver", "workers", int, 2, "CP-SAT worker threads (at most the core count)."),
     Setting("solver", "seed", int, 0, "Random seed of the solver, recorded with each run."),
     Setting(
+        "calendar",
+        "reminder_minutes",
+        int,
+        15,
+        "Minutes before each meeting that calendars remind (VALARM); 0 turns reminders off.",
+    ),
+    Setting("smtp", "host", str, "", "SMTP server; empty keeps e-mails in the outbox folder."),
+    Setting("smtp", "port", int, 587, "SMTP port."),
+    Setting("smtp", "username", str, "", "SMTP user (password: FAIR_SMTP_PASSWORD)."),
+    Setting("smtp", "from_address", str, "fair@localhost", "Sender address of e-mails."),
+    Setting("smtp", "starttls", bool, True, "Upgrade the SMTP connection with STARTTLS."),
+    Setting(
+        "smtp",
+        "outbox",
+        str,
+        "var/outbox",
+        "Folder where e-mails are written as .eml files; with an SMTP host it is the "
+        "queue they are sent from (sent ones move to `sent/`).",
+    ),
+    Setting(
         "deals",
         "rates",
         dict,
@@ -116,21 +136,19 @@ class Settings:
     solver_time_limit: float = 30.0
     solver_workers: int = 2
     solver_seed: int = 0
+    calendar_reminder_minutes: int = 15
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_from_address: str = "fair@localhost"
+    smtp_starttls: bool = True
+    smtp_outbox: str = "var/outbox"
     # Tables from config.toml are kept as tuples so the settings stay immutable and hashable.
     deals_rates: tuple[tuple[str, float], ...] = ()
     rooms_no_show_minutes: int = 10
     rooms_ice_servers: tuple[tuple[tuple[str, Any], ...], ...] = ()
     secret_key: str = ""
-
-    @property
-    def base_url(self) -> str:
-        return self.server_base_url.rstrip("/") or f"http://{self.server_host}:{self.server_port}"
-
-    def with_secret(self) -> Settings:
-        """Settings with a secret key: the configured one or a random one for this process."""
-        if self.secret_key:
-            return self
-        return replace(self, secret_key=secrets.token_urlsafe(32))
+    smtp_password: str = ""  # only from the environment (FAIR_SMTP_PASSWORD)
 
     @property
     def rates(self) -> dict[str, Decimal]:
@@ -141,6 +159,16 @@ class Settings:
     def ice_servers(self) -> list[dict[str, Any]]:
         """The `iceServers` of an `RTCPeerConnection`."""
         return [dict(server) for server in self.rooms_ice_servers]
+
+    @property
+    def base_url(self) -> str:
+        return self.server_base_url.rstrip("/") or f"http://{self.server_host}:{self.server_port}"
+
+    def with_secret(self) -> Settings:
+        """Settings with a secret key: the configured one or a random one for this process."""
+        if self.secret_key:
+            return self
+        return replace(self, secret_key=secrets.token_urlsafe(32))
 
 
 def _coerce(setting: Setting, value: Any, origin: str) -> Any:
@@ -234,6 +262,10 @@ def _check(values: dict[str, Any]) -> None:
         raise InvalidInput("solver.time_limit must be positive")
     if values["solver_workers"] < 1:
         raise InvalidInput("solver.workers must be at least 1")
+    if not 0 <= values["calendar_reminder_minutes"] <= 10080:
+        raise InvalidInput("calendar.reminder_minutes must be 0–10080 (0 = no reminder)")
+    if values["smtp_port"] <= 0 or values["smtp_port"] > 65535:
+        raise InvalidInput(f"smtp.port must be 1–65535, got {values['smtp_port']}")
     if values["rooms_no_show_minutes"] < 1:
         raise InvalidInput("rooms.no_show_minutes must be at least 1")
     url = values["database_url"]
@@ -285,6 +317,7 @@ def load_settings(
             values[s.field] = _coerce(s, env[s.env], f"environment {s.env}")
     known_env = {s.env for s in SETTINGS} | {
         "FAIR_SECRET_KEY",
+        "FAIR_SMTP_PASSWORD",
         "FAIR_CONFIG",
         "FAIR_ORGANISER_PASSWORD",
     }
@@ -292,11 +325,15 @@ def load_settings(
         if name.startswith("FAIR_") and name not in known_env:
             raise InvalidInput(f"unknown environment variable {name}")
 
-    field_names = {f.name for f in fields(Settings)} - {"secret_key"}
+    field_names = {f.name for f in fields(Settings)} - {"secret_key", "smtp_password"}
     for name, value in (overrides or {}).items():
         if name not in field_names:
             raise InvalidInput(f"unknown setting {name}")
         if value is not None:
             values[name] = value
     _check(values)
-    return Settings(**values, secret_key=env.get("FAIR_SECRET_KEY", ""))
+    return Settings(
+        **values,
+        secret_key=env.get("FAIR_SECRET_KEY", ""),
+        smtp_password=env.get("FAIR_SMTP_PASSWORD", ""),
+    )

@@ -170,6 +170,15 @@ def cmd_publish(args: argparse.Namespace) -> int:
         assert fair.id is not None
         diff = publish(session, fair.id, args.version)
     print(f"published: {diff.describe()}")
+    from fair import notify
+
+    queued = notify.queue_schedule_changes(engine, fair.id, diff, settings)
+    if queued:
+        delivery = notify.deliver(settings)
+        print(
+            f"e-mailed {len(queued)} participant(s): {delivery.sent} sent, "
+            f"{delivery.waiting} waiting in {settings.smtp_outbox}"
+        )
     return 0
 
 
@@ -199,11 +208,19 @@ def cmd_export(args: argparse.Namespace) -> int:
             left = version.figures.get("unscheduled", {})
             text = "".join(f"{key}\t{why['code']}\t{why['text']}\n" for key, why in left.items())
         else:
-            from fair.ical import participant_calendar
+            from fair.ical import fair_calendar_file, participant_calendar
 
-            if not args.participant:
-                raise InvalidInput("export ics needs --participant ID")
-            text = participant_calendar(session, fair.id, args.participant, settings.base_url)
+            reminder = settings.calendar_reminder_minutes
+            if args.fair_wide:
+                text = fair_calendar_file(
+                    session, fair.id, settings.base_url, args.place, reminder
+                ).text
+            elif not args.participant:
+                raise InvalidInput("export ics needs --participant ID or --fair-wide")
+            else:
+                text = participant_calendar(
+                    session, fair.id, args.participant, settings.base_url, reminder
+                )
     stream = _output(args)
     try:
         stream.write(text)
@@ -339,6 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("--version", type=int, help="schedule version (default: newest)")
     p.add_argument("--participant", help="participant id (for ics)")
+    p.add_argument("--fair-wide", action="store_true", help="every meeting (for ics)")
+    p.add_argument("--place", help="only this booth or table (for ics --fair-wide)")
     p.add_argument("--out", help="directory (for `export fair`)")
     p.add_argument("-o", "--output", help="file to write instead of stdout")
     p.set_defaults(func=cmd_export)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web import api, floor, portal, rooms, views
+from web import api, calendar_routes, floor, portal, rooms, views
 
 STATIC = Path(__file__).parent / "static"
 VENDOR = Path(__file__).parent.parent / "node_modules" / "socket.io-client" / "dist"
@@ -43,5 +43,6 @@ def setup_routes(app: web.Application) -> None:
         r.add_static("/vendor/", VENDOR, name="vendor", append_version=True)
     portal.setup(app)
     floor.setup(app)
+    calendar_routes.setup(app)
     api.setup(app)
     rooms.setup(app)

@@ -7,6 +7,7 @@ import hashlib
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,13 +18,13 @@ from fair import queries
 from fair.accounts import authenticate
 from fair.errors import Forbidden, ImportRejected, InvalidInput, NotFound
 from fair.export import format_grid, grid_rows
-from fair.ical import participant_calendar
+from fair.ical import CalendarFile, participant_calendar, participant_calendar_file
 from fair.loader import ImportSummary, import_files
 from fair.models import Company, Fair, Participant, TokenKind
 from fair.planning import published_version
-from fair.publishing import diff_versions, get_version, publish
+from fair.publishing import VersionDiff, diff_versions, get_version, publish
 from fair.tokens import hash_token, issue_token, participant_for_token, revoke_tokens
-from web import auth, i18n, sessions, solver
+from web import auth, calendar_routes, i18n, sessions, solver
 from web.db import read, write
 from web.keys import DB_EXECUTOR, ENGINE, SESSION, SETTINGS, SOLVER_JOBS
 from web.middleware import wants_json
@@ -162,7 +163,8 @@ async def agenda(request: web.Request) -> web.StreamResponse:
 async def agenda_ics(request: web.Request) -> web.StreamResponse:
     person = await auth.participant(request)
     base = request.app[SETTINGS].base_url
-    text = await read(request.app, participant_calendar, person.fair_id, person.key, base)
+    reminder = request.app[SETTINGS].calendar_reminder_minutes
+    text = await read(request.app, participant_calendar, person.fair_id, person.key, base, reminder)
     return web.Response(
         body=text.encode("utf-8"),
         content_type="text/calendar",
@@ -196,12 +198,13 @@ async def publish_version(request: web.Request) -> web.StreamResponse:
     await auth.organiser(request)
     number = int(request.match_info["number"])
 
-    def act(session: Session) -> str:
+    def act(session: Session) -> tuple[int, VersionDiff]:
         fair = _fair_or_404(session)
         assert fair.id is not None
-        return publish(session, fair.id, number).describe()
+        return fair.id, publish(session, fair.id, number)
 
-    await write(request.app, act)
+    fair_id, diff = await write(request.app, act)
+    calendar_routes.schedule_changed(request.app, fair_id, diff)  # e-mails, in the background
     raise web.HTTPFound(request.app.router["organiser"].url_for())
 
 
@@ -530,19 +533,31 @@ async def feed(request: web.Request) -> web.StreamResponse:
     """The calendar subscription: conditional GET (ETag / Last-Modified → 304)."""
     token = request.match_info["token"]
     base = request.app[SETTINGS].base_url
+    reminder = request.app[SETTINGS].calendar_reminder_minutes
 
-    def load(session: Session) -> str:
+    def load(session: Session) -> CalendarFile:
         person = participant_for_token(session, token, TokenKind.FEED)
-        return participant_calendar(session, person.fair_id, person.key, base)
+        return participant_calendar_file(session, person.fair_id, person.key, base, reminder)
 
-    text = await read(request.app, load)
-    body = text.encode("utf-8")
+    calendar = await read(request.app, load)
+    body = calendar.text.encode("utf-8")
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {
         "ETag": etag,
         "Cache-Control": "private, max-age=300",
         "Content-Disposition": 'inline; filename="agenda.ics"',
     }
+    changed = calendar.last_modified
+    if changed is not None:
+        headers["Last-Modified"] = format_datetime(changed.astimezone(UTC), usegmt=True)
     if etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=headers)
+    since = request.if_modified_since
+    if (
+        "If-None-Match" not in request.headers
+        and since is not None
+        and changed is not None
+        and changed.replace(microsecond=0) <= since
+    ):
         return web.Response(status=304, headers=headers)
     return web.Response(body=body, content_type="text/calendar", charset="utf-8", headers=headers)

@@ -1,0 +1,235 @@
+"""Notification e-mails against a real SMTP server (aiosmtpd on 127.0.0.1): exactly the
+participants whose meetings changed get mail, with iTIP REQUEST/CANCEL attachments that
+keep the UID and raise SEQUENCE; the outbox keeps what could not be sent."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import icalendar
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from fair import notify
+from fair.db import session_scope
+from fair.models import MeetingRequest, Participant, TokenKind
+from fair.publishing import VersionDiff, publish
+from fair.settings import Settings
+from fair.tokens import participant_for_token
+from tests.fair.test_ical import PEOPLE, build, next_draft
+
+pytestmark = pytest.mark.integration
+EMAIL = {p["id"]: p["email"] for p in PEOPLE}
+
+
+@dataclass
+class Inbox:
+    refuse: set[str] = field(default_factory=set)
+    messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.original_content, policy=policy.SMTP)
+        assert isinstance(message, EmailMessage)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+    def by_recipient(self) -> dict[str, EmailMessage]:
+        out = {}
+        for rcpts, message in self.messages:
+            for r in rcpts:
+                assert r not in out, f"{r} got two messages"
+                out[r] = message
+        return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mail_settings(tmp_path: Path, smtp: tuple[Inbox, int]) -> Settings:
+    return Settings(
+        smtp_host="127.0.0.1",
+        smtp_port=smtp[1],
+        smtp_starttls=False,
+        smtp_from_address="fair@fair.example",
+        smtp_outbox=str(tmp_path / "outbox"),
+        server_base_url="https://fair.example",
+    )
+
+
+def invitations(message: EmailMessage) -> dict[str, tuple[str, int, str]]:
+    """UID → (METHOD, SEQUENCE, STATUS) of each iTIP attachment."""
+    found = {}
+    for part in message.iter_attachments():
+        assert part.get_content_type() == "text/calendar"
+        cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+        method = str(cal["METHOD"])
+        assert part.get_param("method") == method
+        (event,) = cal.walk("VEVENT")
+        assert "ORGANIZER" in event and "ATTENDEE" in event
+        found[str(event["UID"])] = (method, int(event["SEQUENCE"]), str(event["STATUS"]))
+    return found
+
+
+def uid(engine: Engine, key: str) -> str:
+    with Session(engine) as session:
+        r = session.exec(select(MeetingRequest).where(MeetingRequest.key == key)).one()
+        return f"{r.uid}@fair"
+
+
+def test_first_publication_invites_everyone_with_sequence_zero(
+    sqlite_engine: Engine, mail_settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    fair = build(sqlite_engine)
+    with Session(sqlite_engine) as session:
+        request_ids = tuple(r.id for r in session.exec(select(MeetingRequest)) if r.id)
+    diff = VersionDiff(kept=(), moved=(), new=request_ids, cancelled=())
+    queued = notify.queue_schedule_changes(sqlite_engine, fair, diff, mail_settings)
+    assert len(queued) == 5
+    assert notify.deliver(mail_settings) == notify.Delivery(sent=5, failed=0, waiting=0)
+    got = smtp[0].by_recipient()
+    assert set(got) == set(EMAIL.values())
+    cn1 = invitations(got[EMAIL["cn1"]])
+    assert len(cn1) == 3 and {v for v in cn1.values()} == {("REQUEST", 0, "CONFIRMED")}
+
+
+def test_resolve_mails_only_participants_whose_meetings_changed(
+    engine: Engine, mail_settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    fair = build(engine)
+    moved, dropped = uid(engine, "cn1-kr1"), uid(engine, "il1-jp1")
+    with session_scope(engine) as session:
+        diff = publish(session, fair, next_draft(session, fair, move="cn1-kr1", drop="il1-jp1"))
+    queued = notify.queue_schedule_changes(engine, fair, diff, mail_settings)
+    notify.deliver(mail_settings)
+    got = smtp[0].by_recipient()
+    assert len(queued) == 4
+    assert set(got) == {EMAIL[k] for k in ("cn1", "kr1", "il1", "jp1")}  # not de1
+    for key in ("cn1", "kr1"):
+        assert invitations(got[EMAIL[key]]) == {moved: ("REQUEST", 1, "CONFIRMED")}
+        assert "Moved: Meeting:" in got[EMAIL[key]].get_body(("plain",)).get_content()
+    for key in ("il1", "jp1"):
+        assert invitations(got[EMAIL[key]]) == {dropped: ("CANCEL", 1, "CANCELLED")}
+    assert "your schedule changed (1 meeting)" in str(got[EMAIL["il1"]]["Subject"])
+    outbox = Path(mail_settings.smtp_outbox)
+    assert len(list((outbox / "sent").glob("*.eml"))) == 4 and not list(outbox.glob("*.eml"))
+
+
+def test_unchanged_publication_mails_nobody(
+    sqlite_engine: Engine, mail_settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    fair = build(sqlite_engine)
+    with session_scope(sqlite_engine) as session:
+        diff = publish(session, fair, next_draft(session, fair))
+    assert notify.queue_schedule_changes(sqlite_engine, fair, diff, mail_settings) == []
+    notify.deliver(mail_settings)
+    assert smtp[0].messages == []
+
+
+def test_outbox_default_writes_eml_files_and_sends_nothing(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    settings = Settings(smtp_outbox=str(tmp_path / "outbox"))
+    assert settings.smtp_host == ""
+    fair = build(sqlite_engine)
+    with session_scope(sqlite_engine) as session:
+        diff = publish(session, fair, next_draft(session, fair, drop="cn1-de1"))
+    paths = notify.queue_schedule_changes(sqlite_engine, fair, diff, settings)
+    assert notify.deliver(settings) == notify.Delivery(0, 0, 2)
+    to = sorted(str(message_from_bytes(p.read_bytes(), policy=policy.default)["To"]) for p in paths)
+    assert to == ["Jörg Müller <joerg@mueller-schmidt.example>", "王伟 <wangwei@hairun.example>"]
+
+
+def test_failed_delivery_is_kept_and_retried(
+    sqlite_engine: Engine, mail_settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    fair = build(sqlite_engine)
+    with session_scope(sqlite_engine) as session:
+        diff = publish(session, fair, next_draft(session, fair, drop="cn1-de1"))
+    notify.queue_schedule_changes(sqlite_engine, fair, diff, mail_settings)
+    down = replace(mail_settings, smtp_port=free_port())  # nobody listens there
+    assert notify.deliver(down) == notify.Delivery(0, 0, 2)
+    assert smtp[0].messages == []
+    assert notify.deliver(mail_settings) == notify.Delivery(2, 0, 0)
+    assert len(smtp[0].messages) == 2
+
+
+def test_refused_recipient_moves_to_failed_and_others_go_out(
+    sqlite_engine: Engine, mail_settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    smtp[0].refuse.add(EMAIL["de1"])
+    fair = build(sqlite_engine)
+    with session_scope(sqlite_engine) as session:
+        diff = publish(session, fair, next_draft(session, fair, drop="cn1-de1"))
+    notify.queue_schedule_changes(sqlite_engine, fair, diff, mail_settings)
+    assert notify.deliver(mail_settings) == notify.Delivery(1, 1, 0)
+    assert set(smtp[0].by_recipient()) == {EMAIL["cn1"]}
+    assert len(list((Path(mail_settings.smtp_outbox) / "failed").glob("*.eml"))) == 1
+
+
+def test_stale_claim_goes_back_to_queue(tmp_path: Path) -> None:
+    import os
+    import time
+
+    outbox = notify.Outbox(tmp_path)
+    message = EmailMessage()
+    message["To"] = "x@example.org"
+    message.set_content("hi")
+    path = outbox.put(message)
+    sending = tmp_path / "sending"
+    sending.mkdir()
+    claimed = sending / path.name
+    os.replace(path, claimed)
+    old = time.time() - 3600
+    os.utime(claimed, (old, old))
+    assert outbox.requeue_stale() == 1 and outbox.pending() == [path]
+
+
+def test_magic_link_mail_carries_a_working_new_link(
+    sqlite_engine: Engine, mail_settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    build(sqlite_engine)
+    with session_scope(sqlite_engine) as session:
+        person = session.exec(select(Participant).where(Participant.key == "kr1")).one()
+        notice = notify.magic_link_message(session, person, mail_settings)
+    notify.queue(mail_settings, [notice])
+    notify.deliver(mail_settings)
+    (message,) = smtp[0].by_recipient().values()
+    body = message.get_body(("plain",)).get_content()
+    link = next(w for w in body.split() if w.startswith("https://fair.example/p/"))
+    with Session(sqlite_engine) as session:
+        found = participant_for_token(session, link.rsplit("/", 1)[1], TokenKind.MAGIC)
+    assert found.key == "kr1"
+    assert str(message["To"]) == "김민준 <minjun@busan-marine.example>"

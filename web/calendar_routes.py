@@ -1,0 +1,241 @@
+"""Calendar pages and the mail worker: busy-time upload, the organiser's fair-wide
+calendar, e-mailing personal links, and notifying participants after a publication.
+
+Mail never goes out on the request path: handlers queue messages in the outbox folder
+(`fair.notify`) from the database thread pool, and a background task delivers the queue
+over SMTP when `smtp.host` is set — woken after each publication and every minute, so
+a message that failed is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlmodel import Session
+
+from fair import busy, notify, queries
+from fair.errors import InvalidInput, NotFound
+from fair.ical import fair_calendar_file
+from fair.models import Fair, Participant
+from fair.publishing import VersionDiff
+from web import auth
+from web.db import read, write
+from web.keys import ENGINE, SETTINGS
+from web.render import page
+
+log = logging.getLogger("fair.web")
+RETRY_SECONDS = 60.0
+
+
+@dataclass
+class Mailer:
+    executor: ThreadPoolExecutor
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+
+MAILER = web.AppKey("mailer", Mailer)
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/me/busy", busy_page, name="calendar_busy")
+    r.add_post("/me/busy", busy_upload, name="calendar_busy_post")
+    r.add_get("/organiser/calendar.ics", organiser_calendar, name="calendar_fair_ics")
+    r.add_post("/organiser/participants/{key}/email-link", email_link, name="calendar_email_link")
+    app.cleanup_ctx.append(mailer_ctx)
+
+
+# ---------------------------------------------------------------------------- mail
+
+
+async def mailer_ctx(app: web.Application) -> AsyncIterator[None]:
+    mailer = Mailer(ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail"))
+    app[MAILER] = mailer
+    worker = asyncio.create_task(_deliver_forever(app, mailer))
+    yield
+    worker.cancel()
+    for task in list(mailer.tasks):
+        with contextlib.suppress(Exception):  # already logged by the task
+            await task
+    with contextlib.suppress(asyncio.CancelledError):
+        await worker
+    mailer.executor.shutdown(wait=True, cancel_futures=True)
+
+
+async def _deliver_forever(app: web.Application, mailer: Mailer) -> None:
+    settings = app[SETTINGS]
+    loop = asyncio.get_running_loop()
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(mailer.wake.wait(), timeout=RETRY_SECONDS)
+        mailer.wake.clear()
+        if not settings.smtp_host:
+            continue
+        try:
+            await loop.run_in_executor(mailer.executor, notify.deliver, settings)
+        except Exception:
+            log.exception("mail delivery failed; retrying in %.0fs", RETRY_SECONDS)
+
+
+def _spawn(app: web.Application, work: Any) -> asyncio.Task[Any]:
+    mailer = app[MAILER]
+    task = asyncio.create_task(work)
+    mailer.tasks.add(task)
+    task.add_done_callback(mailer.tasks.discard)
+    return task
+
+
+def schedule_changed(app: web.Application, fair_id: int, diff: VersionDiff) -> asyncio.Task[Any]:
+    """After a publication has committed: queue the change notices and wake the sender,
+    in the background (the caller does not wait)."""
+
+    async def work() -> None:
+        settings = app[SETTINGS]
+        try:
+            paths = await asyncio.get_running_loop().run_in_executor(
+                app[MAILER].executor,
+                notify.queue_schedule_changes,
+                app[ENGINE],
+                fair_id,
+                diff,
+                settings,
+            )
+        except Exception:
+            log.exception("could not queue the schedule-change e-mails of fair %s", fair_id)
+            return
+        if paths:
+            app[MAILER].wake.set()
+
+    return _spawn(app, work())
+
+
+async def email_link(request: web.Request) -> web.StreamResponse:
+    """E-mail a participant a new personal link (the old one stops working)."""
+    await auth.organiser(request)
+    key = request.match_info["key"]
+    settings = request.app[SETTINGS]
+
+    def act(session: Session) -> notify.Notice:
+        fair = queries.first_fair(session)
+        if fair is None or fair.id is None:
+            raise NotFound("no fair has been imported yet")
+        person = queries.participant_by_key(session, fair.id, key)
+        return notify.magic_link_message(session, person, settings)
+
+    notice = await write(request.app, act)  # committed: the link in the message works
+    await asyncio.get_running_loop().run_in_executor(
+        request.app[MAILER].executor, notify.queue, settings, [notice]
+    )
+    request.app[MAILER].wake.set()
+    if "application/json" in request.headers.get("Accept", ""):
+        return web.json_response({"queued": True, "participant": key}, status=202)
+    return page("calendar_sent.html", request, {"name": notice.participant_key, "key": key})
+
+
+# ---------------------------------------------------------------------------- busy times
+
+
+def _busy_rows(session: Session, person: Participant) -> list[dict[str, str]]:
+    zone = ZoneInfo(person.timezone)
+    rows = []
+    for b in busy.busy_times(session, person):
+        start, end = b.start.astimezone(zone), b.end.astimezone(zone)
+        same_day = end.date() == start.date() or end == end.replace(hour=0, minute=0)
+        until = (
+            f"{end:%H:%M}" if same_day and end.date() == start.date() else f"{end:%a %d %b %H:%M}"
+        )
+        rows.append(
+            {
+                "start": b.start.isoformat(),
+                "end": b.end.isoformat(),
+                "local": f"{start:%a %d %b %H:%M}–{until}",
+                "source": b.source,
+            }
+        )
+    return rows
+
+
+async def _render_busy(
+    request: web.Request, person: Participant, error: str = "", status: int = 200
+) -> web.Response:
+    def load(session: Session) -> dict[str, Any]:
+        return {"fair": session.get(Fair, person.fair_id), "rows": _busy_rows(session, person)}
+
+    data = await read(request.app, load)
+    return page(
+        "calendar_busy.html",
+        request,
+        {
+            **data,
+            "person": person,
+            "error": error,
+            "done": request.query.get("done", ""),
+            "max_mib": busy.MAX_BYTES // 1024 // 1024,
+        },
+        status=status,
+    )
+
+
+async def busy_page(request: web.Request) -> web.StreamResponse:
+    person = await auth.participant(request)
+    return await _render_busy(request, person)
+
+
+async def _store(request: web.Request, person: Participant, data: bytes) -> int:
+    def act(session: Session) -> int:
+        fresh = session.get(Participant, person.id)
+        assert fresh is not None
+        return len(busy.import_busy(session, fresh, data))
+
+    return await write(request.app, act)
+
+
+async def busy_upload(request: web.Request) -> web.StreamResponse:
+    person = await auth.participant(request)
+    form = await request.post()
+    upload = form.get("file")
+    if not isinstance(upload, web.FileField):
+        return await _render_busy(request, person, "Choose an .ics file to upload.", 400)
+    data = upload.file.read(busy.MAX_BYTES + 1)
+    try:
+        count = await _store(request, person, data)
+    except InvalidInput as exc:
+        return await _render_busy(request, person, str(exc), 400)
+    url = request.app.router["calendar_busy"].url_for().with_query(done=str(count))
+    raise web.HTTPFound(url)
+
+
+# ---------------------------------------------------------------------------- organiser
+
+
+async def organiser_calendar(request: web.Request) -> web.StreamResponse:
+    """Every published meeting as one calendar, or one booth's/table's (`?place=KEY`)."""
+    await auth.organiser(request)
+    place = request.query.get("place", "").strip() or None
+    settings = request.app[SETTINGS]
+
+    def load(session: Session) -> str:
+        fair = queries.first_fair(session)
+        if fair is None or fair.id is None:
+            raise NotFound("no fair has been imported yet")
+        return fair_calendar_file(
+            session, fair.id, settings.base_url, place, settings.calendar_reminder_minutes
+        ).text
+
+    text = await read(request.app, load)
+    name = f"fair-{place}.ics" if place else "fair.ics"
+    return web.Response(
+        body=text.encode("utf-8"),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
