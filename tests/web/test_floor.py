@@ -118,6 +118,14 @@ async def test_booth_shows_people_and_request_form_to_a_buyer(
     assert "requested" in text  # cn1 asked kr1 already
 
 
+async def test_booth_says_so_when_everyone_was_asked(site: Site, settings: Settings) -> None:
+    ids = _ids(settings)
+    await site.sign_in_participant("de1")  # asked kr1 and kr2
+    text = await (await site.client.get(f"/fair/{site.fair_id}/companies/{ids['kr']}")).text()
+    assert "You have asked everyone at this stand" in text
+    assert 'action="/me/meet"' not in text
+
+
 async def test_booth_shows_people_to_the_organiser(site: Site, settings: Settings) -> None:
     ids = _ids(settings)
     await site.sign_in_organiser()

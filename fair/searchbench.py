@@ -1,0 +1,243 @@
+"""`python -m fair.searchbench`: catalogue search at expo scale, SQLite and PostgreSQL.
+
+The seeded expo fair (~1,000 companies, 10,590 products) goes through the real importer
+(which builds the search index) into a SQLite file and into a fresh PostgreSQL schema.
+A fixed mix of queries drawn from the fair's own text (Korean, Chinese and Japanese
+name fragments of one to four characters, CJK sector words, Latin product words, two-word
+Latin queries) is run once to warm up, then timed. Each query is one catalogue page:
+`fair.search.search` (the count and the first 24 ranked results). The baseline, in the
+same run on the same database, is the naive way: `LIKE '%word%'` on the product and
+company tables joined, every word, ordered by name, with its count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
+
+from fair import search
+from fair.bench import BENCH_START
+from fair.db import open_database
+from fair.generate import generate, write
+from fair.importer import read_directory
+from fair.loader import import_files
+from fair.models import Company, Product
+
+POSTGRES_URL = os.environ.get(
+    "FAIR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+HANGUL = re.compile(r"[\uac00-\ud7a3]+")
+HAN = re.compile(r"[\u4e00-\u9fff]+")
+KANA = re.compile(r"[\u3040-\u30ff]")
+LATIN = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    script: str  # "cjk" or "latin"
+
+
+@dataclass(frozen=True)
+class Row:
+    database: str
+    method: str
+    queries: int
+    p50_ms: float
+    p99_ms: float
+    mean_ms: float
+    found: int  # queries with at least one result
+
+
+def queries_from(session: Session, fair_id: int, n: int, seed: int) -> list[Query]:
+    """`n` queries, half CJK and half Latin, drawn from the fair's names."""
+    rng = random.Random(seed)
+    names = list(session.exec(select(Company.name).where(Company.fair_id == fair_id)))
+    products = list(session.exec(select(Product.name).where(Product.fair_id == fair_id)))
+    cjk: list[str] = []
+    for name in names:
+        for run in HANGUL.findall(name) + HAN.findall(name):
+            for size in (1, 2, 3, 4):
+                if len(run) >= size:
+                    start = rng.randrange(len(run) - size + 1)
+                    cjk.append(run[start : start + size])
+        if KANA.search(name):
+            cjk.append(name[: min(4, len(name))])
+    cjk += [w for words in search.SECTOR_WORDS.values() for w in words]
+    latin_words = sorted({w.lower() for p in products for w in LATIN.findall(p)})
+    latin: list[str] = []
+    for _ in range(n):
+        latin.append(rng.choice(latin_words))
+        # Two words as a buyer types them: from one product's name.
+        words = LATIN.findall(rng.choice(products))
+        if len(words) >= 2:
+            latin.append(" ".join(w.lower() for w in rng.sample(words, 2)))
+    cjk = sorted(set(cjk))
+    half = n // 2
+    picked = [Query(q, "cjk") for q in rng.sample(cjk, min(half, len(cjk)))]
+    picked += [Query(q, "latin") for q in rng.sample(latin, n - len(picked))]
+    rng.shuffle(picked)
+    return picked
+
+
+def naive(session: Session, fair_id: int, query: str) -> int:
+    """The baseline: LIKE on product and company columns, no index, count + first page."""
+    words = search.words_of(query)
+    p, c = Product, Company
+    where = [col(p.fair_id) == fair_id]
+    for w in words:
+        pattern = f"%{w}%"
+        where.append(
+            col(p.name).ilike(pattern)
+            | col(p.description).ilike(pattern)
+            | col(p.sector).ilike(pattern)
+            | col(c.name).ilike(pattern)
+        )
+    joined = select(p.id).join(c, col(c.id) == col(p.company_id)).where(*where)
+    total = int(session.exec(select(func.count()).select_from(joined.subquery())).one())
+    session.exec(joined.order_by(col(p.name)).limit(search.PER_PAGE)).all()
+    companies = [col(Company.fair_id) == fair_id]
+    for w in words:
+        companies.append(col(Company.name).ilike(f"%{w}%"))
+    total += int(session.exec(select(func.count()).select_from(Company).where(*companies)).one())
+    return total
+
+
+def ours(session: Session, fair_id: int, query: str) -> int:
+    return search.search(session, fair_id, query).total
+
+
+def time_queries(
+    engine: Engine,
+    fair_id: int,
+    queries: Sequence[Query],
+    method: Callable[[Session, int, str], int],
+) -> tuple[list[float], int]:
+    with Session(engine) as session:
+        for q in queries:  # warm-up: caches, plans, the OS page cache
+            method(session, fair_id, q.text)
+        times: list[float] = []
+        found = 0
+        for q in queries:
+            started = time.perf_counter()
+            total = method(session, fair_id, q.text)
+            times.append((time.perf_counter() - started) * 1000)
+            found += total > 0
+    return times, found
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure(database: str, engine: Engine, files: dict[str, bytes], n: int, seed: int) -> list[Row]:
+    print(f"{database}: importing the expo fair ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    summary = import_files(engine, files)
+    print(
+        f"{database}: imported and indexed in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
+    with Session(engine) as session:
+        queries = queries_from(session, summary.fair_id, n, seed)
+    rows = []
+    for name, method in (("search", ours), ("naive LIKE", naive)):
+        for script in ("all", "cjk", "latin"):
+            chosen = [q for q in queries if script in ("all", q.script)]
+            times, found = time_queries(engine, summary.fair_id, chosen, method)
+            rows.append(
+                Row(
+                    database=database,
+                    method=f"{name} ({script})",
+                    queries=len(chosen),
+                    p50_ms=round(percentile(times, 50), 2),
+                    p99_ms=round(percentile(times, 99), 2),
+                    mean_ms=round(statistics.fmean(times), 2),
+                    found=found,
+                )
+            )
+    return rows
+
+
+def table(rows: Sequence[Row]) -> str:
+    head = f"{'database':<11} {'method':<20} {'queries':>7} {'p50 ms':>8} {'p99 ms':>8}"
+    head += f" {'mean ms':>8} {'found':>6}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(
+            f"{r.database:<11} {r.method:<20} {r.queries:>7} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f}"
+            f" {r.mean_ms:>8.2f} {r.found:>6}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m fair.searchbench [--json]`."""
+    parser = argparse.ArgumentParser(
+        prog="fair bench search",
+        description="p50/p99 catalogue search time at expo scale on SQLite and PostgreSQL, "
+        "next to a naive LIKE scan.",
+    )
+    parser.add_argument("--scale", default="expo", help="generated fair scale (default expo)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--postgres", default=POSTGRES_URL, help="PostgreSQL URL ('' to skip)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+
+    generated = generate(args.scale, args.seed, BENCH_START)
+    with tempfile.TemporaryDirectory() as tmp:
+        write(generated, Path(tmp))
+        files = read_directory(Path(tmp))
+        engine = open_database(f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
+        try:
+            rows = measure("SQLite", engine, files, args.queries, args.seed)
+        finally:
+            engine.dispose()
+    if args.postgres:
+        rows += _postgres(args.postgres, files, args.queries, args.seed)
+    print(json.dumps([asdict(r) for r in rows], indent=2) if args.json else table(rows))
+    return 0
+
+
+def _postgres(url: str, files: dict[str, bytes], n: int, seed: int) -> list[Row]:
+    """The same run in a fresh schema, dropped afterwards; nothing if unreachable."""
+    admin = sa.create_engine(url, connect_args={"connect_timeout": 3})
+    schema = f"searchbench_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    except sa.exc.OperationalError as exc:
+        print(f"PostgreSQL skipped: {exc.orig}", file=sys.stderr)
+        admin.dispose()
+        return []
+    engine = open_database(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        return measure("PostgreSQL", engine, files, n, seed)
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
