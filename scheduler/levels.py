@@ -20,6 +20,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.comfort import improve_comfort, total_cost
 from scheduler.cpsat import Progress, Restricted, Run, Stop, run
+from scheduler.fairness import serve_unserved
 from scheduler.lp import LpPair, solve_lp_pair, solve_restricted_mip
 from scheduler.model import HardModel, Variables, decode, encode
 from scheduler.objectives import (
@@ -344,6 +345,18 @@ class Levels:
         rm.model.add(expr >= value if maximise else expr <= value)
         self.reports.append(LevelReport(level, name, float(value), bound, st, seconds))
 
+    def _accept_level1_gain(self, ones: list[int]) -> None:
+        """Take a schedule of at least the level-1 weight; update level 1's report."""
+        gained = _weight(self.v, ones) - _weight(self.v, self.best)
+        if gained < 0:
+            return
+        self.best = ones
+        if gained and self.reports and self.reports[0].level == 1:
+            r = self.reports[0]
+            value = r.value + gained
+            st = Status.OPTIMAL if value >= r.bound and r.status is Status.FEASIBLE else r.status
+            self.reports[0] = LevelReport(1, r.name, value, r.bound, st, r.seconds)
+
     def fairness(self) -> None:
         """Level 2: fewest participants with none, then the highest minimum."""
         v = self.v
@@ -355,7 +368,13 @@ class Levels:
 
         if v.size > FULL_MODEL_VARS or self.left() < MIN_LEVEL_S:
             # measured: on expo-sized models this CP-SAT model finds nothing better than
-            # its hint in the time it gets; report the level-1 schedule's value instead
+            # its hint in the time it gets; a local search inserts or swaps instead
+            started = time.perf_counter()
+            if v.size > FULL_MODEL_VARS:
+                frozen = at_previous(v, self.best) if v.catalog.problem.previous else set()
+                limit = min(5.0, 0.15 * self.left())
+                chosen = serve_unserved(v.catalog, decode(v, self.best), started + limit, frozen)
+                self._accept_level1_gain(encode(v, chosen))
             self.reports.append(
                 LevelReport(
                     2,
@@ -363,7 +382,7 @@ class Levels:
                     float(count_none(self.best)),
                     0.0,
                     Status.FEASIBLE if v.size > FULL_MODEL_VARS else Status.TIMEOUT,
-                    0.0,
+                    time.perf_counter() - started,
                 )
             )
             return
