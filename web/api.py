@@ -23,8 +23,8 @@ from fair import requests as rq
 from fair.errors import NotFound
 from fair.export import grid_rows
 from fair.models import Company, Deal, Fair, Participant, ScheduleVersion
-from fair.publishing import get_version, publish
-from web import auth, openapi
+from fair.publishing import VersionDiff, get_version, publish
+from web import auth, calendar_routes, openapi
 from web.db import read, write
 from web.keys import SESSION
 from web.middleware import error_response
@@ -512,21 +512,28 @@ async def publish_version(request: web.Request) -> web.StreamResponse:
     await auth.organiser(request)
     number = int(request.match_info["number"])
 
-    def act(session: Session) -> Json:
+    def act(session: Session) -> tuple[int, VersionDiff, Json]:
         fair = _fair_of(session)
         assert fair.id is not None
         diff = publish(session, fair.id, number)
-        return {
-            "version": version_json(get_version(session, fair.id, number)),
-            "changes": {
-                "kept": len(diff.kept),
-                "moved": len(diff.moved),
-                "new": len(diff.new),
-                "cancelled": len(diff.cancelled),
+        return (
+            fair.id,
+            diff,
+            {
+                "version": version_json(get_version(session, fair.id, number)),
+                "changes": {
+                    "kept": len(diff.kept),
+                    "moved": len(diff.moved),
+                    "new": len(diff.new),
+                    "cancelled": len(diff.cancelled),
+                },
             },
-        }
+        )
 
-    return web.json_response(await write(request.app, act))
+    fair_id, diff, body = await write(request.app, act)
+    # Only after the commit: tell the people whose meetings changed (in the background).
+    calendar_routes.schedule_changed(request.app, fair_id, diff)
+    return web.json_response(body)
 
 
 async def deals(request: web.Request) -> web.StreamResponse:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 
 @dataclass(frozen=True)
@@ -87,12 +88,7 @@ def client_address(request: web.Request) -> str:
     return forwarded.split(",")[0].strip() or (request.remote or "unknown")
 
 
-def middleware(
-    counter: Counter,
-) -> Callable[
-    [web.Request, Callable[[web.Request], Awaitable[web.StreamResponse]]],
-    Awaitable[web.StreamResponse],
-]:
+def middleware(counter: Counter) -> Middleware:
     @web.middleware
     async def limit(
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -36,7 +36,6 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/organiser/schedule/stop", views.stop_solver, name="stop_solver")
     r.add_get("/organiser/schedule/status", views.solver_status, name="solver_status")
     r.add_get("/organiser/versions/{number:\\d+}", views.version_detail, name="version")
-    r.add_get("/api/me", views.api_me, name="api_me")
     r.add_static("/static/", STATIC, name="static", append_version=True)
     # Browser libraries from the npm registry (package.json), installed by ./dev.
     if VENDOR.is_dir():

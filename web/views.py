@@ -302,29 +302,6 @@ async def grid(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def api_me(request: web.Request) -> web.StreamResponse:
-    person: Participant = await auth.participant(request)
-    items = await read(request.app, queries.agenda, person)
-    return web.json_response(
-        {
-            "participant": {"id": person.key, "name": person.name, "timezone": person.timezone},
-            "meetings": [
-                {
-                    "uid": i.uid,
-                    "start": i.start.isoformat(),
-                    "end": i.end.isoformat(),
-                    "counterpart": i.counterpart,
-                    "company": i.counterpart_company,
-                    "place_kind": i.place_kind,
-                    "place": i.place,
-                    "status": i.status,
-                }
-                for i in items
-            ],
-        }
-    )
-
-
 async def import_form(request: web.Request) -> web.StreamResponse:
     await auth.organiser(request)
     return page("import.html", request, {"summary": None, "problems": []})

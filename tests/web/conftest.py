@@ -55,7 +55,11 @@ class Site:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'fair.sqlite'}", secret_key="test-secret")
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'fair.sqlite'}",
+        secret_key="test-secret",
+        smtp_outbox=str(tmp_path / "outbox"),
+    )
 
 
 @pytest.fixture

@@ -14,6 +14,12 @@ from web.cli import main
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(autouse=True)
+def outbox_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publishing writes e-mails to the outbox: keep them out of the working tree."""
+    monkeypatch.setenv("FAIR_SMTP_OUTBOX", str(tmp_path / "outbox"))
+
+
 def write_fair(directory: Path, files: dict[str, bytes] | None = None) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for name, data in (files or fair_files()).items():
