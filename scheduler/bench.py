@@ -86,6 +86,9 @@ def _child(method: str, problem: Problem, options: Options, out: Any) -> None:
 def run_isolated(method: str, problem: Problem, options: Options) -> tuple[Result, float, float]:
     """Run one method in a fresh (spawned) process.
 
+    The calling program must guard its entry point with `if __name__ == "__main__":`
+    (spawn re-imports it); `fair bench` and `python -m` modules do.
+
     Returns:
         (result, wall seconds of the method, peak resident memory of that process in MB).
     """
@@ -95,6 +98,11 @@ def run_isolated(method: str, problem: Problem, options: Options) -> tuple[Resul
     proc.start()
     send.close()
     try:
+        # poll so a child that dies (e.g. a caller script without a __main__ guard, which
+        # spawn re-imports) fails the benchmark instead of hanging it
+        while not recv.poll(0.5):
+            if not proc.is_alive():
+                raise RuntimeError(f"benchmark child for {method} exited ({proc.exitcode})")
         got: tuple[Result, float, float] = recv.recv()
     finally:
         proc.join()
