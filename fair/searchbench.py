@@ -67,8 +67,12 @@ class Row:
 def queries_from(session: Session, fair_id: int, n: int, seed: int) -> list[Query]:
     """`n` queries, half CJK and half Latin, drawn from the fair's names."""
     rng = random.Random(seed)
-    names = list(session.exec(select(Company.name).where(Company.fair_id == fair_id)))
-    products = list(session.exec(select(Product.name).where(Product.fair_id == fair_id)))
+    names = list(
+        session.exec(select(Company.name).where(Company.fair_id == fair_id).order_by(Company.name))
+    )
+    products = list(
+        session.exec(select(Product.name).where(Product.fair_id == fair_id).order_by(Product.key))
+    )
     cjk: list[str] = []
     for name in names:
         for run in HANGUL.findall(name) + HAN.findall(name):
