@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import hashlib
 import json
 import os
@@ -221,8 +220,9 @@ def serve(kind: str, port: int, db: str, redis_url: str) -> None:
     sio.attach(app)
 
     async def freeze(_app: web.Application) -> None:
-        gc.collect()
-        gc.freeze()
+        from realtime.server import tune_gc
+
+        tune_gc()  # both servers get what `fair serve` does
 
     app.on_startup.append(freeze)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)

@@ -66,6 +66,9 @@ class MeetingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.identify = identify
         self.services = services
         self.dashboard = dashboard
+        # Event names with a colon: python-socketio looks up `on_<event>` by name.
+        setattr(self, "on_deal:record", self.on_deal_record)
+        setattr(self, "on_deal:confirm", self.on_deal_confirm)
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -321,36 +324,40 @@ class MeetingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_signal(self, sid: str, data: Any) -> dict[str, Any]:
         """WebRTC signalling: `{"to": sid, "description": {...}}` or `{"to": sid,
-        "candidate": {...}}`, relayed only inside the sender's room, never back to them."""
+        "candidate": {...}}`, relayed only inside the sender's room, never back to them.
 
-        async def handle(session: dict[str, Any]) -> dict[str, Any]:
-            room = self._room(session)
-            if session.get("participant") is None:
-                raise Refused("observer", "observers do not send media")
-            if not isinstance(data, dict) or not any(k in data for k in SIGNAL_KEYS):
-                raise Refused("invalid", "expected a description or a candidate")
-            target = data.get("to")
-            message: dict[str, Any] = {"from": sid, "to": target}
-            for key in SIGNAL_KEYS:
-                if key in data:
-                    message[key] = data[key]
-            name = meeting_room(room.uid)
-            local_target = None
-            if isinstance(target, str) and target != sid:
-                with contextlib.suppress(KeyError):
-                    local_target = await self.get_session(target)
-            if local_target is not None:
-                other: Room | None = local_target.get("room")
-                if other is None or other.uid != room.uid:
-                    raise Refused("forbidden", "that peer is not in your meeting")
-                await self.emit("signal", message, to=target)
-            else:
-                # The peer is on another process (or not named): the room reaches it there;
-                # clients drop signals addressed to someone else.
-                await self.emit("signal", message, room=name, skip_sid=sid)
-            return {"ok": True}
-
-        return await self._guard(sid, "signal", handle)
+        The hot path of a room (every ICE candidate), so it is kept lean: no database, one
+        session lookup, the target checked against this process's room membership."""
+        session = await self.get_session(sid)
+        room: Room | None = session.get("room")
+        if room is None:
+            return await self._refuse(sid, "signal", "not_joined", "join a meeting first")
+        if session.get("participant") is None:
+            return await self._refuse(sid, "signal", "observer", "observers do not send media")
+        if not isinstance(data, dict) or not ("description" in data or "candidate" in data):
+            return await self._refuse(
+                sid, "signal", "invalid", "expected a description or a candidate"
+            )
+        target = data.get("to")
+        message: dict[str, Any] = {"from": sid, "to": target}
+        for key in SIGNAL_KEYS:
+            if key in data:
+                message[key] = data[key]
+        name = meeting_room(room.uid)
+        manager = self.server.manager
+        if isinstance(target, str) and target in manager.rooms.get(NAMESPACE, {}).get(name, {}):
+            if target == sid:
+                return await self._refuse(sid, "signal", "invalid", "to: not yourself")
+            await self.emit("signal", message, to=target)
+        elif isinstance(target, str) and manager.is_connected(target, NAMESPACE):
+            return await self._refuse(
+                sid, "signal", "forbidden", "that peer is not in your meeting"
+            )
+        else:
+            # The peer is on another process (or not named): the room reaches it there;
+            # clients drop signals addressed to someone else.
+            await self.emit("signal", message, room=name, skip_sid=sid)
+        return {"ok": True}
 
     # -- deals ----------------------------------------------------------------------
 
@@ -359,10 +366,6 @@ class MeetingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_deal_confirm(self, sid: str, data: Any) -> dict[str, Any]:
         return await self._confirm(sid, data)
-
-    async def trigger_event(self, event: str, *args: Any) -> Any:
-        # Event names with a colon ("deal:record") map to on_deal_record.
-        return await super().trigger_event((event or "").replace(":", "_"), *args)
 
     async def _record(self, sid: str, data: Any) -> dict[str, Any]:
         async def handle(session: dict[str, Any]) -> dict[str, Any]:

