@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from fair.deals import convert, parse_deal
 from fair.errors import InvalidInput
@@ -68,3 +69,103 @@ def test_settings_rooms_and_rates_bad_values_named(tmp_path: Path, text: str, me
     path.write_text(text)
     with pytest.raises(InvalidInput, match=message):
         load_settings(path, environ={})
+
+
+# -- on SQLite and PostgreSQL ---------------------------------------------------------
+
+
+@pytest.fixture
+def room_engine(engine: Engine) -> tuple[Engine, str]:
+    """The factory fair, scheduled and published, with meeting r1 online and running."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import Session, select
+
+    import scheduler.problem as sp
+    from fair.loader import import_files
+    from fair.models import Meeting, MeetingRequest, PlaceKind
+    from fair.publishing import publish
+    from fair.scheduling import schedule_fair
+    from tests.factories import fair_files
+
+    summary = import_files(engine, fair_files())
+    number, _ = schedule_fair(
+        engine,
+        summary.fair_id,
+        sp.Options(time_limit=5, workers=1, seed=0, levels=1),
+        method="greedy",
+    )
+    with Session(engine) as session:
+        publish(session, summary.fair_id, number)
+        meeting, request = session.exec(
+            select(Meeting, MeetingRequest)
+            .join(MeetingRequest, MeetingRequest.id == Meeting.request_id)
+            .where(MeetingRequest.key == "r1")
+        ).one()
+        meeting.place_kind = PlaceKind.ONLINE
+        meeting.booth_id = meeting.table_id = None
+        meeting.start = datetime.now(UTC) - timedelta(minutes=15)
+        meeting.end = meeting.start + timedelta(minutes=30)
+        session.add(meeting)
+        uid = request.uid
+        session.commit()
+    return engine, uid
+
+
+@pytest.mark.integration
+def test_deal_recorded_confirmed_and_totalled_once(room_engine: tuple[Engine, str]) -> None:
+    from sqlmodel import Session
+
+    from fair.deals import confirm_deal, fair_totals, record_deal_once
+    from fair.errors import Forbidden
+    from fair.presence import load_room
+
+    engine, uid = room_engine
+    with Session(engine) as session:
+        room = load_room(session, uid)
+    ids = {m.name: m.participant_id for m in room.members}
+    data = {"type": "intent", "amount": "1000000", "currency": "KRW", "client_key": "key-00001"}
+    first, new = record_deal_once(engine, room, ids["김민준"], data, RATES)
+    again, again_new = record_deal_once(engine, room, ids["김민준"], data, RATES)
+    assert new and not again_new and first["id"] == again["id"]
+    with Session(engine) as session:
+        with pytest.raises(Forbidden):
+            confirm_deal(session, room, ids["김민준"], first["id"])
+        with pytest.raises(Forbidden):  # the interpreter is not a side
+            confirm_deal(session, room, ids["朴智慧"], first["id"])
+        confirm_deal(session, room, ids["王伟"], first["id"])
+        session.commit()
+        totals = fair_totals(session, room.fair_id, RATES)
+    assert totals["deals"] == 1 and totals["confirmed"] == 1 and totals["value"] == "720.00"
+    assert totals["companies_with_intent"] == 2
+    assert totals["by_pavilion"] == [
+        {"name": "Korea Pavilion", "deals": 1, "value": "720.00", "companies": 2}
+    ]
+    assert totals["meetings_running"] == 1 and totals["rooms_live"] == 0
+
+
+@pytest.mark.integration
+def test_no_show_marks_absent_side_and_revives_on_arrival(room_engine: tuple[Engine, str]) -> None:
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from fair.deals import fair_totals
+    from fair.presence import enter, load_room, mark_no_shows, presence
+
+    engine, uid = room_engine
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        room = load_room(session, uid)
+        ids = {m.name: m.participant_id for m in room.members}
+        enter(session, room, ids["王伟"], now)
+        session.commit()
+        assert mark_no_shows(session, now, 10) == [(room.fair_id, room.uid)]
+        session.commit()
+        assert mark_no_shows(session, now, 10) == []
+        assert fair_totals(session, room.fair_id, RATES)["no_shows"] == 1
+        flags = {p["name"]: p["no_show"] for p in presence(session, room)}
+        assert flags == {"王伟": False, "김민준": True, "朴智慧": False}
+        enter(session, room, ids["김민준"], now)
+        session.commit()
+        assert fair_totals(session, room.fair_id, RATES)["no_shows"] == 0
