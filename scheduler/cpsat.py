@@ -112,11 +112,13 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         self.origin = origin
         self.deadline = deadline
         self.progress = progress
+        self.last = time.perf_counter()  # time of the latest improving solution
 
     def on_solution_callback(self) -> None:
+        now = time.perf_counter()
+        self.last = now
         if self.progress is None:
             return
-        now = time.perf_counter()
         elapsed = now - self.origin
         self.progress(
             {
@@ -142,6 +144,7 @@ def run(
     presolve_iterations: int | None = None,
     origin: float | None = None,
     deadline: float | None = None,
+    patience: float | None = None,
 ) -> Run:
     """Solve `rm.model` (objective already set) once.
 
@@ -155,6 +158,7 @@ def run(
         presolve_iterations: cap on presolve rounds (fewer rounds: earlier first solution).
         origin, deadline: `time.perf_counter()` values of the whole solve's start and end,
             so progress reports time since the solve started and time left in it.
+        patience: stop when no better solution came for this many seconds.
 
     Returns:
         The `Run`.
@@ -174,23 +178,30 @@ def run(
     stopped = threading.Event()
     done = threading.Event()
 
+    cb = _Callback(
+        level,
+        started if origin is None else origin,
+        started + time_limit if deadline is None else deadline,
+        progress,
+    )
+
     def watch() -> None:
         while not done.wait(0.1):
             if stop is not None and stop():
                 stopped.set()
                 solver.stop_search()
                 return
+            if patience is not None and time.perf_counter() - cb.last > patience:
+                # no improvement for a while: levels 2-4 rarely prove optimality, and
+                # their last improvements come early; the time is better spent later
+                solver.stop_search()
+                return
 
-    watcher = threading.Thread(target=watch, daemon=True) if stop is not None else None
+    needs_watch = stop is not None or patience is not None
+    watcher = threading.Thread(target=watch, daemon=True) if needs_watch else None
     if watcher is not None:
         watcher.start()
     try:
-        cb = _Callback(
-            level,
-            started if origin is None else origin,
-            started + time_limit if deadline is None else deadline,
-            progress,
-        )
         status = solver.solve(rm.model, cb)
     finally:
         done.set()

@@ -40,6 +40,7 @@ from scheduler.rounding import INTERIOR_SUPPORT, SUPPORT, round_lp, support
 log = logging.getLogger(__name__)
 
 FULL_MODEL_VARS = 40_000  # below this, levels 2–4 see every variable
+PATIENCE_S = 2.0  # levels 2-4: give up after this long without improvement (or 10% of limit)
 MIN_LEVEL_S = 1.0  # building a level's CP-SAT model takes about this long on a video fair
 
 
@@ -119,6 +120,8 @@ class Levels:
         return Status.OPTIMAL if first is Status.OPTIMAL else Status.FEASIBLE
 
     def _run(self, rm: Restricted, level: int, limit: float) -> Run:
+        # level 1 is proven by its bound; later levels stop after a stall (see cpsat.run)
+        patience = None if level == 1 else max(PATIENCE_S, 0.1 * self.opts.time_limit)
         r = run(
             rm,
             level=level,
@@ -131,6 +134,7 @@ class Levels:
             presolve_iterations=1,
             origin=self.origin,
             deadline=self.deadline,
+            patience=patience,
         )
         self.stopped = self.stopped or r.stopped
         return r
