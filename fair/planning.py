@@ -92,6 +92,17 @@ def published_version(session: Session, fair_id: int) -> ScheduleVersion | None:
     ).first()
 
 
+def published_version_id(session: Session, fair_id: int) -> int | None:
+    """Just the id of the published version (no JSON figures loaded)."""
+    return session.exec(
+        select(ScheduleVersion.id)
+        .where(
+            ScheduleVersion.fair_id == fair_id, ScheduleVersion.status == VersionStatus.PUBLISHED
+        )
+        .order_by(col(ScheduleVersion.number).desc())
+    ).first()
+
+
 def latest_version(session: Session, fair_id: int) -> ScheduleVersion | None:
     return session.exec(
         select(ScheduleVersion)

@@ -21,7 +21,15 @@ from realtime.server import create_server, run_background, tune_gc
 from realtime.services import RoomServices
 from web import i18n, middleware, ratelimit, sessions
 from web.accesslog import AccessLogger, access_logger
-from web.keys import DB_EXECUTOR, ENGINE, SETTINGS, SIO, SOLVER_EXECUTOR, SOLVER_JOBS
+from web.keys import (
+    DB_EXECUTOR,
+    ENGINE,
+    FEED_CACHE,
+    SETTINGS,
+    SIO,
+    SOLVER_EXECUTOR,
+    SOLVER_JOBS,
+)
 from web.routes import setup_routes
 
 log = logging.getLogger("fair.web")
@@ -116,16 +124,14 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=60 * 1024 * 1024,
     )
     app[SETTINGS] = settings
+    app[FEED_CACHE] = {}
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
     )
     i18n.load_catalogues()
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        i18n.gettext_, i18n.ngettext_, newstyle=True
-    )
+    env.globals["_"] = i18n.template_gettext
     env.globals["lang"] = i18n.current
     env.globals["languages"] = i18n.LANGUAGES
     env.filters["local_time"] = i18n.local_time

@@ -9,6 +9,7 @@ compiled in memory at start-up, so no compiled .mo file is kept in the repositor
 from __future__ import annotations
 
 import contextvars
+import functools
 import gettext
 import io
 from collections.abc import Awaitable, Callable
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -45,6 +46,7 @@ def load_catalogues() -> dict[str, gettext.NullTranslations]:
         catalogues[lang] = gettext.GNUTranslations(buffer)
     _catalogues.clear()
     _catalogues.update(catalogues)
+    _translated.clear()
     return catalogues
 
 
@@ -74,6 +76,22 @@ def gettext_(message: str) -> str:
     return _catalogues.get(current(), gettext.NullTranslations()).gettext(message)
 
 
+_translated: dict[tuple[str, str], str] = {}
+
+
+def template_gettext(message: str, **variables: object) -> str:
+    """`_()` in templates: the translation, with `%(name)s` variables filled in.
+
+    Returns plain text, which Jinja's autoescape then escapes whole (variables included).
+    Translations are memoised per language: a page calls this dozens of times.
+    """
+    key = (current(), message)
+    text = _translated.get(key)
+    if text is None:
+        text = _translated[key] = gettext_(message)
+    return text % variables if variables else text
+
+
 def ngettext_(singular: str, plural: str, n: int) -> str:
     return _catalogues.get(current(), gettext.NullTranslations()).ngettext(singular, plural, n)
 
@@ -83,16 +101,28 @@ def ngettext_(singular: str, plural: str, n: int) -> str:
 FORMAT_LOCALES = {"en": "en_GB", "zh": "zh_Hans_CN", "ko": "ko_KR", "ja": "ja_JP"}
 
 
-def _locale() -> Locale:
+@functools.cache
+def _parse_locale(code: str) -> Locale:
     try:
-        return Locale.parse(FORMAT_LOCALES.get(current(), current()))
+        return Locale.parse(FORMAT_LOCALES.get(code, code))
     except (UnknownLocaleError, ValueError):
-        return Locale.parse(DEFAULT)
+        return Locale.parse(FORMAT_LOCALES[DEFAULT])
+
+
+def _locale() -> Locale:
+    return _parse_locale(current())
+
+
+@functools.cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def local_time(instant: datetime, zone: str) -> str:
     """`instant` as a short time of day in `zone`, the viewer's way (14:00 / 오후 2:00)."""
-    return format_time(instant.astimezone(ZoneInfo(zone)), "short", locale=_locale())
+    locale = _locale()
+    text: str = locale.time_formats["short"].apply(instant.astimezone(_zone(zone)), locale)
+    return text
 
 
 def local_date(instant: datetime, zone: str) -> str:

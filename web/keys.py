@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import socketio
 from aiohttp import web
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from web.solver import SolverJob
 
 SOLVER_JOBS = web.AppKey("solver_jobs", dict[int, "SolverJob"])
+
+# Built calendar feeds: (participant id, version id, reminder, base URL) → (expiry, file).
+FEED_CACHE = web.AppKey("feed_cache", dict[tuple[int, int, int, str], tuple[float, Any]])
 
 # The decoded session cookie of the current request ({} when signed out).
 SESSION = web.RequestKey("session", dict)

@@ -21,16 +21,17 @@ from fair.export import format_grid, grid_rows
 from fair.ical import CalendarFile, participant_calendar, participant_calendar_file
 from fair.loader import ImportSummary, import_files
 from fair.models import Company, Fair, Participant, TokenKind
-from fair.planning import published_version
+from fair.planning import published_version, published_version_id
 from fair.publishing import VersionDiff, diff_versions, get_version, publish
 from fair.tokens import hash_token, issue_token, participant_for_token, revoke_tokens
 from web import auth, calendar_routes, i18n, sessions, solver
 from web.db import read, write
-from web.keys import DB_EXECUTOR, ENGINE, SESSION, SETTINGS, SOLVER_JOBS
+from web.keys import DB_EXECUTOR, ENGINE, FEED_CACHE, SESSION, SETTINGS, SOLVER_JOBS
 from web.middleware import wants_json
 from web.render import page
 
 STARTED = time.time()
+FEED_CACHE_SECONDS = 60.0
 
 
 def _fair_or_404(session: Session) -> Fair:
@@ -512,11 +513,30 @@ async def feed(request: web.Request) -> web.StreamResponse:
     base = request.app[SETTINGS].base_url
     reminder = request.app[SETTINGS].calendar_reminder_minutes
 
-    def load(session: Session) -> CalendarFile:
+    def identify(session: Session) -> tuple[Participant, int | None]:
         person = participant_for_token(session, token, TokenKind.FEED)
-        return participant_calendar_file(session, person.fair_id, person.key, base, reminder)
+        version = published_version_id(session, person.fair_id)
+        return person, version
 
-    calendar = await read(request.app, load)
+    person, version_id = await read(request.app, identify)
+    # Calendars are built from the published version, which does not change once
+    # published; a short-lived cache per participant and version makes polling clients
+    # (and 304s) cheap while re-imported names or notes still show within a minute.
+    cache = request.app[FEED_CACHE]
+    key = (person.id or 0, version_id or 0, reminder, base)
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is not None and hit[0] > now:
+        calendar = hit[1]
+    else:
+
+        def build(session: Session) -> CalendarFile:
+            return participant_calendar_file(session, person.fair_id, person.key, base, reminder)
+
+        calendar = await read(request.app, build)
+        if len(cache) > 20_000:
+            cache.clear()
+        cache[key] = (now + FEED_CACHE_SECONDS, calendar)
     body = calendar.text.encode("utf-8")
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {
