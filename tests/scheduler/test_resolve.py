@@ -95,3 +95,14 @@ def test_progress_reports_level_value_bound_time() -> None:
     seen: list[dict[str, float]] = []
     solve(p, Options(time_limit=5, workers=1, levels=3), progress=seen.append)
     assert seen and set(seen[0]) == {"level", "value", "bound", "elapsed", "time_left"}
+
+
+def test_ctrl_c_during_solve_keeps_best_schedule() -> None:
+    p = make_fair(9, companies=40, requests=200, days=1, slots_per_day=12, tables=6)
+
+    def interrupt(info: dict[str, float]) -> None:
+        raise KeyboardInterrupt  # what Ctrl-C looks like on the main thread
+
+    res = solve(p, Options(time_limit=10, workers=1), progress=interrupt)
+    assert res.status is Status.STOPPED
+    assert validate(p, res.assignments) == [] and res.assignments
