@@ -339,7 +339,7 @@ class MeetingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 sid, "signal", "invalid", "expected a description or a candidate"
             )
         target = data.get("to")
-        message: dict[str, Any] = {"from": sid, "to": target}
+        message: dict[str, Any] = {"from": sid, "to": target, "name": session.get("name")}
         for key in SIGNAL_KEYS:
             if key in data:
                 message[key] = data[key]

@@ -7,6 +7,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from tests.web.conftest import ORGANISER
 from web.app import create_app
 
 pytestmark = pytest.mark.e2e
+# Set FAIR_SCREENSHOTS=DIR to keep screenshots of the room and the dashboard.
+SHOTS = Path(os.environ.get("FAIR_SCREENSHOTS", "/nonexistent"))
 # Without it Chromium gathers no ICE candidates where only loopback exists.
 ROOM_FLAGS = [*FLAGS, "--allow-loopback-in-peer-connection"]
 
@@ -79,6 +82,8 @@ async def test_browser_two_participants_meet_chat_and_close_a_deal(
     await seller.click("#deal-submit")
     await buyer.click(".deal button.confirm")
     await seller.wait_for_selector(".deal[data-confirmed='yes']")
+    if SHOTS.is_dir():
+        await seller.screenshot(path=str(SHOTS / "room.png"))
 
     context = await room_browser.new_context()
     board = await context.new_page()
@@ -91,6 +96,8 @@ async def test_browser_two_participants_meet_chat_and_close_a_deal(
     await board.wait_for_selector("#total-value[data-value='7600000.00']")
     await board.wait_for_selector("#dashboard[data-live='yes']")
     assert await board.locator("#deal-count").inner_text() == "1"
+    if SHOTS.is_dir():
+        await board.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
     assert buyer.errors == [] and seller.errors == []
     # Close the sockets before the server stops, so its shutdown does not wait for them.
     for page in (buyer, seller, board):

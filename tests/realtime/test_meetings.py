@@ -113,8 +113,10 @@ async def test_meeting_signal_relayed_only_inside_room(live: Live) -> None:
     assert (await seller.call("signal", {"to": me, "candidate": {"candidate": "c"}}))["ok"]
     await eventually(lambda: bool(seller.got("signal")) and bool(buyer.got("signal")))
     await asyncio.sleep(0.1)
-    assert seller.got("signal") == [{"from": me, "to": other, "description": offer}]
-    assert buyer.got("signal") == [{"from": other, "to": me, "candidate": {"candidate": "c"}}]
+    assert seller.got("signal") == [{"from": me, "to": other, "name": "王伟", "description": offer}]
+    assert buyer.got("signal") == [
+        {"from": other, "to": me, "name": "김민준", "candidate": {"candidate": "c"}}
+    ]
     assert outsider.got("signal") == [] and boss.got("signal") == []
     # Someone connected here but not in the room cannot be targeted.
     stranger = (await outsider.call("time"))["ok"] and outsider.client.get_sid("/meeting")

@@ -7,6 +7,8 @@
   var asOf = root.dataset.asOf || "";
 
   function $(id) { return document.getElementById(id); }
+  var lang = document.documentElement.lang || undefined;
+  function money(text) { return Number(text).toLocaleString(lang, { maximumFractionDigits: 2 }); }
   function set(id, value) { $(id).textContent = value; }
   function rows(id, list, cells) {
     var body = $(id);
@@ -28,9 +30,9 @@
     if (t.as_of < asOf) { return; }
     asOf = t.as_of;
     root.dataset.asOf = asOf;
-    set("total-value", t.value);
+    set("total-value", money(t.value));
     $("total-value").dataset.value = t.value;
-    set("confirmed-value", t.confirmed_value);
+    set("confirmed-value", money(t.confirmed_value));
     set("deal-count", t.deals);
     set("companies", t.companies_with_intent);
     set("running", t.meetings_running);
@@ -39,13 +41,13 @@
     var labels = $("by-type").dataset;
     rows("by-type", Object.keys(t.by_type), function (k) {
       var label = labels["l" + k.charAt(0).toUpperCase() + k.slice(1)] || k;
-      return [label, t.by_type[k].deals, t.by_type[k].value];
+      return [label, t.by_type[k].deals, money(t.by_type[k].value)];
     });
     if (t.by_pavilion.length) {
-      rows("by-pavilion", t.by_pavilion, function (r) { return [r.name, r.deals, r.companies, r.value]; });
+      rows("by-pavilion", t.by_pavilion, function (r) { return [r.name, r.deals, r.companies, money(r.value)]; });
     }
     if (t.by_country.length) {
-      rows("by-country", t.by_country, function (r) { return [r.name, r.deals, r.companies, r.value]; });
+      rows("by-country", t.by_country, function (r) { return [r.name, r.deals, r.companies, money(r.value)]; });
     }
     root.classList.remove("flash"); void root.offsetWidth; root.classList.add("flash");
   }

@@ -132,6 +132,7 @@
   function onSignal(msg) {
     if (msg.to && msg.to !== me) { return; }
     var p = peer(msg.from), pc = p.pc;
+    if (msg.name) { p.tile.querySelector("figcaption").textContent = msg.name; }
     var work = Promise.resolve();
     if (msg.description) {
       var collision = msg.description.type === "offer" &&
@@ -234,7 +235,9 @@
   socket.on("connect_error", function (err) { roomError(err.message); });
   socket.on("error", function (e) { if (e.event !== "deal:record") { roomError(e.message); } });
   socket.on("presence", function (d) { renderPeople(d.people); });
-  socket.on("peer:joined", function (d) { if (side !== "observer") { peer(d.sid); } });
+  socket.on("peer:joined", function (d) {
+    if (side !== "observer") { peer(d.sid).tile.querySelector("figcaption").textContent = d.name; }
+  });
   socket.on("peer:left", function (d) { closePeer(d.sid); });
   socket.on("signal", function (msg) { if (side !== "observer") { onSignal(msg); } });
   socket.on("chat", addChat);
