@@ -10,8 +10,8 @@ needs (no spaces between words):
   of three characters or more; shorter words (one or two Hangul or Han characters, such
   as "화장" or "食品") are checked with `LIKE` on the rows FTS5 kept, or on the fair's
   rows when the whole query is short.
-- PostgreSQL: `LIKE` on the lower-cased `doc`, served by the GIN trigram index the migration created
-  (pg_trgm); without the extension the same query scans.
+- PostgreSQL: `LIKE` on the lower-cased `doc`, served by the GIN trigram index the
+  migration created (pg_trgm); without the extension the same query scans.
 
 Ranking is the same on both: more query words in the name first, then names that start
 with the first word, companies before products, shorter names, then id.
