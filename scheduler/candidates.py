@@ -99,6 +99,16 @@ def candidate_of(catalog: Catalog, a: Assignment) -> Candidate:
     return Candidate(a.request, a.start, a.length, a.kind, place)
 
 
+def _place_exists(problem: Problem, cand: Candidate, a: Assignment) -> bool:
+    if a.start < 0 or a.start + a.length > len(problem.slots):
+        return False
+    if cand.kind is PlaceKind.BOOTH:
+        return cand.place in problem.booths
+    if cand.kind is PlaceKind.TABLE:
+        return cand.place in problem.table_pools
+    return True
+
+
 def build_catalog(
     problem: Problem,
     keep: dict[str, Assignment] | None = None,
@@ -190,6 +200,9 @@ def build_catalog(
             continue
         cand = candidate_of(cat, a)
         idx = cat.index_of(cand)
+        is_lock = cat.requests[rid].lock is not None
+        if idx is None and not is_lock and not _place_exists(problem, cand, a):
+            continue  # gap-fill: its booth, table or slot is gone; it is placed afresh
         if idx is None:
             idx = len(cat.candidates)
             cat.candidates.append(cand)

@@ -32,10 +32,13 @@ class Ledger:
     def capacity(self, cand: Candidate, slot: int) -> int:
         """Meetings the candidate's place can host at once in `slot`."""
         extra = self.extra.get((cand.place, slot), 0)
+        # a lock may name a booth or table that no longer exists: it holds one meeting
         if cand.kind is PlaceKind.BOOTH:
-            return self.problem.booths[cand.place].tables + extra
+            booth = self.problem.booths.get(cand.place)
+            return (booth.tables if booth is not None else 1) + extra
         if cand.kind is PlaceKind.TABLE:
-            return self.problem.table_pools[cand.place].total_capacity() + extra
+            pool = self.problem.table_pools.get(cand.place)
+            return (pool.total_capacity() if pool is not None else 1) + extra
         cap = self.problem.online_capacity
         return 1 << 30 if cap is None else cap + extra
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from scheduler.candidates import Catalog
+from scheduler.candidates import ONLINE, Catalog
 from scheduler.problem import PlaceKind
 
 Key = tuple[object, ...]
@@ -132,8 +132,10 @@ def place_capacity(v: Variables) -> list[Row]:
             cap = problem.booths[place].tables
         elif place in problem.table_pools:
             cap = problem.table_pools[place].total_capacity()
-        else:
+        elif place == ONLINE:
             cap = problem.online_capacity or 0
+        else:
+            cap = 1  # a lock's booth or table that no longer exists
         if len(idx) > cap:
             rows.append(Row(("place", place, t), idx, cap))
     return rows

@@ -23,7 +23,9 @@ def online_room(n: int) -> str:
 def _place_units(catalog: Catalog, cand: Candidate) -> list[tuple[str, int]]:
     """Concrete units (table or room id, capacity) of a pool-level place."""
     if cand.kind is PlaceKind.TABLE:
-        pool = catalog.problem.table_pools[cand.place]
+        pool = catalog.problem.table_pools.get(cand.place)
+        if pool is None:
+            return [(cand.place, 1)]  # a lock's table whose pool is gone
         caps = pool.capacity or tuple(1 for _ in pool.tables)
         return list(zip(pool.tables, caps, strict=True))
     cap = catalog.problem.online_capacity

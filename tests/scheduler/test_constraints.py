@@ -231,3 +231,32 @@ def test_gap_fill_keeps_previous_and_places_new() -> None:
     res = solve(p, Options(time_limit=2, workers=1, gap_fill=True))
     got = {a.request: a for a in res.assignments}
     assert got["r1"] == prev["r1"] and "r2" in got and validate(p, res.assignments) == []
+
+
+def test_gap_fill_replaces_meeting_whose_table_is_gone() -> None:
+    prev = {"r1": Assignment("r1", 0, 1, PlaceKind.TABLE, "GONE-1")}
+    p = fair(
+        [person("a"), person("b")],
+        [replace(request("r1", "a", "b", mode=Mode.IN_PERSON), table_pools=("P",))],
+        table_pools={"P": TablePool("P", "Korea", ("T1",))},
+        previous=prev,
+    )
+    res = solve(p, Options(time_limit=2, workers=1, gap_fill=True))
+    assert validate(p, res.assignments) == []
+    assert [a.place_id for a in res.assignments] == ["T1"]
+
+
+def test_lock_at_missing_table_is_kept_and_flagged_by_validator() -> None:
+    lock = Assignment("r1", 0, 1, PlaceKind.TABLE, "GONE-1")
+    p = fair(
+        [person("a"), person("b"), person("c")],
+        [
+            replace(request("r1", "a", "b", mode=Mode.IN_PERSON), table_pools=("P",), lock=lock),
+            replace(request("r2", "a", "c", mode=Mode.IN_PERSON), table_pools=("P",)),
+        ],
+        table_pools={"P": TablePool("P", "Korea", ("T1",))},
+    )
+    res = solve(p, Options(time_limit=2, workers=1))
+    got = {a.request: a for a in res.assignments}
+    assert got["r1"] == lock and got["r2"].start != 0
+    assert any("not in the request's pools" in e for e in validate(p, res.assignments))
