@@ -154,8 +154,8 @@ def _hour_levers(
     often: Counter[str] = Counter(p for rid in left_out for p in reqs[rid].people)
     out = []
     for pid, _ in often.most_common(people):
-        person = problem.people[pid]
-        if not person.windows:
+        person = problem.people.get(pid)
+        if person is None or not person.windows:
             continue
         mine = [rid for rid in left_out if pid in reqs[rid].people]
         for earlier in (True, False):
