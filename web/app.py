@@ -22,6 +22,7 @@ from realtime.services import RoomServices
 from web import i18n, middleware, ratelimit, sessions
 from web.accesslog import AccessLogger, access_logger
 from web.keys import (
+    AGENDA_CACHE,
     DB_EXECUTOR,
     ENGINE,
     FEED_CACHE,
@@ -125,6 +126,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[FEED_CACHE] = {}
+    app[AGENDA_CACHE] = {}
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from aiohttp import web
 from sqlmodel import Session
 
@@ -10,6 +13,8 @@ from fair.tokens import token_is_live
 from web.db import read
 from web.keys import SESSION
 from web.middleware import wants_json
+
+T = TypeVar("T")
 
 
 def _unauthorised(request: web.Request) -> web.HTTPException:
@@ -38,6 +43,15 @@ async def organiser(request: web.Request) -> Organiser:
 
 async def participant(request: web.Request) -> Participant:
     """The signed-in participant, or 401 / a redirect."""
+    person, _ = await participant_with(request, lambda _session, _person: None)
+    return person
+
+
+async def participant_with(
+    request: web.Request, fn: Callable[[Session, Participant], T]
+) -> tuple[Participant, T]:
+    """The signed-in participant and `fn(session, participant)`, in one database round
+    trip (pages that load their own data right after the check use this)."""
     participant_id = request.get(SESSION, {}).get("p")
     if participant_id is None:
         if request.get(SESSION, {}).get("o") is not None:
@@ -46,11 +60,14 @@ async def participant(request: web.Request) -> Participant:
 
     token_hash = request[SESSION].get("t", "")
 
-    def load(session: Session, pid: int) -> Participant | None:
+    def load(session: Session, pid: int) -> tuple[Participant, T] | None:
         # A revoked or replaced link ends the sessions it opened.
         if not token_is_live(session, pid, token_hash):
             return None
-        return session.get(Participant, pid)
+        person = session.get(Participant, pid)
+        if person is None:
+            return None
+        return person, fn(session, person)
 
     found = await read(request.app, load, participant_id)
     if found is None:

@@ -305,12 +305,23 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from fair.bench import main as scheduler_bench
 
         return scheduler_bench(rest)
+    if what == "match":
+        from fair.matchbench import main as match_bench
+
+        return match_bench(rest)
+    if what == "search":
+        from fair.searchbench import main as search_bench
+
+        return search_bench(rest)
     if what == "web":
         from web.bench import main as web_bench
 
         code: int = web_bench(rest)
         return code
-    print("usage: fair bench {scheduler,web} [--json] ...  (each has --help)", file=sys.stderr)
+    print(
+        "usage: fair bench {scheduler,web,match,search} [--json] ...  (each has --help)",
+        file=sys.stderr,
+    )
     return 2
 
 

@@ -25,5 +25,8 @@ SOLVER_JOBS = web.AppKey("solver_jobs", dict[int, "SolverJob"])
 # Built calendar feeds: (participant id, version id, reminder, base URL) → (expiry, file).
 FEED_CACHE = web.AppKey("feed_cache", dict[tuple[int, int, int, str], tuple[float, Any]])
 
+# Agenda data: (participant id, version id) → (expiry, data).
+AGENDA_CACHE = web.AppKey("agenda_cache", dict[tuple[int, int], tuple[float, Any]])
+
 # The decoded session cookie of the current request ({} when signed out).
 SESSION = web.RequestKey("session", dict)

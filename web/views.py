@@ -26,12 +26,13 @@ from fair.publishing import VersionDiff, diff_versions, get_version, publish
 from fair.tokens import hash_token, issue_token, participant_for_token, revoke_tokens
 from web import auth, calendar_routes, i18n, sessions, solver
 from web.db import read, write
-from web.keys import DB_EXECUTOR, ENGINE, FEED_CACHE, SESSION, SETTINGS, SOLVER_JOBS
+from web.keys import AGENDA_CACHE, DB_EXECUTOR, ENGINE, FEED_CACHE, SESSION, SETTINGS, SOLVER_JOBS
 from web.middleware import wants_json
 from web.render import page
 
 STARTED = time.time()
 FEED_CACHE_SECONDS = 60.0
+AGENDA_CACHE_SECONDS = 60.0
 
 
 def _fair_or_404(session: Session) -> Fair:
@@ -128,14 +129,28 @@ def _fmt(instant: datetime, zone: str, pattern: str = "%H:%M") -> str:
 
 
 async def agenda(request: web.Request) -> web.StreamResponse:
-    person = await auth.participant(request)
+    cache = request.app[AGENDA_CACHE]
+    now_mono = time.monotonic()
 
-    def load(session: Session) -> dict[str, Any]:
+    def load(session: Session, person: Participant) -> dict[str, Any]:
+        # The agenda shows the published version, which never changes once published:
+        # keep it a minute per participant and version (names edited by a re-import show
+        # within that minute).
+        version = published_version_id(session, person.fair_id)
+        key = (person.id or 0, version or 0)
+        hit = cache.get(key)
+        if hit is not None and hit[0] > now_mono:
+            cached: dict[str, Any] = hit[1]
+            return cached
         fair = session.get(Fair, person.fair_id)
         company = session.get(Company, person.company_id)
-        return {"fair": fair, "company": company, "items": queries.agenda(session, person)}
+        data = {"fair": fair, "company": company, "items": queries.agenda(session, person)}
+        if len(cache) > 20_000:
+            cache.clear()
+        cache[key] = (now_mono + AGENDA_CACHE_SECONDS, data)
+        return data
 
-    data = await read(request.app, load)
+    person, data = await auth.participant_with(request, load)
     fair: Fair = data["fair"]
     now = datetime.now(UTC)
     days: dict[str, list[dict[str, Any]]] = defaultdict(list)
