@@ -26,6 +26,7 @@ from web.keys import (
     DB_EXECUTOR,
     ENGINE,
     FEED_CACHE,
+    PAGE_CACHE,
     SETTINGS,
     SIO,
     SOLVER_EXECUTOR,
@@ -127,6 +128,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[FEED_CACHE] = {}
     app[AGENDA_CACHE] = {}
+    app[PAGE_CACHE] = {}
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),

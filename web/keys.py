@@ -28,5 +28,8 @@ FEED_CACHE = web.AppKey("feed_cache", dict[tuple[int, int, int, str], tuple[floa
 # Agenda data: (participant id, version id) → (expiry, data).
 AGENDA_CACHE = web.AppKey("agenda_cache", dict[tuple[int, int], tuple[float, Any]])
 
+# Rendered personal pages, keyed by everything they depend on (see views.agenda).
+PAGE_CACHE = web.AppKey("page_cache", dict[tuple[Any, ...], bytes])
+
 # The decoded session cookie of the current request ({} when signed out).
 SESSION = web.RequestKey("session", dict)

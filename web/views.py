@@ -26,7 +26,16 @@ from fair.publishing import VersionDiff, diff_versions, get_version, publish
 from fair.tokens import hash_token, issue_token, participant_for_token, revoke_tokens
 from web import auth, calendar_routes, i18n, sessions, solver
 from web.db import read, write
-from web.keys import AGENDA_CACHE, DB_EXECUTOR, ENGINE, FEED_CACHE, SESSION, SETTINGS, SOLVER_JOBS
+from web.keys import (
+    AGENDA_CACHE,
+    DB_EXECUTOR,
+    ENGINE,
+    FEED_CACHE,
+    PAGE_CACHE,
+    SESSION,
+    SETTINGS,
+    SOLVER_JOBS,
+)
 from web.middleware import wants_json
 from web.render import page
 
@@ -144,7 +153,12 @@ async def agenda(request: web.Request) -> web.StreamResponse:
             return cached
         fair = session.get(Fair, person.fair_id)
         company = session.get(Company, person.company_id)
-        data = {"fair": fair, "company": company, "items": queries.agenda(session, person)}
+        data = {
+            "fair": fair,
+            "company": company,
+            "items": queries.agenda(session, person),
+            "version": version or 0,
+        }
         if len(cache) > 20_000:
             cache.clear()
         cache[key] = (now_mono + AGENDA_CACHE_SECONDS, data)
@@ -153,6 +167,20 @@ async def agenda(request: web.Request) -> web.StreamResponse:
     person, data = await auth.participant_with(request, load)
     fair: Fair = data["fair"]
     now = datetime.now(UTC)
+    # The rendered page depends on the data, the language, the session (its CSRF token)
+    # and the minute (meetings turn live or past): reuse it within that minute.
+    pages = request.app[PAGE_CACHE]
+    page_key = (
+        "agenda",
+        person.id or 0,
+        data["version"],
+        i18n.current(),
+        request.get(SESSION, {}).get("csrf", ""),
+        int(now.timestamp() // 60),
+    )
+    cached_page = pages.get(page_key)
+    if cached_page is not None:
+        return web.Response(body=cached_page, content_type="text/html", charset="utf-8")
     days: dict[str, list[dict[str, Any]]] = defaultdict(list)
     zone, fair_zone = person.timezone, fair.timezone
     for item in data["items"]:
@@ -169,11 +197,16 @@ async def agenda(request: web.Request) -> web.StreamResponse:
                 "start_iso": item.start.isoformat(),
             }
         )
-    return page(
+    response = page(
         "agenda.html",
         request,
         {"person": person, "fair": fair, "company": data["company"], "days": dict(days)},
     )
+    if len(pages) > 5_000:
+        pages.clear()
+    assert response.body is not None
+    pages[page_key] = bytes(response.body)  # type: ignore[arg-type]
+    return response
 
 
 async def agenda_ics(request: web.Request) -> web.StreamResponse:
