@@ -313,13 +313,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from fair.searchbench import main as search_bench
 
         return search_bench(rest)
+    if what == "rooms":
+        from realtime.bench import main as rooms_bench
+
+        code_rooms: int = rooms_bench(rest)
+        return code_rooms
     if what == "web":
         from web.bench import main as web_bench
 
         code: int = web_bench(rest)
         return code
     print(
-        "usage: fair bench {scheduler,web,match,search} [--json] ...  (each has --help)",
+        "usage: fair bench {scheduler,web,rooms,match,search} [--json] ...  (each has --help)",
         file=sys.stderr,
     )
     return 2
