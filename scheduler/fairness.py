@@ -3,8 +3,9 @@
 On expo-sized models the level-2 CP-SAT model finds nothing better than its hint in the
 time it gets, so for them we try, for each participant without a meeting who has a
 feasible request: insert one of their requests where it still fits (weight only grows),
-else swap out the single meeting that blocks it when that meeting weighs no more and its
-attendees all keep at least one other meeting. Level 1's value never drops and nobody
+else swap out the single meeting that blocks it (an attendee's, or one at the full
+place when both sides are free) when that meeting weighs no more and its attendees all
+keep at least one other meeting. Level 1's value never drops and nobody
 who had a meeting loses their last one.
 """
 
@@ -36,10 +37,14 @@ def serve_unserved(cat: Catalog, chosen: Chosen, deadline: float, frozen: set[st
     at: dict[tuple[str, int], str] = {}  # (person, slot) → request met there
     count: Counter[str] = Counter()
 
+    place_at: dict[tuple[str, int], set[str]] = {}  # (place, slot) → requests there
+
     def book(i: int, third: str | None) -> None:
         c = cat.candidates[i]
         led.add(c, third)
         current[c.request] = (i, third)
+        for t in c.slots:
+            place_at.setdefault((c.place, t), set()).add(c.request)
         seats = [*cat.requests[c.request].people, *([third] if third else [])]
         for pid in seats:
             for t in c.slots:
@@ -51,6 +56,8 @@ def serve_unserved(cat: Catalog, chosen: Chosen, deadline: float, frozen: set[st
         i, third = current.pop(rid)
         c = cat.candidates[i]
         led.remove(c, third)
+        for t in c.slots:
+            place_at[(c.place, t)].discard(rid)
         seats = [*cat.requests[rid].people, *([third] if third else [])]
         for pid in seats:
             for t in c.slots:
@@ -94,19 +101,29 @@ def serve_unserved(cat: Catalog, chosen: Chosen, deadline: float, frozen: set[st
             for i in cat.by_request[rid]:
                 c = cat.candidates[i]
                 blockers = {at[(q, t)] for q in req.people for t in c.slots if (q, t) in at}
-                if len(blockers) != 1:
+                if not blockers:
+                    # both sides free: the place (or a third seat) is what is taken
+                    blockers = {
+                        rid2 for rid2 in place_at.get((c.place, c.start), ()) if rid2 in current
+                    }
+                    tries = sorted(blockers, key=lambda r: cat.requests[r].weight)
+                elif len(blockers) == 1:
+                    tries = list(blockers)
+                else:
                     continue
-                (other,) = blockers
-                o_req = cat.requests[other]
-                if other in fixed or o_req.weight > req.weight:
-                    continue
-                if any(count[q] < 2 for q in o_req.people):
-                    continue
-                saved = unbook(other)
-                ok, third = led.fits(c)
-                if ok:
-                    book(i, third)
-                    done = True
+                for other in tries:
+                    o_req = cat.requests[other]
+                    if other in fixed or o_req.weight > req.weight:
+                        continue
+                    if any(count[q] < 2 for q in o_req.people):
+                        continue
+                    saved = unbook(other)
+                    ok, third = led.fits(c)
+                    if ok:
+                        book(i, third)
+                        done = True
+                        break
+                    book(*saved)
+                if done:
                     break
-                book(*saved)
     return list(current.values())
