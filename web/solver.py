@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -73,7 +74,12 @@ def start(app: web.Application, fair_id: int, time_limit: float, method: str = "
 
     def progress(info: dict[str, Any]) -> None:
         now = time.monotonic()
-        job.progress = {k: v for k, v in info.items() if isinstance(v, int | float | str | None)}
+        # JSON has no infinity (the bound before the LP is known): send null instead.
+        job.progress = {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in info.items()
+            if isinstance(v, int | float | str | None)
+        }
         if now - last[0] >= MIN_INTERVAL:
             last[0] = now
             payload = job.state()
