@@ -29,7 +29,7 @@ FEED_CACHE = web.AppKey("feed_cache", dict[tuple[int, int, int, str], tuple[floa
 AGENDA_CACHE = web.AppKey("agenda_cache", dict[tuple[int, int], tuple[float, Any]])
 
 # Rendered personal pages, keyed by everything they depend on (see views.agenda).
-PAGE_CACHE = web.AppKey("page_cache", dict[tuple[Any, ...], bytes])
+PAGE_CACHE = web.AppKey("page_cache", dict[tuple[Any, ...], tuple[float, bytes]])
 
 # The decoded session cookie of the current request ({} when signed out).
 SESSION = web.RequestKey("session", dict)

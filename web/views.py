@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import random
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,13 @@ from web.render import page
 STARTED = time.time()
 FEED_CACHE_SECONDS = 60.0
 AGENDA_CACHE_SECONDS = 60.0
+PAGE_CACHE_SECONDS = 30.0
+
+
+def _ttl(seconds: float) -> float:
+    """A cache lifetime with jitter, so entries filled together do not all expire (and
+    get rebuilt) in the same instant."""
+    return seconds * (1.0 + random.random() * 0.5)
 
 
 def _fair_or_404(session: Session) -> Fair:
@@ -161,7 +169,7 @@ async def agenda(request: web.Request) -> web.StreamResponse:
         }
         if len(cache) > 20_000:
             cache.clear()
-        cache[key] = (now_mono + AGENDA_CACHE_SECONDS, data)
+        cache[key] = (now_mono + _ttl(AGENDA_CACHE_SECONDS), data)
         return data
 
     person, data = await auth.participant_with(request, load)
@@ -176,11 +184,10 @@ async def agenda(request: web.Request) -> web.StreamResponse:
         data["version"],
         i18n.current(),
         request.get(SESSION, {}).get("csrf", ""),
-        int(now.timestamp() // 60),
     )
     cached_page = pages.get(page_key)
-    if cached_page is not None:
-        return web.Response(body=cached_page, content_type="text/html", charset="utf-8")
+    if cached_page is not None and cached_page[0] > now_mono:
+        return web.Response(body=cached_page[1], content_type="text/html", charset="utf-8")
     days: dict[str, list[dict[str, Any]]] = defaultdict(list)
     zone, fair_zone = person.timezone, fair.timezone
     for item in data["items"]:
@@ -195,17 +202,24 @@ async def agenda(request: web.Request) -> web.StreamResponse:
                 "live": item.start - timedelta(minutes=10) <= now < item.end,
                 "past": item.end <= now,
                 "start_iso": item.start.isoformat(),
+                "end_iso": item.end.isoformat(),
             }
         )
     response = page(
         "agenda.html",
         request,
-        {"person": person, "fair": fair, "company": data["company"], "days": dict(days)},
+        {
+            "person": person,
+            "fair": fair,
+            "company": data["company"],
+            "days": dict(days),
+            "now_iso": now.isoformat(),
+        },
     )
     if len(pages) > 5_000:
         pages.clear()
     assert response.body is not None
-    pages[page_key] = bytes(response.body)  # type: ignore[arg-type]
+    pages[page_key] = (now_mono + _ttl(PAGE_CACHE_SECONDS), bytes(response.body))  # type: ignore[arg-type]
     return response
 
 
@@ -584,7 +598,7 @@ async def feed(request: web.Request) -> web.StreamResponse:
         calendar = await read(request.app, build)
         if len(cache) > 20_000:
             cache.clear()
-        cache[key] = (now + FEED_CACHE_SECONDS, calendar)
+        cache[key] = (now + _ttl(FEED_CACHE_SECONDS), calendar)
     body = calendar.text.encode("utf-8")
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {
