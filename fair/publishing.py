@@ -46,7 +46,10 @@ def diff_versions(
     session: Session, old: ScheduleVersion | None, new: ScheduleVersion
 ) -> VersionDiff:
     before = meetings_of(session, old) if old else {}
-    after = meetings_of(session, new)
+    return _diff(before, meetings_of(session, new))
+
+
+def _diff(before: dict[int, Meeting], after: dict[int, Meeting]) -> VersionDiff:
     kept = [r for r in after if r in before and _place(before[r]) == _place(after[r])]
     moved = [r for r in after if r in before and _place(before[r]) != _place(after[r])]
     new_ = [r for r in after if r not in before]
@@ -95,11 +98,12 @@ def publish(session: Session, fair_id: int, number: int | None = None) -> Versio
     if version.status == VersionStatus.SUPERSEDED:
         raise Conflict(f"version {version.number} was superseded; re-solve to get a new draft")
     current = published_version(session, fair_id)
-    diff = diff_versions(session, current, version)
-    now = utcnow()
     before = meetings_of(session, current) if current else {}
+    after = meetings_of(session, version)
+    diff = _diff(before, after)
+    now = utcnow()
     earlier = _earlier_sequences(session, fair_id, set(diff.new))
-    for request_id, meeting in meetings_of(session, version).items():
+    for request_id, meeting in after.items():
         previous = before.get(request_id)
         if previous is None:
             meeting.updated_at = now

@@ -16,10 +16,21 @@ from sqlmodel import Session
 import scheduler.problem as sp
 from fair.db import session_scope
 from fair.planning import build_problem, store_result
+from fair.settings import Settings
 from scheduler.baselines import fcfs, greedy
 from scheduler.solve import solve
 
 METHODS = ("ours", "greedy", "fcfs")
+
+
+def solver_options(settings: Settings, **overrides: Any) -> sp.Options:
+    """The solver's options from settings (time limit, workers, seed), with overrides."""
+    values: dict[str, Any] = {
+        "time_limit": settings.solver_time_limit,
+        "workers": settings.solver_workers,
+        "seed": settings.solver_seed,
+    }
+    return sp.Options(**{**values, **overrides})
 
 
 def schedule_fair(

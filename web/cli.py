@@ -106,8 +106,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    import scheduler.problem as sp
-    from fair.scheduling import schedule_fair
+    from fair.scheduling import schedule_fair, solver_options
 
     settings = _settings(args)
     engine = _engine(settings)
@@ -132,12 +131,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     with Session(engine) as session:
         fair = _pick_fair(session, args.fair)
         assert fair.id is not None
-    options = sp.Options(
-        time_limit=settings.solver_time_limit,
-        workers=settings.solver_workers,
-        seed=settings.solver_seed,
-        gap_fill=args.gap_fill,
-    )
+    options = solver_options(settings, gap_fill=args.gap_fill)
     try:
         number, figures = schedule_fair(
             engine, fair.id, options, args.method, progress, interrupted.is_set
@@ -241,8 +235,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     import dataclasses
 
-    import scheduler.problem as sp
     from fair.demo import prepare_demo
+    from fair.scheduling import solver_options
     from web.app import run
 
     settings = _settings(args)
@@ -254,11 +248,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             leftover.unlink()
         settings = dataclasses.replace(settings, database_url=f"sqlite:///{path}")
     engine = _engine(settings)
-    options = sp.Options(
-        time_limit=min(settings.solver_time_limit, 20.0),
-        workers=settings.solver_workers,
-        seed=settings.solver_seed,
-    )
+    options = solver_options(settings, time_limit=min(settings.solver_time_limit, 20.0))
     demo = prepare_demo(engine, args.scale, args.seed, options, log=_progress)
     engine.dispose()
     base = settings.base_url

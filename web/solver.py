@@ -18,9 +18,8 @@ from typing import Any
 import socketio
 from aiohttp import web
 
-import scheduler.problem as sp
 from fair.rooms import solver_room
-from fair.scheduling import schedule_fair
+from fair.scheduling import schedule_fair, solver_options
 from web.keys import ENGINE, SETTINGS, SIO, SOLVER_EXECUTOR, SOLVER_JOBS
 
 log = logging.getLogger("fair.web.solver")
@@ -87,11 +86,7 @@ def start(app: web.Application, fair_id: int, time_limit: float, method: str = "
                 lambda: asyncio.ensure_future(_emit(sio, "solver:progress", payload, fair_id))
             )
 
-    options = sp.Options(
-        time_limit=time_limit,
-        workers=settings.solver_workers,
-        seed=settings.solver_seed,
-    )
+    options = solver_options(settings, time_limit=time_limit)
 
     async def run() -> None:
         try:

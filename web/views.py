@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
+import re
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlmodel import Session
@@ -136,13 +136,7 @@ async def magic_link(request: web.Request) -> web.StreamResponse:
 
 def _natural(text: str) -> tuple[tuple[int, str], ...]:
     """Sort key that puts room-2 before room-10."""
-    import re
-
     return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.split(r"(\d+)", text))
-
-
-def _fmt(instant: datetime, zone: str, pattern: str = "%H:%M") -> str:
-    return instant.astimezone(ZoneInfo(zone)).strftime(pattern)
 
 
 async def agenda(request: web.Request) -> web.StreamResponse:
