@@ -30,6 +30,7 @@ from fair.models import (
     Meeting,
     MeetingPresence,
     MeetingStatus,
+    Participant,
     Pavilion,
     PlaceKind,
     utcnow,
@@ -364,3 +365,35 @@ def fair_totals(
         "rooms_live": live,
         "no_shows": no_shows,
     }
+
+
+def fair_deals(session: Session, fair_id: int) -> list[dict[str, Any]]:
+    """Every deal of the fair, oldest first, with company names and participant ids."""
+    companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}
+    people = {
+        p.id: p for p in session.exec(select(Participant).where(Participant.fair_id == fair_id))
+    }
+    rows = session.exec(
+        select(Deal).where(Deal.fair_id == fair_id).order_by(col(Deal.recorded_at))
+    ).all()
+
+    def key(pid: int | None) -> str | None:
+        return people[pid].key if pid in people else None
+
+    return [
+        {
+            "id": d.id,
+            "meeting_id": d.meeting_id,
+            "seller": companies[d.seller_id].name,
+            "buyer": companies[d.buyer_id].name,
+            "type": d.type,
+            "amount": str(d.amount),
+            "currency": d.currency,
+            "note": d.note,
+            "recorded_by": key(d.recorded_by_id),
+            "recorded_at": d.recorded_at.isoformat(),
+            "confirmed_by": key(d.confirmed_by_id),
+            "confirmed_at": d.confirmed_at.isoformat() if d.confirmed_at else None,
+        }
+        for d in rows
+    ]

@@ -11,7 +11,6 @@ party, 404, 409. The OpenAPI document (web/openapi.py) is served at /api/openapi
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +19,10 @@ from sqlmodel import Session, col, select
 
 from fair import queries
 from fair import requests as rq
+from fair.deals import fair_deals
 from fair.errors import NotFound
 from fair.export import grid_rows
-from fair.models import Company, Deal, Fair, Participant, ScheduleVersion
+from fair.models import Company, Fair, ScheduleVersion
 from fair.publishing import VersionDiff, get_version, publish
 from web import auth, calendar_routes, openapi
 from web.db import read, write
@@ -539,37 +539,9 @@ async def publish_version(request: web.Request) -> web.StreamResponse:
 async def deals(request: web.Request) -> web.StreamResponse:
     await auth.organiser(request)
 
-    def load(session: Session) -> list[Json]:
+    def load(session: Session) -> list[dict[str, Any]]:
         fair = _fair_of(session)
-        companies: Mapping[int | None, Company] = {
-            c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair.id))
-        }
-        people: Mapping[int | None, Participant] = {
-            p.id: p for p in session.exec(select(Participant).where(Participant.fair_id == fair.id))
-        }
-        rows = session.exec(
-            select(Deal).where(Deal.fair_id == fair.id).order_by(col(Deal.recorded_at))
-        ).all()
-
-        def key(pid: int | None) -> str | None:
-            return people[pid].key if pid in people else None
-
-        return [
-            {
-                "id": d.id,
-                "meeting_id": d.meeting_id,
-                "seller": companies[d.seller_id].name,
-                "buyer": companies[d.buyer_id].name,
-                "type": d.type,
-                "amount": str(d.amount),
-                "currency": d.currency,
-                "note": d.note,
-                "recorded_by": key(d.recorded_by_id),
-                "recorded_at": d.recorded_at.isoformat(),
-                "confirmed_by": key(d.confirmed_by_id),
-                "confirmed_at": d.confirmed_at.isoformat() if d.confirmed_at else None,
-            }
-            for d in rows
-        ]
+        assert fair.id is not None
+        return fair_deals(session, fair.id)
 
     return web.json_response({"deals": await read(request.app, load)})
