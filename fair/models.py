@@ -390,3 +390,82 @@ class SearchEntry(SQLModel, table=True):
     sectors: str = ""  # ";cosmetics;food & beverage;" for an exact-sector filter
     name: str
     doc: str = Field(sa_type=sa.Text)
+
+
+# -- roadshows and livestreams (fair.roadshows) ----------------------------------------
+
+
+class RoadshowStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+class Roadshow(SQLModel, table=True):
+    """A one-to-many session (pitch, product launch) on a pavilion's stage.
+
+    The presenter is busy for the whole session (the solver sees it as busy time);
+    `sequence` and `updated_at` move on every change so calendar clients update it.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_uid, unique=True)  # stable calendar identity
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    company_id: int = Field(foreign_key="company.id", index=True)
+    presenter_id: int = Field(foreign_key="participant.id", index=True)
+    pavilion_id: int = Field(foreign_key="pavilion.id", index=True)
+    title: str
+    description: str = Field(default="", sa_type=sa.Text)
+    start: datetime = _instant(index=True)
+    end: datetime = _instant()
+    products: list[int] = _json()  # ids of the company's products shown
+    audience_limit: int = 50
+    status: RoadshowStatus = _enum(RoadshowStatus.SCHEDULED)
+    sequence: int = 0
+    created_at: datetime = _instant(default_factory=utcnow)
+    updated_at: datetime = _instant(default_factory=utcnow)
+
+
+class RoadshowViewer(SQLModel, table=True):
+    """A participant's link to a roadshow: registered to attend (it is then in their
+    calendar) and/or in the live audience now (`connections` over every process)."""
+
+    __tablename__ = "roadshow_viewer"
+    __table_args__ = (sa.UniqueConstraint("roadshow_id", "participant_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    roadshow_id: int = Field(foreign_key="roadshow.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE")
+    attending: bool = False
+    attend_changed_at: datetime | None = _instant(default=None)
+    connections: int = 0
+    first_joined_at: datetime | None = _instant(default=None)
+    last_joined_at: datetime | None = _instant(default=None)
+
+
+class RoadshowInterest(SQLModel, table=True):
+    """Purchase interest registered by a viewer in a product shown on a roadshow; one
+    per viewer, product and roadshow, so a retried submission counts once."""
+
+    __tablename__ = "roadshow_interest"
+    __table_args__ = (sa.UniqueConstraint("roadshow_id", "participant_id", "product_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    roadshow_id: int = Field(foreign_key="roadshow.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE")
+    product_id: int = Field(foreign_key="product.id", ondelete="CASCADE")
+    quantity: int | None = None
+    note: str = ""
+    created_at: datetime = _instant(default_factory=utcnow)
+
+
+class RoadshowQuestion(SQLModel, table=True):
+    """A question asked in a roadshow's chat, kept with the roadshow."""
+
+    __tablename__ = "roadshow_question"
+    id: int | None = Field(default=None, primary_key=True)
+    roadshow_id: int = Field(foreign_key="roadshow.id", index=True, ondelete="CASCADE")
+    participant_id: int | None = Field(default=None, foreign_key="participant.id")
+    organiser_id: int | None = Field(default=None, foreign_key="organiser.id")
+    author: str
+    text: str = Field(sa_type=sa.Text)
+    sent_at: datetime = _instant(default_factory=utcnow)

@@ -118,6 +118,14 @@ SETTINGS: tuple[Setting, ...] = (
         "tables with `urls` and optional `username`, `credential`. Empty is fine on one "
         "network. Environment: a JSON array.",
     ),
+    Setting(
+        "stage",
+        "audience_limit",
+        int,
+        50,
+        "Most viewers in one roadshow's live audience (the presenter sends video to each "
+        "viewer over its own WebRTC connection); a roadshow may set a lower limit.",
+    ),
 )
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -147,6 +155,7 @@ class Settings:
     deals_rates: tuple[tuple[str, float], ...] = ()
     rooms_no_show_minutes: int = 10
     rooms_ice_servers: tuple[tuple[tuple[str, Any], ...], ...] = ()
+    stage_audience_limit: int = 50
     secret_key: str = ""
     smtp_password: str = ""  # only from the environment (FAIR_SMTP_PASSWORD)
 
@@ -268,6 +277,8 @@ def _check(values: dict[str, Any]) -> None:
         raise InvalidInput(f"smtp.port must be 1–65535, got {values['smtp_port']}")
     if values["rooms_no_show_minutes"] < 1:
         raise InvalidInput("rooms.no_show_minutes must be at least 1")
+    if not 1 <= values["stage_audience_limit"] <= 500:
+        raise InvalidInput("stage.audience_limit must be 1–500")
     url = values["database_url"]
     if not url.startswith(("sqlite:", "postgresql")):
         raise InvalidInput(f"database.url must be a sqlite: or postgresql URL, got {url!r}")
