@@ -39,6 +39,8 @@ from fair.models import (
     PlaceKind,
     RequestAttendee,
     RequestStatus,
+    Roadshow,
+    RoadshowStatus,
     Role,
     ScheduleVersion,
     VersionStatus,
@@ -133,6 +135,13 @@ def build_problem(session: Session, fair_id: int) -> Planning:
         select(BusyTime).where(col(BusyTime.participant_id).in_(list(participants)))
     ):
         busy.setdefault(bt.participant_id, []).append((bt.start, bt.end))
+    # A presenter is busy for their roadshows (fair.roadshows), like for imported busy times.
+    for show in session.exec(
+        select(Roadshow).where(
+            Roadshow.fair_id == fair_id, col(Roadshow.status) != RoadshowStatus.CANCELLED
+        )
+    ):
+        busy.setdefault(show.presenter_id, []).append((show.start, show.end))
 
     people: dict[str, sp.Person] = {}
     third_seats: dict[str, list[str]] = {}
