@@ -644,6 +644,16 @@ def calendar_roadshows(session: Session, person: Participant) -> list[CalendarSh
 # ---------------------------------------------------------------------------- live stage
 
 
+def stage_room(roadshow_id: int) -> str:
+    """Everyone on a roadshow's live stage (socket.io room name)."""
+    return f"stage:{roadshow_id}"
+
+
+def stage_presenter_room(roadshow_id: int) -> str:
+    """The presenter's connections on a roadshow's stage (socket.io room name)."""
+    return f"stage:{roadshow_id}:presenter"
+
+
 @dataclass(frozen=True)
 class LiveStage:
     """What the live stage needs about a roadshow; does not change while it runs."""

@@ -18,6 +18,7 @@ import socketio
 from sqlmodel import Session
 
 from fair.deals import fair_totals
+from fair.roadshows import livestream_totals
 from fair.rooms import dashboard_room
 from realtime.namespaces import Identify
 from realtime.services import RoomServices
@@ -81,7 +82,10 @@ class DashboardNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
         def work() -> dict[str, Any]:
             with Session(services.engine()) as session:
-                return fair_totals(session, fair_id, services.rates)
+                totals = fair_totals(session, fair_id, services.rates)
+                # Roadshow purchase interest, counted like the seed's livestream sales.
+                totals["livestream"] = livestream_totals(session, fair_id)
+                return totals
 
         result: dict[str, Any] = await services.run(work)
         return result

@@ -16,6 +16,7 @@ from realtime.dashboard import DashboardNamespace
 from realtime.meetings import MeetingNamespace
 from realtime.namespaces import Identify, OrganiserNamespace
 from realtime.services import RoomServices
+from realtime.stage import StageNamespace
 
 REDIS_POOL = 32  # connections per process; publishers wait for one instead of failing
 PUBLISH_BATCH = 500  # messages per pipeline
@@ -107,6 +108,7 @@ def create_server(
         dashboard = DashboardNamespace(identify, rooms)
         server.register_namespace(dashboard)
         server.register_namespace(MeetingNamespace(identify, rooms, dashboard))
+        server.register_namespace(StageNamespace(identify, rooms, dashboard))  # roadshows
     return server
 
 

@@ -1,0 +1,427 @@
+"""`/stage`: live roadshows, one room per roadshow (see docs/realtime.md).
+
+Participants of the roadshow's fair connect with their session cookie (the sign-in link
+must still be live); organisers connect as observers. In a stage room the presenter
+sends video to each viewer over its own WebRTC connection (one peer connection per
+viewer; the server only relays signalling, and only between the presenter and a
+viewer), viewers ask questions (kept with the roadshow), request a meeting with the
+presenter (the portal's request rules, `fair.requests`) and register purchase interest
+in a shown product, acknowledged only after the commit and passed to the `/dashboard`.
+
+The audience is counted in the database (`fair.roadshows.enter`), so its limit holds
+over several processes; a viewer beyond it is refused with the code `full`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import socketio
+from sqlmodel import Session
+
+from fair import roadshows as rs
+from fair.db import session_scope
+from fair.errors import Conflict, FairError, Forbidden, InvalidInput, NotFound
+from fair.models import Participant
+from fair.requests import FieldError, send_request
+from fair.roadshows import stage_presenter_room, stage_room
+from fair.tokens import token_is_live
+from realtime.dashboard import DashboardNamespace
+from realtime.namespaces import Identify
+from realtime.services import RoomServices
+
+log = logging.getLogger("fair.realtime.stage")
+NAMESPACE = "/stage"
+T = TypeVar("T")
+CODES = {
+    NotFound: "not_found",
+    Forbidden: "forbidden",
+    Conflict: "conflict",
+    InvalidInput: "invalid",
+}
+SIGNAL_KEYS = ("description", "candidate")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Refused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class StageNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    def __init__(
+        self, identify: Identify, services: RoomServices, dashboard: DashboardNamespace
+    ) -> None:
+        super().__init__(NAMESPACE)
+        self.identify = identify
+        self.services = services
+        self.dashboard = dashboard
+
+    # -- plumbing -------------------------------------------------------------------
+
+    async def _read(self, fn: Callable[[Session], T]) -> T:
+        engine = self.services.engine
+
+        def work() -> T:
+            with Session(engine(), expire_on_commit=False) as session:
+                return fn(session)
+
+        result: T = await self.services.run(work)
+        return result
+
+    async def _write(self, fn: Callable[[Session], T]) -> T:
+        engine = self.services.engine
+
+        def work() -> T:
+            with session_scope(engine()) as session:
+                return fn(session)
+
+        result: T = await self.services.run(work)
+        return result
+
+    async def _refuse(self, sid: str, event: str, code: str, message: str) -> dict[str, Any]:
+        error = {"code": code, "message": message}
+        await self.emit("error", {"event": event, **error}, to=sid)
+        return {"ok": False, "error": error}
+
+    async def _guard(
+        self, sid: str, event: str, handler: Callable[[dict[str, Any]], Any]
+    ) -> dict[str, Any]:
+        try:
+            session = await self.get_session(sid)
+            result: dict[str, Any] = await handler(session)
+            return result
+        except Refused as exc:
+            return await self._refuse(sid, event, exc.code, exc.message)
+        except FairError as exc:
+            code = next((c for kind, c in CODES.items() if isinstance(exc, kind)), "invalid")
+            return await self._refuse(sid, event, code, str(exc))
+        except Exception:
+            log.exception("%s failed", event)
+            return await self._refuse(sid, event, "server", "something went wrong; try again")
+
+    @staticmethod
+    def _stage(session: dict[str, Any]) -> rs.LiveStage:
+        stage: rs.LiveStage | None = session.get("stage")
+        if stage is None:
+            raise Refused("not_joined", "join a roadshow first")
+        return stage
+
+    @staticmethod
+    def _viewer(session: dict[str, Any]) -> int:
+        pid: int | None = session.get("participant")
+        if pid is None:
+            raise Refused("observer", "observers cannot do this; it is for the participants")
+        return pid
+
+    # -- connection -----------------------------------------------------------------
+
+    async def on_connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
+        who = self.identify(environ)
+        if who and "organiser" in who:
+            await self.save_session(sid, {"organiser": who["organiser"], "name": "Organiser"})
+            return
+        if not who or "participant" not in who:
+            raise socketio.exceptions.ConnectionRefusedError(
+                "open your personal link to watch roadshows", {"code": "signin"}
+            )
+        pid, token_hash = int(who["participant"]), str(who.get("token_hash", ""))
+
+        def load(session: Session) -> dict[str, Any] | None:
+            if not token_is_live(session, pid, token_hash):
+                return None
+            person = session.get(Participant, pid)
+            return None if person is None else {"name": person.name, "fair": person.fair_id}
+
+        found = await self._read(load)
+        if found is None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                "your link was replaced or revoked; open the new one", {"code": "signin"}
+            )
+        await self.save_session(sid, {"participant": pid, "token_hash": token_hash, **found})
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        with contextlib.suppress(Exception):
+            session = await self.get_session(sid)
+            await self._leave(sid, session)
+
+    # -- stage room -----------------------------------------------------------------
+
+    async def on_join(self, sid: str, data: Any) -> dict[str, Any]:
+        """`{"roadshow": id}` → enter the roadshow's room (leaving any other)."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            raw = data.get("roadshow") if isinstance(data, dict) else None
+            if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
+                raise Refused("invalid", "roadshow: expected the roadshow's id")
+            roadshow_id = int(raw)
+            pid: int | None = session.get("participant")
+            if session.get("stage") is not None:
+                await self._leave(sid, session)
+            moment = now()
+
+            def enter(db: Session) -> dict[str, Any]:
+                stage, role = rs.stage_for(db, roadshow_id, pid, session.get("token_hash", ""))
+                count = rs.audience(db, stage.id)
+                if pid is not None:
+                    try:
+                        count = rs.enter(db, stage, pid, moment)
+                    except Conflict as exc:
+                        if "audience is full" in str(exc):
+                            raise Refused("full", str(exc)) from None
+                        raise
+                show = rs.get_roadshow(db, stage.id)
+                return {
+                    "stage": stage,
+                    "role": role,
+                    "status": str(show.status),
+                    "audience": count,
+                    "questions": rs.questions(db, stage.id),
+                    "products": [
+                        {
+                            "id": p.id,
+                            "name": p.name,
+                            "price": p.price,
+                            "moq": p.moq,
+                            "interests": p.interests,
+                        }
+                        for p in rs.shown_products(db, show)
+                    ],
+                }
+
+            state = await self._write(enter)
+            stage: rs.LiveStage = state["stage"]
+            role: str = state["role"]
+            session["stage"] = stage
+            session["role"] = role
+            await self.enter_room(sid, stage_room(stage.id))
+            if role == "presenter":
+                await self.enter_room(sid, stage_presenter_room(stage.id))
+                if state["status"] == "live":
+                    # A presenter back after a reload: viewers answer with `ready`.
+                    await self.emit(
+                        "live", {"presenter": sid}, room=stage_room(stage.id), skip_sid=sid
+                    )
+            else:
+                await self.emit(
+                    "viewer:joined",
+                    {"sid": sid, "name": session.get("name"), "participant": pid},
+                    room=stage_presenter_room(stage.id),
+                )
+            await self.emit("audience", {"count": state["audience"]}, room=stage_room(stage.id))
+            if pid is not None:
+                self.dashboard.changed(stage.fair_id)
+            return {
+                "ok": True,
+                "roadshow": {
+                    "id": stage.id,
+                    "title": stage.title,
+                    "company": stage.company,
+                    "presenter": stage.presenter,
+                    "start": stage.start.isoformat(),
+                    "end": stage.end.isoformat(),
+                    "status": state["status"],
+                    "audience_limit": stage.audience_limit,
+                },
+                "you": {"sid": sid, "participant": pid, "role": role},
+                "server_time": now().isoformat(),
+                "ice_servers": self.services.ice_servers,
+                "audience": state["audience"],
+                "questions": state["questions"],
+                "products": state["products"],
+            }
+
+        return await self._guard(sid, "join", handle)
+
+    async def _leave(self, sid: str, session: dict[str, Any]) -> None:
+        stage: rs.LiveStage | None = session.pop("stage", None)
+        role = session.pop("role", "")
+        if stage is None:
+            return
+        await self.leave_room(sid, stage_room(stage.id))
+        if role == "presenter":
+            await self.leave_room(sid, stage_presenter_room(stage.id))
+        pid: int | None = session.get("participant")
+        if pid is None:
+            return
+        count = await self._write(lambda db: rs.leave(db, stage, pid))
+        await self.emit("audience", {"count": count}, room=stage_room(stage.id))
+        if role == "presenter":
+            await self.emit("presenter:left", {"sid": sid}, room=stage_room(stage.id))
+        else:
+            await self.emit(
+                "viewer:left", {"sid": sid, "participant": pid}, room=stage_presenter_room(stage.id)
+            )
+        self.dashboard.changed(stage.fair_id)
+
+    async def on_leave(self, sid: str, data: Any = None) -> dict[str, Any]:
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            self._stage(session)
+            await self._leave(sid, session)
+            return {"ok": True}
+
+        return await self._guard(sid, "leave", handle)
+
+    async def _presenter(self, session: dict[str, Any]) -> rs.LiveStage:
+        stage = self._stage(session)
+        if session.get("role") != "presenter":
+            raise Refused("forbidden", "only the presenter starts, ends and sends video")
+        return stage
+
+    async def on_start(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """Presenter only: the roadshow is live; viewers answer `live` with `ready`."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            stage = await self._presenter(session)
+            status = await self._write(lambda db: rs.set_live(db, stage, True))
+            await self.emit("live", {"presenter": sid}, room=stage_room(stage.id), skip_sid=sid)
+            self.dashboard.changed(stage.fair_id)
+            return {"ok": True, "status": status}
+
+        return await self._guard(sid, "start", handle)
+
+    async def on_stop(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """Presenter only: the roadshow has ended."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            stage = await self._presenter(session)
+            status = await self._write(lambda db: rs.set_live(db, stage, False))
+            await self.emit("ended", {"presenter": sid}, room=stage_room(stage.id), skip_sid=sid)
+            self.dashboard.changed(stage.fair_id)
+            return {"ok": True, "status": status}
+
+        return await self._guard(sid, "stop", handle)
+
+    async def on_ready(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """A viewer is ready for video: the presenter gets `viewer:joined` and offers."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            stage = self._stage(session)
+            if session.get("role") == "presenter":
+                raise Refused("forbidden", "the presenter sends the offers")
+            await self.emit(
+                "viewer:joined",
+                {
+                    "sid": sid,
+                    "name": session.get("name"),
+                    "participant": session.get("participant"),
+                },
+                room=stage_presenter_room(stage.id),
+            )
+            return {"ok": True}
+
+        return await self._guard(sid, "ready", handle)
+
+    async def on_signal(self, sid: str, data: Any) -> dict[str, Any]:
+        """WebRTC signalling between the presenter and one viewer: the presenter may
+        signal anyone in the stage room, a viewer only the presenter."""
+        session = await self.get_session(sid)
+        stage: rs.LiveStage | None = session.get("stage")
+        if stage is None:
+            return await self._refuse(sid, "signal", "not_joined", "join a roadshow first")
+        if not isinstance(data, dict) or not ("description" in data or "candidate" in data):
+            return await self._refuse(
+                sid, "signal", "invalid", "expected a description or a candidate"
+            )
+        target = data.get("to")
+        if not isinstance(target, str) or target == sid:
+            return await self._refuse(sid, "signal", "invalid", "to: the peer's id")
+        presenter = session.get("role") == "presenter"
+        allowed = stage_room(stage.id) if presenter else stage_presenter_room(stage.id)
+        message: dict[str, Any] = {"from": sid, "to": target, "name": session.get("name")}
+        for key in SIGNAL_KEYS:
+            if key in data:
+                message[key] = data[key]
+        manager = self.server.manager
+        if target in manager.rooms.get(NAMESPACE, {}).get(allowed, {}):
+            await self.emit("signal", message, to=target)
+        elif manager.is_connected(target, NAMESPACE):
+            return await self._refuse(
+                sid,
+                "signal",
+                "forbidden",
+                "viewers signal only the presenter" if not presenter else "not on this stage",
+            )
+        else:
+            # On another process: the room reaches it there; clients drop the rest.
+            await self.emit("signal", message, room=allowed, skip_sid=sid)
+        return {"ok": True}
+
+    # -- questions, meetings, interest ----------------------------------------------
+
+    async def on_question(self, sid: str, data: Any) -> dict[str, Any]:
+        """`{"text": ...}` (1–500 characters) → stored, then `question` to the room."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            stage = self._stage(session)
+            text = data.get("text") if isinstance(data, dict) else None
+            if not isinstance(text, str):
+                raise Refused("invalid", "text: expected the question")
+            pid: int | None = session.get("participant")
+            oid: int | None = session.get("organiser")
+            line = await self._write(lambda db: rs.add_question(db, stage, text, pid, oid))
+            await self.emit("question", line, room=stage_room(stage.id))
+            return {"ok": True, "line": line}
+
+        return await self._guard(sid, "question", handle)
+
+    async def on_meet(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """A viewer asks the presenter for a meeting (`{"priority": 1–5}`, default 3),
+        through the portal's request rules."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            stage = self._stage(session)
+            pid = self._viewer(session)
+            priority = data.get("priority", 3) if isinstance(data, dict) else 3
+
+            def send(db: Session) -> dict[str, Any]:
+                me = db.get(Participant, pid)
+                assert me is not None
+                view = send_request(db, me, stage.presenter_key, priority)
+                return {
+                    "key": view.key,
+                    "to": view.counterpart_name,
+                    "company": view.counterpart_company,
+                    "status": view.status,
+                }
+
+            try:
+                sent = await self._write(send)
+            except FieldError as exc:
+                raise Refused("invalid", exc.detail) from None
+            return {"ok": True, "request": sent}
+
+        return await self._guard(sid, "meet", handle)
+
+    async def on_interest(self, sid: str, data: Any) -> dict[str, Any]:
+        """`{"product": id, "quantity"?: n, "note"?: "..."}` → purchase interest, acked
+        after the commit; the presenter gets `interest` with the product's new count."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            stage = self._stage(session)
+            pid = self._viewer(session)
+            if not isinstance(data, dict):
+                raise Refused("invalid", "expected the product and quantity")
+            engine = self.services.engine
+            view, created, counts = await self.services.run(
+                lambda: rs.record_interest_once(engine(), stage, pid, data)
+            )
+            if created:
+                await self.emit(
+                    "interest",
+                    {"product": view["product"], "count": counts.get(view["product"], 0)},
+                    room=stage_room(stage.id),
+                )
+                self.dashboard.changed(stage.fair_id)
+            return {"ok": True, "interest": view, "duplicate": not created}
+
+        return await self._guard(sid, "interest", handle)
