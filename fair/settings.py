@@ -126,6 +126,34 @@ SETTINGS: tuple[Setting, ...] = (
         "Most viewers in one roadshow's live audience (the presenter sends video to each "
         "viewer over its own WebRTC connection); a roadshow may set a lower limit.",
     ),
+    Setting(
+        "limits",
+        "api_body_kib",
+        int,
+        64,
+        "Largest JSON body the API accepts, in KiB; a larger one gets 413 before it is read.",
+    ),
+    Setting(
+        "limits",
+        "form_kib",
+        int,
+        1024,
+        "Largest body of a page form (sign-in, requests, availability...), in KiB; 413 above.",
+    ),
+    Setting(
+        "limits",
+        "upload_mib",
+        int,
+        60,
+        "Largest organiser import upload (all files of one import together), in MiB; 413 above.",
+    ),
+    Setting(
+        "limits",
+        "socket_kib",
+        int,
+        64,
+        "Largest socket.io message, in KiB; a client that sends a larger one is disconnected.",
+    ),
 )
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -156,6 +184,10 @@ class Settings:
     rooms_no_show_minutes: int = 10
     rooms_ice_servers: tuple[tuple[tuple[str, Any], ...], ...] = ()
     stage_audience_limit: int = 50
+    limits_api_body_kib: int = 64
+    limits_form_kib: int = 1024
+    limits_upload_mib: int = 60
+    limits_socket_kib: int = 64
     secret_key: str = ""
     smtp_password: str = ""  # only from the environment (FAIR_SMTP_PASSWORD)
 
@@ -279,6 +311,9 @@ def _check(values: dict[str, Any]) -> None:
         raise InvalidInput("rooms.no_show_minutes must be at least 1")
     if not 1 <= values["stage_audience_limit"] <= 500:
         raise InvalidInput("stage.audience_limit must be 1–500")
+    for name in ("api_body_kib", "form_kib", "upload_mib", "socket_kib"):
+        if not 1 <= values[f"limits_{name}"] <= 1024 * 1024:
+            raise InvalidInput(f"limits.{name} must be 1–1048576")
     url = values["database_url"]
     if not url.startswith(("sqlite:", "postgresql")):
         raise InvalidInput(f"database.url must be a sqlite: or postgresql URL, got {url!r}")

@@ -88,10 +88,15 @@ def tune_gc() -> None:
 
 
 def create_server(
-    redis_url: str, identify: Identify, rooms: RoomServices | None = None
+    redis_url: str,
+    identify: Identify,
+    rooms: RoomServices | None = None,
+    max_message: int = 64 * 1024,
 ) -> socketio.AsyncServer:
     """A socket.io server; `identify(environ)` tells who a connecting client is. With
-    `rooms`, the live meeting rooms (`/meeting`) and dashboards (`/dashboard`) too."""
+    `rooms`, the live meeting rooms (`/meeting`) and dashboards (`/dashboard`) too.
+    A client that sends a message over `max_message` bytes is disconnected (websocket:
+    close 1009; long-polling: 413)."""
     manager: Any = None
     if redis_url:
         manager = RedisManager(redis_url)
@@ -99,7 +104,7 @@ def create_server(
         async_mode="aiohttp",
         client_manager=manager,
         cors_allowed_origins=[],  # same origin only
-        max_http_buffer_size=64 * 1024,
+        max_http_buffer_size=max_message,
         ping_interval=20,
         ping_timeout=20,
     )

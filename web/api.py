@@ -24,7 +24,7 @@ from fair.errors import NotFound
 from fair.export import grid_rows
 from fair.models import Company, Fair, ScheduleVersion
 from fair.publishing import VersionDiff, get_version, publish
-from web import auth, calendar_routes, openapi
+from web import agendas, auth, calendar_routes, openapi
 from web.db import read, write
 from web.keys import SESSION
 from web.middleware import error_response
@@ -101,7 +101,12 @@ def _describe(kind: str) -> str:
 
 async def body(request: web.Request, fields: tuple[Field, ...]) -> Json:
     """The request's JSON object, checked against `fields` (unknown names refused)."""
-    raw = await request.text()
+    # At most `limits.api_body_kib` (the app's body limit for /api/); 413 above.
+    data_bytes = await request.read()
+    try:
+        raw = data_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise web.HTTPBadRequest(text=f"the body is not UTF-8 (byte {exc.start})") from None
     if not raw.strip():
         data: Any = {}
     else:
@@ -533,6 +538,7 @@ async def publish_version(request: web.Request) -> web.StreamResponse:
     fair_id, diff, body = await write(request.app, act)
     # Only after the commit: tell the people whose meetings changed (in the background).
     calendar_routes.schedule_changed(request.app, fair_id, diff)
+    agendas.published(request.app, fair_id)
     return web.json_response(body)
 
 

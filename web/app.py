@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,9 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
+from fair import busy
 from fair.db import open_database
 from fair.settings import Settings
 from realtime.server import create_server, run_background, tune_gc
@@ -105,6 +107,62 @@ def identify(secret: str) -> Callable[[Mapping[str, Any]], dict[str, Any] | None
     return who
 
 
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MiB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KiB"
+
+
+def body_limits(settings: Settings) -> Middleware:
+    """Request bodies over their route's limit (docs/security.md) get 413 before they are
+    read: at once when Content-Length says so, otherwise as soon as reading passes the
+    limit (aiohttp's `client_max_size`, set for this request)."""
+    api = settings.limits_api_body_kib * 1024
+    form = settings.limits_form_kib * 1024
+    upload = settings.limits_upload_mib * 1024 * 1024
+    ics = busy.MAX_BYTES + 64 * 1024  # the .ics file and the form around it
+
+    def cap(path: str) -> int | None:
+        if path.startswith("/socket.io/"):
+            return None  # engine.io enforces `limits.socket_kib` itself
+        if path.startswith("/api/"):
+            return api
+        if path == "/organiser/import":
+            return upload
+        if path == "/me/busy":
+            return ics
+        return form
+
+    @web.middleware
+    async def limit(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        most = cap(request.path)
+        if most is None or request.method in {"GET", "HEAD", "OPTIONS"}:
+            return await handler(request)
+        length = request.content_length
+        if length is not None and length > most:
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=most,
+                actual_size=length,
+                text=f"The request is {_size(length)}; the limit here is {_size(most)}.",
+            )
+        limited = request.clone(client_max_size=most)
+        try:
+            return await handler(limited)
+        finally:
+            _close_uploads(limited)
+
+    return limit
+
+
+def _close_uploads(request: web.BaseRequest) -> None:
+    """aiohttp spools uploaded files to temporary files and leaves them open; close them
+    when the request is done instead of waiting for the garbage collector."""
+    form = getattr(request, "_post", None)  # set only if a handler read the form
+    for value in form.values() if form is not None else ():
+        if isinstance(value, web.FileField):
+            value.file.close()
+
+
 def create_app(settings: Settings) -> web.Application:
     """Build the web application for `settings` (a secret key is made if none is set)."""
     settings = settings.with_secret()
@@ -119,11 +177,12 @@ def create_app(settings: Settings) -> web.Application:
             middleware.caching_and_compression,
             i18n.language,
             middleware.errors,
+            body_limits(settings),
             ratelimit.middleware(counter),
             middleware.session,
             middleware.csrf,
         ],
-        client_max_size=60 * 1024 * 1024,
+        client_max_size=settings.limits_upload_mib * 1024 * 1024,
     )
     app[SETTINGS] = settings
     app[FEED_CACHE] = {}
@@ -154,7 +213,10 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(solver_ctx)
     sio = create_server(
-        settings.redis_url, identify(settings.secret_key), room_services(app, settings)
+        settings.redis_url,
+        identify(settings.secret_key),
+        room_services(app, settings),
+        max_message=settings.limits_socket_kib * 1024,
     )
     sio.attach(app)
     app[SIO] = sio

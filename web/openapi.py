@@ -39,6 +39,8 @@ def _op(
     op: Json = {"summary": summary, "tags": [tag], "responses": {status: ok}}
     for e in errors:
         op["responses"][e] = _error(e)
+    if body is not None or write:
+        op["responses"]["413"] = _error("413")
     if body is not None:
         op["requestBody"] = {
             "required": body_required,
@@ -352,6 +354,7 @@ RESPONSES: Json = {
         "403": "Signed in with the wrong role, not a party of the request, or no CSRF token.",
         "404": "No such request, version or fair.",
         "409": "The request is no longer pending, or the version cannot be published.",
+        "413": "The body is over the API's size limit (`limits.api_body_kib`, 64 KiB).",
         "422": "A field is missing, unknown or invalid; `error.field` names it.",
     }.items()
 }
