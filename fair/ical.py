@@ -1,5 +1,6 @@
-"""Calendars (RFC 5545) of published meetings: a participant's own, the organiser's
-fair-wide one (all meetings or one place), and single-event iTIP objects for e-mail.
+"""Calendars (RFC 5545) of published meetings: a participant's own (with the roadshows
+they present or registered to attend), the organiser's fair-wide one (all meetings or
+one place), and single-event iTIP objects for e-mail.
 
 DTSTART/DTEND are written in UTC (`...Z`), which every client places on the right instant
 whatever its time-zone database; each side's local time is spelled out in DESCRIPTION.
@@ -39,6 +40,7 @@ from fair.models import (
     ScheduleVersion,
     VersionStatus,
 )
+from fair.roadshows import calendar_roadshows
 
 PRODID = "-//Open Virtual Trade Fair//fair 0.1//EN"
 DEFAULT_REMINDER_MINUTES = 15
@@ -335,6 +337,66 @@ def _side(rows: _Rows, m: Meeting, viewer: Participant) -> str:
     return ""
 
 
+def roadshow_events(
+    session: Session,
+    fair: Fair,
+    person: Participant,
+    base_url: str,
+    reminder_minutes: int = DEFAULT_REMINDER_MINUTES,
+) -> list[CalendarEvent]:
+    """The roadshows `person` presents or registered to attend (`fair.roadshows`); a
+    cancelled roadshow or a withdrawn registration stays as STATUS:CANCELLED."""
+    events = []
+    for entry in calendar_roadshows(session, person):
+        show = entry.show
+        url = f"{base_url}/fair/{show.fair_id}/roadshows/{show.id}"
+        withdrawn = entry.cancelled and show.status != "cancelled"
+        event = Event()
+        uid = f"{show.uid}.roadshow@fair"
+        sequence = show.sequence + (1 if withdrawn else 0)
+        event.add("uid", uid)
+        event.add("dtstamp", entry.stamp)
+        event.add("last-modified", entry.stamp)
+        event.add("sequence", sequence)
+        event.add("dtstart", show.start)
+        event.add("dtend", show.end)
+        verb = "Presenting" if entry.role == "presenter" else "Roadshow"
+        summary = f"{verb}: {show.title} ({entry.company})"
+        event.add("summary", summary)
+        event.add("location", f"{entry.pavilion} stage (online: {url})")
+        event.add("url", url)
+        lines = [
+            f"{entry.company}, presented by {entry.presenter}, on the {entry.pavilion} stage.",
+            f"Your time: {_span(show.start, show.end, person.timezone)}.",
+            f"Fair time: {_span(show.start, show.end, fair.timezone)}.",
+            f"Watch live: {url}",
+        ]
+        if show.description:
+            lines.insert(1, show.description)
+        if entry.cancelled:
+            lines.insert(0, "CANCELLED: this roadshow is no longer on your calendar.")
+        event.add("description", "\n".join(lines))
+        event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
+        event.add("transp", "TRANSPARENT" if entry.cancelled else "OPAQUE")
+        if reminder_minutes > 0 and not entry.cancelled:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", summary)
+            alarm.add("trigger", timedelta(minutes=-reminder_minutes))
+            event.add_component(alarm)
+        events.append(
+            CalendarEvent(
+                request_id=0,
+                uid=uid,
+                cancelled=entry.cancelled,
+                sequence=sequence,
+                stamp=entry.stamp,
+                component=event,
+            )
+        )
+    return events
+
+
 def _find(session: Session, fair_id: int, participant_key: str) -> tuple[Fair, Participant]:
     fair = session.get(Fair, fair_id)
     person = session.exec(
@@ -417,6 +479,9 @@ def participant_calendar_file(
     fair, person = _find(session, fair_id, participant_key)
     cal = _header(f"{fair.name} — {person.name}", person.timezone, "PUBLISH")
     events = participant_events(session, fair, person, base_url, reminder_minutes)
+    # Roadshows presented or attended sit between the meetings, in start order.
+    events += roadshow_events(session, fair, person, base_url, reminder_minutes)
+    events.sort(key=lambda e: (e.component.decoded("dtstart"), e.uid))
     current, _ = published_history(session, fair_id)
     return _file(cal, events, current.published_at if current else None)
 

@@ -340,6 +340,7 @@ class Item:
     status: str
     products: int
     attending: int
+    audience_limit: int
 
 
 @dataclass(frozen=True)
@@ -414,6 +415,7 @@ def _items(session: Session, shows: list[Roadshow]) -> list[Item]:
                 status=s.status,
                 products=len(s.products),
                 attending=int(attending.get(s.id, 0)),
+                audience_limit=s.audience_limit,
             )
         )
     return out

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web import api, calendar_routes, floor, portal, rooms, views
+from web import api, calendar_routes, floor, portal, roadshows, rooms, views
 
 STATIC = Path(__file__).parent / "static"
 VENDOR = Path(__file__).parent.parent / "node_modules" / "socket.io-client" / "dist"
@@ -45,3 +45,4 @@ def setup_routes(app: web.Application) -> None:
     calendar_routes.setup(app)
     api.setup(app)
     rooms.setup(app)
+    roadshows.setup(app)

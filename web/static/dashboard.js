@@ -49,6 +49,16 @@
     if (t.by_country.length) {
       rows("by-country", t.by_country, function (r) { return [r.name, r.deals, r.companies, money(r.value)]; });
     }
+    if (t.livestream) {   // roadshow purchase interest (fair.roadshows.livestream_totals)
+      set("ls-interests", t.livestream.interests);
+      set("ls-live", t.livestream.live);
+      set("ls-viewers", t.livestream.viewers_now);
+      if (t.livestream.rows.length) {
+        rows("ls-rows", t.livestream.rows, function (r) {
+          return [r.title + " · " + r.company, r.product_name, r.interests, r.quantity];
+        });
+      }
+    }
     root.classList.remove("flash"); void root.offsetWidth; root.classList.add("flash");
   }
 

@@ -1,0 +1,236 @@
+// A roadshow's live stage over the /stage socket.io namespace (docs/realtime.md).
+// The presenter sends camera and microphone to each viewer over its own
+// RTCPeerConnection (the presenter always offers; viewers answer), viewers ask questions,
+// request a meeting with the presenter and register purchase interest in shown products.
+(function () {
+  "use strict";
+  var root = document.getElementById("stage");
+  if (!root || !window.io) { return; }
+  var L = root.dataset;
+  var roadshow = Number(L.roadshow);
+  var role = L.role;                // "presenter", "viewer" or "observer"
+  var me = null;
+  var iceServers = [];
+  var localStream = null;
+  var peers = {};                   // presenter: viewer sid → RTCPeerConnection
+  var upstream = null;              // viewer: {sid, pc} of the presenter's connection
+  var shown = {};
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    return e;
+  }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function notice(text) {
+    var n = $("notice"); n.textContent = text; n.hidden = false;
+    window.clearTimeout(notice.timer);
+    notice.timer = window.setTimeout(function () { n.hidden = true; }, 15000);
+  }
+  function stageError(text) { var e = $("stage-error"); e.textContent = text || ""; e.hidden = !text; }
+  function setStatus(status) {
+    root.dataset.status = status;
+    $("stage-status").textContent = status === "live" ? L.lLive : (status === "ended" ? L.lEnded : status);
+  }
+  function updateState() {
+    var states = [];
+    if (role === "presenter") {
+      states = Object.keys(peers).map(function (k) { return peers[k].connectionState; });
+    } else if (upstream) {
+      states = [upstream.pc.connectionState];
+    }
+    var connected = states.filter(function (s) { return s === "connected"; }).length;
+    root.dataset.peers = String(connected);
+    root.dataset.connection = connected ? "connected" : (states.length ? states[0] : (socket.connected ? "waiting" : "offline"));
+  }
+
+  // -- presenter: one offer per viewer ------------------------------------------------
+  function offerTo(sid) {
+    if (!localStream || peers[sid]) { return; }
+    var pc = new RTCPeerConnection({ iceServers: iceServers });
+    peers[sid] = pc;
+    localStream.getTracks().forEach(function (t) { pc.addTrack(t, localStream); });
+    pc.onicecandidate = function (e) {
+      if (e.candidate) { socket.emit("signal", { to: sid, candidate: e.candidate }); }
+    };
+    pc.onconnectionstatechange = function () {
+      if (pc.connectionState === "failed" || pc.connectionState === "closed") { drop(sid); }
+      updateState();
+    };
+    pc.createOffer().then(function (offer) { return pc.setLocalDescription(offer); })
+      .then(function () { socket.emit("signal", { to: sid, description: pc.localDescription }); })
+      .catch(function (e) { console.warn("offer failed", e); });
+    updateState();
+  }
+  function drop(sid) {
+    var pc = peers[sid];
+    if (!pc) { return; }
+    delete peers[sid];
+    pc.close();
+    updateState();
+  }
+  function goLive() {
+    $("btn-start").disabled = true;
+    var media = navigator.mediaDevices ? navigator.mediaDevices.getUserMedia({ audio: true, video: true }) : Promise.reject(new Error("no media"));
+    media.then(function (stream) {
+      localStream = stream;
+      $("stage-video").srcObject = stream;
+      socket.emit("start", {}, function (ack) {
+        if (!ack.ok) { stageError(ack.error.message); $("btn-start").disabled = false; return; }
+        setStatus(ack.status);
+        $("btn-stop").disabled = false;
+      });
+    }).catch(function () { $("media-error").hidden = false; $("btn-start").disabled = false; });
+  }
+  function endShow() {
+    socket.emit("stop", {}, function (ack) {
+      if (!ack.ok) { stageError(ack.error.message); return; }
+      setStatus(ack.status);
+      Object.keys(peers).forEach(drop);
+      if (localStream) { localStream.getTracks().forEach(function (t) { t.stop(); }); }
+      $("btn-stop").disabled = true;
+    });
+  }
+
+  // -- viewer: answer the presenter's offer ----------------------------------------
+  function closeUpstream() {
+    if (upstream) { upstream.pc.close(); upstream = null; }
+    updateState();
+  }
+  function fromPresenter(msg) {
+    if (msg.description && msg.description.type === "offer") {
+      closeUpstream();
+      var pc = new RTCPeerConnection({ iceServers: iceServers });
+      upstream = { sid: msg.from, pc: pc };
+      pc.onicecandidate = function (e) {
+        if (e.candidate) { socket.emit("signal", { to: msg.from, candidate: e.candidate }); }
+      };
+      pc.ontrack = function (e) {
+        var video = $("stage-video");
+        if (video.srcObject !== e.streams[0]) { video.srcObject = e.streams[0]; }
+        $("stage-caption").textContent = L.lLive;
+      };
+      pc.onconnectionstatechange = updateState;
+      pc.setRemoteDescription(msg.description)
+        .then(function () { return pc.createAnswer(); })
+        .then(function (answer) { return pc.setLocalDescription(answer); })
+        .then(function () { socket.emit("signal", { to: msg.from, description: pc.localDescription }); })
+        .catch(function (e) { console.warn("answer failed", e); });
+      updateState();
+    } else if (msg.candidate && upstream && upstream.sid === msg.from) {
+      upstream.pc.addIceCandidate(msg.candidate).catch(function (e) { console.warn("candidate", e); });
+    }
+  }
+  function onSignal(msg) {
+    if (msg.to && msg.to !== me) { return; }   // relayed through the room from another process
+    if (role === "presenter") {
+      var pc = peers[msg.from];
+      if (!pc) { return; }
+      var work = msg.description ? pc.setRemoteDescription(msg.description)
+        : (msg.candidate ? pc.addIceCandidate(msg.candidate) : Promise.resolve());
+      work.catch(function (e) { console.warn("signalling", e); });
+    } else {
+      fromPresenter(msg);
+    }
+  }
+
+  // -- questions, interest, meeting request -----------------------------------------
+  function addQuestion(line) {
+    if (shown[line.id]) { return; }
+    shown[line.id] = true;
+    var li = el("li", "");
+    var when = new Date(line.at);
+    li.appendChild(el("span", "who", line.author));
+    li.appendChild(el("time", "muted", pad(when.getHours()) + ":" + pad(when.getMinutes())));
+    li.appendChild(el("p", "", line.text));
+    var list = $("questions");
+    list.appendChild(li);
+    list.scrollTop = list.scrollHeight;
+  }
+  function setCount(product, count) {
+    var out = $("count-" + product);
+    if (out) { out.textContent = String(count); }
+  }
+  Array.prototype.forEach.call(document.querySelectorAll(".interest-form"), function (form) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var button = form.querySelector("button");
+      var quantity = form.querySelector("input[name=quantity]").value.trim();
+      button.disabled = true;
+      socket.emit("interest", { product: Number(form.dataset.product), quantity: quantity || null }, function (ack) {
+        if (!ack.ok) { stageError(ack.error.message); button.disabled = false; return; }
+        stageError("");
+        button.textContent = L.lRegistered;
+        button.classList.add("done");
+        form.dataset.registered = "yes";
+      });
+    });
+  });
+  var meet = $("btn-meet");
+  if (meet) {
+    meet.addEventListener("click", function () {
+      meet.disabled = true;
+      socket.emit("meet", { priority: 4 }, function (ack) {
+        if (!ack.ok) { stageError(ack.error.message); meet.disabled = false; return; }
+        stageError("");
+        notice(L.lSent);
+        meet.dataset.sent = "yes";
+      });
+    });
+  }
+  $("question-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var input = $("question-text");
+    var text = input.value.trim();
+    if (!text) { return; }
+    socket.emit("question", { text: text }, function (ack) {
+      if (!ack.ok) { stageError(ack.error.message); return; }
+      stageError("");
+      input.value = "";
+      addQuestion(ack.line);
+    });
+  });
+  if (role === "presenter" && $("btn-start")) {
+    $("btn-start").addEventListener("click", goLive);
+    $("btn-stop").addEventListener("click", endShow);
+  }
+
+  // -- the socket -------------------------------------------------------------------
+  var socket = window.io("/stage", { withCredentials: true });
+  socket.on("connect", function () {
+    me = socket.id;
+    socket.emit("join", { roadshow: roadshow }, function (ack) {
+      if (!ack.ok) {
+        stageError(ack.error.code === "full" ? L.lFull : ack.error.message);
+        root.dataset.joined = ack.error.code;
+        return;
+      }
+      stageError("");
+      root.dataset.joined = "yes";
+      me = ack.you.sid;
+      iceServers = ack.ice_servers || [];
+      $("audience").textContent = String(ack.audience);
+      setStatus(ack.roadshow.status);
+      ack.questions.forEach(addQuestion);
+      ack.products.forEach(function (p) { setCount(p.id, p.interests); });
+      // Joining told the presenter (`viewer:joined`); they offer once they are live.
+    });
+  });
+  socket.on("disconnect", function () {
+    Object.keys(peers).forEach(drop);
+    closeUpstream();
+    notice(L.lReconnecting);
+  });
+  socket.on("connect_error", function (err) { stageError(err.message); });
+  socket.on("audience", function (d) { $("audience").textContent = String(d.count); });
+  socket.on("viewer:joined", function (d) { if (role === "presenter") { drop(d.sid); offerTo(d.sid); } });
+  socket.on("viewer:left", function (d) { drop(d.sid); });
+  socket.on("live", function () { setStatus("live"); if (role !== "presenter") { socket.emit("ready", {}); } });
+  socket.on("ended", function () { setStatus("ended"); closeUpstream(); $("stage-caption").textContent = L.lEnded; });
+  socket.on("presenter:left", function () { closeUpstream(); $("stage-caption").textContent = L.lWaiting; });
+  socket.on("signal", onSignal);
+  socket.on("question", addQuestion);
+  socket.on("interest", function (d) { setCount(d.product, d.count); });
+})();
