@@ -195,6 +195,40 @@ _TABLES = (
 )
 
 
+_FAIR_PEOPLE: Any = (
+    sa.select(
+        col(Participant.id),
+        col(Participant.name),
+        col(Participant.timezone),
+        col(Participant.company_id),
+        col(Company.name).label("company"),
+        col(Company.country),
+    )
+    .join(Company, col(Company.id) == Participant.company_id)
+    .where(col(Participant.fair_id) == bindparam("fair"))
+)
+_FAIR_BOOTHS = (
+    select(Booth.id, Booth.key, Pavilion.name)
+    .join(Pavilion, col(Pavilion.id) == Booth.pavilion_id, isouter=True)
+    .where(col(Booth.fair_id) == bindparam("fair"))
+)
+_FAIR_TABLES = (
+    select(MeetingTable.id, MeetingTable.key, Pavilion.name)
+    .join(Pavilion, col(Pavilion.id) == MeetingTable.pavilion_id, isouter=True)
+    .where(col(MeetingTable.fair_id) == bindparam("fair"))
+)
+_VERSION_MEETINGS = _MEETING_COLUMNS.add_columns(col(Meeting.request_id)).where(
+    col(Meeting.version_id) == bindparam("version")
+)
+_VERSION_ATTENDEES = sa.select(
+    col(RequestAttendee.request_id), col(RequestAttendee.participant_id)
+).where(
+    col(RequestAttendee.request_id).in_(
+        sa.select(col(Meeting.request_id)).where(col(Meeting.version_id) == bindparam("version"))
+    )
+)
+
+
 def agenda(session: Session, person: Participant) -> list[AgendaItem]:
     """The participant's meetings in the published schedule, in time order."""
     # Plain column rows in a few batched queries, not ORM objects loaded one by one per
@@ -218,43 +252,102 @@ def agenda(session: Session, person: Participant) -> list[AgendaItem]:
         if place_ids:
             for id_, key, pavilion in connection.execute(stmt, {"ids": place_ids}):
                 places[(kind, id_)] = f"{pavilion or ''} · {kind} {key}"
-    items = []
-    for m in meetings:
-        if m.from_id == person.id:
-            role, other_id = "requester", m.to_id
-        elif m.to_id == person.id:
-            role, other_id = "invitee", m.from_id
-        else:
-            sender = people.get(m.from_id)
-            mine = sender is not None and sender.company_id == person.company_id
-            role = "third seat" if m.third_seat_id == person.id else "colleague"
-            other_id = m.to_id if mine or role == "third seat" else m.from_id
-        other = people.get(other_id)
-        assert other is not None
-        # The same labels as `place_label`, from the rows loaded above.
-        if m.place_kind == PlaceKind.BOOTH and m.booth_id is not None:
-            place = places.get(("booth", m.booth_id), " · booth ")
-        elif m.place_kind == PlaceKind.TABLE and m.table_id is not None:
-            place = places.get(("table", m.table_id), " · table ")
-        else:
-            place = "Online video room"
-        items.append(
-            AgendaItem(
-                meeting_id=m.id,
-                uid=m.uid,
-                start=m.start,
-                end=m.end,
-                counterpart=other.name,
-                counterpart_company=other.company,
-                counterpart_country=other.country,
-                counterpart_timezone=other.timezone,
-                place_kind=m.place_kind,
-                place=place,
-                status=m.status,
-                role=role,
-            )
-        )
-    return items
+    assert person.id is not None
+    return [_agenda_item(m, person.id, person.company_id, people, places) for m in meetings]
+
+
+def _agenda_item(
+    m: Any, person_id: int, company_id: int, people: dict[int, Any], places: dict[Any, str]
+) -> AgendaItem:
+    """One meeting row seen by one of its members (`m` has `_MEETING_COLUMNS`)."""
+    if m.from_id == person_id:
+        role, other_id = "requester", m.to_id
+    elif m.to_id == person_id:
+        role, other_id = "invitee", m.from_id
+    else:
+        sender = people.get(m.from_id)
+        mine = sender is not None and sender.company_id == company_id
+        role = "third seat" if m.third_seat_id == person_id else "colleague"
+        other_id = m.to_id if mine or role == "third seat" else m.from_id
+    other = people.get(other_id)
+    assert other is not None
+    # The same labels as `place_label`, from the rows loaded above.
+    if m.place_kind == PlaceKind.BOOTH and m.booth_id is not None:
+        place = places.get(("booth", m.booth_id), " · booth ")
+    elif m.place_kind == PlaceKind.TABLE and m.table_id is not None:
+        place = places.get(("table", m.table_id), " · table ")
+    else:
+        place = "Online video room"
+    return AgendaItem(
+        meeting_id=m.id,
+        uid=m.uid,
+        start=m.start,
+        end=m.end,
+        counterpart=other.name,
+        counterpart_company=other.company,
+        counterpart_country=other.country,
+        counterpart_timezone=other.timezone,
+        place_kind=m.place_kind,
+        place=place,
+        status=m.status,
+        role=role,
+    )
+
+
+@dataclass(frozen=True)
+class CompanyLabel:
+    name: str
+    country: str
+
+
+@dataclass(frozen=True)
+class AgendaBook:
+    """Every participant's agenda in one schedule version, built in one pass: a whole
+    fair opens its agendas within minutes, and one pass over the version's meetings costs
+    about as much as a few participants' agendas read one by one."""
+
+    fair: Fair
+    version_id: int
+    agendas: dict[int, tuple[AgendaItem, ...]]  # participant id → items in time order
+    companies: dict[int, CompanyLabel]  # participant id → their company
+
+
+def agenda_book(session: Session, fair_id: int, version_id: int) -> AgendaBook:
+    """The agendas of everyone in the fair for `version_id`; `agenda(session, person)`
+    gives the same items for one person of the published version."""
+    fair = session.get(Fair, fair_id)
+    if fair is None:
+        raise NotFound(f"no fair {fair_id}")
+    connection = session.connection()
+    people = {row.id: row for row in connection.execute(_FAIR_PEOPLE, {"fair": fair_id})}
+    places: dict[tuple[str, int], str] = {}
+    for kind, stmt in (("booth", _FAIR_BOOTHS), ("table", _FAIR_TABLES)):
+        for id_, key, pavilion in connection.execute(stmt, {"fair": fair_id}):
+            places[(kind, id_)] = f"{pavilion or ''} · {kind} {key}"
+    meetings = connection.execute(_VERSION_MEETINGS, {"version": version_id}).all()
+    attendees: dict[int, list[int]] = {}
+    for request_id, participant_id in connection.execute(
+        _VERSION_ATTENDEES, {"version": version_id}
+    ):
+        attendees.setdefault(request_id, []).append(participant_id)
+    agendas: dict[int, list[AgendaItem]] = {}
+    for m in sorted(meetings, key=lambda m: (m.start, m.id)):
+        members = {m.from_id, m.to_id, *attendees.get(m.request_id, ())}
+        if m.third_seat_id is not None:
+            members.add(m.third_seat_id)
+        for pid in members:
+            person = people.get(pid)
+            if person is not None:
+                item = _agenda_item(m, pid, person.company_id, people, places)
+                agendas.setdefault(pid, []).append(item)
+    return AgendaBook(
+        fair=fair,
+        version_id=version_id,
+        agendas={pid: tuple(items) for pid, items in agendas.items()},
+        companies={
+            pid: CompanyLabel(name=row.company, country=row.country) for pid, row in people.items()
+        },
+    )
 
 
 @dataclass(frozen=True)

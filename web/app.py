@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -21,10 +22,9 @@ from fair.db import open_database
 from fair.settings import Settings
 from realtime.server import create_server, run_background, tune_gc
 from realtime.services import RoomServices
-from web import i18n, middleware, ratelimit, sessions
+from web import agendas, i18n, middleware, ratelimit, sessions
 from web.accesslog import AccessLogger, access_logger
 from web.keys import (
-    AGENDA_CACHE,
     DB_EXECUTOR,
     ENGINE,
     FEED_CACHE,
@@ -186,7 +186,6 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[FEED_CACHE] = {}
-    app[AGENDA_CACHE] = {}
     app[PAGE_CACHE] = {}
     env = aiohttp_jinja2.setup(
         app,
@@ -200,7 +199,10 @@ def create_app(settings: Settings) -> web.Application:
     env.filters["local_time"] = i18n.local_time
     env.filters["local_date"] = i18n.local_date
     env.filters["amount"] = i18n.amount
-    env.globals["static"] = lambda path: app.router["static"].url_for(filename=path)
+    # A static file's address carries a hash of its content (computed once per file).
+    env.globals["static"] = functools.cache(
+        lambda path: str(app.router["static"].url_for(filename=path))
+    )
     app.cleanup_ctx.append(executor_ctx)
     if isinstance(counter, ratelimit.RedisCounter):
         redis_counter = counter
@@ -211,6 +213,7 @@ def create_app(settings: Settings) -> web.Application:
 
         app.cleanup_ctx.append(rate_ctx)
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(agendas.books_ctx)
     app.cleanup_ctx.append(solver_ctx)
     sio = create_server(
         settings.redis_url,

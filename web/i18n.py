@@ -120,14 +120,27 @@ def _zone(name: str) -> ZoneInfo:
 
 def local_time(instant: datetime, zone: str) -> str:
     """`instant` as a short time of day in `zone`, the viewer's way (14:00 / 오후 2:00)."""
-    locale = _locale()
-    text: str = locale.time_formats["short"].apply(instant.astimezone(_zone(zone)), locale)
-    return text
+    return _local_time(instant, zone, current())
 
 
 def local_date(instant: datetime, zone: str) -> str:
     """The full date of `instant` in `zone` (Friday, 27 November 2026 / 2026年11月27日星期五)."""
-    return format_date(instant.astimezone(ZoneInfo(zone)).date(), "full", locale=_locale())
+    return _local_date(instant, zone, current())
+
+
+# A fair has a few hundred distinct slot times and a few dozen zones: every agenda, grid
+# and calendar page formats the same few thousand (instant, zone, language) triples.
+@functools.lru_cache(maxsize=65_536)
+def _local_time(instant: datetime, zone: str, language: str) -> str:
+    locale = _parse_locale(language)
+    text: str = locale.time_formats["short"].apply(instant.astimezone(_zone(zone)), locale)
+    return text
+
+
+@functools.lru_cache(maxsize=16_384)
+def _local_date(instant: datetime, zone: str, language: str) -> str:
+    day = instant.astimezone(_zone(zone)).date()
+    return format_date(day, "full", locale=_parse_locale(language))
 
 
 def amount(value: Decimal | float, currency: str = "") -> str:

@@ -25,9 +25,6 @@ SOLVER_JOBS = web.AppKey("solver_jobs", dict[int, "SolverJob"])
 # Built calendar feeds: (participant id, version id, reminder, base URL) → (expiry, file).
 FEED_CACHE = web.AppKey("feed_cache", dict[tuple[int, int, int, str], tuple[float, Any]])
 
-# Agenda data: (participant id, version id) → (expiry, data).
-AGENDA_CACHE = web.AppKey("agenda_cache", dict[tuple[int, int], tuple[float, Any]])
-
 # Rendered personal pages, keyed by everything they depend on (see views.agenda).
 PAGE_CACHE = web.AppKey("page_cache", dict[tuple[Any, ...], tuple[float, bytes]])
 

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import random
 import re
+import secrets
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -25,10 +26,9 @@ from fair.models import Company, Fair, Participant, TokenKind
 from fair.planning import published_version, published_version_id
 from fair.publishing import VersionDiff, diff_versions, get_version, publish
 from fair.tokens import hash_token, issue_token, participant_for_token, revoke_tokens
-from web import auth, calendar_routes, i18n, sessions, solver
+from web import agendas, auth, calendar_routes, i18n, sessions, solver
 from web.db import read, write
 from web.keys import (
-    AGENDA_CACHE,
     DB_EXECUTOR,
     ENGINE,
     FEED_CACHE,
@@ -42,7 +42,6 @@ from web.render import page
 
 STARTED = time.time()
 FEED_CACHE_SECONDS = 60.0
-AGENDA_CACHE_SECONDS = 60.0
 PAGE_CACHE_SECONDS = 30.0
 
 
@@ -139,52 +138,40 @@ def _natural(text: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.split(r"(\d+)", text))
 
 
+# Rendered agendas are kept without their session's CSRF token, which is put in on the way
+# out: the page is then the same for every session of the participant.
+CSRF_SLOT = f"csrf-{secrets.token_hex(12)}"
+
+
 async def agenda(request: web.Request) -> web.StreamResponse:
-    cache = request.app[AGENDA_CACHE]
-    now_mono = time.monotonic()
-
-    def load(session: Session, person: Participant) -> dict[str, Any]:
-        # The agenda shows the published version, which never changes once published:
-        # keep it a minute per participant and version (names edited by a re-import show
-        # within that minute).
-        version = published_version_id(session, person.fair_id)
-        key = (person.id or 0, version or 0)
-        hit = cache.get(key)
-        if hit is not None and hit[0] > now_mono:
-            cached: dict[str, Any] = hit[1]
-            return cached
-        fair = session.get(Fair, person.fair_id)
-        company = session.get(Company, person.company_id)
-        data = {
-            "fair": fair,
-            "company": company,
-            "items": queries.agenda(session, person),
-            "version": version or 0,
-        }
-        if len(cache) > 20_000:
-            cache.clear()
-        cache[key] = (now_mono + _ttl(AGENDA_CACHE_SECONDS), data)
-        return data
-
-    person, data = await auth.participant_with(request, load)
-    fair: Fair = data["fair"]
-    now = datetime.now(UTC)
-    # The rendered page depends on the data, the language, the session (its CSRF token)
-    # and the minute (meetings turn live or past): reuse it within that minute.
-    pages = request.app[PAGE_CACHE]
-    page_key = (
-        "agenda",
-        person.id or 0,
-        data["version"],
-        i18n.current(),
-        request.get(SESSION, {}).get("csrf", ""),
+    person, version = await auth.participant_with(
+        request, lambda session, person: published_version_id(session, person.fair_id)
     )
+    csrf = request.get(SESSION, {}).get("csrf", "")
+    now_mono = time.monotonic()
+    # The rendered page depends on the version, the language and the minute (meetings turn
+    # live or past; agenda.js follows the clock in between): reuse it for 30-45 s.
+    pages = request.app[PAGE_CACHE]
+    page_key = ("agenda", person.id or 0, version or 0, i18n.current())
     cached_page = pages.get(page_key)
     if cached_page is not None and cached_page[0] > now_mono:
-        return web.Response(body=cached_page[1], content_type="text/html", charset="utf-8")
+        return _with_csrf(cached_page[1], csrf)
+    if version is None:
+        fair = await read(request.app, _fair_of, person.fair_id)
+        items: tuple[queries.AgendaItem, ...] = ()
+        company = await read(request.app, _company_label, person.company_id)
+    else:
+        book = await agendas.book(request.app, person.fair_id, version)
+        fair = book.fair
+        items = book.agendas.get(person.id or 0, ())
+        held = book.companies.get(person.id or 0)
+        if held is None:  # a participant imported after the book was built
+            held = await read(request.app, _company_label, person.company_id)
+        company = held
     days: dict[str, list[dict[str, Any]]] = defaultdict(list)
     zone, fair_zone = person.timezone, fair.timezone
-    for item in data["items"]:
+    now = datetime.now(UTC)
+    for item in items:
         day = i18n.local_date(item.start, zone)
         days[day].append(
             {
@@ -205,16 +192,36 @@ async def agenda(request: web.Request) -> web.StreamResponse:
         {
             "person": person,
             "fair": fair,
-            "company": data["company"],
+            "company": company,
             "days": dict(days),
             "now_iso": now.isoformat(),
+            "csrf": CSRF_SLOT,
         },
     )
     if len(pages) > 5_000:
         pages.clear()
-    assert response.body is not None
-    pages[page_key] = (now_mono + _ttl(PAGE_CACHE_SECONDS), bytes(response.body))  # type: ignore[arg-type]
-    return response
+    assert isinstance(response.body, bytes)
+    pages[page_key] = (now_mono + _ttl(PAGE_CACHE_SECONDS), response.body)
+    return _with_csrf(response.body, csrf)
+
+
+def _with_csrf(body: bytes, csrf: str) -> web.Response:
+    text = body.replace(CSRF_SLOT.encode(), csrf.encode())
+    return web.Response(body=text, content_type="text/html", charset="utf-8")
+
+
+def _fair_of(session: Session, fair_id: int) -> Fair:
+    fair = session.get(Fair, fair_id)
+    if fair is None:
+        raise NotFound(f"no fair {fair_id}")
+    return fair
+
+
+def _company_label(session: Session, company_id: int) -> queries.CompanyLabel:
+    company = session.get(Company, company_id)
+    if company is None:
+        raise NotFound(f"no company {company_id}")
+    return queries.CompanyLabel(name=company.name, country=company.country)
 
 
 async def agenda_ics(request: web.Request) -> web.StreamResponse:
@@ -261,7 +268,8 @@ async def publish_version(request: web.Request) -> web.StreamResponse:
         return fair.id, publish(session, fair.id, number)
 
     fair_id, diff = await write(request.app, act)
-    calendar_routes.schedule_changed(request.app, fair_id, diff)  # e-mails, in the background
+    calendar_routes.schedule_changed(request.app, fair_id, diff)
+    agendas.published(request.app, fair_id)  # e-mails, in the background
     raise web.HTTPFound(request.app.router["organiser"].url_for())
 
 

@@ -1,0 +1,67 @@
+"""The participant's agenda page: served from the version's agenda book and page cache,
+yet always with the session's own CSRF token and the newest published version."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import select
+
+import scheduler.problem as sp
+from fair.db import open_database, session_scope
+from fair.models import MeetingRequest, RequestStatus
+from fair.publishing import publish
+from fair.scheduling import schedule_fair
+from fair.settings import Settings
+from tests.web.conftest import Site
+
+pytestmark = pytest.mark.integration
+
+
+def csrf_in(page: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+async def test_agenda_lists_own_meetings_in_own_time_zone(site: Site) -> None:
+    await site.sign_in_participant("kr1")
+    page = await (await site.client.get("/me")).text()
+    assert "王伟" in page  # the counterpart of r1
+    assert "Asia/Seoul" in page
+    assert "Anna Becker" not in page  # r2 (de1 → kr1) was not scheduled
+
+
+async def test_each_session_gets_its_own_csrf_token_on_a_cached_agenda(site: Site) -> None:
+    await site.sign_in_participant("kr1")
+    first = csrf_in(await (await site.client.get("/me")).text())
+    site.client.session.cookie_jar.clear()
+    await site.sign_in_participant("kr1")  # a second device: a new session
+    second_page = await (await site.client.get("/me")).text()
+    second = csrf_in(second_page)
+    assert first != second
+    assert "csrf-" not in second_page.replace(second, "")  # no placeholder left behind
+    made = await site.client.post("/me/feed", data={"csrf": second})
+    assert made.status == 200
+    refused = await site.client.post("/me/feed", data={"csrf": first}, allow_redirects=False)
+    assert refused.status == 403
+
+
+async def test_agenda_follows_a_new_publication(site: Site, settings: Settings) -> None:
+    await site.sign_in_participant("kr1")
+    assert "王伟" in await (await site.client.get("/me")).text()
+    engine = open_database(settings.database_url)
+    with session_scope(engine) as session:
+        request = session.exec(select(MeetingRequest).where(MeetingRequest.key == "r1")).one()
+        request.status = RequestStatus.DECLINED
+        session.add(request)
+    number, _ = schedule_fair(
+        engine, site.fair_id, sp.Options(time_limit=5, workers=1, seed=0, levels=1), "greedy"
+    )
+    with session_scope(engine) as session:
+        publish(session, site.fair_id, number)
+    engine.dispose()
+    page = await (await site.client.get("/me")).text()
+    assert "王伟" not in page
+    assert "No meetings are published for you yet" in page
