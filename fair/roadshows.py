@@ -860,6 +860,8 @@ def record_interest(
         raise Forbidden("the presenting company does not register interest in its own products")
     show = session.get(Roadshow, stage.id)
     assert show is not None
+    if show.status == RoadshowStatus.CANCELLED:
+        raise Conflict("this roadshow was cancelled")
     raw = data.get("product")
     if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
         raise InvalidInput("product: expected a product shown on this roadshow")

@@ -305,6 +305,20 @@ def test_interest_refused_for_own_company_and_unshown_products(engine: Engine, f
             rs.record_interest(session, live, de1, {"product": product})
 
 
+def test_interest_refused_once_the_roadshow_is_cancelled(engine: Engine, fair: int) -> None:
+    show = schedule(engine, fair)
+    with Session(engine) as session:
+        live, _ = rs.stage_for(session, show, None)
+        de1 = person(session, "de1").id
+        product = products(session)[0]
+    with session_scope(engine) as session:
+        rs.cancel_roadshow(session, show)
+    with Session(engine) as session, pytest.raises(Conflict):
+        rs.record_interest(session, live, de1 or 0, {"product": product})
+    with Session(engine) as session, pytest.raises(Conflict):
+        rs.stage_for(session, show, None)
+
+
 def test_audience_limit_refuses_the_next_viewer(engine: Engine, fair: int) -> None:
     show = schedule(engine, fair, audience_limit="1")
     now = datetime.now(UTC)
