@@ -20,7 +20,7 @@ from sqlmodel import Session
 from fair.deals import fair_totals
 from fair.roadshows import livestream_totals
 from fair.rooms import dashboard_room
-from realtime.namespaces import Identify
+from realtime.namespaces import AnswersEveryCall, Identify
 from realtime.services import RoomServices
 
 log = logging.getLogger("fair.realtime.dashboard")
@@ -28,8 +28,10 @@ NAMESPACE = "/dashboard"
 COALESCE = 0.05  # seconds to wait for more changes before querying
 
 
-class DashboardNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+class DashboardNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: ignore[misc]
     """Organisers only: fair figures are the organiser's (decided in docs/realtime.md)."""
+
+    EVENTS = frozenset({"watch"})
 
     def __init__(self, identify: Identify, services: RoomServices) -> None:
         super().__init__(NAMESPACE)

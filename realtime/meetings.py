@@ -32,7 +32,7 @@ from fair.presence import Member, Room
 from fair.rooms import meeting_room
 from fair.tokens import token_is_live
 from realtime.dashboard import DashboardNamespace
-from realtime.namespaces import Identify
+from realtime.namespaces import AnswersEveryCall, Identify
 from realtime.services import RoomServices
 
 log = logging.getLogger("fair.realtime.meetings")
@@ -58,7 +58,21 @@ class Refused(Exception):
         self.message = message
 
 
-class MeetingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+class MeetingNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: ignore[misc]
+    EVENTS = frozenset(
+        {
+            "join",
+            "leave",
+            "time",
+            "late",
+            "chat",
+            "signal",
+            "deal:record",
+            "deal:confirm",
+            "announce",
+        }
+    )
+
     def __init__(
         self, identify: Identify, services: RoomServices, dashboard: DashboardNamespace
     ) -> None:
