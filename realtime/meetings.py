@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -45,6 +47,7 @@ CODES = {
     InvalidInput: "invalid",
 }
 SIGNAL_KEYS = ("description", "candidate")
+DEALS_PER_MINUTE = 30  # per participant and process: retries and real deals fit easily
 
 
 def now() -> datetime:
@@ -83,6 +86,7 @@ class MeetingNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: igno
         # Event names with a colon: python-socketio looks up `on_<event>` by name.
         setattr(self, "on_deal:record", self.on_deal_record)
         setattr(self, "on_deal:confirm", self.on_deal_confirm)
+        self._deal_times: dict[int, deque[float]] = {}  # participant → recent submissions
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -381,10 +385,26 @@ class MeetingNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: igno
     async def on_deal_confirm(self, sid: str, data: Any) -> dict[str, Any]:
         return await self._confirm(sid, data)
 
+    def _deal_allowed(self, pid: int) -> bool:
+        """A sliding minute of deal submissions per participant (a flood of deals from
+        one client is refused before it reaches the database)."""
+        moment = time.monotonic()
+        if len(self._deal_times) > 10_000:  # forget quiet participants; bounded memory
+            self._deal_times = {k: v for k, v in self._deal_times.items() if v[-1] > moment - 60}
+        recent = self._deal_times.setdefault(pid, deque())
+        while recent and recent[0] <= moment - 60:
+            recent.popleft()
+        if len(recent) >= DEALS_PER_MINUTE:
+            return False
+        recent.append(moment)
+        return True
+
     async def _record(self, sid: str, data: Any) -> dict[str, Any]:
         async def handle(session: dict[str, Any]) -> dict[str, Any]:
             room = self._room(session)
             pid = self._participant(session)
+            if not self._deal_allowed(pid):
+                raise Refused("slow_down", "too many deals in a minute; wait and try again")
             if not isinstance(data, dict):
                 raise Refused("invalid", "expected the deal's fields")
             engine = self.services.engine

@@ -1,5 +1,6 @@
 """Rate limits for the endpoints that attract guessing and floods: sign-in, personal
-links and feeds, deal recording.
+links and feeds, issuing links, deal recording over HTTP (deals recorded in a meeting
+room over socket.io are limited by `realtime.meetings`).
 
 A sliding window per (rule, client address). With a Redis URL the counters live in Redis,
 so several server processes share one limit; otherwise in this process's memory. Over
@@ -31,6 +32,8 @@ class Rule:
 RULES = (
     Rule("login", 10, 60, frozenset({"POST"}), ("/login",)),
     Rule("links", 30, 60, frozenset({"GET"}), ("/p/", "/feed/")),
+    # Issuing, e-mailing and revoking personal links, and new calendar feed links.
+    Rule("issue", 60, 60, frozenset({"POST"}), ("/organiser/participants/", "/me/feed")),
     Rule("deals", 60, 60, frozenset({"POST", "PUT"}), ("/api/deals", "/api/me/deals")),
 )
 

@@ -1,0 +1,62 @@
+"""Rate limits on the three things that attract floods: sign-in, personal links, and
+deal recording — which happens over socket.io, so the HTTP limiter does not see it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from fair.db import open_database
+from fair.models import Deal
+from realtime.meetings import DEALS_PER_MINUTE
+from tests.realtime.conftest import Live, live, live_meeting  # noqa: F401
+from tests.realtime.conftest import settings as settings
+from tests.web.conftest import Site
+from web.keys import SETTINGS
+
+pytestmark = pytest.mark.integration
+
+
+async def test_deal_flood_from_one_participant_is_refused_with_slow_down(
+    live: Live,  # noqa: F811
+) -> None:
+    peer = await live.connect("kr1")
+    await peer.call("join", {"meeting": live.uid})
+    acks = []
+    for n in range(DEALS_PER_MINUTE + 2):
+        body = {"type": "intent", "amount": "10", "currency": "USD", "client_key": f"flood-{n:04}"}
+        acks.append(await peer.call("deal:record", body))
+    assert all(a["ok"] for a in acks[:DEALS_PER_MINUTE])
+    for refused in acks[DEALS_PER_MINUTE:]:
+        assert refused == {
+            "ok": False,
+            "error": {
+                "code": "slow_down",
+                "message": "too many deals in a minute; wait and try again",
+            },
+        }
+    engine = open_database(live.server.app[SETTINGS].database_url)
+    try:
+        with Session(engine) as session:
+            stored = session.exec(select(Deal)).all()
+    finally:
+        engine.dispose()
+    assert len([d for d in stored if d.client_key.startswith("flood-")]) == DEALS_PER_MINUTE
+    # The other side of the meeting is not slowed by kr1's flood.
+    other = await live.connect("cn1")
+    await other.call("join", {"meeting": live.uid})
+    body = {"type": "intent", "amount": "10", "currency": "USD", "client_key": "other-0001"}
+    assert (await other.call("deal:record", body))["ok"]
+
+
+async def test_magic_link_issue_is_rate_limited(site: Site) -> None:
+    await site.sign_in_organiser()
+    csrf = await site.csrf()
+    codes = []
+    for _ in range(62):
+        response = await site.client.post(
+            "/organiser/participants/kr1/link", data={"csrf": csrf}, allow_redirects=False
+        )
+        codes.append(response.status)
+    assert set(codes[:60]) == {200}
+    assert codes[60:] == [429, 429]
