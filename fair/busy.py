@@ -1,7 +1,8 @@
 """Busy times from a participant's own calendar export (.ics).
 
 `parse_busy` reads an uploaded file defensively — a size cap, strict UTF-8, a nesting
-limit, known time zones only, a cap on events and on expanded occurrences — and expands
+limit, known time zones only, a cap on events, on the steps a recurrence takes to reach
+the fair and on expanded occurrences — and expands
 recurring events (RRULE, RDATE, EXDATE, overridden instances) with `recurring_ical_events`
 over the fair's dates only. Times with a TZID use the file's VTIMEZONE or the IANA zone of
 that name; floating times and all-day events are read in the participant's own zone.
@@ -32,6 +33,19 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 4  # VCALENDAR > VEVENT > VALARM, VCALENDAR > VTIMEZONE > STANDARD
 MAX_COMPONENTS = 20_000
 MAX_BUSY = 2_000  # busy intervals within the fair's dates
+# Steps a recurrence may take from its DTSTART to the end of the fair's window: the
+# expansion walks every step from DTSTART, so FREQ=SECONDLY from a month before would
+# take minutes. Ten years of a daily rule is about 3,650.
+MAX_STEPS = 50_000
+PERIOD = {
+    "SECONDLY": 1,
+    "MINUTELY": 60,
+    "HOURLY": 3600,
+    "DAILY": 86_400,
+    "WEEKLY": 7 * 86_400,
+    "MONTHLY": 28 * 86_400,
+    "YEARLY": 365 * 86_400,
+}
 _BEGIN = re.compile(r"^BEGIN:([A-Za-z0-9-]+)\s*$", re.IGNORECASE)
 _END = re.compile(r"^END:([A-Za-z0-9-]+)\s*$", re.IGNORECASE)
 _TZID = re.compile(r";TZID=(\"[^\"]*\"|[^;:]*)", re.IGNORECASE)
@@ -141,6 +155,32 @@ def _instant(value: Any, zone: ZoneInfo) -> datetime:
     raise TypeError(f"not a date or time: {value!r}")
 
 
+def _check_steps(event: Event, zone: ZoneInfo, window_end: datetime) -> None:
+    """Refuse a recurrence that would take more than `MAX_STEPS` steps to expand up to
+    the end of the window (an upper bound: every BY-list multiplies the steps)."""
+    rules = event.get("RRULE")
+    if rules is None:
+        return
+    start = _instant(event.decoded("DTSTART"), zone)
+    span = (window_end - start).total_seconds()
+    if span <= 0:
+        return
+    for rule in rules if isinstance(rules, list) else [rules]:
+        period = PERIOD.get(str((rule.get("FREQ") or [""])[0]).upper())
+        if period is None:
+            continue  # the expansion refuses an unknown FREQ itself
+        interval = max(int((rule.get("INTERVAL") or [1])[0]), 1)
+        steps = span / (period * interval)
+        for key, values in rule.items():
+            if key.upper().startswith("BY") and key.upper() != "BYSETPOS":
+                steps *= max(len(values), 1)
+        if steps > MAX_STEPS:
+            raise InvalidInput(
+                f"{_label(event)}: its RRULE repeats about {steps:,.0f} times before the "
+                f"fair ends (at most {MAX_STEPS:,}); export only the fair's weeks"
+            )
+
+
 def parse_busy(data: bytes, window_start: datetime, window_end: datetime, zone: str) -> list[Busy]:
     """Busy intervals (UTC, clipped to the window) from an .ics file.
 
@@ -180,6 +220,8 @@ def parse_busy(data: bytes, window_start: datetime, window_end: datetime, zone: 
         for event in group:
             single.add_component(event)
         try:
+            for event in group:
+                _check_steps(event, own_zone, window_end)
             occurrences = recurring_ical_events.of(single).between(window_start, window_end)
             for occurrence in occurrences:
                 if str(occurrence.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":

@@ -13,7 +13,7 @@ import requests
 from aiohttp import web
 
 from fair.settings import Settings
-from tests.web.conftest import ORGANISER, published_fair, settings  # noqa: F401
+from tests.web.conftest import ORGANISER, published_fair, settings, site  # noqa: F401
 from web.app import create_app
 
 
