@@ -46,9 +46,11 @@ class AgendaItem:
     counterpart_country: str
     counterpart_timezone: str
     place_kind: str
-    place: str
+    place: str  # English label ("Korea · booth KR-B01"), for the API and calendars
     status: str
     role: str  # "requester", "invitee", "colleague" or "third seat"
+    place_pavilion: str = ""  # the parts of `place`, for pages that translate "booth"
+    place_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -246,18 +248,22 @@ def agenda(session: Session, person: Participant) -> list[AgendaItem]:
     meetings = sorted(found.values(), key=lambda m: (m.start, m.id))
     wanted = sorted({m.from_id for m in meetings} | {m.to_id for m in meetings})
     people = {row.id: row for row in connection.execute(_PEOPLE, {"ids": wanted})}
-    places: dict[tuple[str, int], str] = {}
+    places: dict[tuple[str, int], tuple[str, str]] = {}
     for kind, stmt, column in (("booth", _BOOTHS, "booth_id"), ("table", _TABLES, "table_id")):
         place_ids = sorted({getattr(m, column) for m in meetings} - {None})
         if place_ids:
             for id_, key, pavilion in connection.execute(stmt, {"ids": place_ids}):
-                places[(kind, id_)] = f"{pavilion or ''} · {kind} {key}"
+                places[(kind, id_)] = (pavilion or "", key)
     assert person.id is not None
     return [_agenda_item(m, person.id, person.company_id, people, places) for m in meetings]
 
 
 def _agenda_item(
-    m: Any, person_id: int, company_id: int, people: dict[int, Any], places: dict[Any, str]
+    m: Any,
+    person_id: int,
+    company_id: int,
+    people: dict[int, Any],
+    places: dict[tuple[str, int], tuple[str, str]],
 ) -> AgendaItem:
     """One meeting row seen by one of its members (`m` has `_MEETING_COLUMNS`)."""
     if m.from_id == person_id:
@@ -272,10 +278,13 @@ def _agenda_item(
     other = people.get(other_id)
     assert other is not None
     # The same labels as `place_label`, from the rows loaded above.
+    pavilion = key = ""
     if m.place_kind == PlaceKind.BOOTH and m.booth_id is not None:
-        place = places.get(("booth", m.booth_id), " · booth ")
+        pavilion, key = places.get(("booth", m.booth_id), ("", ""))
+        place = f"{pavilion} · booth {key}"
     elif m.place_kind == PlaceKind.TABLE and m.table_id is not None:
-        place = places.get(("table", m.table_id), " · table ")
+        pavilion, key = places.get(("table", m.table_id), ("", ""))
+        place = f"{pavilion} · table {key}"
     else:
         place = "Online video room"
     return AgendaItem(
@@ -291,6 +300,8 @@ def _agenda_item(
         place=place,
         status=m.status,
         role=role,
+        place_pavilion=pavilion,
+        place_key=key,
     )
 
 
@@ -320,10 +331,10 @@ def agenda_book(session: Session, fair_id: int, version_id: int) -> AgendaBook:
         raise NotFound(f"no fair {fair_id}")
     connection = session.connection()
     people = {row.id: row for row in connection.execute(_FAIR_PEOPLE, {"fair": fair_id})}
-    places: dict[tuple[str, int], str] = {}
+    places: dict[tuple[str, int], tuple[str, str]] = {}
     for kind, stmt in (("booth", _FAIR_BOOTHS), ("table", _FAIR_TABLES)):
         for id_, key, pavilion in connection.execute(stmt, {"fair": fair_id}):
-            places[(kind, id_)] = f"{pavilion or ''} · {kind} {key}"
+            places[(kind, id_)] = (pavilion or "", key)
     meetings = connection.execute(_VERSION_MEETINGS, {"version": version_id}).all()
     attendees: dict[int, list[int]] = {}
     for request_id, participant_id in connection.execute(

@@ -13,7 +13,7 @@ import functools
 import gettext
 import io
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -141,6 +141,11 @@ def _local_time(instant: datetime, zone: str, language: str) -> str:
 def _local_date(instant: datetime, zone: str, language: str) -> str:
     day = instant.astimezone(_zone(zone)).date()
     return format_date(day, "full", locale=_parse_locale(language))
+
+
+def day(value: date, format: str = "medium") -> str:
+    """A calendar date the viewer's way (27 Nov 2026 / 2026年11月27日 / 2026. 11. 27.)."""
+    return format_date(value, format, locale=_locale())
 
 
 def amount(value: Decimal | float, currency: str = "") -> str:

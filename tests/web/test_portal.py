@@ -250,7 +250,7 @@ async def test_availability_page_shows_days_windows_and_zone(site: Site) -> None
     text = await response.text()
     assert 'value="08:00-18:00"' in text
     assert '<option value="Europe/Berlin" selected>' in text
-    assert "Day 2" in text and "Fri 27 Nov 2026" in text
+    assert "Day 2" in text and "Friday, 27 November 2026" in text
     # 09:00–12:00 in Shanghai is 02:00–05:00 in Berlin in November.
     assert "02:00–05:00" in text
 
