@@ -228,22 +228,31 @@ def serve(kind: str, port: int, db: str, redis_url: str) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+def rss_mb(pid: int) -> float:
+    """Resident memory of process `pid` in MB (0 when it is gone)."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return 0.0
+    for line in lines:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
 
-def _start(kind: str, db: str, redis_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+def start_server(
+    kind: str, db: str, redis_url: str, port: int | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start one bench server process (`serve`) on loopback and wait until it accepts
+    connections; `port` reuses a port (a restart after a crash)."""
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAIR_")}
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.Popen(
@@ -278,6 +287,17 @@ def _start(kind: str, db: str, redis_url: str) -> tuple[subprocess.Popen[bytes],
     return proc, f"http://127.0.0.1:{port}"
 
 
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate (SIGTERM, then SIGKILL after 10 s) and reap."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 # -- one measured run ----------------------------------------------------------------
 
 
@@ -298,9 +318,9 @@ def measure(
         if kind == "fair"
         else [{"room": f"room-{i}", "a": {}, "b": {}} for i in range(pairs)]
     )
-    servers = [_start(kind, db, redis_url) for _ in range(processes)]
+    servers = [start_server(kind, db, redis_url) for _ in range(processes)]
     try:
-        before = sum(_rss_mb(p.pid) for p, _ in servers)
+        before = sum(rss_mb(p.pid) for p, _ in servers)
         config = {
             "kind": kind,
             "urls": [url for _, url in servers],
@@ -322,7 +342,7 @@ def measure(
         assert node.stdout is not None
         joined: dict[str, Any] = json.loads(node.stdout.readline() or "{}")
         time.sleep(0.5)
-        during = sum(_rss_mb(p.pid) for p, _ in servers)
+        during = sum(rss_mb(p.pid) for p, _ in servers)
         done: dict[str, Any] = json.loads(node.stdout.readline() or "{}")
         node.wait(60)
         config_file.unlink()
@@ -345,13 +365,10 @@ def measure(
         return result
     finally:
         for proc, _ in servers:
-            proc.terminate()
+            if proc.poll() is None:
+                proc.terminate()
         for proc, _ in servers:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_server(proc)
 
 
 async def deal_burst(

@@ -320,6 +320,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 2
 
 
+def cmd_drill(args: argparse.Namespace) -> int:
+    """`fair drill [--size small|expo] [--faults] [--json] ...` (realtime/drill.py)."""
+    from realtime.drill import main as drill
+
+    rest = args.drill_args[1:] if args.drill_args[:1] == ["--"] else args.drill_args
+    code: int = drill(rest)
+    return code
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="database URL (default: config.toml or FAIR_DATABASE_URL)")
@@ -389,11 +398,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="run a benchmark (`fair bench scheduler --help`)")
     p.add_argument("bench_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_bench, db=None, config=None, verbose=False)
+
+    p = sub.add_parser(
+        "drill", help="fair-day drill on loopback: load, faults, nothing lost (`--help`)"
+    )
+    p.add_argument("drill_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_drill, db=None, config=None, verbose=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["drill"]:  # the drill parses its own options (`fair drill --help`)
+        argv = ["drill", "--", *argv[1:]]
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
