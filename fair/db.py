@@ -22,6 +22,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before a request gives up
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -49,8 +50,27 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             with engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_pre_ping", True)  # a connection lost meanwhile is replaced
+    if "connect_timeout" not in sa.engine.make_url(url).query:
+        # a database host that does not answer fails a request instead of hanging it
+        kwargs["connect_args"] = {
+            "connect_timeout": CONNECT_TIMEOUT,
+            **kwargs.get("connect_args", {}),
+        }
     return sa.create_engine(url, **kwargs)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached right now (refused, lost or
+    timed-out connection, no pooled connection free): a "try again" for the user, not a
+    bug. Constraint violations and programming errors are not."""
+    if isinstance(exc, sa.exc.TimeoutError):  # the pool had no connection to give
+        return True
+    if isinstance(exc, sa.exc.DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(
+            exc, (sa.exc.OperationalError, sa.exc.InterfaceError)
+        )
+    return False
 
 
 def alembic_config() -> Config:

@@ -27,7 +27,7 @@ import socketio
 from sqlmodel import Session
 
 from fair import deals, presence
-from fair.db import session_scope
+from fair.db import database_unavailable, session_scope
 from fair.errors import Conflict, FairError, Forbidden, InvalidInput, NotFound
 from fair.models import DealType, Participant
 from fair.presence import Member, Room
@@ -128,7 +128,12 @@ class MeetingNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: igno
         except FairError as exc:
             code = next((c for kind, c in CODES.items() if isinstance(exc, kind)), "invalid")
             return await self._refuse(sid, event, code, str(exc))
-        except Exception:
+        except Exception as exc:
+            if database_unavailable(exc):  # nothing was stored: the client may re-send
+                log.warning("%s: database unavailable (%s)", event, type(exc).__name__)
+                return await self._refuse(
+                    sid, event, "unavailable", "the database is unavailable; try again"
+                )
             log.exception("%s failed", event)
             return await self._refuse(sid, event, "server", "something went wrong; try again")
 

@@ -18,7 +18,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from fair import busy
-from fair.db import open_database
+from fair.db import database_unavailable, open_database
 from fair.settings import Settings
 from realtime.server import create_server, run_background, tune_gc
 from realtime.services import RoomServices
@@ -73,6 +73,29 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+DB_UNAVAILABLE = "The database is unavailable right now. Please try again in a minute."
+
+
+@web.middleware
+async def database_errors(
+    request: web.Request, handler: Callable[[web.Request], Any]
+) -> web.StreamResponse:
+    """Inside `middleware.errors`: a database that cannot be reached is a 503 with
+    Retry-After (page or JSON), logged as one line, not a 500 with a traceback."""
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        log.warning(
+            "database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__
+        )
+        page = middleware.error_response(request, 503, DB_UNAVAILABLE, title="Database unavailable")
+        page.headers["Retry-After"] = "30"
+        return page
 
 
 def room_services(app: web.Application, settings: Settings) -> RoomServices:
@@ -177,6 +200,7 @@ def create_app(settings: Settings) -> web.Application:
             middleware.caching_and_compression,
             i18n.language,
             middleware.errors,
+            database_errors,
             body_limits(settings),
             ratelimit.middleware(counter),
             middleware.session,

@@ -1,0 +1,63 @@
+"""The database goes away (its TCP connection cut by a proxy) and comes back: pages and
+the API answer 503 "try again" meanwhile (no stack trace), a deal gets an error ack and
+is not stored, and everything works again once the database is reachable."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+import sqlalchemy as sa
+
+from fair.settings import Settings
+from tests.drill.conftest import TcpProxy
+from tests.realtime.conftest import Live
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+
+def deal(key: str) -> dict[str, str]:
+    return {"type": "purchase", "amount": "1500", "currency": "USD", "client_key": key}
+
+
+async def test_database_outage_is_a_clear_503_and_recovers(
+    live: Live, proxy: TcpProxy, settings: Settings
+) -> None:
+    cookie = {"Cookie": f"fair_session={await live.cookie('cn1')}"}
+    buyer = await live.connect("cn1")
+    assert (await buyer.call("join", {"meeting": live.uid}))["ok"] is True
+    async with aiohttp.ClientSession() as http:
+        ok = await http.get(f"{live.base}/me", headers=cookie)
+        assert ok.status == 200
+
+        proxy.cut()
+
+        page = await http.get(f"{live.base}/me", headers=cookie)
+        body = await page.text()
+        assert page.status == 503
+        assert page.headers["Retry-After"] == "30"
+        assert "The database is unavailable right now" in body
+        assert "Traceback" not in body and "psycopg" not in body and "OperationalError" not in body
+        api = await http.get(
+            f"{live.base}/api/me", headers={**cookie, "Accept": "application/json"}
+        )
+        assert api.status == 503
+        assert (await api.json())["error"]["message"].startswith("The database is unavailable")
+
+        ack = await buyer.call("deal:record", deal("outage-1"))
+        assert ack["ok"] is False
+        assert ack["error"]["code"] == "unavailable"
+
+        proxy.restore()
+
+        again = await http.get(f"{live.base}/me", headers=cookie)
+        assert again.status == 200
+    # The same deal re-sent with its key is stored once, now.
+    ack = await buyer.call("deal:record", deal("outage-1"))
+    assert ack["ok"] is True and ack["duplicate"] is False
+    engine = sa.create_engine(settings.database_url)
+    with engine.connect() as conn:
+        assert (
+            conn.exec_driver_sql("SELECT COUNT(*) FROM deal WHERE client_key = 'outage-1'").scalar()
+            == 1
+        )
+    engine.dispose()
