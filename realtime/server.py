@@ -103,7 +103,9 @@ def create_server(
     server = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
-        cors_allowed_origins=[],  # same origin only
+        # None = only the page's own origin (the Host, or X-Forwarded-Host/-Proto behind
+        # a proxy); `[]` would turn the Origin check off and let any site connect.
+        cors_allowed_origins=None,
         max_http_buffer_size=max_message,
         ping_interval=20,
         ping_timeout=20,

@@ -1,0 +1,343 @@
+"""A participant trying what is not theirs, with every kind of bad credential.
+
+Builds on tests/web/test_authorization.py (which classifies every route of the router
+and checks anonymous, participant and organiser access): here the credentials are bad in
+the ways an attacker has them — a session cookie signed by another site, an expired
+session, a revoked or replaced personal link, a feed token used as a sign-in link, a
+participant of another fair in the same database — and the requests come cross-site.
+Every attempt is refused with 401/403/404 (or a redirect to the sign-in page) and no
+data comes back.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import aiohttp
+import pytest
+import socketio
+from sqlmodel import Session, select
+
+from fair.db import open_database, session_scope
+from fair.loader import import_files
+from fair.models import Meeting, MeetingRequest, Participant, TokenKind
+from fair.tokens import hash_token, issue_token
+from tests.factories import FAIR_TOML, fair_files
+from tests.web.conftest import ORGANISER, Site
+from tests.web.test_authorization import ORGANISER as ORGANISER_RULE
+from tests.web.test_authorization import PARTICIPANT, SIGNED_IN, concrete, routes
+from web import sessions
+from web.keys import SETTINGS
+
+pytestmark = pytest.mark.integration
+REFUSED = {302, 401, 403, 404}
+SECRET_WORDS = ("minjun@", "wangwei@", "anna@", "jihye@", "seoyeon@")  # other people's e-mails
+
+
+def base(site: Site) -> str:
+    return str(site.client.make_url("")).rstrip("/")
+
+
+async def fetch(
+    site: Site, method: str, path: str, cookie: str = "", **headers: str
+) -> tuple[int, str]:
+    """One request with exactly this cookie (no cookie jar)."""
+    if cookie:
+        headers["Cookie"] = f"{sessions.COOKIE}={cookie}"
+    async with (
+        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http,
+        http.request(
+            method,
+            base(site) + path,
+            headers={"Accept": "application/json", **headers},
+            json={} if method != "GET" else None,
+            allow_redirects=False,
+        ) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def cookie_of(site: Site, who: str, token: str = "") -> str:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
+        if who == "organiser":
+            r = await http.post(
+                base(site) + "/login",
+                data={"email": ORGANISER[0], "password": ORGANISER[1]},
+                allow_redirects=False,
+            )
+        else:
+            r = await http.get(
+                base(site) + f"/p/{token or site.tokens[who]}", allow_redirects=False
+            )
+        assert r.status == 302, await r.text()
+        return r.cookies[sessions.COOKIE].value
+
+
+def private_routes(site: Site) -> list[tuple[str, str]]:
+    return [
+        (method, concrete(template))
+        for method, template, rule in routes(site)
+        if rule in (PARTICIPANT, ORGANISER_RULE, SIGNED_IN)
+    ]
+
+
+async def assert_all_refused(site: Site, cookie: str, csrf: str = "") -> None:
+    for method, path in private_routes(site):
+        headers = {"X-CSRF-Token": csrf} if csrf else {}
+        status, text = await fetch(site, method, path, cookie, **headers)
+        assert status in REFUSED, f"{method} {path} gave {status}"
+        assert not any(w in text for w in SECRET_WORDS), f"{method} {path} leaked data"
+
+
+async def socket_refused(site: Site, cookie: str, namespace: str = "/meeting") -> bool:
+    client = socketio.AsyncClient(reconnection=False)
+    try:
+        await client.connect(
+            base(site),
+            namespaces=[namespace],
+            headers={"Cookie": f"{sessions.COOKIE}={cookie}"},
+            transports=["websocket"],
+            wait_timeout=3,
+        )
+    except socketio.exceptions.ConnectionError:
+        return True
+    await client.disconnect()
+    return False
+
+
+def room_uid(site: Site, key: str = "r1") -> str:
+    engine = open_database(site.client.app[SETTINGS].database_url)  # type: ignore[index]
+    try:
+        with Session(engine) as session:
+            request = session.exec(
+                select(MeetingRequest).where(
+                    MeetingRequest.key == key, MeetingRequest.fair_id == site.fair_id
+                )
+            ).one()
+            return request.uid
+    finally:
+        engine.dispose()
+
+
+# ------------------------------------------------------------------------ bad credentials
+
+
+async def test_cookie_signed_by_another_site_is_anonymous(site: Site) -> None:
+    """A session cookie from another installation (another secret) opens nothing."""
+    stolen = {"o": 1, "p": 1, "csrf": "x", "exp": int(time.time()) + 3600}
+    cookie = sessions.encode("another-sites-secret", stolen)
+    await assert_all_refused(site, cookie, "x")
+    assert await socket_refused(site, cookie)
+    assert await socket_refused(site, cookie, "/dashboard")
+
+
+async def test_expired_session_is_refused(site: Site) -> None:
+    secret = site.client.app[SETTINGS].secret_key  # type: ignore[index]
+    engine = open_database(site.client.app[SETTINGS].database_url)  # type: ignore[index]
+    with session_scope(engine) as session:
+        cn1 = session.exec(select(Participant).where(Participant.key == "cn1")).one()
+        token = issue_token(session, cn1, TokenKind.MAGIC)
+        pid = cn1.id
+    engine.dispose()
+    past = int(time.time()) - 1
+    for data in (
+        {"p": pid, "t": hash_token(token), "csrf": "x", "exp": past},
+        {"o": 1, "csrf": "x", "exp": past},
+    ):
+        cookie = sessions.encode(secret, data)
+        await assert_all_refused(site, cookie, "x")
+        assert await socket_refused(site, cookie)
+
+
+async def test_revoked_link_ends_every_session_it_opened(site: Site) -> None:
+    participant = await cookie_of(site, "cn1")
+    assert (await fetch(site, "GET", "/api/me", participant))[0] == 200
+    organiser = await cookie_of(site, "organiser")
+    csrf = sessions.decode(
+        site.client.app[SETTINGS].secret_key,  # type: ignore[index]
+        organiser,
+    )["csrf"]
+    status, _ = await fetch(
+        site, "POST", "/organiser/participants/cn1/revoke", organiser, **{"X-CSRF-Token": csrf}
+    )
+    assert status == 302
+    await assert_all_refused(site, participant)
+    assert await socket_refused(site, participant)
+    assert (await fetch(site, "GET", f"/p/{site.tokens['cn1']}"))[0] == 403
+
+
+async def test_replaced_link_stops_working_and_the_new_one_works(site: Site) -> None:
+    old_session = await cookie_of(site, "kr1")
+    engine = open_database(site.client.app[SETTINGS].database_url)  # type: ignore[index]
+    with session_scope(engine) as session:
+        kr1 = session.exec(select(Participant).where(Participant.key == "kr1")).one()
+        new = issue_token(session, kr1, TokenKind.MAGIC)
+    engine.dispose()
+    assert (await fetch(site, "GET", f"/p/{site.tokens['kr1']}"))[0] == 403
+    await assert_all_refused(site, old_session)
+    assert await socket_refused(site, old_session)
+    fresh = await cookie_of(site, "kr1", new)
+    assert (await fetch(site, "GET", "/api/me", fresh))[0] == 200
+
+
+async def test_feed_token_is_no_sign_in_link_and_sign_in_link_no_feed(site: Site) -> None:
+    engine = open_database(site.client.app[SETTINGS].database_url)  # type: ignore[index]
+    with session_scope(engine) as session:
+        de1 = session.exec(select(Participant).where(Participant.key == "de1")).one()
+        feed = issue_token(session, de1, TokenKind.FEED)
+    engine.dispose()
+    assert (await fetch(site, "GET", f"/p/{feed}"))[0] == 403
+    assert (await fetch(site, "GET", f"/feed/{site.tokens['de1']}.ics"))[0] == 403
+    status, text = await fetch(site, "GET", f"/feed/{feed}.ics")
+    assert status == 200 and "BEGIN:VCALENDAR" in text
+
+
+async def test_no_credentials_at_all_get_nothing(site: Site) -> None:
+    await assert_all_refused(site, "")
+    assert await socket_refused(site, "")
+
+
+# ---------------------------------------------------------------- other people's things
+
+
+async def test_participant_of_another_fair_reaches_nothing_of_this_fair(site: Site) -> None:
+    """A valid link of another fair in the same database (stolen, or a participant of
+    both) opens that fair's own data only."""
+    engine = open_database(site.client.app[SETTINGS].database_url)  # type: ignore[index]
+    other_toml = FAIR_TOML.replace("Qingdao–Busan Test Fair", "Another Fair")
+    other_fair = import_files(engine, fair_files(toml=other_toml)).fair_id
+    with session_scope(engine) as session:
+        stranger = session.exec(
+            select(Participant).where(Participant.fair_id == other_fair, Participant.key == "kr1")
+        ).one()
+        token = issue_token(session, stranger, TokenKind.MAGIC)
+        ids = [r.id for r in session.exec(select(MeetingRequest)) if r.fair_id == site.fair_id]
+    engine.dispose()
+    cookie = await cookie_of(site, "kr1", token)
+    csrf = sessions.decode(site.client.app[SETTINGS].secret_key, cookie)["csrf"]  # type: ignore[index]
+    status, text = await fetch(site, "GET", "/api/me", cookie)
+    assert status == 200
+    assert '"meetings": []' in text or '"meetings":[]' in text  # this fair's agenda is not theirs
+    uid = room_uid(site)
+    assert (await fetch(site, "GET", f"/rooms/{uid}", cookie))[0] in REFUSED
+    for rid in ids:
+        for action in ("accept", "decline", "withdraw"):
+            status, _ = await fetch(
+                site, "POST", f"/api/me/requests/{rid}/{action}", cookie, **{"X-CSRF-Token": csrf}
+            )
+            assert status in (403, 404), (rid, action, status)
+    await assert_socket_join_refused(site, cookie, uid)
+
+
+async def assert_socket_join_refused(site: Site, cookie: str, uid: str) -> None:
+    client = socketio.AsyncClient(reconnection=False)
+    await client.connect(
+        base(site),
+        namespaces=["/meeting"],
+        headers={"Cookie": f"{sessions.COOKIE}={cookie}"},
+        transports=["websocket"],
+    )
+    try:
+        ack: Any = await client.call("join", {"meeting": uid}, namespace="/meeting", timeout=5)
+        assert ack["ok"] is False and ack["error"]["code"] in ("forbidden", "not_found"), ack
+        body = {"type": "intent", "amount": "1", "currency": "USD", "client_key": "steal-0001"}
+        ack = await client.call("deal:record", body, namespace="/meeting", timeout=5)
+        assert ack["error"]["code"] == "not_joined"
+        ack = await client.call("deal:confirm", {"deal": 1}, namespace="/meeting", timeout=5)
+        assert ack["error"]["code"] == "not_joined"
+    finally:
+        await client.disconnect()
+
+
+async def test_participant_cannot_touch_other_peoples_meetings_and_requests(site: Site) -> None:
+    """de1 is not a party of r1 (cn1 → kr1): its room, its requests, its deals."""
+    cookie = await cookie_of(site, "de1")
+    csrf = sessions.decode(site.client.app[SETTINGS].secret_key, cookie)["csrf"]  # type: ignore[index]
+    uid = room_uid(site)
+    assert (await fetch(site, "GET", f"/rooms/{uid}", cookie))[0] in (403, 404)
+    await assert_socket_join_refused(site, cookie, uid)
+    engine = open_database(site.client.app[SETTINGS].database_url)  # type: ignore[index]
+    with Session(engine) as session:
+        de1 = session.exec(select(Participant).where(Participant.key == "de1")).one()
+        theirs = [
+            r for r in session.exec(select(MeetingRequest)) if de1.id not in (r.from_id, r.to_id)
+        ]
+        before = {r.id: r.status for r in theirs}
+    assert theirs
+    for request in theirs:
+        for action in ("accept", "decline", "withdraw"):
+            status, text = await fetch(
+                site,
+                "POST",
+                f"/api/me/requests/{request.id}/{action}",
+                cookie,
+                **{"X-CSRF-Token": csrf},
+            )
+            assert status in (403, 404), (request.key, action, status, text)
+            status, _ = await fetch(
+                site,
+                "POST",
+                f"/me/requests/{request.id}/{action}",
+                cookie,
+                **{"X-CSRF-Token": csrf},
+            )
+            assert status in (302, 403, 404)
+    with Session(engine) as session:
+        after = {r.id: r.status for r in session.exec(select(MeetingRequest)) if r.id in before}
+        meetings = session.exec(select(Meeting)).all()
+    engine.dispose()
+    assert after == before  # nothing changed
+    assert meetings
+    # Their own calendar holds their own meetings only.
+    status, text = await fetch(site, "GET", "/me/agenda.ics", cookie)
+    assert status == 200 and "cn1" not in text.lower().replace("cn1@", "")
+
+
+# --------------------------------------------------------------------------- cross-site
+
+
+async def test_cross_site_unsafe_requests_without_csrf_token_are_refused(site: Site) -> None:
+    """What a foreign page can make a browser send: the cookie, a foreign Origin, no
+    CSRF token. Every state-changing route refuses it before doing anything."""
+    unsafe = [
+        (m, concrete(t))
+        for m, t, _ in routes(site)
+        if m in ("POST", "PUT", "PATCH", "DELETE") and not t.startswith("/socket.io")
+    ]
+    assert len(unsafe) >= 15
+    for who in ("organiser", "cn1"):
+        cookie = await cookie_of(site, who)
+        for method, path in unsafe:
+            status, text = await fetch(site, method, path, cookie, Origin="https://evil.example")
+            if path == "/login":
+                continue  # signing in needs no session: it is the start of one
+            assert status == 403, f"{who} {method} {path} gave {status}"
+            assert "another site" in text
+
+
+async def test_socketio_from_a_foreign_origin_is_refused(site: Site) -> None:
+    """Regression: `cors_allowed_origins=[]` turned engine.io's Origin check off."""
+    cookie = await cookie_of(site, "kr1")
+    client = socketio.AsyncClient(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(
+            base(site),
+            namespaces=["/meeting"],
+            headers={"Cookie": f"{sessions.COOKIE}={cookie}", "Origin": "https://evil.example"},
+            transports=["websocket"],
+            wait_timeout=3,
+        )
+
+
+async def test_socketio_from_the_sites_own_origin_is_accepted(site: Site) -> None:
+    cookie = await cookie_of(site, "kr1")
+    client = socketio.AsyncClient(reconnection=False)
+    await client.connect(
+        base(site),
+        namespaces=["/meeting"],
+        headers={"Cookie": f"{sessions.COOKIE}={cookie}", "Origin": base(site)},
+        transports=["websocket"],
+    )
+    assert client.connected
+    await client.disconnect()
