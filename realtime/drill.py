@@ -76,7 +76,7 @@ class Size:
 
 SIZES: dict[str, Size] = {
     # ~70 meetings a slot, ~150 connections at once, ~700 in all
-    "small": Size("video", slots=5, slot_seconds=5.0, workers=1, faults=False),
+    "small": Size("video", slots=4, slot_seconds=5.0, workers=1, faults=False),
     # ~400 meetings a slot, ~850 connections at once, ~6,500 in all
     "expo": Size("expo", slots=8, slot_seconds=10.0, workers=2, faults=True),
 }
@@ -733,6 +733,7 @@ async def _replay(
     size_cfg = {"signals": size.signals, "chats": size.chats}
     workdir = Path(tempfile.mkdtemp(prefix="fair-drill-"))
     procs = []
+    logs: list[Any] = []  # each worker's stderr
     boards = [Dashboard(url, fair_id) for url in urls]
     for board in boards:
         await board.start()
@@ -750,6 +751,7 @@ async def _replay(
         }
         path = workdir / f"plan-{w}.json"
         path.write_text(json.dumps(plan))
+        logs.append((workdir / f"worker-{w}.log").open("wb"))
         procs.append(
             await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -759,7 +761,7 @@ async def _replay(
                 str(path),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
-                stderr=(workdir / f"worker-{w}.log").open("wb"),
+                stderr=logs[-1],
                 env=env,
                 cwd=ROOT,
             )
@@ -814,6 +816,8 @@ async def _replay(
         asyncio.ensure_future(asyncio.gather(kill_server(), restart_redis())) if faults else None
     )
     outputs = await asyncio.gather(*(p.communicate() for p in procs))
+    for f in logs:
+        f.close()
     elapsed = time.time() - t0
     sampler.cancel()
     if injector is not None:

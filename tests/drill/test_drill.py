@@ -1,0 +1,41 @@
+"""`fair drill --size small --faults` in CI: two room processes on PostgreSQL and their own
+Redis, the published schedule replayed by simulated participants while one process is
+SIGKILLed and restarted and Redis is restarted; nothing acknowledged may be lost."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from realtime.drill import passed, run_drill
+from tests.conftest import IN_CI, POSTGRES_URL
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis]
+
+
+def test_drill_small_with_faults_loses_nothing(postgres_ok: bool) -> None:
+    if not postgres_ok:
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} (required in CI)")
+    if not shutil.which("redis-server"):
+        if IN_CI:
+            pytest.fail("redis-server is required in CI (the drill starts its own)")
+        pytest.skip("redis-server not installed (required in CI)")
+    r = run_drill("small", POSTGRES_URL, faults=True)
+    problems = r["error_samples"][:5]
+    happened = sorted(f.split(": ", 1)[1].split(" on port")[0] for f in r["faults"])
+    assert happened == [
+        "redis killed",
+        "redis restarted",
+        "server 2 killed (SIGKILL)",
+        "server 2 restarted",
+    ]
+    assert r["clients"] >= 300
+    assert r["drops"] > 0, "the killed process had clients; they must have been dropped"
+    assert r["deals_acked"] > 50
+    assert r["deals_lost"] == 0 and r["deals_duplicated"] == 0, problems
+    assert r["deals_stored"] == r["deals_acked"], problems
+    assert r["confirms_lost"] == 0, problems
+    assert r["dashboard_equals_recount"], (r["recount"], problems)
+    assert r["errors"] == 0 and r["unfinished"] == 0, problems
+    assert passed(r)
