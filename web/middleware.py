@@ -15,6 +15,7 @@ from aiohttp import web
 
 from fair.errors import Conflict, FairError, Forbidden, ImportRejected, InvalidInput, NotFound
 from web import sessions
+from web.accesslog import redact
 from web.keys import SESSION, SETTINGS
 from web.render import page
 
@@ -87,7 +88,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
                 response.headers[header] = exc.headers[header]
         return response
     except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, redact(request.path))
         return error_response(request, 500, "The error was logged. Please try again.")
 
 
