@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, or_, select
@@ -601,41 +602,53 @@ def calendar_roadshows(session: Session, person: Participant) -> list[CalendarSh
     to attend; a cancelled roadshow or a withdrawn registration stays (cancelled) so
     subscribed calendars remove it."""
     assert person.id is not None
-    presented = list(session.exec(select(Roadshow).where(Roadshow.presenter_id == person.id)))
-    attended = session.exec(
+    # One query for both (calendars are built often, for every subscribed participant).
+    rows = session.exec(
         select(Roadshow, RoadshowViewer)
-        .join(RoadshowViewer, col(RoadshowViewer.roadshow_id) == col(Roadshow.id))
+        .join(
+            RoadshowViewer,
+            and_(
+                col(RoadshowViewer.roadshow_id) == col(Roadshow.id),
+                col(RoadshowViewer.participant_id) == person.id,
+            ),
+            isouter=True,
+        )
         .where(
-            RoadshowViewer.participant_id == person.id,
-            col(RoadshowViewer.attend_changed_at).is_not(None),
+            or_(
+                col(Roadshow.presenter_id) == person.id,
+                col(RoadshowViewer.attend_changed_at).is_not(None),
+            )
         )
     ).all()
-    shows = presented + [s for s, _ in attended if s.presenter_id != person.id]
-    items = {i.id: i for i in _items(session, shows)}
-    out = [
-        CalendarShow(
-            s,
-            items[s.id or 0].company,
-            items[s.id or 0].presenter,
-            items[s.id or 0].pavilion,
-            "presenter",
-            s.status == RoadshowStatus.CANCELLED,
-            s.updated_at,
-        )
-        for s in presented
-    ]
-    for s, v in attended:
+    if not rows:
+        return []
+    items = {i.id: i for i in _items(session, [s for s, _ in rows])}
+    out = []
+    for s, v in rows:
+        item = items[s.id or 0]
+        show_cancelled = s.status == RoadshowStatus.CANCELLED
         if s.presenter_id == person.id:
+            out.append(
+                CalendarShow(
+                    s,
+                    item.company,
+                    item.presenter,
+                    item.pavilion,
+                    "presenter",
+                    show_cancelled,
+                    s.updated_at,
+                )
+            )
             continue
-        assert v.attend_changed_at is not None
+        assert v is not None and v.attend_changed_at is not None
         out.append(
             CalendarShow(
                 s,
-                items[s.id or 0].company,
-                items[s.id or 0].presenter,
-                items[s.id or 0].pavilion,
+                item.company,
+                item.presenter,
+                item.pavilion,
                 "viewer",
-                s.status == RoadshowStatus.CANCELLED or not v.attending,
+                show_cancelled or not v.attending,
                 max(s.updated_at, v.attend_changed_at),
             )
         )
