@@ -341,3 +341,30 @@ async def test_socketio_from_the_sites_own_origin_is_accepted(site: Site) -> Non
     )
     assert client.connected
     await client.disconnect()
+
+
+async def test_participant_is_refused_every_meeting_room_not_theirs(site: Site) -> None:
+    """For every participant, every published meeting they are not a party of: the room
+    page and the socket.io join are refused."""
+    engine = open_database(site.client.app[SETTINGS].database_url)  # type: ignore[index]
+    with Session(engine) as session:
+        people = {p.key: p.id for p in session.exec(select(Participant))}
+        rows = session.exec(
+            select(Meeting, MeetingRequest).join(
+                MeetingRequest,
+                MeetingRequest.id == Meeting.request_id,  # type: ignore[arg-type]
+            )
+        ).all()
+        parties = {r.uid: {r.from_id, r.to_id, m.third_seat_id} for m, r in rows}
+    engine.dispose()
+    tried = 0
+    for key, pid in people.items():
+        others = sorted(uid for uid, members in parties.items() if pid not in members)
+        if not others:
+            continue
+        cookie = await cookie_of(site, key)
+        for uid in others:
+            assert (await fetch(site, "GET", f"/rooms/{uid}", cookie))[0] in (403, 404)
+            await assert_socket_join_refused(site, cookie, uid)
+            tried += 1
+    assert tried >= 2  # the small fair: every outsider of its meetings

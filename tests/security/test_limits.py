@@ -156,3 +156,28 @@ async def test_socketio_message_over_limit_disconnects_and_server_stays_up(
     await other.disconnect()
     if client.connected:
         await client.disconnect()
+
+
+async def test_import_upload_over_its_limit_gets_413(
+    aiohttp_client,
+    settings,
+    published_fair,  # type: ignore[no-untyped-def]
+) -> None:
+    from dataclasses import replace
+
+    from tests.web.conftest import ORGANISER
+    from web.app import create_app
+
+    client = await aiohttp_client(create_app(replace(settings, limits_upload_mib=1)))
+    r = await client.post(
+        "/login", data={"email": ORGANISER[0], "password": ORGANISER[1]}, allow_redirects=False
+    )
+    assert r.status == 302
+    page = await (await client.get("/organiser/import")).text()
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    form = aiohttp.FormData()
+    form.add_field("csrf", csrf)
+    form.add_field("participants", io.BytesIO(b"id\n" + b"x\n" * MIB_2), filename="p.csv")
+    response = await client.post("/organiser/import", data=form)
+    assert response.status == 413
+    assert "the limit here is 1.0 MiB" in await response.text()
