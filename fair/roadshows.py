@@ -17,6 +17,7 @@ shows. Everything lives in the database, so every server process sees the same a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -52,6 +53,7 @@ from fair.planning import published_version
 from fair.requests import FieldError, whole_number
 from fair.tokens import token_is_live
 
+ID = re.compile(r"[0-9]{1,9}")  # a database id as text (ASCII digits, fits an INTEGER)
 TITLE_MAX = 120
 DESCRIPTION_MAX = 2000
 QUESTION_MAX = 500
@@ -238,9 +240,7 @@ def schedule_roadshow(
     if company.role != Role.EXHIBITOR:
         raise FieldError("presenter", f"{company.name} is not an exhibitor; exhibitors present")
     pavilion_text = data.pavilion.strip()
-    pavilion_id = (
-        int(pavilion_text) if pavilion_text.isdigit() and len(pavilion_text) < 10 else None
-    )
+    pavilion_id = int(pavilion_text) if ID.fullmatch(pavilion_text) else None
     if not pavilion_text:
         pavilion_id = company.pavilion_id
     pavilion = session.get(Pavilion, pavilion_id) if pavilion_id is not None else None
@@ -260,7 +260,7 @@ def schedule_roadshow(
     )
     wanted = []
     for text in data.products:
-        if not text.strip().isdigit() or len(text.strip()) > 9:
+        if not ID.fullmatch(text.strip()):
             raise FieldError("products", f"not a product: {text!r}")
         wanted.append(int(text))
     wanted = list(dict.fromkeys(wanted))
@@ -876,7 +876,7 @@ def record_interest(
     if show.status == RoadshowStatus.CANCELLED:
         raise Conflict("this roadshow was cancelled")
     raw = data.get("product")
-    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not ID.fullmatch(str(raw)):
         raise InvalidInput("product: expected a product shown on this roadshow")
     product_id = int(raw)
     if product_id not in show.products:

@@ -156,12 +156,16 @@ class StageNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     # -- stage room -----------------------------------------------------------------
 
-    async def on_join(self, sid: str, data: Any) -> dict[str, Any]:
+    async def on_join(self, sid: str, data: Any = None) -> dict[str, Any]:
         """`{"roadshow": id}` → enter the roadshow's room (leaving any other)."""
 
         async def handle(session: dict[str, Any]) -> dict[str, Any]:
             raw = data.get("roadshow") if isinstance(data, dict) else None
-            if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
+            if (
+                isinstance(raw, bool)
+                or not isinstance(raw, int | str)
+                or not rs.ID.fullmatch(str(raw))
+            ):
                 raise Refused("invalid", "roadshow: expected the roadshow's id")
             roadshow_id = int(raw)
             pid: int | None = session.get("participant")
@@ -321,7 +325,7 @@ class StageNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
         return await self._guard(sid, "ready", handle)
 
-    async def on_signal(self, sid: str, data: Any) -> dict[str, Any]:
+    async def on_signal(self, sid: str, data: Any = None) -> dict[str, Any]:
         """WebRTC signalling between the presenter and one viewer: the presenter may
         signal anyone in the stage room, a viewer only the presenter."""
         session = await self.get_session(sid)
@@ -358,7 +362,7 @@ class StageNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     # -- questions, meetings, interest ----------------------------------------------
 
-    async def on_question(self, sid: str, data: Any) -> dict[str, Any]:
+    async def on_question(self, sid: str, data: Any = None) -> dict[str, Any]:
         """`{"text": ...}` (1–500 characters) → stored, then `question` to the room."""
 
         async def handle(session: dict[str, Any]) -> dict[str, Any]:
@@ -402,7 +406,7 @@ class StageNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
         return await self._guard(sid, "meet", handle)
 
-    async def on_interest(self, sid: str, data: Any) -> dict[str, Any]:
+    async def on_interest(self, sid: str, data: Any = None) -> dict[str, Any]:
         """`{"product": id, "quantity"?: n, "note"?: "..."}` → purchase interest, acked
         after the commit; the presenter gets `interest` with the product's new count."""
 

@@ -56,7 +56,7 @@ async def _viewer(request: web.Request) -> Participant | None:
 
 
 def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return int(text) if rs.ID.fullmatch(text) else None
 
 
 # ---------------------------------------------------------------------------- programme

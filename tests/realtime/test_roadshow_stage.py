@@ -287,3 +287,65 @@ async def test_stage_meet_sends_a_request_to_the_presenter(
     twice = await call(viewer, "meet", {})
     assert twice["error"]["code"] == "invalid"
     assert "already sent" in twice["error"]["message"]
+
+
+HOSTILE: list[Any] = [
+    None,
+    0,
+    -1,
+    True,
+    "",
+    "²",
+    "9" * 40,
+    [],
+    [1, 2],
+    {},
+    {"roadshow": "٣"},
+    {"roadshow": 10**30},
+    {"product": "²"},
+    {"product": 10**30, "quantity": "1e9"},
+    {"product": "1", "quantity": -5, "note": 7},
+    {"text": 5},
+    {"text": "x" * 5000},
+    {"to": 5, "description": {}},
+    {"to": "nobody", "candidate": {"candidate": ""}},
+    {"priority": "urgent"},
+]
+STAGE_EVENTS = (
+    "join",
+    "leave",
+    "start",
+    "stop",
+    "ready",
+    "signal",
+    "question",
+    "meet",
+    "interest",
+)
+CODES = {"invalid", "not_joined", "forbidden", "not_found", "observer", "conflict", "full"}
+
+
+def check_ack(event: str, payload: Any, ack: Any) -> None:
+    assert isinstance(ack, dict) and isinstance(ack.get("ok"), bool), (event, payload, ack)
+    if not ack["ok"]:
+        assert ack["error"]["code"] in CODES, (event, payload, ack)
+        assert isinstance(ack["error"]["message"], str) and ack["error"]["message"]
+
+
+async def test_stage_hostile_payloads_always_get_a_client_error_or_success(
+    stage: Stage, caplog: pytest.LogCaptureFixture
+) -> None:
+    viewer = await stage.connect("de1")
+    presenter, _ = await stage.join("kr2")
+    for joined in (False, True):
+        if joined:
+            assert (await call(viewer, "join", {"roadshow": stage.roadshow}))["ok"]
+        for event in STAGE_EVENTS:
+            for payload in HOSTILE:
+                if event in ("join", "leave", "stop") and joined:
+                    continue  # keep the viewer on the stage and the show running
+                check_ack(event, payload, await call(viewer, event, payload))
+    for payload in HOSTILE:
+        check_ack("signal", payload, await call(presenter, "signal", payload))
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert (await call(viewer, "question", {"text": "still here?"}))["ok"]
