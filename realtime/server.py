@@ -96,7 +96,7 @@ def create_server(
     """A socket.io server; `identify(environ)` tells who a connecting client is. With
     `rooms`, the live meeting rooms (`/meeting`) and dashboards (`/dashboard`) too.
     A client that sends a message over `max_message` bytes is disconnected (websocket:
-    close 1009; long-polling: 413)."""
+    close 1009; long-polling: 400)."""
     manager: Any = None
     if redis_url:
         manager = RedisManager(redis_url)
