@@ -31,7 +31,7 @@ from fair.requests import FieldError, send_request
 from fair.roadshows import stage_presenter_room, stage_room
 from fair.tokens import token_is_live
 from realtime.dashboard import DashboardNamespace
-from realtime.namespaces import Identify
+from realtime.namespaces import AnswersEveryCall, Identify
 from realtime.services import RoomServices
 
 log = logging.getLogger("fair.realtime.stage")
@@ -57,7 +57,11 @@ class Refused(Exception):
         self.message = message
 
 
-class StageNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+class StageNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: ignore[misc]
+    EVENTS = frozenset(
+        {"join", "leave", "start", "stop", "ready", "signal", "question", "meet", "interest"}
+    )
+
     def __init__(
         self, identify: Identify, services: RoomServices, dashboard: DashboardNamespace
     ) -> None:

@@ -52,8 +52,8 @@ def serve_in_thread(
     def run() -> None:
         asyncio.set_event_loop(loop)
         loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        loop.run_until_complete(site.start())
+        tcp = web.TCPSite(runner, "127.0.0.1", 0)
+        loop.run_until_complete(tcp.start())
         host, port = runner.addresses[0][:2]
         address.append(f"http://{host}:{port}")
         started.set()

@@ -200,9 +200,15 @@ async def test_meeting_fuzz_wrote_only_acknowledged_valid_deals(
     assert not errors, [r.getMessage() for r in errors]
 
 
-@given(event=st.sampled_from(("watch", "nope", "watch_solver")), payload=payloads)
+STAGE_EVENTS = ("join", "leave", "start", "stop", "ready", "signal", "question", "meet", "interest")
+
+
+@given(
+    event=st.sampled_from(("watch", "watch_solver", "nope", *STAGE_EVENTS)),
+    payload=payloads,
+)
 @FUZZ
-async def test_dashboard_and_organiser_events_always_ack(
+async def test_dashboard_organiser_and_stage_events_always_ack(
     live: Live,  # noqa: F811
     errors: list[logging.LogRecord],
     event: str,
@@ -211,8 +217,8 @@ async def test_dashboard_and_organiser_events_always_ack(
     if not live.peers:  # connect() keeps each client in live.peers
         await live.connect("organiser", "/dashboard")
         await live.connect("organiser", "/organiser")
-    dashboard, organiser = live.peers[:2]
-    for peer, namespace in ((dashboard, "/dashboard"), (organiser, "/organiser")):
+        await live.connect("kr1", "/stage")
+    for peer, namespace in zip(live.peers[:3], ("/dashboard", "/organiser", "/stage"), strict=True):
         ack = await send(peer, event, payload, namespace)
         check_ack(f"{namespace} {event}", ack)
         assert peer.client.connected
