@@ -100,8 +100,12 @@ async def test_browser_viewer_joins_a_roadshow_and_registers_interest(
     await presenter.wait_for_selector(f"#count-{products[1]}:has-text('1')")
 
     await viewer.click("#btn-attend")
-    await viewer.wait_for_selector("#attend-done")
-    await viewer.wait_for_selector("#btn-unattend")
+    await viewer.wait_for_selector("#attend-form[data-attending='yes']")
+    await viewer.wait_for_selector("#btn-unattend:visible")
+    # Attending did not reload the page: the video kept playing.
+    assert await viewer.get_attribute("#stage", "data-connection") == "connected"
+    calendar = await viewer.evaluate("() => fetch('/me/agenda.ics').then(r => r.text())")
+    assert "SUMMARY:Roadshow: 조미김 신제품 런칭" in calendar
     if SHOTS.is_dir():
         await viewer.screenshot(path=str(SHOTS / "roadshow.png"))
 

@@ -132,7 +132,7 @@ async def test_attending_puts_the_roadshow_in_the_calendar_and_feed(
     )
     assert again.status == 304
     shown = await (await site.client.get(f"/fair/{site.fair_id}/roadshows/{roadshow}")).text()
-    assert 'id="btn-unattend"' in shown
+    assert 'data-attending="yes"' in shown and 'id="attend-done"' not in shown
 
 
 async def test_presenter_calendar_has_the_roadshow(site: Site, settings: Settings) -> None:

@@ -180,6 +180,27 @@
       });
     });
   }
+  // Attending posts the form in the background, so the video keeps playing.
+  var attendForm = $("attend-form");
+  if (attendForm && window.fetch && window.FormData) {
+    attendForm.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var attending = attendForm.dataset.attending === "yes";
+      var body = new FormData(attendForm);
+      body.set("attend", attending ? "0" : "1");
+      fetch(attendForm.action, { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          attending = !attending;
+          attendForm.dataset.attending = attending ? "yes" : "no";
+          $("attend-yes").hidden = !attending;
+          $("btn-unattend").hidden = !attending;
+          $("btn-attend").hidden = attending;
+          notice(attending ? L.lAttending : L.lNotAttending);
+        })
+        .catch(function () { attendForm.submit(); });   // fall back to the plain form
+    });
+  }
   $("question-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var input = $("question-text");
