@@ -91,6 +91,8 @@ async def programme_page(request: web.Request) -> web.StreamResponse:
             "viewer": viewer,
             "zone": zone,
             "can_schedule": viewer is not None and viewer.fair_id == fair_id,
+            # People's names are for signed-in visitors only, as on the booth pages.
+            "signed_in": viewer is not None or request.get(SESSION, {}).get("o") is not None,
         },
     )
 

@@ -53,10 +53,12 @@ async def test_programme_lists_roadshows_in_the_viewer_time_zone(
     anonymous = await (await site.client.get(f"/fair/{site.fair_id}/programme?lang=en")).text()
     assert "조미김 신제품 런칭" in anonymous
     assert "11:00" in anonymous and "Asia/Shanghai" in anonymous
+    assert "이서연" not in anonymous  # people's names only for signed-in visitors
     await site.sign_in_participant("de1")
     mine = await (await site.client.get(f"/fair/{site.fair_id}/programme?lang=en")).text()
     assert "4:00" in mine and "Europe/Berlin" in mine
     assert "Korea Pavilion stage" in mine
+    assert "이서연" in mine
 
 
 async def test_programme_is_empty_without_roadshows(site: Site) -> None:
