@@ -117,7 +117,7 @@ def errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 
 FUZZ = hsettings(
-    max_examples=60,
+    max_examples=100,
     derandomize=True,
     deadline=None,
     database=None,

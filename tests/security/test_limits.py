@@ -140,7 +140,7 @@ async def test_socketio_message_over_limit_disconnects_and_server_stays_up(
         base, namespaces=["/meeting"], headers=dict(headers), transports=["websocket"]
     )
     with pytest.raises((socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError)):
-        await client.call("chat", {"text": "x" * 70 * KIB}, namespace="/meeting", timeout=3)
+        await client.call("chat", {"text": "x" * 70 * KIB}, namespace="/meeting", timeout=1.5)
     for _ in range(50):
         if not client.connected:
             break
