@@ -58,7 +58,7 @@ class DashboardNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: ig
         """`{"fair": id}` → join the fair's dashboard room; the ack carries the totals."""
         try:
             fair_id = int(data["fair"])
-        except (TypeError, KeyError, ValueError):
+        except (TypeError, KeyError, ValueError, OverflowError):
             message = "fair: expected a fair id"
             await self.emit(
                 "error", {"event": "watch", "code": "invalid", "message": message}, to=sid

@@ -309,7 +309,7 @@ class MeetingNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: igno
             pid = self._participant(session)
             try:
                 minutes = int(data["minutes"])
-            except (TypeError, KeyError, ValueError):
+            except (TypeError, KeyError, ValueError, OverflowError):
                 raise Refused("invalid", "minutes: a whole number from 1 to 30") from None
             if not 1 <= minutes <= 30:
                 raise Refused("invalid", "minutes: a whole number from 1 to 30")
@@ -430,8 +430,10 @@ class MeetingNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: igno
             pid = self._participant(session)
             try:
                 deal_id = int(data["deal"])
-            except (TypeError, KeyError, ValueError):
+            except (TypeError, KeyError, ValueError, OverflowError):
                 raise Refused("invalid", "deal: expected the deal's id") from None
+            if not 1 <= deal_id <= 2**31 - 1:  # a huge id would overflow the driver
+                raise Refused("not_found", "no such deal in this meeting")
             rates = self.services.rates
 
             def confirm(db: Session) -> tuple[dict[str, Any], bool]:

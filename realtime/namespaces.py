@@ -57,7 +57,7 @@ class OrganiserNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: ig
         """Join the solver room of a fair: `{"fair": id}`."""
         try:
             fair_id = int(data["fair"])
-        except (TypeError, KeyError, ValueError):
+        except (TypeError, KeyError, ValueError, OverflowError):
             return {
                 "ok": False,
                 "error": {"code": "invalid", "message": "fair: expected a fair id"},

@@ -337,8 +337,20 @@ async def send_request(request: web.Request) -> web.StreamResponse:
     return await _guard(request, act)
 
 
+MAX_ID = 2**31 - 1  # ids and version numbers are 32-bit integers in the database
+
+
+def path_number(request: web.Request, name: str) -> int:
+    """A numeric path parameter; one no row can have is 404 (a huge one would overflow
+    the database driver)."""
+    value = int(request.match_info[name])
+    if not 1 <= value <= MAX_ID:
+        raise web.HTTPNotFound(text=f"no such {name} {value}"[:80])
+    return value
+
+
 def _request_id(request: web.Request) -> int:
-    return int(request.match_info["id"])
+    return path_number(request, "id")
 
 
 async def accept_request(request: web.Request) -> web.StreamResponse:
@@ -501,7 +513,7 @@ async def schedule(request: web.Request) -> web.StreamResponse:
 
 async def meetings(request: web.Request) -> web.StreamResponse:
     await auth.organiser(request)
-    number = int(request.match_info["number"])
+    number = path_number(request, "number")
 
     def load(session: Session) -> tuple[ScheduleVersion, list[dict[str, Any]]]:
         fair = _fair_of(session)
@@ -515,7 +527,7 @@ async def meetings(request: web.Request) -> web.StreamResponse:
 
 async def publish_version(request: web.Request) -> web.StreamResponse:
     await auth.organiser(request)
-    number = int(request.match_info["number"])
+    number = path_number(request, "number")
 
     def act(session: Session) -> tuple[int, VersionDiff, Json]:
         fair = _fair_of(session)

@@ -60,14 +60,14 @@ REQUEST_ID = {
     "in": "path",
     "required": True,
     "description": "The request's numeric id (`id` in the request objects).",
-    "schema": {"type": "integer", "minimum": 1},
+    "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
 }
 VERSION_NUMBER = {
     "name": "number",
     "in": "path",
     "required": True,
     "description": "Schedule version number.",
-    "schema": {"type": "integer", "minimum": 1},
+    "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
 }
 PARTICIPANT_ONLY = ("401", "403")
 CHANGE_KINDS = ("kept", "moved", "new", "cancelled")

@@ -53,7 +53,8 @@ scalars = (
     st.none()
     | st.booleans()
     | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.floats()  # NaN and ±Infinity too: Python's JSON carries them
+    | st.sampled_from([2**31, 2**63, 10**30, -(2**31) - 1])  # overflow database integers
     | st.text(max_size=40)
     | st.sampled_from(["", " ", "1", "-1", "1e999", "NaN", "0.001", "KRW", "usd", "💥" * 20])
 )
@@ -222,4 +223,25 @@ async def test_dashboard_organiser_and_stage_events_always_ack(
         ack = await send(peer, event, payload, namespace)
         check_ack(f"{namespace} {event}", ack)
         assert peer.client.connected
+    assert not errors, [r.getMessage() for r in errors]
+
+
+HUGE = [float("inf"), float("-inf"), float("nan"), 2**70, 2**31, -(2**63)]
+
+
+async def test_numbers_beyond_any_id_are_client_errors(
+    live: Live,  # noqa: F811
+    errors: list[logging.LogRecord],
+) -> None:
+    """Regression: Infinity raised OverflowError in int(), and ids beyond 64 bits
+    overflowed the database driver; both came back as `server` (or no ack)."""
+    member = await live.connect("kr1")
+    await send(member, "join", {"meeting": live.uid}, "/meeting")
+    dashboard = await live.connect("organiser", "/dashboard")
+    organiser = await live.connect("organiser", "/organiser")
+    for value in HUGE:
+        check_ack("late", await send(member, "late", {"minutes": value}, "/meeting"))
+        check_ack("deal:confirm", await send(member, "deal:confirm", {"deal": value}, "/meeting"))
+        check_ack("watch", await send(dashboard, "watch", {"fair": value}, "/dashboard"))
+        check_ack("solver", await send(organiser, "watch_solver", {"fair": value}, "/organiser"))
     assert not errors, [r.getMessage() for r in errors]

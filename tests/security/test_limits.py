@@ -181,3 +181,25 @@ async def test_import_upload_over_its_limit_gets_413(
     response = await client.post("/organiser/import", data=form)
     assert response.status == 413
     assert "the limit here is 1.0 MiB" in await response.text()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/me/requests/3072531391669703519764480/accept"),
+        ("POST", "/api/me/requests/2147483648/decline"),
+        ("GET", "/api/schedule/99999999999999999999/meetings"),
+        ("POST", "/api/schedule/2147483648/publish"),
+    ],
+)
+async def test_api_ids_beyond_the_database_are_404(site: Site, method: str, path: str) -> None:
+    """Regression (schemathesis): an id past 64 bits overflowed the driver → 500."""
+    who = "cn1" if "/me/" in path else "organiser"
+    if who == "cn1":
+        await site.sign_in_participant(who)
+    else:
+        await site.sign_in_organiser()
+    csrf = (await (await site.client.get("/api/session")).json())["csrf"]
+    response = await site.client.request(method, path, headers={"X-CSRF-Token": csrf})
+    assert response.status == 404
+    assert (await response.json())["error"]["status"] == 404
