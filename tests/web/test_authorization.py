@@ -38,8 +38,8 @@ def classify(path: str) -> str:
         return ORGANISER
     if path.startswith(("/me", "/api/me")):
         return PARTICIPANT
-    if path.startswith("/rooms/"):
-        return SIGNED_IN
+    if path.startswith("/rooms/") or re.fullmatch(r"/fair/[^/]+/roadshows/[^/]+(/attend)?", path):
+        return SIGNED_IN  # meeting rooms and live roadshow stages
     if path == "/fair" or path.startswith("/fair/"):
         return PUBLIC  # the fair floor and catalogue (docs/catalogue.md)
     public = {
