@@ -272,7 +272,12 @@ async def _exhibitor(request: web.Request) -> Participant:
 
 
 async def mine_page(request: web.Request) -> web.StreamResponse:
-    person = await _exhibitor(request)
+    person, role = await auth.participant_with(
+        request, lambda s, p: c.role if (c := s.get(Company, p.company_id)) else ""
+    )
+    if role != Role.EXHIBITOR:  # buyers and others follow the programme instead
+        programme = request.app.router["roadshow_programme"].url_for(fair=str(person.fair_id))
+        raise web.HTTPFound(programme)
     return await _manage(
         request, fair_id=person.fair_id, company_id=person.company_id, viewer=person
     )

@@ -185,7 +185,14 @@ async def test_portal_roadshow_refused_over_presenter_meeting_names_it(
 
 async def test_buyers_cannot_schedule_roadshows(site: Site) -> None:
     await site.sign_in_participant("de1")
-    assert (await site.client.get("/me/roadshows")).status == 403
+    page = await site.client.get("/me/roadshows", allow_redirects=False)
+    assert page.status == 302  # a buyer's "Roadshows" link leads to the programme
+    assert page.headers["Location"] == f"/fair/{site.fair_id}/programme"
+    agenda = await (await site.client.get("/me")).text()
+    csrf = agenda.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    refused = await site.client.post("/me/roadshows", data={"csrf": csrf}, allow_redirects=False)
+    assert refused.status == 403
+    assert "scheduled by exhibitors" in await refused.text()
 
 
 async def test_organiser_schedules_with_product_ids_and_cancels(
