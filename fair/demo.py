@@ -10,7 +10,7 @@ import secrets
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -22,9 +22,19 @@ from fair.db import session_scope
 from fair.generate import generate, write
 from fair.importer import read_directory
 from fair.loader import import_files
-from fair.models import Company, Meeting, MeetingRequest, Participant, Role, TokenKind
+from fair.models import (
+    Company,
+    Fair,
+    Meeting,
+    MeetingRequest,
+    Participant,
+    Product,
+    Role,
+    TokenKind,
+)
 from fair.planning import published_version
 from fair.publishing import publish
+from fair.roadshows import RoadshowInput, schedule_roadshow
 from fair.scheduling import schedule_fair
 from fair.tokens import issue_token
 
@@ -66,6 +76,9 @@ def prepare_demo(
         write(generated, Path(tmp))
         summary = import_files(engine, read_directory(Path(tmp)))
     say(summary.describe())
+    with session_scope(engine) as session:
+        shows = _roadshows(session, summary.fair_id)
+    say(f"{shows} roadshows on the pavilions' stages on day 1 (busy for their presenters)")
     opts = options or sp.Options(time_limit=20.0, workers=2, seed=0)
     say(f"scheduling (up to {opts.time_limit:.0f}s) ...")
     number, figures = schedule_fair(engine, summary.fair_id, opts)
@@ -93,6 +106,56 @@ def prepare_demo(
         participants=handed,
         figures=figures,
     )
+
+
+def _roadshows(session: Session, fair_id: int, most: int = 4) -> int:
+    """Product launches by exhibitors of different pavilions on day 1, an hour apart from
+    the fair's second hour, each showing up to three of the company's products. They are
+    stored before the schedule is solved, so the solver sees their presenters busy."""
+    fair = session.get(Fair, fair_id)
+    assert fair is not None
+    first = datetime.combine(fair.start, fair.day_start) + timedelta(hours=1)
+    exhibitors = session.exec(
+        select(Company)
+        .where(Company.fair_id == fair_id, Company.role == Role.EXHIBITOR)
+        .order_by(col(Company.id))
+    ).all()
+    seen: set[int | None] = set()
+    made = 0
+    for company in exhibitors:
+        if made == most:
+            break
+        if company.pavilion_id is None or company.pavilion_id in seen:
+            continue
+        presenter = session.exec(
+            select(Participant)
+            .where(Participant.company_id == company.id)
+            .order_by(col(Participant.id))
+        ).first()
+        products = session.exec(
+            select(Product.id).where(Product.company_id == company.id).order_by(col(Product.id))
+        ).all()[:3]
+        if presenter is None or not products:
+            continue
+        start = first + timedelta(hours=made)
+        if start.time() >= fair.day_end:
+            break
+        schedule_roadshow(
+            session,
+            fair_id,
+            RoadshowInput(
+                presenter=presenter.key,
+                title=f"{company.name}: new products",
+                description="A live product launch with questions from buyers.",
+                day="1",
+                start=start.strftime("%H:%M"),
+                minutes="30",
+                products=tuple(str(p) for p in products),
+            ),
+        )
+        seen.add(company.pavilion_id)
+        made += 1
+    return made
 
 
 def _showcase(session: Session, fair_id: int) -> list[tuple[Participant, str]]:
