@@ -1043,6 +1043,25 @@ def passed(r: dict[str, Any]) -> bool:
     )
 
 
+def verdict(r: dict[str, Any]) -> str:
+    if passed(r):
+        return "PASSED: nothing lost, every deal and confirmation answered"
+    kept = (
+        r["deals_lost"] == 0
+        and r["deals_duplicated"] == 0
+        and r["confirms_lost"] == 0
+        and r["errors"] == 0
+        and r["dashboard_equals_recount"]
+    )
+    if kept:
+        waiting = r["deals_unacked"] + r["confirms_unacked"]
+        return (
+            f"NOT PASSED: nothing lost, but {waiting} deals or confirmations were still "
+            "unanswered at the drill's deadline (over capacity; see the latency)"
+        )
+    return "FAILED: something acknowledged was lost, counted twice or miscounted"
+
+
 def _table(r: dict[str, Any]) -> str:
     def ms(x: float | None) -> str:
         return "–" if x is None else f"{x:.1f} ms"
@@ -1066,6 +1085,7 @@ def _table(r: dict[str, Any]) -> str:
             f"{r['confirms_acked']} acked, {r['confirms_lost']} lost, "
             f"{r['confirms_unacked']} unacked",
         ),
+        ("deal notices", f"{r['deal_events_missed']} missed by the other side (seen on rejoin)"),
         ("dashboard == recount", "yes" if r["dashboard_equals_recount"] else "NO"),
         ("server memory", f"{r['server_rss_mb_peak']} MB peak"),
         (
@@ -1130,13 +1150,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = run_drill(args.size, args.db, faults, args.seed, args.keep, say)
     result["size"] = args.size
     result["passed"] = passed(result)
+    result["verdict"] = verdict(result)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         print(_table(result))
         if result["error_samples"]:
             print("errors:", *result["error_samples"][:5], sep="\n  ")
-        print("PASSED" if result["passed"] else "FAILED")
+        print(verdict(result))
     return 0 if result["passed"] else 1
 
 
