@@ -1054,7 +1054,7 @@ def verdict(r: dict[str, Any]) -> str:
         and r["dashboard_equals_recount"]
     )
     if kept:
-        waiting = r["deals_unacked"] + r["confirms_unacked"]
+        waiting = r["deals_unacked"] + r["confirms_unacked"] + r["unfinished"]
         return (
             f"NOT PASSED: nothing lost, but {waiting} deals or confirmations were still "
             "unanswered at the drill's deadline (over capacity; see the latency)"
