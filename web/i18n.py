@@ -76,6 +76,24 @@ def gettext_(message: str) -> str:
     return _catalogues.get(current(), gettext.NullTranslations()).gettext(message)
 
 
+def N_(message: str) -> str:
+    """Marks a word stored as data (a status) for `./dev messages`; pages translate it
+    where they show it, with `_(value)`."""
+    return message
+
+
+# Version and solver states as stored and shown on the console, version and grid pages.
+STATES = (
+    N_("draft"),
+    N_("published"),
+    N_("optimal"),
+    N_("feasible"),
+    N_("infeasible"),
+    N_("timeout"),
+    N_("stopped"),
+    N_("skipped"),
+)
+
 _translated: dict[tuple[str, str], str] = {}
 
 
