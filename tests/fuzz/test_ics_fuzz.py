@@ -11,6 +11,7 @@ times exactly as they were; and the upload page answers 302 or 400, never a 500.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 
@@ -111,8 +112,9 @@ def mutated(draw: st.DrawFn) -> bytes:
 
 
 WHERE = re.compile(r"line \d+|event |UID|the file|calendar|iCalendar|busy times")
+SCALE = int(os.environ.get("FUZZ_SCALE", "1"))  # more examples for a deeper run by hand
 FUZZ = hsettings(
-    max_examples=150,
+    max_examples=150 * SCALE,
     derandomize=True,
     deadline=None,
     database=None,

@@ -11,6 +11,7 @@ holds deals only for submissions that were acknowledged as new deals.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from decimal import Decimal
 from typing import Any
@@ -117,8 +118,9 @@ def errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return caplog.records
 
 
+SCALE = int(os.environ.get("FUZZ_SCALE", "1"))  # more examples for a deeper run by hand
 FUZZ = hsettings(
-    max_examples=100,
+    max_examples=100 * SCALE,
     derandomize=True,
     deadline=None,
     database=None,
