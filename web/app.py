@@ -23,7 +23,7 @@ from fair.settings import Settings
 from realtime.server import create_server, run_background, tune_gc
 from realtime.services import RoomServices
 from web import agendas, i18n, middleware, ratelimit, sessions
-from web.accesslog import AccessLogger, access_logger
+from web.accesslog import AccessLogger, access_logger, redact
 from web.keys import (
     DB_EXECUTOR,
     ENGINE,
@@ -91,7 +91,10 @@ async def database_errors(
         if not database_unavailable(exc):
             raise
         log.warning(
-            "database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__
+            "database unavailable on %s %s: %s",
+            request.method,
+            redact(request.path),  # personal links carry their token in the path
+            type(exc).__name__,
         )
         page = middleware.error_response(request, 503, DB_UNAVAILABLE, title="Database unavailable")
         page.headers["Retry-After"] = "30"
@@ -177,6 +180,23 @@ def body_limits(settings: Settings) -> Middleware:
     return limit
 
 
+MAX_ID = 2**31 - 1  # ids in the database are 32-bit integers
+
+
+@web.middleware
+async def id_limits(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A number in a `{name:\\d+}` path part that no row can have names nothing: 404,
+    before a database driver overflows on it (a 500 otherwise)."""
+    info = request.match_info.route.resource.get_info() if request.match_info.route.resource else {}
+    pattern = getattr(info.get("pattern"), "pattern", "")
+    for name, value in request.match_info.items():
+        if f"(?P<{name}>\\d+)" in pattern and len(value) > 9 and int(value) > MAX_ID:
+            raise web.HTTPNotFound(text=f"no such {name}")
+    return await handler(request)
+
+
 def _close_uploads(request: web.BaseRequest) -> None:
     """aiohttp spools uploaded files to temporary files and leaves them open; close them
     when the request is done instead of waiting for the garbage collector."""
@@ -202,6 +222,7 @@ def create_app(settings: Settings) -> web.Application:
             middleware.errors,
             database_errors,
             body_limits(settings),
+            id_limits,
             ratelimit.middleware(counter),
             middleware.session,
             middleware.csrf,

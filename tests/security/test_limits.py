@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 
 import aiohttp
 import pytest
@@ -203,3 +204,32 @@ async def test_api_ids_beyond_the_database_are_404(site: Site, method: str, path
     response = await site.client.request(method, path, headers={"X-CSRF-Token": csrf})
     assert response.status == 404
     assert (await response.json())["error"]["status"] == 404
+
+
+async def test_numbers_past_the_database_in_any_path_are_404_not_500(site: Site) -> None:
+    """Every route with a `{name:\\d+}` part (portal, floor, organiser pages, API...)."""
+    numeric = []
+    for route in site.client.app.router.routes():  # type: ignore[union-attr]
+        info = route.resource.get_info() if route.resource else {}
+        pattern = getattr(info.get("pattern"), "pattern", "")
+        names = re.findall(r"\(\?P<(\w+)>\\d\+\)", pattern)
+        if names and route.method not in ("HEAD", "OPTIONS"):
+            path = info["formatter"]
+            for name in re.findall(r"\{(\w+)\}", path):
+                path = path.replace(f"{{{name}}}", HUGE if name in names else "kr1")
+            numeric.append((route.method, path))
+    assert len(numeric) >= 8
+    for who in ("organiser", "cn1"):
+        if who == "organiser":
+            await site.sign_in_organiser()
+        else:
+            await site.sign_in_participant(who)
+        csrf = (await (await site.client.get("/api/session")).json())["csrf"]
+        for method, path in numeric:
+            response = await site.client.request(
+                method, path, headers={"X-CSRF-Token": csrf}, allow_redirects=False
+            )
+            assert response.status == 404, f"{who} {method} {path}: {response.status}"
+
+
+HUGE = "99999999999999999999"
