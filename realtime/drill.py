@@ -440,7 +440,8 @@ class Visit:
         ):
             self.peer = self.peer or ""  # someone is there; their sid comes with a signal
         if self.v["confirms"]:
-            for deal in ack.get("deals", []):
+            for deal in ack.get("deals", []):  # recorded before this side was in the room
+                self.shared["seen"].add(deal.get("id"))
                 self._maybe_confirm(deal)
 
     async def _until_joined(self) -> bool:
@@ -1085,7 +1086,10 @@ def _table(r: dict[str, Any]) -> str:
             f"{r['confirms_acked']} acked, {r['confirms_lost']} lost, "
             f"{r['confirms_unacked']} unacked",
         ),
-        ("deal notices", f"{r['deal_events_missed']} missed by the other side (seen on rejoin)"),
+        (
+            "deal notices",
+            f"{r['deal_events_missed']} neither relayed nor in the join (confirmed by id)",
+        ),
         ("dashboard == recount", "yes" if r["dashboard_equals_recount"] else "NO"),
         ("server memory", f"{r['server_rss_mb_peak']} MB peak"),
         (
