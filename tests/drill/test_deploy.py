@@ -178,7 +178,8 @@ async def test_deploy_recipe_nginx_tls_two_processes(stack: Stack, live: Live) -
         cookie = cookie_line.split(";", 1)[0]
 
     # socket.io through the proxy: long-polling first, then the websocket upgrade.
-    client = socketio.AsyncClient(reconnection=False, ssl_verify=False)
+    http = aiohttp.ClientSession()
+    client = socketio.AsyncClient(reconnection=False, ssl_verify=False, http_session=http)
     await client.connect(
         stack.https,
         namespaces=["/meeting"],
@@ -204,24 +205,28 @@ async def test_deploy_recipe_nginx_tls_two_processes(stack: Stack, live: Live) -
         await client.disconnect()
 
     # A page of another site cannot open the rooms with the user's cookie.
-    foreign = socketio.AsyncClient(reconnection=False, ssl_verify=False)
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        await foreign.connect(
-            stack.https,
-            namespaces=["/meeting"],
-            headers={"Cookie": cookie, "Origin": "https://evil.example"},
-            transports=["websocket"],
-            wait_timeout=5,
-        )
+    foreign = socketio.AsyncClient(reconnection=False, ssl_verify=False, http_session=http)
+    try:
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await foreign.connect(
+                stack.https,
+                namespaces=["/meeting"],
+                headers={"Cookie": cookie, "Origin": "https://evil.example"},
+                transports=["websocket"],
+                wait_timeout=5,
+            )
+    finally:
+        await foreign.disconnect()
+        await http.close()
 
     # Rolling restart: while one process stops (SIGTERM) and starts again, then the
     # other stops, every request is answered.
-    async with aiohttp.ClientSession() as http:
+    async with aiohttp.ClientSession() as web:
 
         async def all_answered(n: int = 10) -> list[int]:
             codes = []
             for _ in range(n):
-                r = await http.get(f"{stack.https}/healthz", ssl=False)
+                r = await web.get(f"{stack.https}/healthz", ssl=False)
                 codes.append(r.status)
                 await asyncio.sleep(0.05)
             return codes
