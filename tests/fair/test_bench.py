@@ -23,3 +23,17 @@ def test_generated_problem_small_is_a_valid_fair() -> None:
 
 def test_generated_problem_is_deterministic() -> None:
     assert generated_problem("small", 5).requests == generated_problem("small", 5).requests
+
+
+def test_unit_weights_make_the_solver_count_meetings() -> None:
+    from fair.bench import unit_weights
+    from scheduler.problem import Options
+    from scheduler.solve import solve
+
+    problem = unit_weights(generated_problem("small", 2))
+    assert {r.weight for r in problem.requests} == {1}
+    result = solve(problem, Options(time_limit=10, workers=1, seed=0, levels=1))
+    level1 = result.levels[0]
+    # Weight is now the number of meetings, and no schedule holds more than the bound.
+    assert level1.value == len(result.assignments) <= level1.bound
+    assert len(result.assignments) >= len(greedy(problem).assignments)
