@@ -537,7 +537,7 @@ class Visit:
             await asyncio.wait_for(recorded.wait(), max(0.0, self.deadline - time.time()))
         except TimeoutError:
             return
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(max(2.0, self.end - time.time()))  # until the slot ends
         deal_id = self.shared["deal_id"]
         if deal_id not in self.shared["seen"] and deal_id not in self.confirmed:
             self.stats.counts["deal_events_missed"] += 1
