@@ -257,6 +257,7 @@ class Stats:
             "deals_attempted": 0,
             "confirms_attempted": 0,
             "deal_events_missed": 0,
+            "deal_events_missed_in_room": 0,
             "unacked_deals": 0,
             "unacked_confirms": 0,
         }
@@ -306,6 +307,7 @@ class Visit:
         self.joined = asyncio.Event()
         self.sid: str | None = None
         self.peer: str | None = None  # someone else in the room (their sid when known)
+        self.in_room_since: float | None = None  # joined on the current connection at
         self.currency = ""  # the fair's, from the join acknowledgement
         self.leaving = False
         self.rng = random.Random(f"{v['meeting_id']}-{v['pid']}")
@@ -344,6 +346,7 @@ class Visit:
 
     async def _on_disconnect(self, reason: Any = None) -> None:
         self.joined.clear()
+        self.in_room_since = None
         for call in list(self.inflight):  # their answers would have come on this connection
             call.cancel()
         if not self.leaving:
@@ -434,6 +437,7 @@ class Visit:
         self.sid = ack["you"]["sid"]
         self.currency = ack["meeting"]["currency"]
         self.joined.set()
+        self.in_room_since = time.time()
         if any(
             p.get("online") and p.get("participant") != self.v["pid"]
             for p in ack.get("presence", [])
@@ -494,6 +498,7 @@ class Visit:
             return
         self.stats.acked_deals[deal["key"]] = ack["deal"]["id"]
         self.shared["deal_id"] = ack["deal"]["id"]
+        self.shared["recorded_at"] = time.time()
         self.shared["recorded"].set()
 
     async def _confirm(self, deal_id: int) -> None:
@@ -541,6 +546,10 @@ class Visit:
         deal_id = self.shared["deal_id"]
         if deal_id not in self.shared["seen"] and deal_id not in self.confirmed:
             self.stats.counts["deal_events_missed"] += 1
+            since = self.in_room_since
+            if since is not None and since < self.shared["recorded_at"] - 1.0:
+                # in the room on one connection since well before the deal was stored
+                self.stats.counts["deal_events_missed_in_room"] += 1
             self._maybe_confirm({"id": deal_id, "recorded_by_id": None})
 
     async def _at(self, fraction: float) -> None:
@@ -1021,6 +1030,7 @@ def _verify(
         "confirms_acked": len(set(merged["acked_confirms"])),
         "confirms_lost": len(confirms_lost),
         "deal_events_missed": c.get("deal_events_missed", 0),
+        "deal_events_missed_in_room": c.get("deal_events_missed_in_room", 0),
         "recount": count,
         "dashboard_equals_recount": asked_ok and pushed_ok,
         "dashboard_pushes": merged["dashboard_pushes"],
@@ -1088,7 +1098,8 @@ def _table(r: dict[str, Any]) -> str:
         ),
         (
             "deal notices",
-            f"{r['deal_events_missed']} neither relayed nor in the join (confirmed by id)",
+            f"{r['deal_events_missed']} neither relayed by the slot's end nor in the join "
+            f"({r['deal_events_missed_in_room']} to a side in the room all along)",
         ),
         ("dashboard == recount", "yes" if r["dashboard_equals_recount"] else "NO"),
         ("server memory", f"{r['server_rss_mb_peak']} MB peak"),
