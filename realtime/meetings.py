@@ -202,10 +202,10 @@ class MeetingNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: igno
                 if member is not None:
                     presence.enter(db, room, member.participant_id, moment)
                     db.flush()
+                return {"room": room, "member": member, "presence": presence.presence(db, room)}
+
+            def history(db: Session, room: Room) -> dict[str, Any]:
                 return {
-                    "room": room,
-                    "member": member,
-                    "presence": presence.presence(db, room),
                     "chat": presence.chat_history(db, room.meeting_id),
                     "deals": deals.meeting_deals(db, room, rates),
                 }
@@ -215,6 +215,11 @@ class MeetingNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: igno
             member: Member | None = state["member"]
             session["room"] = room
             await self.enter_room(sid, meeting_room(room.uid))
+            # Chat and deals are read only once this connection is in the room: whatever is
+            # stored later reaches it as a notice, whatever was stored earlier is in the
+            # answer (read before entering, a deal stored in between was in neither; the
+            # page keys both by id, so one in both shows once).
+            state.update(await self._read(lambda db: history(db, room)))
             if member is not None:
                 await self.emit(
                     "presence", {"people": state["presence"]}, room=meeting_room(uid), skip_sid=sid
