@@ -9,6 +9,7 @@ the limit the request gets 429 with Retry-After, before any work is done.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections import deque
@@ -18,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,14 +59,35 @@ class MemoryCounter:
 
 
 class RedisCounter:
-    """The same sliding window in a Redis sorted set, shared by every process."""
+    """The same sliding window in a Redis sorted set, shared by every process.
+
+    While Redis is away the limits hold per process (a `MemoryCounter`), so sign-in,
+    personal links and feeds keep working instead of failing with the limiter."""
 
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
 
-        self.client: Any = redis.from_url(url)
+        # Short timeouts: a limiter that waits long on a dead Redis holds up the page.
+        self.client: Any = redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        self.fallback = MemoryCounter()
+        self.away_since: float | None = None
 
     async def hit(self, key: str, window: int) -> tuple[int, int]:
+        from redis.exceptions import RedisError
+
+        try:
+            found = await self._hit(key, window)
+        except (RedisError, OSError) as exc:
+            if self.away_since is None:
+                self.away_since = time.monotonic()
+                log.warning("rate limits per process: Redis unreachable (%s)", type(exc).__name__)
+            return await self.fallback.hit(key, window)
+        if self.away_since is not None:
+            self.away_since = None
+            log.warning("rate limits shared again: Redis is back")
+        return found
+
+    async def _hit(self, key: str, window: int) -> tuple[int, int]:
         now = time.time()
         name = f"fair:rate:{key}"
         pipe = self.client.pipeline()

@@ -42,6 +42,9 @@ async def test_database_outage_is_a_clear_503_and_recovers(
         )
         assert api.status == 503
         assert (await api.json())["error"]["message"].startswith("The database is unavailable")
+        health = await http.get(f"{live.base}/healthz")
+        assert health.status == 503
+        assert await health.json() == {"status": "error", "database": "unavailable"}
 
         ack = await buyer.call("deal:record", deal("outage-1"))
         assert ack["ok"] is False

@@ -63,3 +63,17 @@ async def test_redis_counter_is_shared_between_instances() -> None:
     finally:
         await one.close()
         await two.close()
+
+
+async def test_redis_counter_limits_per_process_while_redis_is_away() -> None:
+    from realtime.bench import free_port
+
+    # Nothing listens on this port: every Redis call fails at once.
+    counter = RedisCounter(f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        assert (await counter.hit("login:10.0.0.1", 60))[0] == 1
+        assert (await counter.hit("login:10.0.0.1", 60))[0] == 2  # still counted, here
+        assert (await counter.hit("login:10.0.0.2", 60))[0] == 1
+        assert counter.away_since is not None
+    finally:
+        await counter.close()
