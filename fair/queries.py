@@ -312,6 +312,12 @@ class CompanyLabel:
 
 
 @dataclass(frozen=True)
+class PersonLabel:
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
 class AgendaBook:
     """Every participant's agenda in one schedule version, built in one pass: a whole
     fair opens its agendas within minutes, and one pass over the version's meetings costs
@@ -321,6 +327,7 @@ class AgendaBook:
     version_id: int
     agendas: dict[int, tuple[AgendaItem, ...]]  # participant id → items in time order
     companies: dict[int, CompanyLabel]  # participant id → their company
+    people: dict[int, PersonLabel]  # participant id → name and time zone
 
 
 def agenda_book(session: Session, fair_id: int, version_id: int) -> AgendaBook:
@@ -357,6 +364,9 @@ def agenda_book(session: Session, fair_id: int, version_id: int) -> AgendaBook:
         agendas={pid: tuple(items) for pid, items in agendas.items()},
         companies={
             pid: CompanyLabel(name=row.company, country=row.country) for pid, row in people.items()
+        },
+        people={
+            pid: PersonLabel(name=row.name, timezone=row.timezone) for pid, row in people.items()
         },
     )
 

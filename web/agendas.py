@@ -7,6 +7,13 @@ costs about as much as a few dozen single agendas. So the server builds the book
 published version when it starts, right after a publication, and on the first request for
 a version it does not hold yet (one build, however many requests wait for it).
 
+Pages too: right after the book of a new version is built, every agenda of it is rendered
+in the fair's default language in the background (a few milliseconds each, in the
+database executor's threads, in chunks), so the first wave of visitors gets a rendered page.
+A rendered agenda holds neither the session's CSRF token nor the time: both are put in on
+the way out (`agenda.js` sets live and ended meetings from that time), so a page can be
+kept for `PAGE_SECONDS`.
+
 A published version never changes, but names and places can be edited by a re-import:
 a book older than `REFRESH_SECONDS` is rebuilt in the background while the old one keeps
 answering, so such edits show within about a minute without anyone waiting.
@@ -17,22 +24,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
+import secrets
 import time
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
+import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import Session, col, select
 
-from fair.models import ScheduleVersion, VersionStatus
+from fair.models import Fair, ScheduleVersion, VersionStatus
 from fair.planning import published_version_id
-from fair.queries import AgendaBook, agenda_book
+from fair.queries import AgendaBook, AgendaItem, CompanyLabel, PersonLabel, agenda_book
+from web import i18n
 from web.db import read
+from web.keys import DB_EXECUTOR, PAGE_CACHE
 
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 60.0
+PAGE_SECONDS = 600.0  # a rendered agenda (names edited by a re-import show after this)
+PRERENDER_CHUNK = 50  # pages per executor call
+
+# Stand-ins for what a rendered agenda leaves out (unguessable, so no text contains them).
+CSRF_SLOT = f"csrf-{secrets.token_hex(12)}"
+NOW_SLOT = f"now-{secrets.token_hex(12)}"
 
 
 @dataclass
@@ -77,6 +98,8 @@ def _start_build(app: web.Application, fair_id: int, version_id: int) -> asyncio
             # A slower build of an older version never replaces a newer one.
             if held is None or held[1].version_id <= version_id:
                 books.held[fair_id] = (started, made)
+                if held is None or held[1].version_id != version_id:
+                    _prerender(app, made)  # a version new to this process
             return made
         finally:
             books.building.pop(key, None)
@@ -138,3 +161,119 @@ async def books_ctx(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(BaseException):
             await task
+
+
+# ---------------------------------------------------------------------------- pages
+
+
+def page_key(participant_id: int, version_id: int, language: str) -> tuple[Any, ...]:
+    return ("agenda", participant_id, version_id, language)
+
+
+def render(
+    app: web.Application,
+    participant_id: int,
+    person: PersonLabel,
+    fair: Fair,
+    company: CompanyLabel,
+    items: tuple[AgendaItem, ...],
+) -> bytes:
+    """The agenda page in the current language, with `CSRF_SLOT` and `NOW_SLOT` in place of
+    the session's token and the time. The meetings' live/ended state is set for now;
+    `agenda.js` keeps it right from the time put in on the way out."""
+    days: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    zone, fair_zone = person.timezone, fair.timezone
+    now = _now()
+    for item in items:
+        day = i18n.local_date(item.start, zone)
+        days[day].append(
+            {
+                "item": item,
+                "local": f"{i18n.local_time(item.start, zone)}–{i18n.local_time(item.end, zone)}",
+                "fair_time": f"{i18n.local_time(item.start, fair_zone)}–"
+                f"{i18n.local_time(item.end, fair_zone)}",
+                "their_time": i18n.local_time(item.start, item.counterpart_timezone),
+                "live": item.start - timedelta(minutes=10) <= now < item.end,
+                "past": item.end <= now,
+                "start_iso": item.start.isoformat(),
+                "end_iso": item.end.isoformat(),
+            }
+        )
+    template = aiohttp_jinja2.get_env(app).get_template("agenda.html")
+    html = template.render(
+        # The templates use the request only for `request.app.router`.
+        request=SimpleNamespace(app=app),
+        session={"p": participant_id},
+        csrf=CSRF_SLOT,
+        person=person,
+        fair=fair,
+        company=company,
+        days=dict(days),
+        now_iso=NOW_SLOT,
+    )
+    return html.encode("utf-8")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def keep(app: web.Application, key: tuple[Any, ...], body: bytes) -> None:
+    pages = app[PAGE_CACHE]
+    if len(pages) > 50_000:  # bounded memory: start over
+        pages.clear()
+    pages[key] = (time.monotonic() + PAGE_SECONDS * (1.0 + random.random() * 0.5), body)
+
+
+def fill_in(body: bytes, csrf: str) -> web.Response:
+    text = body.replace(CSRF_SLOT.encode(), csrf.encode()).replace(
+        NOW_SLOT.encode(), _now().isoformat().encode()
+    )
+    return web.Response(body=text, content_type="text/html", charset="utf-8")
+
+
+def _prerender(app: web.Application, made: AgendaBook) -> None:
+    """Render every agenda of a version new to this process, in the background."""
+    language = i18n.DEFAULT
+    loop = asyncio.get_running_loop()
+    people = [pid for pid in made.people if pid in made.companies]
+
+    def chunk(pids: list[int]) -> list[tuple[int, bytes]]:
+        with i18n.using(language):
+            return [
+                (
+                    pid,
+                    render(
+                        app,
+                        pid,
+                        made.people[pid],
+                        made.fair,
+                        made.companies[pid],
+                        made.agendas.get(pid, ()),
+                    ),
+                )
+                for pid in pids
+            ]
+
+    async def work() -> None:
+        started = time.monotonic()
+        for i in range(0, len(people), PRERENDER_CHUNK):
+            held = app[BOOKS].held.get(made.fair.id or 0)
+            if held is None or held[1].version_id != made.version_id:
+                return  # a newer version was published meanwhile
+            done = await loop.run_in_executor(
+                app[DB_EXECUTOR], chunk, people[i : i + PRERENDER_CHUNK]
+            )
+            for pid, body in done:
+                keep(app, page_key(pid, made.version_id, language), body)
+        log.info(
+            "rendered %d agendas of version %d in %.1f s",
+            len(people),
+            made.version_id,
+            time.monotonic() - started,
+        )
+
+    task = asyncio.ensure_future(work())
+    app[BOOKS].warming.add(task)
+    task.add_done_callback(app[BOOKS].warming.discard)
+    task.add_done_callback(_log_failure)

@@ -8,11 +8,12 @@ compiled in memory at start-up, so no compiled .mo file is kept in the repositor
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import gettext
 import io
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -70,6 +71,16 @@ def choose(query: str, cookie: str, accept: str) -> str:
 
 def current() -> str:
     return _current.get()
+
+
+@contextlib.contextmanager
+def using(language: str) -> Iterator[None]:
+    """Format and translate in `language` outside a request (pages rendered ahead)."""
+    token = _current.set(language)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def gettext_(message: str) -> str:

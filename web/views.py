@@ -7,10 +7,9 @@ import hashlib
 import logging
 import random
 import re
-import secrets
 import time
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 from email.utils import format_datetime
 from typing import Any
 
@@ -44,7 +43,6 @@ from web.render import page
 log = logging.getLogger(__name__)
 STARTED = time.time()
 FEED_CACHE_SECONDS = 60.0
-PAGE_CACHE_SECONDS = 30.0
 
 
 def _ttl(seconds: float) -> float:
@@ -141,24 +139,18 @@ def _natural(text: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.split(r"(\d+)", text))
 
 
-# Rendered agendas are kept without their session's CSRF token, which is put in on the way
-# out: the page is then the same for every session of the participant.
-CSRF_SLOT = f"csrf-{secrets.token_hex(12)}"
-
-
 async def agenda(request: web.Request) -> web.StreamResponse:
     person, version = await auth.participant_with(
         request, lambda session, person: published_version_id(session, person.fair_id)
     )
     csrf = request.get(SESSION, {}).get("csrf", "")
-    now_mono = time.monotonic()
-    # The rendered page depends on the version, the language and the minute (meetings turn
-    # live or past; agenda.js follows the clock in between): reuse it for 30-45 s.
-    pages = request.app[PAGE_CACHE]
-    page_key = ("agenda", person.id or 0, version or 0, i18n.current())
-    cached_page = pages.get(page_key)
-    if cached_page is not None and cached_page[0] > now_mono:
-        return _with_csrf(cached_page[1], csrf)
+    # Rendered once per participant, version and language (ahead of time for a new
+    # version, see web/agendas.py); the session's CSRF token and the time go in on the way
+    # out.
+    key = agendas.page_key(person.id or 0, version or 0, i18n.current())
+    cached_page = request.app[PAGE_CACHE].get(key)
+    if cached_page is not None and cached_page[0] > time.monotonic():
+        return agendas.fill_in(cached_page[1], csrf)
     if version is None:
         fair = await read(request.app, _fair_of, person.fair_id)
         items: tuple[queries.AgendaItem, ...] = ()
@@ -171,46 +163,10 @@ async def agenda(request: web.Request) -> web.StreamResponse:
         if held is None:  # a participant imported after the book was built
             held = await read(request.app, _company_label, person.company_id)
         company = held
-    days: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    zone, fair_zone = person.timezone, fair.timezone
-    now = datetime.now(UTC)
-    for item in items:
-        day = i18n.local_date(item.start, zone)
-        days[day].append(
-            {
-                "item": item,
-                "local": f"{i18n.local_time(item.start, zone)}–{i18n.local_time(item.end, zone)}",
-                "fair_time": f"{i18n.local_time(item.start, fair_zone)}–"
-                f"{i18n.local_time(item.end, fair_zone)}",
-                "their_time": i18n.local_time(item.start, item.counterpart_timezone),
-                "live": item.start - timedelta(minutes=10) <= now < item.end,
-                "past": item.end <= now,
-                "start_iso": item.start.isoformat(),
-                "end_iso": item.end.isoformat(),
-            }
-        )
-    response = page(
-        "agenda.html",
-        request,
-        {
-            "person": person,
-            "fair": fair,
-            "company": company,
-            "days": dict(days),
-            "now_iso": now.isoformat(),
-            "csrf": CSRF_SLOT,
-        },
-    )
-    if len(pages) > 5_000:
-        pages.clear()
-    assert isinstance(response.body, bytes)
-    pages[page_key] = (now_mono + _ttl(PAGE_CACHE_SECONDS), response.body)
-    return _with_csrf(response.body, csrf)
-
-
-def _with_csrf(body: bytes, csrf: str) -> web.Response:
-    text = body.replace(CSRF_SLOT.encode(), csrf.encode())
-    return web.Response(body=text, content_type="text/html", charset="utf-8")
+    label = queries.PersonLabel(name=person.name, timezone=person.timezone)
+    body = agendas.render(request.app, person.id or 0, label, fair, company, items)
+    agendas.keep(request.app, key, body)
+    return agendas.fill_in(body, csrf)
 
 
 def _fair_of(session: Session, fair_id: int) -> Fair:

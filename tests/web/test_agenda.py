@@ -65,3 +65,27 @@ async def test_agenda_follows_a_new_publication(site: Site, settings: Settings) 
     page = await (await site.client.get("/me")).text()
     assert "王伟" not in page
     assert "No meetings are published for you yet" in page
+
+
+async def test_agendas_of_the_published_version_are_rendered_ahead(site: Site) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from web import agendas
+    from web.keys import PAGE_CACHE
+
+    app = site.client.app
+    assert app is not None
+    for _ in range(200):  # the server renders them in the background after it starts
+        ahead = {key[1] for key in app[PAGE_CACHE] if key[0] == "agenda"}
+        if len(ahead) == 5:
+            break
+        await asyncio.sleep(0.02)
+    assert len(ahead) == 5  # everyone of the fair, meetings or not
+    await site.sign_in_participant("kr1")
+    page = await (await site.client.get("/me")).text()
+    assert agendas.NOW_SLOT not in page and agendas.CSRF_SLOT not in page
+    now = re.search(r'data-now="([^"]+)"', page)
+    assert now
+    assert abs((datetime.fromisoformat(now.group(1)) - datetime.now(UTC)).total_seconds()) < 5
+    assert "王伟" in page
