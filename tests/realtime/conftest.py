@@ -122,7 +122,11 @@ class Live:
             client.on(name, _recorder(peer, name), namespace=namespace)
         headers = {"Cookie": f"fair_session={await self.cookie(who)}"} if who else {}
         await client.connect(
-            self.base, namespaces=[namespace], headers=headers, transports=["websocket"]
+            self.base,
+            namespaces=[namespace],
+            headers=headers,
+            transports=["websocket"],
+            wait_timeout=5,  # socket.io's default 1 s is tight on a busy 2-core machine
         )
         self.peers.append(peer)
         return peer

@@ -117,6 +117,7 @@ async def connect(base: str, live: Live, who: str, namespace: str = "/meeting") 
         namespaces=[namespace],
         headers={"Cookie": f"fair_session={cookie}"},
         transports=["websocket"],
+        wait_timeout=5,
     )
     return peer
 

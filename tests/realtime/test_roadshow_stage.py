@@ -100,7 +100,11 @@ class Stage(Live):
             client.on(name, _recorder(peer, name), namespace=namespace)
         headers = {"Cookie": f"fair_session={await self.cookie(who)}"} if who else {}
         await client.connect(
-            self.base, namespaces=[namespace], headers=headers, transports=["websocket"]
+            self.base,
+            namespaces=[namespace],
+            headers=headers,
+            transports=["websocket"],
+            wait_timeout=5,  # the default 1 s failed once on a busy machine
         )
         self.peers.append(peer)
         return peer

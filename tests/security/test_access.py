@@ -101,9 +101,18 @@ async def socket_refused(site: Site, cookie: str, namespace: str = "/meeting") -
             wait_timeout=3,
         )
     except socketio.exceptions.ConnectionError:
+        await close_transport(client)
         return True
     await client.disconnect()
     return False
+
+
+async def close_transport(client: socketio.AsyncClient) -> None:
+    """A refused handshake leaves engine.io's HTTP session open (closed only when the
+    client is collected, a ResourceWarning then): close it now."""
+    http = client.eio.http
+    if http is not None and not http.closed:
+        await http.close()
 
 
 def room_uid(site: Site, key: str = "r1") -> str:
@@ -328,6 +337,7 @@ async def test_socketio_from_a_foreign_origin_is_refused(site: Site) -> None:
             transports=["websocket"],
             wait_timeout=3,
         )
+    await close_transport(client)
 
 
 async def test_socketio_from_the_sites_own_origin_is_accepted(site: Site) -> None:
