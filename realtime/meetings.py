@@ -15,53 +15,29 @@ emits reach the clients of every process.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-import socketio
 from sqlmodel import Session
 
 from fair import deals, presence
-from fair.db import database_unavailable, session_scope
-from fair.errors import Conflict, FairError, Forbidden, InvalidInput, NotFound
-from fair.models import DealType, Participant
+from fair.models import DealType
 from fair.presence import Member, Room
 from fair.rooms import meeting_room
-from fair.tokens import token_is_live
+from realtime.base import SIGNAL_KEYS, ParticipantNamespace, Refused, now
 from realtime.dashboard import DashboardNamespace
-from realtime.namespaces import AnswersEveryCall, Identify
+from realtime.namespaces import Identify
 from realtime.services import RoomServices
 
 log = logging.getLogger("fair.realtime.meetings")
 NAMESPACE = "/meeting"
-T = TypeVar("T")
-CODES = {
-    NotFound: "not_found",
-    Forbidden: "forbidden",
-    Conflict: "conflict",
-    InvalidInput: "invalid",
-}
-SIGNAL_KEYS = ("description", "candidate")
 DEALS_PER_MINUTE = 30  # per participant and process: retries and real deals fit easily
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Refused(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class MeetingNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: ignore[misc]
+class MeetingNamespace(ParticipantNamespace):
+    SIGN_IN = "open your personal link to enter meeting rooms"
     EVENTS = frozenset(
         {
             "join",
@@ -79,63 +55,11 @@ class MeetingNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: igno
     def __init__(
         self, identify: Identify, services: RoomServices, dashboard: DashboardNamespace
     ) -> None:
-        super().__init__(NAMESPACE)
-        self.identify = identify
-        self.services = services
-        self.dashboard = dashboard
+        super().__init__(NAMESPACE, identify, services, dashboard)
         # Event names with a colon: python-socketio looks up `on_<event>` by name.
         setattr(self, "on_deal:record", self.on_deal_record)
         setattr(self, "on_deal:confirm", self.on_deal_confirm)
         self._deal_times: dict[int, deque[float]] = {}  # participant → recent submissions
-
-    # -- plumbing -------------------------------------------------------------------
-
-    async def _read(self, fn: Callable[[Session], T]) -> T:
-        engine = self.services.engine
-
-        def work() -> T:
-            with Session(engine(), expire_on_commit=False) as session:
-                return fn(session)
-
-        result: T = await self.services.run(work)
-        return result
-
-    async def _write(self, fn: Callable[[Session], T]) -> T:
-        engine = self.services.engine
-
-        def work() -> T:
-            with session_scope(engine()) as session:
-                return fn(session)
-
-        result: T = await self.services.run(work)
-        return result
-
-    async def _refuse(self, sid: str, event: str, code: str, message: str) -> dict[str, Any]:
-        """Tell the client why (an `error` event) and answer the ack with the same."""
-        error = {"code": code, "message": message}
-        await self.emit("error", {"event": event, **error}, to=sid)
-        return {"ok": False, "error": error}
-
-    async def _guard(
-        self, sid: str, event: str, handler: Callable[[dict[str, Any]], Any]
-    ) -> dict[str, Any]:
-        try:
-            session = await self.get_session(sid)
-            result: dict[str, Any] = await handler(session)
-            return result
-        except Refused as exc:
-            return await self._refuse(sid, event, exc.code, exc.message)
-        except FairError as exc:
-            code = next((c for kind, c in CODES.items() if isinstance(exc, kind)), "invalid")
-            return await self._refuse(sid, event, code, str(exc))
-        except Exception as exc:
-            if database_unavailable(exc):  # nothing was stored: the client may re-send
-                log.warning("%s: database unavailable (%s)", event, type(exc).__name__)
-                return await self._refuse(
-                    sid, event, "unavailable", "the database is unavailable; try again"
-                )
-            log.exception("%s failed", event)
-            return await self._refuse(sid, event, "server", "something went wrong; try again")
 
     @staticmethod
     def _room(session: dict[str, Any]) -> Room:
@@ -150,37 +74,6 @@ class MeetingNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: igno
         if pid is None:
             raise Refused("observer", "observers cannot do this; it is for the two sides")
         return pid
-
-    # -- connection -----------------------------------------------------------------
-
-    async def on_connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
-        who = self.identify(environ)
-        if who and "organiser" in who:
-            await self.save_session(sid, {"organiser": who["organiser"], "name": "Organiser"})
-            return
-        if not who or "participant" not in who:
-            raise socketio.exceptions.ConnectionRefusedError(
-                "open your personal link to enter meeting rooms", {"code": "signin"}
-            )
-        pid, token_hash = int(who["participant"]), str(who.get("token_hash", ""))
-
-        def load(session: Session) -> dict[str, Any] | None:
-            if not token_is_live(session, pid, token_hash):
-                return None
-            person = session.get(Participant, pid)
-            return None if person is None else {"name": person.name, "fair": person.fair_id}
-
-        found = await self._read(load)
-        if found is None:
-            raise socketio.exceptions.ConnectionRefusedError(
-                "your link was replaced or revoked; open the new one", {"code": "signin"}
-            )
-        await self.save_session(sid, {"participant": pid, "token_hash": token_hash, **found})
-
-    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        with contextlib.suppress(Exception):
-            session = await self.get_session(sid)
-            await self._leave(sid, session)
 
     # -- room -----------------------------------------------------------------------
 

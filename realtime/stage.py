@@ -14,50 +14,27 @@ over several processes; a viewer beyond it is refused with the code `full`.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-import socketio
 from sqlmodel import Session
 
 from fair import roadshows as rs
-from fair.db import session_scope
-from fair.errors import Conflict, FairError, Forbidden, InvalidInput, NotFound
+from fair.errors import Conflict
 from fair.models import Participant
 from fair.requests import FieldError, send_request
 from fair.roadshows import stage_presenter_room, stage_room
-from fair.tokens import token_is_live
+from realtime.base import SIGNAL_KEYS, ParticipantNamespace, Refused, now
 from realtime.dashboard import DashboardNamespace
-from realtime.namespaces import AnswersEveryCall, Identify
+from realtime.namespaces import Identify
 from realtime.services import RoomServices
 
 log = logging.getLogger("fair.realtime.stage")
 NAMESPACE = "/stage"
-T = TypeVar("T")
-CODES = {
-    NotFound: "not_found",
-    Forbidden: "forbidden",
-    Conflict: "conflict",
-    InvalidInput: "invalid",
-}
-SIGNAL_KEYS = ("description", "candidate")
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Refused(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class StageNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: ignore[misc]
+class StageNamespace(ParticipantNamespace):
+    SIGN_IN = "open your personal link to watch roadshows"
     EVENTS = frozenset(
         {"join", "leave", "start", "stop", "ready", "signal", "question", "meet", "interest"}
     )
@@ -65,53 +42,7 @@ class StageNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: ignore
     def __init__(
         self, identify: Identify, services: RoomServices, dashboard: DashboardNamespace
     ) -> None:
-        super().__init__(NAMESPACE)
-        self.identify = identify
-        self.services = services
-        self.dashboard = dashboard
-
-    # -- plumbing -------------------------------------------------------------------
-
-    async def _read(self, fn: Callable[[Session], T]) -> T:
-        engine = self.services.engine
-
-        def work() -> T:
-            with Session(engine(), expire_on_commit=False) as session:
-                return fn(session)
-
-        result: T = await self.services.run(work)
-        return result
-
-    async def _write(self, fn: Callable[[Session], T]) -> T:
-        engine = self.services.engine
-
-        def work() -> T:
-            with session_scope(engine()) as session:
-                return fn(session)
-
-        result: T = await self.services.run(work)
-        return result
-
-    async def _refuse(self, sid: str, event: str, code: str, message: str) -> dict[str, Any]:
-        error = {"code": code, "message": message}
-        await self.emit("error", {"event": event, **error}, to=sid)
-        return {"ok": False, "error": error}
-
-    async def _guard(
-        self, sid: str, event: str, handler: Callable[[dict[str, Any]], Any]
-    ) -> dict[str, Any]:
-        try:
-            session = await self.get_session(sid)
-            result: dict[str, Any] = await handler(session)
-            return result
-        except Refused as exc:
-            return await self._refuse(sid, event, exc.code, exc.message)
-        except FairError as exc:
-            code = next((c for kind, c in CODES.items() if isinstance(exc, kind)), "invalid")
-            return await self._refuse(sid, event, code, str(exc))
-        except Exception:
-            log.exception("%s failed", event)
-            return await self._refuse(sid, event, "server", "something went wrong; try again")
+        super().__init__(NAMESPACE, identify, services, dashboard)
 
     @staticmethod
     def _stage(session: dict[str, Any]) -> rs.LiveStage:
@@ -126,37 +57,6 @@ class StageNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: ignore
         if pid is None:
             raise Refused("observer", "observers cannot do this; it is for the participants")
         return pid
-
-    # -- connection -----------------------------------------------------------------
-
-    async def on_connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
-        who = self.identify(environ)
-        if who and "organiser" in who:
-            await self.save_session(sid, {"organiser": who["organiser"], "name": "Organiser"})
-            return
-        if not who or "participant" not in who:
-            raise socketio.exceptions.ConnectionRefusedError(
-                "open your personal link to watch roadshows", {"code": "signin"}
-            )
-        pid, token_hash = int(who["participant"]), str(who.get("token_hash", ""))
-
-        def load(session: Session) -> dict[str, Any] | None:
-            if not token_is_live(session, pid, token_hash):
-                return None
-            person = session.get(Participant, pid)
-            return None if person is None else {"name": person.name, "fair": person.fair_id}
-
-        found = await self._read(load)
-        if found is None:
-            raise socketio.exceptions.ConnectionRefusedError(
-                "your link was replaced or revoked; open the new one", {"code": "signin"}
-            )
-        await self.save_session(sid, {"participant": pid, "token_hash": token_hash, **found})
-
-    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        with contextlib.suppress(Exception):
-            session = await self.get_session(sid)
-            await self._leave(sid, session)
 
     # -- stage room -----------------------------------------------------------------
 
