@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -465,7 +466,9 @@ class ShownProduct:
     name: str
     description: str
     moq: int | None
-    price: str
+    price_min: Decimal | None
+    price_max: Decimal | None
+    currency: str
     interests: int
 
 
@@ -478,15 +481,6 @@ class RoadshowPage:
     presenter: bool  # the viewer presents it
     own_company: bool  # the viewer is of the presenting company
     interested: frozenset[int]  # product ids the viewer registered interest in
-
-
-def _price(p: Product) -> str:
-    if p.price_min is None and p.price_max is None:
-        return ""
-    low = p.price_min if p.price_min is not None else p.price_max
-    high = p.price_max if p.price_max is not None else p.price_min
-    text = f"{low}" if low == high else f"{low}–{high}"
-    return f"{text} {p.currency}".strip()
 
 
 def shown_products(session: Session, show: Roadshow) -> list[ShownProduct]:
@@ -502,7 +496,9 @@ def shown_products(session: Session, show: Roadshow) -> list[ShownProduct]:
             name=rows[pid].name,
             description=rows[pid].description,
             moq=rows[pid].moq,
-            price=_price(rows[pid]),
+            price_min=rows[pid].price_min,
+            price_max=rows[pid].price_max,
+            currency=rows[pid].currency,
             interests=counts.get(pid, 0),
         )
         for pid in show.products

@@ -98,7 +98,9 @@ class StageNamespace(ParticipantNamespace):
                         {
                             "id": p.id,
                             "name": p.name,
-                            "price": p.price,
+                            "price_min": None if p.price_min is None else str(p.price_min),
+                            "price_max": None if p.price_max is None else str(p.price_max),
+                            "currency": p.currency,
                             "moq": p.moq,
                             "interests": p.interests,
                         }

@@ -245,6 +245,7 @@ def create_app(settings: Settings) -> web.Application:
     env.filters["local_date"] = i18n.local_date
     env.filters["amount"] = i18n.amount
     env.filters["day"] = i18n.day
+    env.globals["price"] = i18n.price
     # A static file's address carries a hash of its content (computed once per file).
     env.globals["static"] = functools.cache(
         lambda path: str(app.router["static"].url_for(filename=path))

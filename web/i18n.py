@@ -177,6 +177,15 @@ def day(value: date, format: str = "medium") -> str:
     return format_date(value, format, locale=_locale())
 
 
+def price(low: Decimal | None, high: Decimal | None, currency: str = "") -> str:
+    """A product's price range the viewer's way ("" when it has none): one amount when
+    only one end is known or both are equal, else "low – high"."""
+    if low is None or high is None or low == high:
+        one = low if low is not None else high
+        return "" if one is None else amount(one, currency)
+    return f"{amount(low, currency)} – {amount(high, currency)}"
+
+
 def amount(value: Decimal | float, currency: str = "") -> str:
     if currency:
         return format_currency(value, currency, locale=_locale())
