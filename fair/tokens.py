@@ -2,17 +2,24 @@
 
 A token is 32 random bytes (256 bits, URL-safe); only its SHA-256 hash is stored, so a
 copy of the database gives no one access. Issuing a new token of a kind revokes the old.
+A token also expires, `GRACE_DAYS` after the later of the fair's end and its own issue:
+a link mailed before the fair works through it and for a month of follow-up, and one
+re-issued after the fair gets its own month. Sessions a token opened end with it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from fair.errors import Forbidden
-from fair.models import AccessToken, Participant, TokenKind, utcnow
+from fair.models import AccessToken, Fair, Participant, TokenKind, utcnow
+
+GRACE_DAYS = 30  # a token works this long after the fair's end (or its issue, if later)
 
 
 def hash_token(token: str) -> str:
@@ -61,19 +68,39 @@ def revoke_tokens(session: Session, participant: Participant, kind: TokenKind) -
     return count
 
 
-def participant_for_token(session: Session, token: str, kind: TokenKind) -> Participant:
+def fair_end(fair: Fair) -> datetime:
+    """The end of the fair's last day (an aware instant)."""
+    last_day = fair.start + timedelta(days=fair.days - 1)
+    return datetime.combine(last_day, fair.day_end, tzinfo=ZoneInfo(fair.timezone))
+
+
+def expires_at(fair: Fair, token: AccessToken) -> datetime:
+    """When `token` stops working: `GRACE_DAYS` after the fair's end or its issue."""
+    return max(fair_end(fair), token.created_at) + timedelta(days=GRACE_DAYS)
+
+
+def participant_for_token(
+    session: Session, token: str, kind: TokenKind, now: datetime | None = None
+) -> Participant:
     """The participant a live token belongs to, or Forbidden (same answer for unknown
-    and revoked tokens, so probing learns nothing)."""
+    and revoked tokens, so probing learns nothing; an expired one says so)."""
     if not token or len(token) > 200:
         raise Forbidden("this link is not valid")
-    row = session.exec(
-        select(AccessToken).where(
-            AccessToken.token_hash == hash_token(token), AccessToken.kind == kind
-        )
+    found = session.exec(
+        select(AccessToken, Fair)
+        .join(Fair, col(Fair.id) == col(AccessToken.fair_id))
+        .where(AccessToken.token_hash == hash_token(token), AccessToken.kind == kind)
     ).first()
-    if row is None or row.revoked_at is not None:
+    if found is None or found[0].revoked_at is not None:
         raise Forbidden(
             "this link is not valid or has been replaced; ask the organiser for a new one"
+        )
+    row, fair = found
+    ends = expires_at(fair, row)
+    if (now or utcnow()) >= ends:
+        raise Forbidden(
+            f"this link expired on {ends.astimezone(ZoneInfo(fair.timezone)):%Y-%m-%d}, "
+            f"{GRACE_DAYS} days after the fair; ask the organiser for a new one"
         )
     participant = session.get(Participant, row.participant_id)
     if participant is None:
@@ -81,9 +108,23 @@ def participant_for_token(session: Session, token: str, kind: TokenKind) -> Part
     return participant
 
 
-def token_is_live(session: Session, participant_id: int, token_hash: str) -> bool:
-    """Whether the token with this hash still opens `participant_id`'s sessions."""
+def token_is_live(
+    session: Session, participant_id: int, token_hash: str, now: datetime | None = None
+) -> bool:
+    """Whether the token with this hash still opens `participant_id`'s sessions (not
+    revoked, replaced or expired)."""
     if not token_hash:
         return False
-    row = session.exec(select(AccessToken).where(AccessToken.token_hash == token_hash)).first()
-    return row is not None and row.participant_id == participant_id and row.revoked_at is None
+    found = session.exec(
+        select(AccessToken, Fair)
+        .join(Fair, col(Fair.id) == col(AccessToken.fair_id))
+        .where(AccessToken.token_hash == token_hash)
+    ).first()
+    if found is None:
+        return False
+    row, fair = found
+    return (
+        row.participant_id == participant_id
+        and row.revoked_at is None
+        and (now or utcnow()) < expires_at(fair, row)
+    )

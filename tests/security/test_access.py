@@ -12,6 +12,7 @@ data comes back.
 from __future__ import annotations
 
 import time
+from datetime import UTC, date, datetime
 from typing import Any
 
 import aiohttp
@@ -21,7 +22,7 @@ from sqlmodel import Session, select
 
 from fair.db import open_database, session_scope
 from fair.loader import import_files
-from fair.models import Meeting, MeetingRequest, Participant, TokenKind
+from fair.models import AccessToken, Fair, Meeting, MeetingRequest, Participant, TokenKind
 from fair.tokens import hash_token, issue_token
 from tests.factories import FAIR_TOML, fair_files
 from tests.web.conftest import ORGANISER, Site
@@ -174,6 +175,29 @@ async def test_revoked_link_ends_every_session_it_opened(site: Site) -> None:
     await assert_all_refused(site, participant)
     assert await socket_refused(site, participant)
     assert (await fetch(site, "GET", f"/p/{site.tokens['cn1']}"))[0] == 403
+
+
+async def test_expired_link_ends_its_sessions_and_says_when_it_expired(site: Site) -> None:
+    """A link stops working `GRACE_DAYS` after the fair (and after its own issue): here the
+    fair and the link are moved into the past, and the session it opened ends too."""
+    participant = await cookie_of(site, "cn1")
+    assert (await fetch(site, "GET", "/api/me", participant))[0] == 200
+    engine = open_database(site.client.app[SETTINGS].database_url)  # type: ignore[index]
+    with session_scope(engine) as session:
+        fair = session.get(Fair, site.fair_id)
+        assert fair is not None
+        fair.start = date(2020, 3, 2)
+        session.add(fair)
+        for row in session.exec(select(AccessToken)):
+            row.created_at = datetime(2020, 2, 1, tzinfo=UTC)
+            session.add(row)
+    engine.dispose()
+    await assert_all_refused(site, participant)
+    assert await socket_refused(site, participant)
+    status, text = await fetch(site, "GET", f"/p/{site.tokens['cn1']}")
+    assert status == 403 and "expired on 2020-04-02" in text, text
+    status, _ = await fetch(site, "GET", f"/feed/{site.tokens['cn1']}.ics")
+    assert status == 403
 
 
 async def test_replaced_link_stops_working_and_the_new_one_works(site: Site) -> None:
