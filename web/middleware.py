@@ -3,6 +3,10 @@
 Errors are rendered in one place: `FairError`s map to 400/403/404/409, aiohttp's HTTP
 errors keep their status, anything else is logged with its traceback and shown as a
 plain 500 page. A user never sees a stack trace.
+
+Error pages are in the viewer's language; JSON error bodies stay English, for machines.
+The web layer raises its fixed texts in English (marked with `N_` so that `./dev messages`
+extracts them) and the page translates them when it shows them.
 """
 
 from __future__ import annotations
@@ -10,12 +14,15 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
+from http import HTTPStatus
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from fair.errors import Conflict, FairError, Forbidden, ImportRejected, InvalidInput, NotFound
-from web import sessions
+from web import i18n, sessions
 from web.accesslog import redact
+from web.i18n import N_
 from web.keys import SESSION, SETTINGS
 from web.render import page
 
@@ -24,16 +31,51 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 400}
 TITLES = {
-    400: "That did not work",
-    401: "Please sign in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Not allowed",
-    409: "Conflict",
-    413: "Too large",
-    429: "Slow down",
-    500: "Something went wrong",
+    400: N_("That did not work"),
+    401: N_("Please sign in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Not allowed"),
+    409: N_("Conflict"),
+    413: N_("Too large"),
+    429: N_("Slow down"),
+    500: N_("Something went wrong"),
+    503: N_("Temporarily unavailable"),
 }
+# What a status means to the person who sees the page: shown in place of aiohttp's bare
+# reason ("Not Found") and of a web-layer text the catalogue does not have.
+EXPLANATIONS = {
+    400: N_("The request could not be understood. Please check what you entered and try again."),
+    401: N_("Please sign in to see this page."),
+    403: N_("This page is not open to you with the account you are signed in with."),
+    404: N_("This page does not exist, or the link you followed has expired."),
+    405: N_("This address does not accept that kind of request."),
+    409: N_("Someone else changed this in the meantime. Please reload and try again."),
+    413: N_("What you sent is larger than this page accepts."),
+    429: N_("Too many attempts; please wait a minute and try again."),
+    500: N_("The error was logged. Please try again."),
+    503: N_("The service is unavailable right now. Please try again in a minute."),
+}
+GENERIC = N_("Something went wrong. Please try again.")
+# Fixed texts raised in other modules or passed to `error_response` (English there, for
+# the JSON bodies): listed here so that they are extracted and the error page finds their
+# translations. tests/web/test_error_pages.py checks that each is still raised as is.
+RAISED = (
+    N_("The import was rejected; nothing was changed."),  # ImportRejected, below
+    N_("The database is unavailable right now. Please try again in a minute."),  # app.py
+    N_("Database unavailable"),  # app.py, the 503 page's title
+    N_("This page is for the organiser."),  # auth.py
+    N_("This page is for participants (use their link)."),  # auth.py
+    N_("Roadshows are scheduled by exhibitors."),  # roadshows.py
+    # fair/tokens.py: a personal link that is unknown, replaced or revoked
+    N_("this link is not valid"),
+    N_("this link is not valid or has been replaced; ask the organiser for a new one"),
+)
+CSRF_REFUSED = N_("The form expired or came from another site; reload and try again.")
+# Statuses whose page offers "try again": the same address for a safe request, else the
+# page the form was on (a 403 only then: the refused CSRF token of a stale form).
+RETRY = {403, 409, 429, 500, 503}
+SIGN_IN = {401, 403}
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self' ws: wss:; media-src 'self' blob:; frame-ancestors 'none'; "
@@ -48,19 +90,66 @@ def wants_json(request: web.Request) -> bool:
 
 
 def error_response(
-    request: web.Request, status: int, message: str, **extra: object
+    request: web.Request,
+    status: int,
+    message: str,
+    *,
+    replaceable: bool = False,
+    **extra: object,
 ) -> web.Response:
+    """An error as JSON (`{"error": {"status", "message", **extra}}`, English) or as a page
+    in the request's language.
+
+    On the page, `message` and an `extra` title are translated when the catalogue has
+    them; domain texts (names in f-strings) are shown as they are. A `replaceable`
+    message (a web-layer text, or aiohttp's default reason) that has no translation gives
+    way to the status's explanation, so that no English sentence is left on a zh, ko or
+    ja page.
+    """
     if wants_json(request):
         return web.json_response(
             {"error": {"status": status, "message": message, **extra}}, status=status
         )
-    response = page(
-        "error.html",
-        request,
-        {"status": status, "title": TITLES.get(status, "Error"), "message": message, **extra},
-        status=status,
-    )
-    return response
+    if SESSION not in request:  # a form's error: the session was read on a clone (body limits)
+        secret = request.app[SETTINGS].secret_key
+        request[SESSION] = sessions.decode(secret, request.cookies.get(sessions.COOKIE, ""))
+    title = extra.pop("title", None)
+    context = {
+        "status": status,
+        "title": i18n.gettext_(str(title) if title else TITLES.get(status, N_("Error"))),
+        "message": _shown(status, message, replaceable),
+        "retry": _retry(request, status) if status in RETRY else None,
+        "sign_in": status in SIGN_IN and not request.get(SESSION, {}).get("o"),
+        **extra,
+    }
+    return page("error.html", request, context, status=status)
+
+
+def _shown(status: int, message: str, replaceable: bool) -> str:
+    explanation = i18n.gettext_(EXPLANATIONS.get(status, GENERIC))
+    if not message or message == _reason(status):
+        return explanation
+    translated = i18n.gettext_(message)
+    if replaceable and translated == message and i18n.current() != i18n.DEFAULT:
+        return explanation
+    return translated
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _retry(request: web.Request, status: int) -> str | None:
+    """The address to try again: this one for GET, else the same-site page the form was on."""
+    if request.method in {"GET", "HEAD"}:
+        return None if status == 403 else request.path_qs
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if referer.netloc and referer.netloc == request.host:
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return None
 
 
 @web.middleware
@@ -82,7 +171,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         if exc.status < 400:
             raise
         message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
-        response = error_response(request, exc.status, message)
+        response = error_response(request, exc.status, message, replaceable=True)
         for header in ("Retry-After", "Allow", "WWW-Authenticate"):
             if header in exc.headers:
                 response.headers[header] = exc.headers[header]
@@ -119,9 +208,7 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
             form = await request.post()
             sent = str(form.get("csrf", ""))
         if not expected or not hmac.compare_digest(str(sent), str(expected)):
-            raise web.HTTPForbidden(
-                text="The form expired or came from another site; reload and try again."
-            )
+            raise web.HTTPForbidden(text=CSRF_REFUSED)
     return await handler(request)
 
 

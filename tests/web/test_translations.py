@@ -108,3 +108,32 @@ async def test_organiser_pages_render_translated(site: Site, lang: str) -> None:
 async def test_participant_pages_render_translated(site: Site, lang: str) -> None:
     await site.sign_in_participant("kr1")
     await _check(site, PARTICIPANT_PAGES, lang)
+
+
+# Error pages: (path, status) after signing in as participant kr1.
+ERROR_PAGES = {
+    "/no/such/page": 404,
+    "/organiser": 403,  # a participant on the organiser's page
+    "/organiser/versions/1/publish": 405,  # a form's address opened as a page
+    "/p/no-such-link": 403,
+}
+GENERIC_ENGLISH = ("Not Found", "Forbidden", "Method Not Allowed", "Back to the start")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_error_pages_render_translated(site: Site, lang: str) -> None:
+    await site.sign_in_participant("kr1")
+    catalogue = _catalogue(lang)
+    sentences = [*_sentences(), *(m for m in _template() if " " in m and "%(" not in m)]
+    for path, status in ERROR_PAGES.items():
+        english = await site.client.get(f"{path}?lang=en")
+        response = await site.client.get(f"{path}?lang={lang}")
+        text = html.unescape(await response.text())
+        assert english.status == response.status == status, path
+        assert f'<html lang="{lang}">' in text, path
+        shown = [s for s in sentences if s in html.unescape(await english.text())]
+        left = [s for s in shown if f">{s}<" in text or f"{s}." in text]
+        assert not left, f"{path} in {lang} shows English {left[:3]}"
+        generic = [g for g in GENERIC_ENGLISH if g in text]
+        assert not generic, f"{path} in {lang} shows English {generic}"
+        assert any(catalogue[s] in text for s in shown if catalogue[s] != s), path
