@@ -329,12 +329,45 @@ class Organiser(SQLModel, table=True):
     created_at: datetime = _instant(default_factory=utcnow)
 
 
+class ServerInstance(SQLModel, table=True):
+    """A running server process (`fair serve`), known by a random id drawn at its start.
+
+    It writes `heartbeat_at` every few seconds; a process whose heartbeat is older than
+    the timeout is taken for dead and its live connections stop counting (`fair.presence`:
+    `sweep_instances`)."""
+
+    __tablename__ = "server_instance"
+    id: str = Field(primary_key=True, sa_type=sa.String(32))
+    name: str = ""  # host and pid, for people reading the table
+    started_at: datetime = _instant(default_factory=utcnow)
+    heartbeat_at: datetime = _instant(default_factory=utcnow, index=True)
+
+
+class LiveConnection(SQLModel, table=True):
+    """The open connections one server process holds for one participant in one meeting
+    room (`kind` "meeting", `target_id` the meeting) or on one roadshow's stage ("stage",
+    the roadshow): what to take off `MeetingPresence.connections` or
+    `RoadshowViewer.connections` when the process dies."""
+
+    __tablename__ = "live_connection"
+    __table_args__ = (sa.UniqueConstraint("instance_id", "kind", "target_id", "participant_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    instance_id: str = Field(
+        foreign_key="server_instance.id", index=True, ondelete="CASCADE", sa_type=sa.String(32)
+    )
+    kind: str = Field(sa_type=sa.String(10))
+    target_id: int
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE")
+    connections: int = 0
+
+
 class MeetingPresence(SQLModel, table=True):
     """Who joined a meeting's video room, when, and whether they are in it now.
 
-    `connections` counts open room connections over every server process (a person may
-    have two tabs); `no_show_at` is set when they had not joined `rooms.no_show_minutes`
-    after the start.
+    `connections` counts open room connections over every live server process (a person
+    may have two tabs); each process's share is in `LiveConnection`, so the share of a
+    process that died is taken off. `no_show_at` is set when they had not joined
+    `rooms.no_show_minutes` after the start.
     """
 
     __tablename__ = "meeting_presence"
@@ -429,7 +462,8 @@ class Roadshow(SQLModel, table=True):
 
 class RoadshowViewer(SQLModel, table=True):
     """A participant's link to a roadshow: registered to attend (it is then in their
-    calendar) and/or in the live audience now (`connections` over every process)."""
+    calendar) and/or in the live audience now (`connections` over every live process;
+    each process's share is in `LiveConnection`)."""
 
     __tablename__ = "roadshow_viewer"
     __table_args__ = (sa.UniqueConstraint("roadshow_id", "participant_id"),)

@@ -6,13 +6,23 @@ request's stable `uid` (the one on the agenda and in calendars). Its members are
 sides of the request (requester and invitee with their colleagues) and the third seat
 (interpreter or service provider); organisers may observe any room. Presence is kept in
 the database, so every server process sees the same people in the room.
+
+Each server process draws an instance id at start and writes a heartbeat
+(`server_instance`) every `HEARTBEAT_INTERVAL` seconds; the connections it holds are
+counted per instance too (`live_connection`, for meeting rooms and roadshow stages). A
+process whose heartbeat is older than `INSTANCE_TIMEOUT` is taken for dead:
+`sweep_instances` (run by any live process) takes its connections off the counts, so a
+crashed process leaves nobody "online". A clean shutdown does the same for itself at
+once (`release_instance`).
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from fair.errors import Forbidden, InvalidInput, NotFound
@@ -20,6 +30,7 @@ from fair.models import (
     ChatMessage,
     Company,
     Fair,
+    LiveConnection,
     Meeting,
     MeetingPresence,
     MeetingRequest,
@@ -27,14 +38,24 @@ from fair.models import (
     Participant,
     PlaceKind,
     RequestAttendee,
+    Roadshow,
+    RoadshowViewer,
     Role,
     ScheduleVersion,
+    ServerInstance,
     VersionStatus,
 )
 from fair.tokens import token_is_live
 
 CHAT_MAX = 2000  # characters in one chat line
 CHAT_HISTORY = 200  # lines sent to someone entering the room
+# A process writes its heartbeat every HEARTBEAT_INTERVAL seconds and is taken for dead
+# when it is INSTANCE_TIMEOUT seconds old: three missed beats, so a process that is only
+# busy is not declared dead, and a crash stops counting within timeout + interval (40 s).
+HEARTBEAT_INTERVAL = 10.0
+INSTANCE_TIMEOUT = 30.0
+MEETING = "meeting"  # LiveConnection.kind: target_id is a meeting
+STAGE = "stage"  # LiveConnection.kind: target_id is a roadshow
 
 
 @dataclass(frozen=True)
@@ -156,13 +177,15 @@ def room_for(
     return room, member
 
 
-def _presence(session: Session, meeting_id: int, participant_id: int) -> MeetingPresence:
-    row = session.exec(
-        select(MeetingPresence).where(
-            MeetingPresence.meeting_id == meeting_id,
-            MeetingPresence.participant_id == participant_id,
-        )
-    ).first()
+def _presence(
+    session: Session, meeting_id: int, participant_id: int, lock: bool = False
+) -> MeetingPresence:
+    query = select(MeetingPresence).where(
+        MeetingPresence.meeting_id == meeting_id,
+        MeetingPresence.participant_id == participant_id,
+    )
+    # On PostgreSQL two processes counting the same person wait for each other.
+    row = session.exec(query.with_for_update() if lock else query).first()
     if row is None:
         row = MeetingPresence(meeting_id=meeting_id, participant_id=participant_id)
     return row
@@ -180,12 +203,17 @@ def _sides_present(session: Session, room: Room) -> set[str]:
     return {m.side for m in room.members if m.participant_id in joined}
 
 
-def enter(session: Session, room: Room, participant_id: int, now: datetime) -> None:
-    """Count one more connection of `participant_id` in the room (the caller commits).
+def enter(
+    session: Session, room: Room, participant_id: int, now: datetime, instance: str | None = None
+) -> None:
+    """Count one more connection of `participant_id` in the room (the caller commits),
+    held by server process `instance` (None: by no process, as in scripts; such a
+    connection is never taken off by a sweep).
 
     A side that arrives after being marked no-show revives the meeting once both sides
     are there."""
-    row = _presence(session, room.meeting_id, participant_id)
+    row = _presence(session, room.meeting_id, participant_id, lock=True)
+    count_in(session, instance, MEETING, room.meeting_id, participant_id, now)
     row.connections = max(row.connections, 0) + 1
     row.first_joined_at = row.first_joined_at or now
     row.last_joined_at = now
@@ -202,9 +230,18 @@ def enter(session: Session, room: Room, participant_id: int, now: datetime) -> N
         session.add(meeting)
 
 
-def leave(session: Session, meeting_id: int, participant_id: int, now: datetime) -> None:
-    """Count one connection less (the caller commits)."""
-    row = _presence(session, meeting_id, participant_id)
+def leave(
+    session: Session,
+    meeting_id: int,
+    participant_id: int,
+    now: datetime,
+    instance: str | None = None,
+) -> None:
+    """Count one connection less (the caller commits). A connection of `instance` that
+    a sweep already took off (the process was taken for dead) is not taken off twice."""
+    row = _presence(session, meeting_id, participant_id, lock=True)
+    if not count_out(session, instance, MEETING, meeting_id, participant_id):
+        return
     row.connections = max(row.connections - 1, 0)
     if row.connections == 0:
         row.left_at = now
@@ -275,6 +312,177 @@ def mark_no_shows(session: Session, now: datetime, minutes: int) -> list[tuple[i
         session.add(meeting)
         marked.append((room.fair_id, room.uid))
     return marked
+
+
+# ------------------------------------------------------------------ server instances
+
+
+def new_instance_id() -> str:
+    """A random id for a server process, drawn at its start."""
+    return secrets.token_hex(16)
+
+
+def heartbeat(session: Session, instance: str, now: datetime, name: str = "") -> bool:
+    """Write `instance`'s heartbeat (the caller commits). False when its row was missing:
+    the process is new, or a sweep took it for dead and its connections stopped
+    counting."""
+    done = session.execute(
+        update(ServerInstance).where(col(ServerInstance.id) == instance).values(heartbeat_at=now)
+    )
+    if getattr(done, "rowcount", 0):
+        return True
+    session.add(ServerInstance(id=instance, name=name[:200], started_at=now, heartbeat_at=now))
+    session.flush()
+    return False
+
+
+def count_in(
+    session: Session,
+    instance: str | None,
+    kind: str,
+    target_id: int,
+    participant_id: int,
+    now: datetime,
+) -> None:
+    """Note one more connection of `participant_id` held by `instance` (the caller
+    changes the total it belongs to and commits)."""
+    if instance is None:
+        return
+    if session.get(ServerInstance, instance) is None:  # first connection before a beat
+        session.add(ServerInstance(id=instance, started_at=now, heartbeat_at=now))
+        session.flush()
+    row = _live_row(session, instance, kind, target_id, participant_id)
+    if row is None:
+        row = LiveConnection(
+            instance_id=instance, kind=kind, target_id=target_id, participant_id=participant_id
+        )
+    row.connections = max(row.connections, 0) + 1
+    session.add(row)
+    session.flush()
+
+
+def count_out(
+    session: Session, instance: str | None, kind: str, target_id: int, participant_id: int
+) -> bool:
+    """Note one connection less held by `instance`; False when `instance` holds none
+    there (a sweep already took it off): the total must not go down twice."""
+    if instance is None:
+        return True
+    row = _live_row(session, instance, kind, target_id, participant_id)
+    if row is None or row.connections <= 0:
+        return False
+    row.connections -= 1
+    if row.connections == 0:
+        session.delete(row)
+    else:
+        session.add(row)
+    session.flush()
+    return True
+
+
+def _live_row(
+    session: Session, instance: str, kind: str, target_id: int, participant_id: int
+) -> LiveConnection | None:
+    return session.exec(
+        select(LiveConnection)
+        .where(
+            LiveConnection.instance_id == instance,
+            LiveConnection.kind == kind,
+            LiveConnection.target_id == target_id,
+            LiveConnection.participant_id == participant_id,
+        )
+        .with_for_update()
+    ).first()
+
+
+@dataclass(frozen=True)
+class Released:
+    """What a sweep changed: the meeting rooms whose presence and the roadshows whose
+    audience must be sent again, with their fair (for the dashboard)."""
+
+    instances: tuple[str, ...] = ()
+    meetings: tuple[tuple[int, str], ...] = ()  # (fair id, request uid)
+    roadshows: tuple[tuple[int, int], ...] = ()  # (fair id, roadshow id)
+
+
+def sweep_instances(session: Session, now: datetime, timeout: float) -> Released:
+    """Take every process whose heartbeat is more than `timeout` seconds old for dead:
+    its connections stop counting and it is forgotten (the caller commits). On
+    PostgreSQL two sweepers never take the same process off twice (row locks, and each
+    skips what the other holds)."""
+    dead = session.exec(
+        select(ServerInstance.id)
+        .where(col(ServerInstance.heartbeat_at) < now - timedelta(seconds=timeout))
+        .order_by(col(ServerInstance.id))
+        .with_for_update(skip_locked=True)
+    ).all()
+    return _release(session, list(dead), now)
+
+
+def release_instance(session: Session, instance: str, now: datetime) -> Released:
+    """A process shutting down takes its own connections off at once (the caller
+    commits)."""
+    session.exec(
+        select(ServerInstance.id).where(ServerInstance.id == instance).with_for_update()
+    ).first()
+    return _release(session, [instance], now)
+
+
+def _release(session: Session, instances: list[str], now: datetime) -> Released:
+    if not instances:
+        return Released()
+    rows = session.exec(
+        select(LiveConnection)
+        .where(col(LiveConnection.instance_id).in_(instances))
+        .order_by(
+            col(LiveConnection.kind),
+            col(LiveConnection.target_id),
+            col(LiveConnection.participant_id),
+        )
+    ).all()
+    meeting_ids: set[int] = set()
+    roadshow_ids: set[int] = set()
+    for live in rows:
+        if live.kind == MEETING:
+            row = _presence(session, live.target_id, live.participant_id, lock=True)
+            if row.id is not None:
+                row.connections = max(row.connections - live.connections, 0)
+                if row.connections == 0:
+                    row.left_at = now
+                session.add(row)
+            meeting_ids.add(live.target_id)
+        elif live.kind == STAGE:
+            viewer = session.exec(
+                select(RoadshowViewer)
+                .where(
+                    RoadshowViewer.roadshow_id == live.target_id,
+                    RoadshowViewer.participant_id == live.participant_id,
+                )
+                .with_for_update()
+            ).first()
+            if viewer is not None:
+                viewer.connections = max(viewer.connections - live.connections, 0)
+                session.add(viewer)
+            roadshow_ids.add(live.target_id)
+        session.delete(live)
+    for instance in instances:
+        known = session.get(ServerInstance, instance)
+        if known is not None:
+            session.delete(known)
+    session.flush()
+    meetings = session.exec(
+        select(Meeting.fair_id, MeetingRequest.uid)
+        .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
+        .where(col(Meeting.id).in_(meeting_ids))
+    ).all()
+    shows = session.exec(
+        select(Roadshow.fair_id, Roadshow.id).where(col(Roadshow.id).in_(roadshow_ids))
+    ).all()
+    return Released(
+        instances=tuple(instances),
+        meetings=tuple(sorted((int(f), str(u)) for f, u in meetings)),
+        roadshows=tuple(sorted((int(f), int(r)) for f, r in shows if r is not None)),
+    )
 
 
 def add_chat(

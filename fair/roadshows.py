@@ -12,7 +12,9 @@ Viewers (participants of the fair) register to attend (the roadshow is then in t
 calendar), join the live audience up to the roadshow's limit, ask questions, and register
 purchase interest in a shown product — once per viewer, product and roadshow, so a
 retried submission counts once. `livestream_totals` is what the organiser's dashboard
-shows. Everything lives in the database, so every server process sees the same audience.
+shows. Everything lives in the database, so every server process sees the same audience;
+each process's share of it is kept apart (`fair.presence`), so the viewers of a process
+that died stop counting and their places are free again.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from fair.models import (
     utcnow,
 )
 from fair.planning import published_version
+from fair.presence import STAGE, count_in, count_out
 from fair.requests import FieldError, whole_number
 from fair.tokens import token_is_live
 
@@ -740,11 +743,18 @@ def audience(session: Session, roadshow_id: int) -> int:
     return int(count)
 
 
-def enter(session: Session, stage: LiveStage, participant_id: int, now: datetime) -> int:
+def enter(
+    session: Session,
+    stage: LiveStage,
+    participant_id: int,
+    now: datetime,
+    instance: str | None = None,
+) -> int:
     """Count one more connection of `participant_id` in the audience (the caller
-    commits); returns the audience. A viewer not yet in it is refused with Conflict
-    when the audience is full. On PostgreSQL the roadshow row is locked so two viewers
-    cannot take the last place at once (SQLite serialises writers anyway)."""
+    commits), held by server process `instance` (see `fair.presence.count_in`); returns
+    the audience. A viewer not yet in it is refused with Conflict when the audience is
+    full. On PostgreSQL the roadshow row is locked so two viewers cannot take the last
+    place at once (SQLite serialises writers anyway)."""
     session.exec(select(Roadshow.id).where(Roadshow.id == stage.id).with_for_update()).first()
     show = session.get(Roadshow, stage.id)
     assert show is not None
@@ -755,6 +765,7 @@ def enter(session: Session, stage: LiveStage, participant_id: int, now: datetime
         raise Conflict(
             f"the audience is full ({stage.audience_limit} viewers); try again in a moment"
         )
+    count_in(session, instance, STAGE, stage.id, participant_id, now)
     row.connections = max(row.connections, 0) + 1
     row.first_joined_at = row.first_joined_at or now
     row.last_joined_at = now
@@ -763,12 +774,16 @@ def enter(session: Session, stage: LiveStage, participant_id: int, now: datetime
     return audience(session, stage.id)
 
 
-def leave(session: Session, stage: LiveStage, participant_id: int) -> int:
-    """Count one connection less (the caller commits); returns the audience."""
+def leave(
+    session: Session, stage: LiveStage, participant_id: int, instance: str | None = None
+) -> int:
+    """Count one connection less (the caller commits); returns the audience. A
+    connection of `instance` that a sweep already took off is not taken off twice."""
+    session.exec(select(Roadshow.id).where(Roadshow.id == stage.id).with_for_update()).first()
     show = session.get(Roadshow, stage.id)
     if show is not None:
         row = _viewer_row(session, show, participant_id, create=False)
-        if row is not None:
+        if row is not None and count_out(session, instance, STAGE, stage.id, participant_id):
             row.connections = max(row.connections - 1, 0)
             session.add(row)
             session.flush()

@@ -1,0 +1,208 @@
+"""Presence and audience counted per server process: the connections of a process whose
+heartbeat stopped (crashed, SIGKILLed) stop counting after a sweep, a late disconnect
+is not taken off twice, a clean shutdown releases at once (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+import scheduler.problem as sp
+from fair import presence
+from fair import roadshows as rs
+from fair.db import session_scope
+from fair.errors import Conflict
+from fair.loader import import_files
+from fair.models import (
+    LiveConnection,
+    Meeting,
+    MeetingPresence,
+    MeetingRequest,
+    PlaceKind,
+    ServerInstance,
+)
+from fair.publishing import publish
+from fair.scheduling import schedule_fair
+from tests.factories import fair_files
+from tests.fair.test_roadshows import fair, person, schedule  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.integration
+TIMEOUT = 30.0
+A, B = "a" * 32, "b" * 32  # two server processes
+
+
+@pytest.fixture
+def room_engine(engine: Engine) -> tuple[Engine, str]:
+    """The factory fair, scheduled and published, with meeting r1 online and running."""
+    summary = import_files(engine, fair_files())
+    number, _ = schedule_fair(
+        engine,
+        summary.fair_id,
+        sp.Options(time_limit=5, workers=1, seed=0, levels=1),
+        method="greedy",
+    )
+    with session_scope(engine) as session:
+        publish(session, summary.fair_id, number)
+        meeting, request = session.exec(
+            select(Meeting, MeetingRequest)
+            .join(MeetingRequest, MeetingRequest.id == Meeting.request_id)  # type: ignore[arg-type]
+            .where(MeetingRequest.key == "r1")
+        ).one()
+        meeting.place_kind = PlaceKind.ONLINE
+        meeting.booth_id = meeting.table_id = None
+        meeting.start = datetime.now(UTC) - timedelta(minutes=5)
+        meeting.end = meeting.start + timedelta(minutes=30)
+        session.add(meeting)
+        uid = request.uid
+    return engine, uid
+
+
+def beat(engine: Engine, instance: str, at: datetime) -> bool:
+    with session_scope(engine) as session:
+        return presence.heartbeat(session, instance, at, "test")
+
+
+def sweep(engine: Engine, at: datetime) -> presence.Released:
+    with session_scope(engine) as session:
+        return presence.sweep_instances(session, at, TIMEOUT)
+
+
+def online(engine: Engine, uid: str) -> dict[int, bool]:
+    with Session(engine) as session:
+        room = presence.load_room(session, uid)
+        return {
+            int(str(p["participant"])): bool(p["online"]) for p in presence.presence(session, room)
+        }
+
+
+def test_presence_of_dead_instance_stops_counting_after_sweep(
+    room_engine: tuple[Engine, str],
+) -> None:
+    engine, uid = room_engine
+    start = datetime.now(UTC)
+    beat(engine, A, start)
+    beat(engine, B, start)
+    with session_scope(engine) as session:
+        room = presence.load_room(session, uid)
+        buyer, seller = room.members[0].participant_id, room.members[1].participant_id
+        presence.enter(session, room, buyer, start, A)
+        presence.enter(session, room, seller, start, B)
+    assert online(engine, uid)[buyer] and online(engine, uid)[seller]
+
+    assert sweep(engine, start + timedelta(seconds=20)).instances == ()  # A is only late
+    later = start + timedelta(seconds=40)
+    beat(engine, B, later)  # B lives on, A died
+    released = sweep(engine, later)
+
+    assert released.instances == (A,)
+    assert released.meetings == ((room.fair_id, uid),)
+    people = online(engine, uid)
+    assert people[buyer] is False and people[seller] is True
+    with Session(engine) as session:
+        row = session.exec(
+            select(MeetingPresence).where(MeetingPresence.participant_id == buyer)
+        ).one()
+        assert row.connections == 0 and row.left_at == later
+        assert row.first_joined_at is not None  # the no-show detection still sees them
+        assert session.get(ServerInstance, A) is None
+        assert session.get(ServerInstance, B) is not None
+        assert not session.exec(select(LiveConnection).where(LiveConnection.instance_id == A)).all()
+    assert sweep(engine, later).instances == ()  # nothing left to sweep
+
+
+def test_presence_late_disconnect_after_sweep_is_not_taken_off_twice(
+    room_engine: tuple[Engine, str],
+) -> None:
+    engine, uid = room_engine
+    start = datetime.now(UTC)
+    beat(engine, A, start - timedelta(seconds=60))
+    with session_scope(engine) as session:
+        room = presence.load_room(session, uid)
+        buyer = room.members[0].participant_id
+        presence.enter(session, room, buyer, start, A)  # one tab on A
+        presence.enter(session, room, buyer, start, B)  # one on B
+    beat(engine, A, start - timedelta(seconds=60))
+    beat(engine, B, start)
+    assert sweep(engine, start).instances == (A,)
+    assert online(engine, uid)[buyer] is True  # the tab on B
+    with session_scope(engine) as session:  # A was alive after all and sees the disconnect
+        presence.leave(session, room.meeting_id, buyer, start, A)
+    assert online(engine, uid)[buyer] is True
+    with session_scope(engine) as session:
+        presence.leave(session, room.meeting_id, buyer, start, B)
+    assert online(engine, uid)[buyer] is False
+
+
+def test_presence_clean_shutdown_releases_its_connections_at_once(
+    room_engine: tuple[Engine, str],
+) -> None:
+    engine, uid = room_engine
+    now = datetime.now(UTC)
+    beat(engine, A, now)
+    with session_scope(engine) as session:
+        room = presence.load_room(session, uid)
+        buyer = room.members[0].participant_id
+        presence.enter(session, room, buyer, now, A)
+        presence.enter(session, room, buyer, now, A)  # two tabs
+    with session_scope(engine) as session:
+        released = presence.release_instance(session, A, now)
+    assert released.meetings == ((room.fair_id, uid),)
+    assert online(engine, uid)[buyer] is False
+    with session_scope(engine) as session:  # the disconnects that follow change nothing
+        presence.leave(session, room.meeting_id, buyer, now, A)
+    with Session(engine) as session:
+        assert session.get(ServerInstance, A) is None
+
+
+def test_presence_without_instance_is_never_swept(room_engine: tuple[Engine, str]) -> None:
+    engine, uid = room_engine
+    now = datetime.now(UTC)
+    beat(engine, A, now - timedelta(hours=1))
+    with session_scope(engine) as session:
+        room = presence.load_room(session, uid)
+        buyer = room.members[0].participant_id
+        presence.enter(session, room, buyer, now)
+    assert sweep(engine, now).meetings == ()
+    assert online(engine, uid)[buyer] is True
+
+
+def test_heartbeat_reports_a_process_taken_for_dead(engine: Engine) -> None:
+    now = datetime.now(UTC)
+    assert beat(engine, A, now) is False  # new
+    assert beat(engine, A, now + timedelta(seconds=10)) is True
+    assert sweep(engine, now + timedelta(seconds=50)).instances == (A,)
+    assert beat(engine, A, now + timedelta(seconds=51)) is False  # registered again
+
+
+def test_audience_of_dead_instance_frees_the_full_roadshow(
+    engine: Engine,
+    fair: int,  # noqa: F811
+) -> None:
+    show = schedule(engine, fair, audience_limit="1")
+    now = datetime.now(UTC)
+    beat(engine, A, now - timedelta(seconds=60))
+    beat(engine, B, now)
+    with session_scope(engine) as session:
+        live, _ = rs.stage_for(session, show, None)
+        ids = {k: person(session, k).id or 0 for k in ("kr1", "de1", "cn1")}
+        assert rs.enter(session, live, ids["kr1"], now, B) == 0  # the presenter
+        assert rs.enter(session, live, ids["de1"], now, A) == 1
+    with session_scope(engine) as session, pytest.raises(Conflict, match="audience is full"):
+        rs.enter(session, live, ids["cn1"], now, B)
+    with Session(engine) as session:
+        assert rs.livestream_totals(session, fair)["viewers_now"] == 2  # with the presenter
+
+    released = sweep(engine, now)
+
+    assert released.roadshows == ((fair, show),)
+    assert released.meetings == ()
+    with session_scope(engine) as session:
+        assert rs.audience(session, show) == 0
+        assert rs.livestream_totals(session, fair)["viewers_now"] == 1  # the presenter
+        assert rs.enter(session, live, ids["cn1"], now, B) == 1
+    with session_scope(engine) as session:  # de1's process was alive: nothing twice
+        assert rs.leave(session, live, ids["de1"], A) == 1
+        assert rs.leave(session, live, ids["cn1"], B) == 0
