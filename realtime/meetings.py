@@ -93,7 +93,7 @@ class MeetingNamespace(ParticipantNamespace):
             def enter(db: Session) -> dict[str, Any]:
                 room, member = presence.room_for(db, uid, pid, session.get("token_hash", ""))
                 if member is not None:
-                    presence.enter(db, room, member.participant_id, moment)
+                    presence.enter(db, room, member.participant_id, moment, self.services.instance)
                     db.flush()
                 return {"room": room, "member": member, "presence": presence.presence(db, room)}
 
@@ -178,7 +178,7 @@ class MeetingNamespace(ParticipantNamespace):
         moment = now()
 
         def out(db: Session) -> list[dict[str, object]]:
-            presence.leave(db, room.meeting_id, pid, moment)
+            presence.leave(db, room.meeting_id, pid, moment, self.services.instance)
             db.flush()
             return presence.presence(db, room)
 

@@ -2,16 +2,31 @@
 
 With a Redis URL, python-socketio's `AsyncRedisManager` relays emits between server
 processes so rooms span all of them; without one, rooms live in this process.
+
+Besides the no-show sweep, every process runs its `Liveness`: a heartbeat in the database,
+and a sweep that takes the connections of processes whose heartbeat stopped (crashed,
+SIGKILLed, machine gone) off presence and audience, then tells the rooms and dashboards.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import logging
+import os
+import socket
+import time
 from typing import Any
 
 import socketio
+from sqlmodel import Session
 
+from fair import presence
+from fair import roadshows as rs
+from fair.db import session_scope
+from fair.presence import Released
+from fair.rooms import meeting_room
+from realtime.base import now
 from realtime.dashboard import DashboardNamespace
 from realtime.meetings import MeetingNamespace
 from realtime.namespaces import Identify, OrganiserNamespace
@@ -21,6 +36,7 @@ from realtime.stage import StageNamespace
 REDIS_POOL = 32  # connections per process; publishers wait for one instead of failing
 PUBLISH_BATCH = 500  # messages per pipeline
 GC_THRESHOLDS = (50_000, 20, 100)  # CPython's defaults: 700, 10, 10
+log = logging.getLogger("fair.realtime.server")
 
 
 class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
@@ -119,8 +135,163 @@ def create_server(
     return server
 
 
-async def run_background(server: socketio.AsyncServer) -> None:
-    """The server's periodic work (no-show sweeps) until cancelled."""
+class Liveness:
+    """This process's heartbeat and the sweep of dead processes' connections.
+
+    The heartbeat is written from the event loop through the database executor, like
+    every room's work: a process whose loop or database is stuck stops beating and is,
+    rightly, taken for dead. A process sweeps only after its own heartbeats have gone
+    through without a gap for a whole timeout, so after a database outage (when every
+    heartbeat is old) nobody takes the others for dead before they could beat again.
+    """
+
+    def __init__(
+        self,
+        server: socketio.AsyncServer,
+        services: RoomServices,
+        interval: float | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.server = server
+        self.services = services
+        self.interval = services.heartbeat_interval if interval is None else interval
+        self.timeout = services.instance_timeout if timeout is None else timeout
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.beats = 0
+
+    async def _write(self, fn: Any) -> Any:
+        engine = self.services.engine
+
+        def work() -> Any:
+            with session_scope(engine()) as session:
+                return fn(session)
+
+        return await self.services.run(work)
+
+    async def beat(self) -> bool:
+        """Write the heartbeat; False when this process had to register (again)."""
+        instance, moment, name = self.services.instance, now(), self.name
+        known: bool = await self._write(lambda db: presence.heartbeat(db, instance, moment, name))
+        if not known and self.beats:
+            log.warning(
+                "instance %s was taken for dead (no heartbeat for %.0f s): the connections "
+                "it held stopped counting until their clients rejoin",
+                instance,
+                self.timeout,
+            )
+        self.beats += 1
+        return known
+
+    async def sweep(self, timeout: float | None = None) -> Released:
+        """Take dead processes' connections off and tell whom it concerns."""
+        limit = self.timeout if timeout is None else timeout
+        moment = now()
+        released: Released = await self._write(
+            lambda db: presence.sweep_instances(db, moment, limit)
+        )
+        if released.instances:
+            log.warning(
+                "server instances %s had no heartbeat for %.0f s: their connections no "
+                "longer count",
+                ", ".join(released.instances),
+                limit,
+            )
+            await self.push(released)
+        return released
+
+    async def release(self) -> Released:
+        """A clean shutdown: this process's connections stop counting at once."""
+        instance, moment = self.services.instance, now()
+        released: Released = await self._write(
+            lambda db: presence.release_instance(db, instance, moment)
+        )
+        await self.push(released)
+        return released
+
+    async def push(self, released: Released) -> None:
+        """Send fresh presence to the meeting rooms, the audience to the stages and
+        `changed` to the dashboards concerned (every process's clients, over Redis)."""
+
+        def read(db: Session) -> tuple[list[Any], list[Any]]:
+            people = [
+                (fair_id, uid, presence.presence(db, presence.load_room(db, uid)))
+                for fair_id, uid in released.meetings
+            ]
+            counts = [(fair_id, rid, rs.audience(db, rid)) for fair_id, rid in released.roadshows]
+            return people, counts
+
+        engine = self.services.engine
+
+        def work() -> tuple[list[Any], list[Any]]:
+            with Session(engine(), expire_on_commit=False) as db:
+                return read(db)
+
+        if not released.meetings and not released.roadshows:
+            return
+        people, counts = await self.services.run(work)
+        fairs: set[int] = set()
+        for fair_id, uid, members in people:
+            await self.server.emit(
+                "presence", {"people": members}, room=meeting_room(uid), namespace="/meeting"
+            )
+            fairs.add(fair_id)
+        for fair_id, rid, count in counts:
+            await self.server.emit(
+                "audience", {"count": count}, room=rs.stage_room(rid), namespace="/stage"
+            )
+            fairs.add(fair_id)
+        dashboard = self.server.namespace_handlers.get("/dashboard")
+        if isinstance(dashboard, DashboardNamespace):
+            for fair_id in sorted(fairs):
+                dashboard.changed(fair_id)
+
+    async def run(self) -> None:
+        """Beat and sweep every `interval` seconds until cancelled; then release."""
+        steady_since: float | None = None  # monotonic time since beats go through
+        last_beat = 0.0
+        try:
+            while True:
+                try:
+                    await self.beat()
+                    moment = time.monotonic()
+                    if steady_since is None or moment - last_beat > self.timeout:
+                        steady_since = moment  # a gap: we may have been taken for dead
+                    last_beat = moment
+                    if moment - steady_since >= self.timeout:
+                        await self.sweep()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    steady_since = None
+                    log.warning("heartbeat or sweep failed: %s", type(exc).__name__)
+                await asyncio.sleep(self.interval)
+        finally:
+            try:
+                await self.release()
+            except Exception as exc:  # the next live process's sweep does it
+                log.warning("releasing this instance's connections failed: %s", exc)
+
+
+def liveness(server: socketio.AsyncServer) -> Liveness | None:
+    """The server's `Liveness`, when it has live rooms."""
     meetings = server.namespace_handlers.get("/meeting")
-    if isinstance(meetings, MeetingNamespace):
-        await meetings.watch_no_shows()
+    if not isinstance(meetings, MeetingNamespace):
+        return None
+    return Liveness(server, meetings.services)
+
+
+async def run_background(server: socketio.AsyncServer) -> None:
+    """The server's periodic work (no-show sweeps, heartbeat and sweep of dead
+    processes) until cancelled; a cancelled run releases this process's connections."""
+    meetings = server.namespace_handlers.get("/meeting")
+    if not isinstance(meetings, MeetingNamespace):
+        return
+    alive = liveness(server)
+    assert alive is not None
+    tasks = [asyncio.ensure_future(meetings.watch_no_shows()), asyncio.ensure_future(alive.run())]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

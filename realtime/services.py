@@ -2,7 +2,9 @@
 
 `realtime/` never imports `web/`; the factory gives it the database engine (looked up
 when needed, since it opens at start-up), a way to run blocking work off the event loop,
-and the settings the rooms use.
+and the settings the rooms use. `instance` is this process's id among the server
+processes (drawn at start); the connections it holds are counted under it, so they stop
+counting when it dies (`fair.presence`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.engine import Engine
+
+from fair.presence import HEARTBEAT_INTERVAL, INSTANCE_TIMEOUT, new_instance_id
 
 # Runs a blocking function (database work) in the application's executor.
 RunBlocking = Callable[[Callable[[], Any]], Awaitable[Any]]
@@ -26,3 +30,6 @@ class RoomServices:
     ice_servers: list[dict[str, Any]] = field(default_factory=list)
     no_show_minutes: int = 10
     no_show_interval: float = 30.0  # seconds between no-show sweeps
+    instance: str = field(default_factory=new_instance_id)
+    heartbeat_interval: float = HEARTBEAT_INTERVAL  # seconds between heartbeats and sweeps
+    instance_timeout: float = INSTANCE_TIMEOUT  # seconds without a heartbeat = dead

@@ -9,7 +9,9 @@ presenter (the portal's request rules, `fair.requests`) and register purchase in
 in a shown product, acknowledged only after the commit and passed to the `/dashboard`.
 
 The audience is counted in the database (`fair.roadshows.enter`), so its limit holds
-over several processes; a viewer beyond it is refused with the code `full`.
+over several processes; a viewer beyond it is refused with the code `full`. Each process's
+viewers are counted under its instance id, so those of a process that died stop counting
+(`realtime.server.Liveness`) and free their places.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ class StageNamespace(ParticipantNamespace):
                 count = rs.audience(db, stage.id)
                 if pid is not None:
                     try:
-                        count = rs.enter(db, stage, pid, moment)
+                        count = rs.enter(db, stage, pid, moment, self.services.instance)
                     except Conflict as exc:
                         if "audience is full" in str(exc):
                             raise Refused("full", str(exc)) from None
@@ -163,7 +165,8 @@ class StageNamespace(ParticipantNamespace):
         pid: int | None = session.get("participant")
         if pid is None:
             return
-        count = await self._write(lambda db: rs.leave(db, stage, pid))
+        instance = self.services.instance
+        count = await self._write(lambda db: rs.leave(db, stage, pid, instance))
         await self.emit("audience", {"count": count}, room=stage_room(stage.id))
         if role == "presenter":
             await self.emit("presenter:left", {"sid": sid}, room=stage_room(stage.id))
