@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 from sqlmodel import Session
+from yarl import URL
 
 from fair import queries
 from fair.accounts import authenticate
@@ -37,7 +38,7 @@ from web.keys import (
     SETTINGS,
     SOLVER_JOBS,
 )
-from web.middleware import wants_json
+from web.middleware import CSRF_REFUSED, wants_json
 from web.render import page
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,28 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/organiser"
 
 
+def _same_site(request: web.Request) -> bool:
+    """Whether a browser's POST comes from one of this site's pages: its `Origin` (or,
+    failing that, its `Referer`) names this host. Clients that send neither (scripts, the
+    CLI's tests) are not browsers posting cross-site, so they pass."""
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if source is None:
+        return True
+    if source == "null":  # a sandboxed frame or a privacy-stripped origin
+        return False
+    scheme = request.headers.get("X-Forwarded-Proto") or request.scheme
+    try:
+        page, site = URL(source), URL(f"{scheme}://{request.host}")
+    except ValueError:
+        return False
+    return (page.scheme, page.host, page.port) == (site.scheme, site.host, site.port)
+
+
 async def login(request: web.Request) -> web.StreamResponse:
+    # Login CSRF: there is no session (and so no CSRF token) yet, so another site's form
+    # could sign a visitor into the attacker's account; browsers name the page's origin.
+    if not _same_site(request):
+        raise web.HTTPForbidden(text=CSRF_REFUSED)
     form = await request.post()
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     try:

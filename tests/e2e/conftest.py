@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from web.routes import VENDOR
+
 CHROMIUM = os.environ.get("FAIR_TEST_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 FLAGS = [
@@ -29,6 +31,10 @@ async def browser() -> AsyncIterator[object]:
         if IN_CI:
             pytest.fail(f"Chromium is required in CI and missing at {CHROMIUM}")
         pytest.skip(f"Chromium not installed at {CHROMIUM} (./dev test installs it)")
+    if not (VENDOR / "socket.io.min.js").is_file():
+        # Without the socket.io client the pages load but nothing live happens, and a
+        # browser test would only time out waiting for it.
+        pytest.fail(f"{VENDOR / 'socket.io.min.js'} is missing: run `npm ci` (./dev test does)")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:

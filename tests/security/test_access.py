@@ -343,10 +343,44 @@ async def test_cross_site_unsafe_requests_without_csrf_token_are_refused(site: S
         cookie = await cookie_of(site, who)
         for method, path in unsafe:
             status, text = await fetch(site, method, path, cookie, Origin="https://evil.example")
-            if path == "/login":
-                continue  # signing in needs no session: it is the start of one
             assert status == 403, f"{who} {method} {path} gave {status}"
             assert "another site" in text
+
+
+@pytest.mark.parametrize(
+    ("headers", "signed_in"),
+    [
+        ({"Origin": "https://evil.example"}, False),
+        ({"Origin": "null"}, False),
+        ({"Referer": "https://evil.example/phish"}, False),
+        ({"Origin": "https://{host}"}, False),  # right host, wrong scheme
+        ({"Origin": "http://{host}"}, True),
+        ({"Referer": "http://{host}/login?next=/organiser"}, True),
+        ({}, True),  # not a browser: nothing to forge
+    ],
+)
+async def test_login_from_another_site_is_refused(
+    site: Site, headers: dict[str, str], signed_in: bool
+) -> None:
+    """Login CSRF: a foreign page's form must not sign the visitor into the attacker's
+    organiser account (there is no session, so no CSRF token, before signing in)."""
+    host = site.client.make_url("").authority
+    sent = {k: v.format(host=host) for k, v in headers.items()}
+    async with (
+        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http,
+        http.post(
+            base(site) + "/login",
+            data={"email": ORGANISER[0], "password": ORGANISER[1]},
+            headers=sent,
+            allow_redirects=False,
+        ) as response,
+    ):
+        text = await response.text()
+        if signed_in:
+            assert response.status == 302 and sessions.COOKIE in response.cookies, text
+        else:
+            assert response.status == 403 and "another site" in text
+            assert sessions.COOKIE not in response.cookies
 
 
 async def test_socketio_from_a_foreign_origin_is_refused(site: Site) -> None:
