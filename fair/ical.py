@@ -40,7 +40,7 @@ from fair.models import (
     ScheduleVersion,
     VersionStatus,
 )
-from fair.roadshows import calendar_roadshows
+from fair.roadshows import CalendarShow, calendar_roadshows, fair_calendar_roadshows
 
 PRODID = "-//Open Virtual Trade Fair//fair 0.1//EN"
 DEFAULT_REMINDER_MINUTES = 15
@@ -346,55 +346,67 @@ def roadshow_events(
 ) -> list[CalendarEvent]:
     """The roadshows `person` presents or registered to attend (`fair.roadshows`); a
     cancelled roadshow or a withdrawn registration stays as STATUS:CANCELLED."""
-    events = []
-    for entry in calendar_roadshows(session, person):
-        show = entry.show
-        url = f"{base_url}/fair/{show.fair_id}/roadshows/{show.id}"
-        withdrawn = entry.cancelled and show.status != "cancelled"
-        event = Event()
-        uid = f"{show.uid}.roadshow@fair"
-        sequence = show.sequence + (1 if withdrawn else 0)
-        event.add("uid", uid)
-        event.add("dtstamp", entry.stamp)
-        event.add("last-modified", entry.stamp)
-        event.add("sequence", sequence)
-        event.add("dtstart", show.start)
-        event.add("dtend", show.end)
-        verb = "Presenting" if entry.role == "presenter" else "Roadshow"
-        summary = f"{verb}: {show.title} ({entry.company})"
-        event.add("summary", summary)
-        event.add("location", f"{entry.pavilion} stage (online: {url})")
-        event.add("url", url)
-        lines = [
-            f"{entry.company}, presented by {entry.presenter}, on the {entry.pavilion} stage.",
-            f"Your time: {_span(show.start, show.end, person.timezone)}.",
-            f"Fair time: {_span(show.start, show.end, fair.timezone)}.",
-            f"Watch live: {url}",
-        ]
-        if show.description:
-            lines.insert(1, show.description)
-        if entry.cancelled:
-            lines.insert(0, "CANCELLED: this roadshow is no longer on your calendar.")
-        event.add("description", "\n".join(lines))
-        event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
-        event.add("transp", "TRANSPARENT" if entry.cancelled else "OPAQUE")
-        if reminder_minutes > 0 and not entry.cancelled:
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", summary)
-            alarm.add("trigger", timedelta(minutes=-reminder_minutes))
-            event.add_component(alarm)
-        events.append(
-            CalendarEvent(
-                request_id=0,
-                uid=uid,
-                cancelled=entry.cancelled,
-                sequence=sequence,
-                stamp=entry.stamp,
-                component=event,
-            )
+    return [
+        _roadshow_event(entry, fair, person.timezone, base_url, reminder_minutes)
+        for entry in calendar_roadshows(session, person)
+    ]
+
+
+def _roadshow_event(
+    entry: CalendarShow,
+    fair: Fair,
+    viewer_timezone: str | None,
+    base_url: str,
+    reminder_minutes: int,
+) -> CalendarEvent:
+    """The VEVENT of one roadshow; `viewer_timezone` None: the organiser's view."""
+    show = entry.show
+    url = f"{base_url}/fair/{show.fair_id}/roadshows/{show.id}"
+    withdrawn = entry.cancelled and show.status != "cancelled"
+    event = Event()
+    uid = f"{show.uid}.roadshow@fair"
+    sequence = show.sequence + (1 if withdrawn else 0)
+    event.add("uid", uid)
+    event.add("dtstamp", entry.stamp)
+    event.add("last-modified", entry.stamp)
+    event.add("sequence", sequence)
+    event.add("dtstart", show.start)
+    event.add("dtend", show.end)
+    verb = "Presenting" if entry.role == "presenter" else "Roadshow"
+    summary = f"{verb}: {show.title} ({entry.company})"
+    event.add("summary", summary)
+    event.add("location", f"{entry.pavilion} stage (online: {url})")
+    event.add("url", url)
+    lines = [f"{entry.company}, presented by {entry.presenter}, on the {entry.pavilion} stage."]
+    if viewer_timezone is not None:
+        lines.append(f"Your time: {_span(show.start, show.end, viewer_timezone)}.")
+    lines += [f"Fair time: {_span(show.start, show.end, fair.timezone)}.", f"Watch live: {url}"]
+    if show.description:
+        lines.insert(1, show.description)
+    if entry.cancelled:
+        lines.insert(
+            0,
+            "CANCELLED: this roadshow was cancelled."
+            if viewer_timezone is None
+            else "CANCELLED: this roadshow is no longer on your calendar.",
         )
-    return events
+    event.add("description", "\n".join(lines))
+    event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if entry.cancelled else "OPAQUE")
+    if reminder_minutes > 0 and not entry.cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary)
+        alarm.add("trigger", timedelta(minutes=-reminder_minutes))
+        event.add_component(alarm)
+    return CalendarEvent(
+        request_id=0,
+        uid=uid,
+        cancelled=entry.cancelled,
+        sequence=sequence,
+        stamp=entry.stamp,
+        component=event,
+    )
 
 
 def _find(session: Session, fair_id: int, participant_key: str) -> tuple[Fair, Participant]:
@@ -506,8 +518,9 @@ def fair_calendar_file(
     place: str | None = None,
     reminder_minutes: int = 0,
 ) -> CalendarFile:
-    """The organiser's calendar: every published meeting, or those at one booth, table or
-    video room (`place` is its key). Cancelled meetings stay as STATUS:CANCELLED."""
+    """The organiser's calendar: every published meeting and every roadshow, or the
+    meetings at one booth, table or video room (`place` is its key). Cancelled meetings
+    and roadshows stay as STATUS:CANCELLED."""
     fair = session.get(Fair, fair_id)
     if fair is None:
         raise NotFound(f"no fair {fair_id}")
@@ -525,9 +538,17 @@ def fair_calendar_file(
         place_filter = (booth.id if booth else None, table.id if table else None)
     title = f"{fair.name} — {place}" if place else f"{fair.name} — all meetings"
     cal = _header(title, fair.timezone, "PUBLISH")
+    shows = (
+        []
+        if place
+        else [
+            _roadshow_event(entry, fair, None, base_url, reminder_minutes)
+            for entry in fair_calendar_roadshows(session, fair_id)
+        ]
+    )
     current, older = published_history(session, fair_id)
     if current is None:
-        return _file(cal, [], None)
+        return _file(cal, shows, None)
     meetings = session.exec(select(Meeting).where(Meeting.version_id == current.id)).all()
     dropped = _cancelled(session, current, older, {m.request_id for m in meetings}, None)
     if place_filter is not None:
@@ -557,8 +578,8 @@ def fair_calendar_file(
         _event(rows, m, requests[m.request_id], None, base_url, reminder_minutes, at)
         for m, at in dropped
     ]
-    starts = {m.request_id: m.start for m in meetings} | {m.request_id: m.start for m, _ in dropped}
-    events.sort(key=lambda e: (starts[e.request_id], e.uid))
+    events += shows
+    events.sort(key=lambda e: (e.component.decoded("dtstart"), e.uid))
     return _file(cal, events, current.published_at)
 
 

@@ -591,7 +591,7 @@ class CalendarShow:
     company: str
     presenter: str
     pavilion: str
-    role: str  # "presenter" or "viewer"
+    role: str  # "presenter", "viewer" or "organiser" (the fair-wide calendar)
     cancelled: bool
     stamp: datetime
 
@@ -651,6 +651,27 @@ def calendar_roadshows(session: Session, person: Participant) -> list[CalendarSh
                 max(s.updated_at, v.attend_changed_at),
             )
         )
+    out.sort(key=lambda c: (c.show.start, c.show.uid))
+    return out
+
+
+def fair_calendar_roadshows(session: Session, fair_id: int) -> list[CalendarShow]:
+    """Every roadshow of the fair for the organiser's fair-wide calendar; a cancelled one
+    stays (cancelled) so subscribed calendars remove it."""
+    shows = list(session.exec(select(Roadshow).where(Roadshow.fair_id == fair_id)).all())
+    items = {i.id: i for i in _items(session, shows)}
+    out = [
+        CalendarShow(
+            s,
+            items[s.id or 0].company,
+            items[s.id or 0].presenter,
+            items[s.id or 0].pavilion,
+            "organiser",
+            s.status == RoadshowStatus.CANCELLED,
+            s.updated_at,
+        )
+        for s in shows
+    ]
     out.sort(key=lambda c: (c.show.start, c.show.uid))
     return out
 
