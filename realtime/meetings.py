@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import deque
 from typing import Any
 
 from sqlmodel import Session
@@ -33,7 +31,7 @@ from realtime.services import RoomServices
 
 log = logging.getLogger("fair.realtime.meetings")
 NAMESPACE = "/meeting"
-DEALS_PER_MINUTE = 30  # per participant and process: retries and real deals fit easily
+DEALS_PER_MINUTE = 30  # per participant over every process: retries and real deals fit easily
 
 
 class MeetingNamespace(ParticipantNamespace):
@@ -59,7 +57,6 @@ class MeetingNamespace(ParticipantNamespace):
         # Event names with a colon: python-socketio looks up `on_<event>` by name.
         setattr(self, "on_deal:record", self.on_deal_record)
         setattr(self, "on_deal:confirm", self.on_deal_confirm)
-        self._deal_times: dict[int, deque[float]] = {}  # participant → recent submissions
 
     @staticmethod
     def _room(session: dict[str, Any]) -> Room:
@@ -288,25 +285,22 @@ class MeetingNamespace(ParticipantNamespace):
     async def on_deal_confirm(self, sid: str, data: Any) -> dict[str, Any]:
         return await self._confirm(sid, data)
 
-    def _deal_allowed(self, pid: int) -> bool:
-        """A sliding minute of deal submissions per participant (a flood of deals from
-        one client is refused before it reaches the database)."""
-        moment = time.monotonic()
-        if len(self._deal_times) > 10_000:  # forget quiet participants; bounded memory
-            self._deal_times = {k: v for k, v in self._deal_times.items() if v[-1] > moment - 60}
-        recent = self._deal_times.setdefault(pid, deque())
-        while recent and recent[0] <= moment - 60:
-            recent.popleft()
-        if len(recent) >= DEALS_PER_MINUTE:
-            return False
-        recent.append(moment)
-        return True
+    async def _deal_allowed(self, pid: int) -> bool:
+        """Deal submissions per participant in a sliding minute, counted over every
+        server process (the app's rate counter, in Redis where configured): a flood of
+        deals from one client is refused before it reaches the database, whichever
+        process its connections reach."""
+        count_event = self.services.count_event
+        if count_event is None:
+            return True
+        count, _ = await count_event(f"room-deals:p{pid}", 60)
+        return count <= DEALS_PER_MINUTE
 
     async def _record(self, sid: str, data: Any) -> dict[str, Any]:
         async def handle(session: dict[str, Any]) -> dict[str, Any]:
             room = self._room(session)
             pid = self._participant(session)
-            if not self._deal_allowed(pid):
+            if not await self._deal_allowed(pid):
                 raise Refused("slow_down", "too many deals in a minute; wait and try again")
             if not isinstance(data, dict):
                 raise Refused("invalid", "expected the deal's fields")

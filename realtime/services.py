@@ -20,6 +20,10 @@ from fair.presence import HEARTBEAT_INTERVAL, INSTANCE_TIMEOUT, new_instance_id
 
 # Runs a blocking function (database work) in the application's executor.
 RunBlocking = Callable[[Callable[[], Any]], Awaitable[Any]]
+# Counts one event under a key in a sliding window of that many seconds, over every
+# server process where Redis is configured; returns (events in the window, seconds
+# until the oldest leaves it). The app factory hands in its rate limiter's.
+CountEvent = Callable[[str, int], Awaitable[tuple[int, int]]]
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class RoomServices:
     engine: Callable[[], Engine]
     run: RunBlocking
     rates: Mapping[str, Decimal] = field(default_factory=dict)
+    count_event: CountEvent | None = None  # rate limits; None: none (benchmarks)
     ice_servers: list[dict[str, Any]] = field(default_factory=list)
     no_show_minutes: int = 10
     no_show_interval: float = 30.0  # seconds between no-show sweeps

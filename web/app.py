@@ -101,8 +101,11 @@ async def database_errors(
         return page
 
 
-def room_services(app: web.Application, settings: Settings) -> RoomServices:
-    """What the live rooms need: the engine (open once started) and the DB executor."""
+def room_services(
+    app: web.Application, settings: Settings, counter: ratelimit.Counter
+) -> RoomServices:
+    """What the live rooms need: the engine (open once started), the DB executor and
+    the rate counter (shared with the HTTP limits)."""
 
     async def run(fn: Callable[[], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(app[DB_EXECUTOR], fn)
@@ -111,6 +114,7 @@ def room_services(app: web.Application, settings: Settings) -> RoomServices:
         engine=lambda: app[ENGINE],
         run=run,
         rates=settings.rates,
+        count_event=counter.hit,
         ice_servers=settings.ice_servers,
         no_show_minutes=settings.rooms_no_show_minutes,
     )
@@ -265,7 +269,7 @@ def create_app(settings: Settings) -> web.Application:
     sio = create_server(
         settings.redis_url,
         identify(settings.secret_key),
-        room_services(app, settings),
+        room_services(app, settings, counter),
         max_message=settings.limits_socket_kib * 1024,
     )
     sio.attach(app)

@@ -1,6 +1,6 @@
 """Rate limits for the endpoints that attract guessing and floods: sign-in, personal
 links and feeds, issuing links, deal recording over HTTP (deals recorded in a meeting
-room over socket.io are limited by `realtime.meetings`).
+room over socket.io are limited by `realtime.meetings`, with the same counter).
 
 A sliding window per (rule, client address). With a Redis URL the counters live in Redis,
 so several server processes share one limit; otherwise in this process's memory. Over

@@ -50,6 +50,10 @@ def two_servers(settings: Settings, live_meeting: str, tmp_path: Path) -> Iterat
         if IN_CI:
             pytest.fail(f"Redis is required in CI and not reachable for {REDIS_URL}")
         pytest.skip(f"Redis not reachable at 127.0.0.1:6379 (required in CI; {REDIS_URL})")
+    import redis
+
+    # Rate-limit windows of an earlier test (same participant ids) must not carry over.
+    redis.Redis.from_url(REDIS_URL).flushdb()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("FAIR_")},
         "FAIR_SECRET_KEY": settings.secret_key,
@@ -179,3 +183,31 @@ async def test_two_processes_share_rooms_and_count_deals_once(
     finally:
         for peer in peers:
             await peer.client.disconnect()
+
+
+async def test_deal_flood_is_limited_over_both_processes(
+    two_servers: list[str], published_fair: tuple[int, dict[str, str]], live_meeting: str
+) -> None:
+    """The deal limit is per participant, not per process: half a flood on each process
+    still stops at DEALS_PER_MINUTE."""
+    from realtime.meetings import DEALS_PER_MINUTE
+
+    live = Live(server=None, fair_id=published_fair[0], tokens=published_fair[1], uid=live_meeting)  # type: ignore[arg-type]
+    sides = [await connect(url, live, "cn1") for url in two_servers]
+    try:
+        for side in sides:
+            assert (await side.call("join", {"meeting": live.uid}))["ok"] is True
+        acks = []
+        for n in range(DEALS_PER_MINUTE + 4):
+            body = {
+                "type": "intent",
+                "amount": "1",
+                "currency": "USD",
+                "client_key": f"flood-{n:04}",
+            }
+            acks.append(await sides[n % 2].call("deal:record", body))
+        assert all(a["ok"] for a in acks[:DEALS_PER_MINUTE]), [a for a in acks if not a["ok"]][:2]
+        assert [a["error"]["code"] for a in acks[DEALS_PER_MINUTE:]] == ["slow_down"] * 4
+    finally:
+        for side in sides:
+            await side.client.disconnect()
