@@ -44,10 +44,11 @@ from fair.models import (
     Participant,
     RequestAttendee,
     TokenKind,
+    utcnow,
 )
 from fair.publishing import VersionDiff
 from fair.settings import Settings
-from fair.tokens import issue_token
+from fair.tokens import GRACE_DAYS, expires_at, issue_token
 
 log = logging.getLogger("fair.notify")
 STALE = timedelta(minutes=15)
@@ -302,12 +303,14 @@ def magic_link_message(session: Session, person: Participant, settings: Settings
     assert fair is not None
     token = issue_token(session, person, TokenKind.MAGIC)
     link = f"{settings.base_url}/p/{token}"
+    until = expires_at(fair, utcnow()).astimezone(ZoneInfo(fair.timezone))
     body = (
         f"Hello {person.name},\n\n"
         f"this is your personal link to {fair.name}: your agenda, meeting requests, "
         f"video rooms and calendar.\n\n{link}\n\n"
         "Keep it to yourself: anyone with the link can act as you. If it leaks, ask the "
-        "organiser for a new one; the old one then stops working.\n"
+        "organiser for a new one; the old one then stops working.\n\n"
+        f"It works until {until:%Y-%m-%d} ({GRACE_DAYS} days after the fair).\n"
     )
     return Notice(
         person.key, person.email, _message(settings, person, f"{fair.name}: your link", body)

@@ -74,9 +74,23 @@ def fair_end(fair: Fair) -> datetime:
     return datetime.combine(last_day, fair.day_end, tzinfo=ZoneInfo(fair.timezone))
 
 
-def expires_at(fair: Fair, token: AccessToken) -> datetime:
-    """When `token` stops working: `GRACE_DAYS` after the fair's end or its issue."""
-    return max(fair_end(fair), token.created_at) + timedelta(days=GRACE_DAYS)
+def expires_at(fair: Fair, issued: datetime) -> datetime:
+    """When a token issued at `issued` stops working: `GRACE_DAYS` after the fair's end
+    or its issue, whichever is later."""
+    return max(fair_end(fair), issued) + timedelta(days=GRACE_DAYS)
+
+
+class LinkExpired(Forbidden):
+    """A link past its expiry; `expired_at` and the fair's `timezone` say when."""
+
+    def __init__(self, expired_at: datetime, timezone: str) -> None:
+        self.expired_at = expired_at
+        self.timezone = timezone
+        on = expired_at.astimezone(ZoneInfo(timezone))
+        super().__init__(
+            f"this link expired on {on:%Y-%m-%d}, {GRACE_DAYS} days after the fair; "
+            "ask the organiser for a new one"
+        )
 
 
 def participant_for_token(
@@ -96,12 +110,9 @@ def participant_for_token(
             "this link is not valid or has been replaced; ask the organiser for a new one"
         )
     row, fair = found
-    ends = expires_at(fair, row)
+    ends = expires_at(fair, row.created_at)
     if (now or utcnow()) >= ends:
-        raise Forbidden(
-            f"this link expired on {ends.astimezone(ZoneInfo(fair.timezone)):%Y-%m-%d}, "
-            f"{GRACE_DAYS} days after the fair; ask the organiser for a new one"
-        )
+        raise LinkExpired(ends, fair.timezone)
     participant = session.get(Participant, row.participant_id)
     if participant is None:
         raise Forbidden("this link is not valid")
@@ -126,5 +137,5 @@ def token_is_live(
     return (
         row.participant_id == participant_id
         and row.revoked_at is None
-        and (now or utcnow()) < expires_at(fair, row)
+        and (now or utcnow()) < expires_at(fair, row.created_at)
     )

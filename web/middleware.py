@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from fair.errors import Conflict, FairError, Forbidden, ImportRejected, InvalidInput, NotFound
+from fair.tokens import GRACE_DAYS, LinkExpired
 from web import i18n, sessions
 from web.accesslog import redact
 from web.i18n import N_
@@ -71,6 +72,9 @@ RAISED = (
     N_("this link is not valid"),
     N_("this link is not valid or has been replaced; ask the organiser for a new one"),
 )
+LINK_EXPIRED = N_(
+    "This link expired on %(date)s, %(days)s days after the fair. Ask the organiser for a new one."
+)
 CSRF_REFUSED = N_("The form expired or came from another site; reload and try again.")
 # Statuses whose page offers "try again": the same address for a safe request, else the
 # page the form was on (a 403 only then: the refused CSRF token of a stale form).
@@ -95,6 +99,7 @@ def error_response(
     message: str,
     *,
     replaceable: bool = False,
+    shown: str | None = None,
     **extra: object,
 ) -> web.Response:
     """An error as JSON (`{"error": {"status", "message", **extra}}`, English) or as a page
@@ -104,7 +109,8 @@ def error_response(
     them; domain texts (names in f-strings) are shown as they are. A `replaceable`
     message (a web-layer text, or aiohttp's default reason) that has no translation gives
     way to the status's explanation, so that no English sentence is left on a zh, ko or
-    ja page.
+    ja page. `shown` is the page's message when the caller has translated it already
+    (a domain message with a date, say).
     """
     if wants_json(request):
         return web.json_response(
@@ -117,7 +123,7 @@ def error_response(
     context = {
         "status": status,
         "title": i18n.gettext_(str(title) if title else TITLES.get(status, N_("Error"))),
-        "message": _shown(status, message, replaceable),
+        "message": shown if shown is not None else _shown(status, message, replaceable),
         "retry": _retry(request, status) if status in RETRY else None,
         "sign_in": status in SIGN_IN and not request.get(SESSION, {}).get("o"),
         **extra,
@@ -164,6 +170,10 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error_response(
             request, 400, "The import was rejected; nothing was changed.", problems=problems
         )
+    except LinkExpired as exc:
+        on = i18n.local_date(exc.expired_at, exc.timezone)
+        text = i18n.template_gettext(LINK_EXPIRED, date=on, days=GRACE_DAYS)
+        return error_response(request, 403, str(exc), shown=text)
     except FairError as exc:
         status = next((s for kind, s in STATUS.items() if isinstance(exc, kind)), 400)
         return error_response(request, status, str(exc))

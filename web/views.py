@@ -23,10 +23,17 @@ from fair.errors import Forbidden, ImportRejected, InvalidInput, NotFound
 from fair.export import format_grid, grid_rows
 from fair.ical import CalendarFile, participant_calendar, participant_calendar_file
 from fair.loader import ImportSummary, import_files
-from fair.models import Company, Fair, Participant, TokenKind
+from fair.models import Company, Fair, Participant, TokenKind, utcnow
 from fair.planning import published_version, published_version_id
 from fair.publishing import VersionDiff, diff_versions, get_version, publish
-from fair.tokens import hash_token, issue_token, participant_for_token, revoke_tokens
+from fair.tokens import (
+    GRACE_DAYS,
+    expires_at,
+    hash_token,
+    issue_token,
+    participant_for_token,
+    revoke_tokens,
+)
 from web import agendas, auth, calendar_routes, i18n, sessions, solver
 from web.db import read, write
 from web.keys import (
@@ -427,14 +434,22 @@ async def issue_link(request: web.Request) -> web.StreamResponse:
     await auth.organiser(request)
     key = request.match_info["key"]
 
-    def act(session: Session) -> tuple[str, str]:
+    def act(session: Session) -> tuple[str, str, Fair]:
         fair = _fair_or_404(session)
         person = queries.participant_by_key(session, fair.id or 0, key)
-        return person.name, issue_token(session, person, TokenKind.MAGIC)
+        return person.name, issue_token(session, person, TokenKind.MAGIC), fair
 
-    name, token = await write(request.app, act)
+    name, token, fair = await write(request.app, act)
     link = f"{request.app[SETTINGS].base_url}/p/{token}"
-    return page("link.html", request, {"name": name, "link": link, "key": key})
+    context = {
+        "name": name,
+        "link": link,
+        "key": key,
+        "expires": expires_at(fair, utcnow()),
+        "timezone": fair.timezone,
+        "grace_days": GRACE_DAYS,
+    }
+    return page("link.html", request, context)
 
 
 async def revoke_link(request: web.Request) -> web.StreamResponse:

@@ -11,6 +11,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -20,10 +21,10 @@ from sqlmodel import Session, select
 
 from fair import notify
 from fair.db import session_scope
-from fair.models import MeetingRequest, Participant, TokenKind
+from fair.models import Fair, MeetingRequest, Participant, TokenKind, utcnow
 from fair.publishing import VersionDiff, publish
 from fair.settings import Settings
-from fair.tokens import participant_for_token
+from fair.tokens import expires_at, participant_for_token
 from tests.fair.test_ical import PEOPLE, build, next_draft
 
 pytestmark = pytest.mark.integration
@@ -233,3 +234,7 @@ def test_magic_link_mail_carries_a_working_new_link(
         found = participant_for_token(session, link.rsplit("/", 1)[1], TokenKind.MAGIC)
     assert found.key == "kr1"
     assert str(message["To"]) == "김민준 <minjun@busan-marine.example>"
+    with Session(sqlite_engine) as session:
+        fair = session.exec(select(Fair)).one()
+        until = expires_at(fair, utcnow()).astimezone(ZoneInfo(fair.timezone))
+    assert f"It works until {until:%Y-%m-%d} (30 days after the fair)." in body

@@ -79,7 +79,7 @@ def test_link_reissued_after_the_fair_gets_its_own_month(db: Session) -> None:
     issued_at(db, token, late)
     row = db.exec(select(AccessToken).where(AccessToken.token_hash == hash_token(token))).one()
     fair = db.exec(select(Fair)).one()
-    assert expires_at(fair, row) == late + timedelta(days=GRACE_DAYS)
+    assert expires_at(fair, row.created_at) == late + timedelta(days=GRACE_DAYS)
     assert participant_for_token(db, token, TokenKind.FEED, late + timedelta(days=29)).key == "de1"
     with pytest.raises(Forbidden, match="expired"):
         participant_for_token(db, token, TokenKind.FEED, late + timedelta(days=GRACE_DAYS))

@@ -174,6 +174,45 @@ async def test_error_page_invalid_link_is_translated(site: Site, lang: str) -> N
     assert not _english_left(text), _english_left(text)
 
 
+@pytest.mark.parametrize(
+    ("lang", "date"),
+    [
+        ("en", "Thursday, 2 April 2020"),
+        ("zh", "2020年4月2日"),
+        ("ko", "2020년 4월 2일"),
+        ("ja", "2020年4月2日"),
+    ],
+)
+async def test_error_page_expired_link_names_the_date_in_the_language(
+    site: Site, lang: str, date: str
+) -> None:
+    """The expired link's message carries a date, so it is translated with the date put
+    in (not looked up as a fixed text)."""
+    from datetime import UTC, datetime
+    from datetime import date as day
+
+    from sqlmodel import Session, select
+
+    from fair.models import AccessToken, Fair
+    from web.middleware import LINK_EXPIRED
+
+    with Session(site.client.app[ENGINE]) as session:  # type: ignore[index]
+        fair = session.get(Fair, site.fair_id)
+        assert fair is not None
+        fair.start = day(2020, 3, 2)
+        session.add(fair)
+        for row in session.exec(select(AccessToken)):
+            row.created_at = datetime(2020, 2, 1, tzinfo=UTC)
+            session.add(row)
+        session.commit()
+    response = await site.client.get(f"/p/{site.tokens['kr1']}?lang={lang}")
+    text = await _text(response)
+    assert response.status == 403
+    template = _catalogue(lang)[LINK_EXPIRED] if lang != "en" else LINK_EXPIRED
+    assert template.split("%(date)s")[0] in text and date in text, text
+    assert "30" in text and "2020-04-02" not in text  # the domain's English text is not shown
+
+
 def test_error_texts_listed_for_translation_are_still_raised() -> None:
     """`RAISED` names texts raised elsewhere; an edited text there would show English."""
     sources = "\n".join(
