@@ -105,6 +105,16 @@ STATES = (
     N_("skipped"),
 )
 
+# The solver's objective levels as named in a version's figures (scheduler/levels.py),
+# shown on the version page with `_(level.name)`.
+LEVELS = (
+    N_("total weight"),
+    N_("participants with no meeting"),
+    N_("minimum meetings per served participant"),
+    N_("idle slots + edge-of-day meetings"),
+    N_("moved or cancelled meetings"),
+)
+
 _translated: dict[tuple[str, str], str] = {}
 
 

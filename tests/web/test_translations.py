@@ -3,6 +3,7 @@ render in each language without the English text."""
 
 from __future__ import annotations
 
+import ast
 import html
 import re
 from pathlib import Path
@@ -10,9 +11,15 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+import scheduler.problem as sp
+from fair.db import open_database
+from fair.scheduling import schedule_fair
+from fair.settings import Settings
 from tests.web.conftest import Site
+from web import i18n
 
-LOCALE = Path(__file__).resolve().parents[2] / "web" / "locale"
+ROOT = Path(__file__).resolve().parents[2]
+LOCALE = ROOT / "web" / "locale"
 LANGUAGES = ("zh", "ko", "ja")
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
 
@@ -59,6 +66,7 @@ ORGANISER_PAGES = {
     "/organiser/participants": ["Personal link", "E-mail a link"],
     "/organiser/import": ["Check and import"],
     "/organiser/dashboard": ["Live dashboard"],
+    "/organiser/versions/1": ["Objective, level by level"],
 }
 PARTICIPANT_PAGES = {
     "/me": ["My agenda"],
@@ -137,3 +145,62 @@ async def test_error_pages_render_translated(site: Site, lang: str) -> None:
         generic = [g for g in GENERIC_ENGLISH if g in text]
         assert not generic, f"{path} in {lang} shows English {generic}"
         assert any(catalogue[s] in text for s in shown if catalogue[s] != s), path
+
+
+def _string_args(path: Path, names: set[str], position: int) -> set[str]:
+    """The string literals passed at `position` to calls of `names` in a source file."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Call) or len(node.args) <= position:
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        arg = node.args[position]
+        if name in names and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            found.add(arg.value)
+    return found
+
+
+def test_every_objective_level_name_is_in_the_catalogue() -> None:
+    scheduler = ROOT / "scheduler"
+    names = _string_args(scheduler / "levels.py", {"LevelReport", "_level"}, 1)
+    names |= _string_args(scheduler / "solve.py", {"LevelReport"}, 1)
+    assert "total weight" in names
+    assert names <= set(i18n.LEVELS), f"not in web.i18n.LEVELS: {names - set(i18n.LEVELS)}"
+    assert set(i18n.LEVELS) <= set(_template())
+
+
+def test_every_left_out_reason_code_has_a_label_on_the_version_page() -> None:
+    codes = _string_args(ROOT / "scheduler" / "reasons.py", {"Reason"}, 0)
+    assert "fully_booked" in codes
+    page = (ROOT / "web" / "templates" / "version.html").read_text()
+    unlabelled = [code for code in codes if f'"{code}": _(' not in page]
+    assert not unlabelled, f"version.html shows these reason codes raw: {unlabelled}"
+
+
+def test_room_countdown_and_person_who_left_are_distinct_messages() -> None:
+    room = (ROOT / "web" / "templates" / "room.html").read_text()
+    countdown = re.search(r"data-l-left=\"\{\{ _\('([^']+)'\) \}\}\"", room)
+    person = re.search(r"data-l-left-room=\"\{\{ _\('([^']+)'\) \}\}\"", room)
+    assert countdown and person
+    assert countdown.group(1) != person.group(1)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_version_page_names_objective_levels_in_the_language(
+    site: Site, settings: Settings, lang: str
+) -> None:
+    # The fixture's version is greedy (no levels): solve a CP-SAT draft with two levels.
+    engine = open_database(settings.database_url)
+    options = sp.Options(time_limit=5, workers=1, seed=0, levels=2)
+    number, _ = schedule_fair(engine, site.fair_id, options)
+    engine.dispose()
+    await site.sign_in_organiser()
+    english = await _page(site, f"/organiser/versions/{number}", "en")
+    text = await _page(site, f"/organiser/versions/{number}", lang)
+    catalogue = _catalogue(lang)
+    levels = [name for name in i18n.LEVELS if f">{name}<" in english]
+    assert levels, "no objective level on the English version page"
+    for name in levels:
+        assert f">{name}<" not in text, f"{lang} version page says {name!r}"
+        assert catalogue[name] in text

@@ -43,7 +43,11 @@
       : (states.length ? states[0] : (socket.connected ? "waiting" : "offline"));
     root.dataset.connection = state;
     root.dataset.peers = String(states.filter(function (s) { return s === "connected"; }).length);
-    $("conn-state").textContent = state;
+    // The state's word in the page's language; the raw state stays on data-connection.
+    var words = { connected: L.lConnConnected, waiting: L.lConnWaiting, offline: L.lConnOffline,
+      "new": L.lConnConnecting, connecting: L.lConnConnecting, disconnected: L.lConnLost,
+      failed: L.lConnFailed, closed: L.lConnLost };
+    $("conn-state").textContent = words[state] || state;
     $("conn-state").className = "tag state-" + state;
   }
 

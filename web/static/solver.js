@@ -17,25 +17,39 @@
     return String(x);
   }
 
+  // Texts come translated from the page (data-l-*); %(name)s marks where a value goes.
+  var L = box.dataset;
+  function say(text, values) {
+    return String(text).replace(/%\((\w+)\)s/g, function (all, name) {
+      return values[name] === undefined ? all : String(values[name]);
+    });
+  }
+  function statusWord(status) {
+    var key = "lSt" + String(status).charAt(0).toUpperCase() + String(status).slice(1);
+    return L[key] || status;
+  }
+
   function show(state) {
     live.hidden = false;
     var p = state.progress || {};
     if (state.running) {
       var limit = state.time_limit || 1;
       bar.value = Math.min(100, Math.round(100 * (state.elapsed || 0) / limit));
-      var parts = ["Solving"];
-      if (p.level) { parts.push("level " + p.level); }
-      if (p.value !== undefined) { parts.push("best " + fmt(p.value)); }
-      if (p.bound !== undefined) { parts.push("bound " + fmt(p.bound)); }
-      if (p.time_left !== undefined) { parts.push(fmt(p.time_left) + " s left"); }
+      var parts = [L.lSolving];
+      if (p.level) { parts.push(say(L.lLevel, { n: p.level })); }
+      if (p.value !== undefined) { parts.push(say(L.lBest, { value: fmt(p.value) })); }
+      if (p.bound !== undefined) { parts.push(say(L.lBound, { value: fmt(p.bound) })); }
+      if (p.time_left !== undefined) { parts.push(say(L.lTimeLeft, { seconds: fmt(p.time_left) })); }
       text.textContent = parts.join(" · ");
       stopForm.hidden = false;
       runButton.disabled = true;
     } else if (state.result) {
       bar.value = 100;
-      text.textContent = "Done: draft version " + state.result.version + " · " +
-        state.result.scheduled + " of " + state.result.requests + " requests scheduled · " +
-        state.result.status + " · " + fmt(state.result.seconds) + " s. Reloading…";
+      text.textContent = say(L.lDone, {
+        version: state.result.version, scheduled: state.result.scheduled,
+        requests: state.result.requests, status: statusWord(state.result.status),
+        seconds: fmt(state.result.seconds)
+      });
       stopForm.hidden = true;
       window.setTimeout(function () { window.location.reload(); }, 1500);
     } else if (state.error) {

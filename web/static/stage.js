@@ -32,7 +32,8 @@
   function stageError(text) { var e = $("stage-error"); e.textContent = text || ""; e.hidden = !text; }
   function setStatus(status) {
     root.dataset.status = status;
-    $("stage-status").textContent = status === "live" ? L.lLive : (status === "ended" ? L.lEnded : status);
+    var words = { scheduled: L.lScheduled, live: L.lLive, ended: L.lEnded, cancelled: L.lCancelled };
+    $("stage-status").textContent = words[status] || status;
   }
   function updateState() {
     var states = [];
