@@ -89,3 +89,51 @@ async def test_browser_organiser_runs_solver_and_sees_progress(
     assert errors == []  # no CSP violations or script errors
     if SHOTS.is_dir():
         await page.screenshot(path=str(SHOTS / "console.png"))
+
+
+async def _sign_in_organiser(page: Any, server: TestServer) -> None:
+    await page.goto(str(server.make_url("/login")))
+    await page.fill("input[name=email]", ORGANISER[0])
+    await page.fill("input[name=password]", ORGANISER[1])
+    await page.click("button.primary")
+    await page.wait_for_url("**/organiser")
+
+
+async def test_browser_grid_by_participant_header_lines_up_with_rows(
+    browser: Any, server: TestServer
+) -> None:
+    # The room's `.people` list rule once made `table.grid.people` a CSS grid, so the
+    # header row had its own column widths.
+    page = await browser.new_page(viewport={"width": 1366, "height": 900})
+    await _sign_in_organiser(page, server)
+    await page.goto(str(server.make_url("/organiser/grid?day=1&view=people")))
+    widths = await page.evaluate(
+        """() => {
+          const t = document.querySelector('table.grid.people');
+          const w = (cells) => [...cells].map((c) => Math.round(c.getBoundingClientRect().width));
+          return [getComputedStyle(t).display, w(t.querySelector('thead tr').children),
+                  w(t.querySelector('tbody tr').children)];
+        }"""
+    )
+    display, head, row = widths
+    assert display == "table"
+    assert head == row
+    await page.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["/organiser/roadshows", "/organiser/import", "/organiser/dashboard"]
+)
+async def test_browser_organiser_forms_fit_a_phone(
+    browser: Any, server: TestServer, path: str
+) -> None:
+    page = await browser.new_page(viewport={"width": 390, "height": 844})
+    await _sign_in_organiser(page, server)
+    await page.goto(str(server.make_url(path)))
+    sticking_out = await page.evaluate(
+        """() => [...document.querySelectorAll('main form *, main .card, main .stat')]
+             .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+             .map((e) => `${e.tagName}.${e.className}[${e.getAttribute('name') || ''}]`)"""
+    )
+    assert sticking_out == [], f"{path} on a phone: {sticking_out[:5]}"
+    await page.close()
