@@ -212,8 +212,9 @@ def enter(
 
     A side that arrives after being marked no-show revives the meeting once both sides
     are there."""
+    hold_instance(session, instance, now)
     row = _presence(session, room.meeting_id, participant_id, lock=True)
-    count_in(session, instance, MEETING, room.meeting_id, participant_id, now)
+    count_in(session, instance, MEETING, room.meeting_id, participant_id)
     row.connections = max(row.connections, 0) + 1
     row.first_joined_at = row.first_joined_at or now
     row.last_joined_at = now
@@ -322,18 +323,45 @@ def new_instance_id() -> str:
     return secrets.token_hex(16)
 
 
-def heartbeat(session: Session, instance: str, now: datetime, name: str = "") -> bool:
-    """Write `instance`'s heartbeat (the caller commits). False when its row was missing:
-    the process is new, or a sweep took it for dead and its connections stopped
-    counting."""
-    done = session.execute(
+def _register(session: Session, instance: str, now: datetime, name: str = "") -> None:
+    """Insert `instance`'s row unless it is there; two statements racing to do so are no
+    error (on PostgreSQL, an insert meeting a sweep's uncommitted delete waits for it)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    values = {"id": instance, "name": name[:200], "started_at": now, "heartbeat_at": now}
+    session.execute(
+        dialect.insert(ServerInstance).values(values).on_conflict_do_nothing(index_elements=["id"])
+    )
+
+
+def heartbeat(session: Session, instance: str, now: datetime, name: str = "") -> datetime:
+    """Write `instance`'s heartbeat, registering it if it is not (the caller commits).
+    Returns when its row was registered: a process compares it with the value of its
+    first beat, and a different one means a sweep took it for dead meanwhile (its
+    connections stopped counting; see `recount`)."""
+    _register(session, instance, now, name)
+    session.execute(
         update(ServerInstance).where(col(ServerInstance.id) == instance).values(heartbeat_at=now)
     )
-    if getattr(done, "rowcount", 0):
-        return True
-    session.add(ServerInstance(id=instance, name=name[:200], started_at=now, heartbeat_at=now))
-    session.flush()
-    return False
+    registered: datetime = session.exec(
+        select(ServerInstance.started_at).where(ServerInstance.id == instance)
+    ).one()
+    return registered
+
+
+def hold_instance(session: Session, instance: str | None, now: datetime) -> None:
+    """Before counting a connection of `instance`: make sure its row exists and hold it
+    (a shared lock on PostgreSQL) until the caller commits, so a sweep that takes the
+    process for dead skips it this round instead of deleting it under the new connection.
+    Taken first, before any count, in the order every writer here locks: the process's
+    row, the total (the presence row, or the roadshow then its viewer), the live row."""
+    if instance is None:
+        return
+    _register(session, instance, now)
+    session.exec(
+        select(ServerInstance.id).where(ServerInstance.id == instance).with_for_update(read=True)
+    ).first()
 
 
 def count_in(
@@ -342,15 +370,11 @@ def count_in(
     kind: str,
     target_id: int,
     participant_id: int,
-    now: datetime,
 ) -> None:
-    """Note one more connection of `participant_id` held by `instance` (the caller
-    changes the total it belongs to and commits)."""
+    """Note one more connection of `participant_id` held by `instance` (the caller has
+    held the instance with `hold_instance`, changes the total and commits)."""
     if instance is None:
         return
-    if session.get(ServerInstance, instance) is None:  # first connection before a beat
-        session.add(ServerInstance(id=instance, started_at=now, heartbeat_at=now))
-        session.flush()
     row = _live_row(session, instance, kind, target_id, participant_id)
     if row is None:
         row = LiveConnection(
@@ -429,11 +453,17 @@ def release_instance(session: Session, instance: str, now: datetime) -> Released
 
 
 def _release(session: Session, instances: list[str], now: datetime) -> Released:
+    """Take the connections of `instances` (whose rows the caller locked) off the totals.
+
+    Locks in the order of `enter` and `leave` (the total, then the live row) and
+    subtracts what the live rows hold once locked, so a join or leave running meanwhile
+    on another process is neither overwritten nor counted twice."""
     if not instances:
         return Released()
-    rows = session.exec(
-        select(LiveConnection)
+    keys = session.exec(
+        select(LiveConnection.kind, LiveConnection.target_id, LiveConnection.participant_id)
         .where(col(LiveConnection.instance_id).in_(instances))
+        .distinct()
         .order_by(
             col(LiveConnection.kind),
             col(LiveConnection.target_id),
@@ -442,34 +472,55 @@ def _release(session: Session, instances: list[str], now: datetime) -> Released:
     ).all()
     meeting_ids: set[int] = set()
     roadshow_ids: set[int] = set()
-    for live in rows:
-        if live.kind == MEETING:
-            row = _presence(session, live.target_id, live.participant_id, lock=True)
-            if row.id is not None:
-                row.connections = max(row.connections - live.connections, 0)
-                if row.connections == 0:
-                    row.left_at = now
-                session.add(row)
-            meeting_ids.add(live.target_id)
-        elif live.kind == STAGE:
-            viewer = session.exec(
+    for kind, target_id, participant_id in keys:
+        total: MeetingPresence | RoadshowViewer | None
+        if kind == MEETING:
+            total = _presence(session, target_id, participant_id, lock=True)
+            meeting_ids.add(target_id)
+        else:
+            session.exec(
+                select(Roadshow.id).where(Roadshow.id == target_id).with_for_update()
+            ).first()
+            total = session.exec(
                 select(RoadshowViewer)
                 .where(
-                    RoadshowViewer.roadshow_id == live.target_id,
-                    RoadshowViewer.participant_id == live.participant_id,
+                    RoadshowViewer.roadshow_id == target_id,
+                    RoadshowViewer.participant_id == participant_id,
                 )
                 .with_for_update()
             ).first()
-            if viewer is not None:
-                viewer.connections = max(viewer.connections - live.connections, 0)
-                session.add(viewer)
-            roadshow_ids.add(live.target_id)
-        session.delete(live)
+            roadshow_ids.add(target_id)
+        held = session.exec(
+            select(LiveConnection)
+            .where(
+                col(LiveConnection.instance_id).in_(instances),
+                LiveConnection.kind == kind,
+                LiveConnection.target_id == target_id,
+                LiveConnection.participant_id == participant_id,
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+        count = sum(max(live.connections, 0) for live in held)
+        for live in held:
+            session.delete(live)
+        if total is None or total.id is None or count == 0:
+            continue
+        total.connections = max(total.connections - count, 0)
+        if isinstance(total, MeetingPresence) and total.connections == 0:
+            total.left_at = now
+        session.add(total)
     for instance in instances:
         known = session.get(ServerInstance, instance)
         if known is not None:
             session.delete(known)
     session.flush()
+    return _released(session, instances, meeting_ids, roadshow_ids)
+
+
+def _released(
+    session: Session, instances: list[str], meeting_ids: set[int], roadshow_ids: set[int]
+) -> Released:
     meetings = session.exec(
         select(Meeting.fair_id, MeetingRequest.uid)
         .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))

@@ -53,7 +53,7 @@ from fair.models import (
     utcnow,
 )
 from fair.planning import published_version
-from fair.presence import STAGE, count_in, count_out
+from fair.presence import STAGE, count_in, count_out, hold_instance
 from fair.requests import FieldError, whole_number
 from fair.tokens import token_is_live
 
@@ -770,23 +770,26 @@ def enter(
     participant_id: int,
     now: datetime,
     instance: str | None = None,
+    recount: bool = False,
 ) -> int:
     """Count one more connection of `participant_id` in the audience (the caller
     commits), held by server process `instance` (see `fair.presence.count_in`); returns
     the audience. A viewer not yet in it is refused with Conflict when the audience is
-    full. On PostgreSQL the roadshow row is locked so two viewers cannot take the last
-    place at once (SQLite serialises writers anyway)."""
+    full, unless `recount` (a viewer who was in it already, counted again by a process
+    that had been taken for dead). On PostgreSQL the roadshow row is locked so two
+    viewers cannot take the last place at once (SQLite serialises writers anyway)."""
+    hold_instance(session, instance, now)
     session.exec(select(Roadshow.id).where(Roadshow.id == stage.id).with_for_update()).first()
     show = session.get(Roadshow, stage.id)
     assert show is not None
     row = _viewer_row(session, show, participant_id)
     assert row is not None
     newcomer = participant_id != stage.presenter_id and row.connections <= 0
-    if newcomer and audience(session, stage.id) >= stage.audience_limit:
+    if newcomer and not recount and audience(session, stage.id) >= stage.audience_limit:
         raise Conflict(
             f"the audience is full ({stage.audience_limit} viewers); try again in a moment"
         )
-    count_in(session, instance, STAGE, stage.id, participant_id, now)
+    count_in(session, instance, STAGE, stage.id, participant_id)
     row.connections = max(row.connections, 0) + 1
     row.first_joined_at = row.first_joined_at or now
     row.last_joined_at = now

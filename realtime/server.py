@@ -16,7 +16,10 @@ import logging
 import os
 import socket
 import time
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, TypeVar
 
 import socketio
 from sqlmodel import Session
@@ -24,7 +27,8 @@ from sqlmodel import Session
 from fair import presence
 from fair import roadshows as rs
 from fair.db import session_scope
-from fair.presence import Released
+from fair.errors import FairError
+from fair.presence import Released, Room
 from fair.rooms import meeting_room
 from realtime.base import now
 from realtime.dashboard import DashboardNamespace
@@ -37,6 +41,7 @@ REDIS_POOL = 32  # connections per process; publishers wait for one instead of f
 PUBLISH_BATCH = 500  # messages per pipeline
 GC_THRESHOLDS = (50_000, 20, 100)  # CPython's defaults: 700, 10, 10
 log = logging.getLogger("fair.realtime.server")
+T = TypeVar("T")
 
 
 class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
@@ -138,11 +143,14 @@ def create_server(
 class Liveness:
     """This process's heartbeat and the sweep of dead processes' connections.
 
-    The heartbeat is written from the event loop through the database executor, like
-    every room's work: a process whose loop or database is stuck stops beating and is,
-    rightly, taken for dead. A process sweeps only after its own heartbeats have gone
-    through without a gap for a whole timeout, so after a database outage (when every
-    heartbeat is old) nobody takes the others for dead before they could beat again.
+    The heartbeat is written on a thread of its own (not behind the rooms' and pages'
+    database queue, which a busy moment can make long), with the time taken when it is
+    written: a process whose loop or database is stuck stops beating and is, rightly,
+    taken for dead, one that is only busy is not. A process sweeps only after its own
+    heartbeats have gone through without a gap for a whole timeout, so after a database
+    outage (when every heartbeat is old) nobody takes the others for dead before they
+    could beat again. A process that finds it was taken for dead (its registration
+    changed) counts the connections it still holds again.
     """
 
     def __init__(
@@ -158,37 +166,72 @@ class Liveness:
         self.timeout = services.instance_timeout if timeout is None else timeout
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.beats = 0
+        self.registered: datetime | None = None  # the registration of this process's row
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="fair-liveness")
 
-    async def _write(self, fn: Any) -> Any:
+    async def _write(self, fn: Callable[[Session], T]) -> T:
         engine = self.services.engine
 
-        def work() -> Any:
+        def work() -> T:
             with session_scope(engine()) as session:
                 return fn(session)
 
-        return await self.services.run(work)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work)
 
     async def beat(self) -> bool:
-        """Write the heartbeat; False when this process had to register (again)."""
-        instance, moment, name = self.services.instance, now(), self.name
-        known: bool = await self._write(lambda db: presence.heartbeat(db, instance, moment, name))
-        if not known and self.beats:
+        """Write the heartbeat; False when this process was taken for dead since its
+        last beat (its connections are then counted again)."""
+        instance, name = self.services.instance, self.name
+        registered = await self._write(lambda db: presence.heartbeat(db, instance, now(), name))
+        known = self.registered is None or registered == self.registered
+        self.registered = registered
+        self.beats += 1
+        if not known:
             log.warning(
-                "instance %s was taken for dead (no heartbeat for %.0f s): the connections "
-                "it held stopped counting until their clients rejoin",
+                "instance %s was taken for dead (no heartbeat for %.0f s): counting the "
+                "connections it holds again",
                 instance,
                 self.timeout,
             )
-        self.beats += 1
+            await self.recount()
         return known
+
+    async def recount(self) -> Released:
+        """Count again the room and stage connections this process holds (after a sweep
+        took them off), and tell the rooms and dashboards."""
+        meetings: list[tuple[Room, int]] = []
+        stages: list[tuple[rs.LiveStage, int]] = []
+        for namespace, key, held in (("/meeting", "room", meetings), ("/stage", "stage", stages)):
+            for sid, _ in list(self.server.manager.get_participants(namespace, None)):
+                try:
+                    state = await self.server.get_session(sid, namespace=namespace)
+                except KeyError:  # gone meanwhile
+                    continue
+                target, pid = state.get(key), state.get("participant")
+                if target is not None and pid is not None:
+                    held.append((target, pid))
+        instance = self.services.instance
+
+        def count(db: Session) -> Released:
+            moment = now()
+            for room, pid in meetings:
+                presence.enter(db, room, pid, moment, instance)
+            for stage, pid in stages:
+                rs.enter(db, stage, pid, moment, instance, recount=True)
+            return Released(
+                instances=(instance,),
+                meetings=tuple(sorted({(room.fair_id, room.uid) for room, _ in meetings})),
+                roadshows=tuple(sorted({(stage.fair_id, stage.id) for stage, _ in stages})),
+            )
+
+        released = await self._write(count)
+        await self.push(released)
+        return released
 
     async def sweep(self, timeout: float | None = None) -> Released:
         """Take dead processes' connections off and tell whom it concerns."""
         limit = self.timeout if timeout is None else timeout
-        moment = now()
-        released: Released = await self._write(
-            lambda db: presence.sweep_instances(db, moment, limit)
-        )
+        released = await self._write(lambda db: presence.sweep_instances(db, now(), limit))
         if released.instances:
             log.warning(
                 "server instances %s had no heartbeat for %.0f s: their connections no "
@@ -201,34 +244,32 @@ class Liveness:
 
     async def release(self) -> Released:
         """A clean shutdown: this process's connections stop counting at once."""
-        instance, moment = self.services.instance, now()
-        released: Released = await self._write(
-            lambda db: presence.release_instance(db, instance, moment)
-        )
+        instance = self.services.instance
+        released = await self._write(lambda db: presence.release_instance(db, instance, now()))
         await self.push(released)
         return released
 
     async def push(self, released: Released) -> None:
         """Send fresh presence to the meeting rooms, the audience to the stages and
-        `changed` to the dashboards concerned (every process's clients, over Redis)."""
+        `changed` to the dashboards concerned (every process's clients, over Redis). A
+        room that cannot be read any more (its meeting left the published schedule) is
+        skipped; the others are still told."""
+        if not released.meetings and not released.roadshows:
+            return
 
         def read(db: Session) -> tuple[list[Any], list[Any]]:
-            people = [
-                (fair_id, uid, presence.presence(db, presence.load_room(db, uid)))
-                for fair_id, uid in released.meetings
-            ]
+            people = []
+            for fair_id, uid in released.meetings:
+                try:
+                    members = presence.presence(db, presence.load_room(db, uid))
+                except FairError as exc:
+                    log.info("presence of room %s not sent after a sweep: %s", uid, exc)
+                    continue
+                people.append((fair_id, uid, members))
             counts = [(fair_id, rid, rs.audience(db, rid)) for fair_id, rid in released.roadshows]
             return people, counts
 
-        engine = self.services.engine
-
-        def work() -> tuple[list[Any], list[Any]]:
-            with Session(engine(), expire_on_commit=False) as db:
-                return read(db)
-
-        if not released.meetings and not released.roadshows:
-            return
-        people, counts = await self.services.run(work)
+        people, counts = await self._write(read)
         fairs: set[int] = set()
         for fair_id, uid, members in people:
             await self.server.emit(
@@ -242,7 +283,7 @@ class Liveness:
             fairs.add(fair_id)
         dashboard = self.server.namespace_handlers.get("/dashboard")
         if isinstance(dashboard, DashboardNamespace):
-            for fair_id in sorted(fairs):
+            for fair_id in sorted({*fairs, *(f for f, _ in released.meetings)}):
                 dashboard.changed(fair_id)
 
     async def run(self) -> None:
@@ -251,6 +292,7 @@ class Liveness:
         last_beat = 0.0
         try:
             while True:
+                started = time.monotonic()
                 try:
                     await self.beat()
                     moment = time.monotonic()
@@ -264,12 +306,15 @@ class Liveness:
                 except Exception as exc:
                     steady_since = None
                     log.warning("heartbeat or sweep failed: %s", type(exc).__name__)
-                await asyncio.sleep(self.interval)
+                # On a fixed beat: a slow beat or sweep does not push the next one back.
+                await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
         finally:
             try:
                 await self.release()
             except Exception as exc:  # the next live process's sweep does it
                 log.warning("releasing this instance's connections failed: %s", exc)
+            finally:
+                self._thread.shutdown(wait=False)
 
 
 def liveness(server: socketio.AsyncServer) -> Liveness | None:
