@@ -151,11 +151,19 @@ def _reason(status: int) -> str:
 def _retry(request: web.Request, status: int) -> str | None:
     """The address to try again: this one for GET, else the same-site page the form was on."""
     if request.method in {"GET", "HEAD"}:
-        return None if status == 403 else request.path_qs
+        return None if status == 403 else _local(request.path_qs)
     referer = urlsplit(request.headers.get("Referer", ""))
     if referer.netloc and referer.netloc == request.host:
-        return referer.path + (f"?{referer.query}" if referer.query else "")
+        return _local(referer.path + (f"?{referer.query}" if referer.query else ""))
     return None
+
+
+def _local(path: str) -> str | None:
+    """`path` if a browser reads it as a path on this site: `//host/…` and `/\\host/…`
+    are other sites to a browser (an open redirect from an error page)."""
+    if not path.startswith("/") or path.startswith(("//", "/\\")):
+        return None
+    return path
 
 
 @web.middleware

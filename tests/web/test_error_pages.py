@@ -80,6 +80,19 @@ async def test_error_page_retry_ignores_another_sites_referer(site: Site) -> Non
     assert response.status == 403 and "evil.example" not in text and "Try again" not in text
 
 
+@pytest.mark.parametrize("path", ["//evil.example/x", "/\\evil.example/x"])
+async def test_error_page_retry_is_never_another_site_in_disguise(site: Site, path: str) -> None:
+    """Regression: a same-host Referer whose path a browser reads as another site
+    (`//evil.example/x`) became the "Try again" link: an open redirect."""
+    await site.sign_in_organiser()
+    referer = f"http://{site.client.host}:{site.client.port}{path}"
+    response = await site.client.post(
+        "/organiser/versions/1/publish", data={}, headers={"Referer": referer}
+    )
+    text = await response.text()
+    assert response.status == 403 and "evil.example" not in text and "Try again" not in text
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 async def test_error_page_too_many_attempts_is_translated(site: Site, lang: str) -> None:
     for _ in range(10):
