@@ -35,7 +35,8 @@ from fair.models import (
 )
 
 
-def _csv(columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> bytes:
+def csv_bytes(columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> bytes:
+    """CSV in UTF-8 with CRLF lines and a header; None is an empty cell."""
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n")
     writer.writeheader()
@@ -201,11 +202,11 @@ def export_fair_files(session: Session, fair_id: int) -> dict[str, bytes]:
     ]
     files = {
         "fair.toml": "\n".join(parts).encode("utf-8"),
-        "participants.csv": _csv(PARTICIPANT_COLUMNS, participant_rows),
-        "requests.csv": _csv(REQUEST_COLUMNS, request_rows),
+        "participants.csv": csv_bytes(PARTICIPANT_COLUMNS, participant_rows),
+        "requests.csv": csv_bytes(REQUEST_COLUMNS, request_rows),
     }
     if product_rows:
-        files["products.csv"] = _csv(PRODUCT_COLUMNS, product_rows)
+        files["products.csv"] = csv_bytes(PRODUCT_COLUMNS, product_rows)
     return files
 
 
@@ -299,4 +300,4 @@ def format_grid(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
     """The grid as CSV or JSON text."""
     if fmt == "json":
         return json.dumps(list(rows), ensure_ascii=False, indent=1) + "\n"
-    return _csv(GRID_COLUMNS, rows).decode("utf-8")
+    return csv_bytes(GRID_COLUMNS, rows).decode("utf-8")

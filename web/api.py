@@ -24,9 +24,10 @@ from fair.errors import NotFound
 from fair.export import grid_rows
 from fair.models import Company, Fair, ScheduleVersion
 from fair.publishing import VersionDiff, get_version, publish
+from fair.report import report_rows
 from web import agendas, auth, calendar_routes, openapi
 from web.db import read, write
-from web.keys import SESSION
+from web.keys import SESSION, SETTINGS
 from web.middleware import error_response
 
 Json = dict[str, Any]
@@ -54,6 +55,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/schedule/{number:\\d+}/meetings", meetings, name="api_meetings")
     r.add_post("/api/schedule/{number:\\d+}/publish", publish_version, name="api_publish")
     r.add_get("/api/deals", deals, name="api_deals")
+    r.add_get("/api/reports/{report:deals|companies}", report, name="api_report")
 
 
 # ------------------------------------------------------------------------- validation
@@ -563,3 +565,16 @@ async def deals(request: web.Request) -> web.StreamResponse:
         return fair_deals(session, fair.id)
 
     return web.json_response({"deals": await read(request.app, load)})
+
+
+async def report(request: web.Request) -> web.StreamResponse:
+    """A report (`fair.report`): `deals` or `companies`, as `{"rows": [...]}`."""
+    await auth.organiser(request)
+    name = request.match_info["report"]
+    rates = request.app[SETTINGS].rates
+
+    def load(session: Session) -> list[dict[str, Any]]:
+        fair = _fair_of(session)
+        return report_rows(session, fair.id or 0, name, rates)
+
+    return web.json_response({"report": name, "rows": await read(request.app, load)})

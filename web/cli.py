@@ -194,7 +194,13 @@ def cmd_export(args: argparse.Namespace) -> int:
                 (out / name).write_bytes(data)
                 print(out / name)
             return 0
-        if args.what == "grid":
+        if args.what in ("deals", "companies"):
+            from fair.report import format_report, report_rows
+
+            rows = report_rows(session, fair.id, args.what, settings.rates)
+            fmt = "json" if args.format == "json" else "csv"
+            text = format_report(args.what, rows, fmt).decode("utf-8-sig")
+        elif args.what == "grid":
             version = get_version(session, fair.id, args.version)
             text = format_grid(grid_rows(session, version), args.format)
         elif args.what == "unscheduled":
@@ -365,8 +371,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", type=int, help="version number (default: newest)")
     p.set_defaults(func=cmd_publish)
 
-    p = sub.add_parser("export", parents=[common], help="export grid, calendar or the fair")
-    p.add_argument("what", choices=["grid", "ics", "fair", "unscheduled"])
+    p = sub.add_parser(
+        "export", parents=[common], help="export grid, calendar, the fair or a report"
+    )
+    p.add_argument(
+        "what",
+        choices=["grid", "ics", "fair", "unscheduled", "deals", "companies"],
+        help="deals, companies: the reports of docs/api.md (--format csv|json)",
+    )
     p.add_argument("--fair")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("--version", type=int, help="schedule version (default: newest)")

@@ -327,6 +327,55 @@ SCHEMAS: Json = {
         "description": "One meeting, the same columns as `fair export` grid CSV/JSON.",
         "additionalProperties": True,
     },
+    "DealReportRow": {
+        "type": "object",
+        "description": "One deal, as in the deals report (docs/api.md).",
+        "required": ["id", "type", "seller", "buyer", "amount", "currency", "value"],
+        "properties": {
+            "id": {"type": "integer"},
+            "recorded_at": {"type": "string", "format": "date-time"},
+            "recorded_fair_time": {"type": "string", "description": "YYYY-MM-DD HH:MM"},
+            "type": {"type": "string", "enum": ["intent", "purchase", "agency", "project"]},
+            "seller": {"type": "string"},
+            "seller_country": {"type": "string"},
+            "pavilion": {"type": "string", "description": "The seller's pavilion."},
+            "buyer": {"type": "string"},
+            "buyer_country": {"type": "string"},
+            "amount": {"type": "string", "description": "Decimal as recorded."},
+            "currency": {"type": "string"},
+            "value": {
+                "type": ["string", "null"],
+                "description": "In the fair's currency; null without a rate.",
+            },
+            "value_currency": {"type": "string"},
+            "confirmed": {"type": "boolean"},
+            "confirmed_at": {"type": ["string", "null"], "format": "date-time"},
+            "recorded_by": {"type": ["string", "null"]},
+            "confirmed_by": {"type": ["string", "null"]},
+            "meeting": {"type": ["string", "null"], "description": "The meeting's uid."},
+            "note": {"type": "string"},
+        },
+    },
+    "CompanyReportRow": {
+        "type": "object",
+        "description": "One company's meetings and deals (docs/api.md).",
+        "required": ["company", "country", "meetings", "deals", "value"],
+        "properties": {
+            "company": {"type": "string"},
+            "country": {"type": "string"},
+            "role": {"type": "string"},
+            "pavilion": {"type": "string"},
+            "participants": {"type": "integer"},
+            "meetings": {"type": "integer"},
+            "online_meetings": {"type": "integer"},
+            "online_joined": {"type": "integer"},
+            "no_shows": {"type": "integer"},
+            "deals": {"type": "integer"},
+            "confirmed_deals": {"type": "integer"},
+            "value": {"type": "string"},
+            "value_currency": {"type": "string"},
+        },
+    },
     "Deal": {
         "type": "object",
         "properties": {
@@ -554,6 +603,34 @@ PATHS: Json = {
             "organiser",
             _json(_array("deals", "Deal"), "Oldest first"),
             errors=("401", "403", "404"),
+        )
+    },
+    "/api/reports/{report}": {
+        "get": _op(
+            "A report: every deal, or every company's meetings and deals (organiser)",
+            "organiser",
+            _json(
+                {
+                    "type": "object",
+                    "properties": {
+                        "report": {"type": "string", "enum": ["deals", "companies"]},
+                        "rows": {
+                            "type": "array",
+                            "items": {"anyOf": [_ref("DealReportRow"), _ref("CompanyReportRow")]},
+                        },
+                    },
+                },
+                "Deals oldest first; companies by deal value, then meetings",
+            ),
+            errors=("401", "403", "404"),
+            parameters=[
+                {
+                    "name": "report",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "enum": ["deals", "companies"]},
+                }
+            ],
         )
     },
 }

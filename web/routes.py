@@ -26,6 +26,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/feed/{token}.ics", views.feed, name="feed")
     r.add_get("/organiser", views.organiser_home, name="organiser")
     r.add_get("/organiser/grid", views.grid, name="grid")
+    r.add_get("/organiser/reports/{report:deals|companies}", views.report, name="report")
     r.add_post("/organiser/versions/{number:\\d+}/publish", views.publish_version, name="publish")
     r.add_get("/organiser/import", views.import_form, name="import_form")
     r.add_post("/organiser/import", views.import_upload, name="import_post")

@@ -26,6 +26,7 @@ from fair.loader import ImportSummary, import_files
 from fair.models import Company, Fair, Participant, TokenKind, utcnow
 from fair.planning import published_version, published_version_id
 from fair.publishing import VersionDiff, diff_versions, get_version, publish
+from fair.report import FORMATS, format_report, report_rows
 from fair.tokens import (
     GRACE_DAYS,
     expires_at,
@@ -259,6 +260,28 @@ async def publish_version(request: web.Request) -> web.StreamResponse:
     calendar_routes.schedule_changed(request.app, fair_id, diff)
     agendas.published(request.app, fair_id)  # e-mails, in the background
     raise web.HTTPFound(request.app.router["organiser"].url_for())
+
+
+async def report(request: web.Request) -> web.StreamResponse:
+    """A report to take home (`fair.report`): every deal, or every company's meetings
+    and deals, as CSV (default) or JSON, downloaded."""
+    await auth.organiser(request)
+    name = request.match_info["report"]
+    fmt = request.query.get("format", "csv")
+    if fmt not in FORMATS:
+        raise InvalidInput(f"format: expected csv or json, not {fmt!r}")
+    rates = request.app[SETTINGS].rates
+
+    def load(session: Session) -> list[dict[str, Any]]:
+        return report_rows(session, _fair_or_404(session).id or 0, name, rates)
+
+    rows = await read(request.app, load)
+    return web.Response(
+        body=format_report(name, rows, fmt),
+        content_type="text/csv" if fmt == "csv" else "application/json",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
 
 
 async def grid(request: web.Request) -> web.StreamResponse:

@@ -43,6 +43,7 @@ ENDPOINTS = [
     ("GET", "/api/schedule/1/meetings", "organiser"),
     ("POST", "/api/schedule/1/publish", "organiser"),
     ("GET", "/api/deals", "organiser"),
+    ("GET", "/api/reports/deals", "organiser"),
 ]
 PRIVATE = [e for e in ENDPOINTS if e[2] != "public"]
 
@@ -473,6 +474,24 @@ async def test_api_deals_for_organiser(site: Site, settings: Settings) -> None:
         "125000.50",
     )
     assert deal["recorded_by"] == "kr1" and deal["confirmed_at"] is None
+    # The reports: the same deal, and both companies with it.
+    _, body = await call(site, "GET", "/api/reports/deals")
+    [row] = body["rows"]
+    assert body["report"] == "deals" and row["value"] == "125000.50" and not row["confirmed"]
+    _, body = await call(site, "GET", "/api/reports/companies")
+    with_deals = {r["company"]: r["deals"] for r in body["rows"] if r["deals"]}
+    assert with_deals == {"부산해양식품 주식회사": 1, "青岛海润食品有限公司": 1}
+    assert (await call(site, "GET", "/api/reports/salaries"))[0] == 404
+
+    # The page's download: CSV for a spreadsheet, with the byte-order mark.
+    response = await site.client.get("/organiser/reports/deals")
+    data = await response.read()
+    assert response.status == 200 and response.content_type == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="deals.csv"'
+    assert data.startswith(b"\xef\xbb\xbfid,recorded_at,") and "부산해양식품".encode() in data
+    response = await site.client.get("/organiser/reports/companies?format=json")
+    assert response.content_type == "application/json" and len(await response.json()) >= 2
+    assert (await site.client.get("/organiser/reports/deals?format=xlsx")).status == 400
 
 
 # ----------------------------------------------------------------------------- OpenAPI
@@ -517,7 +536,8 @@ async def test_openapi_lists_only_real_routes_and_refs_resolve(site: Site) -> No
     documented = {(p, m) for p, ops in doc["paths"].items() for m in ops}
     assert documented <= served
     assert {(m, p) for m, p, _ in ENDPOINTS} == {
-        (m.upper(), p.replace("{id}", "{r3}").replace("{number}", "1")) for p, m in documented
+        (m.upper(), p.replace("{id}", "{r3}").replace("{number}", "1").replace("{report}", "deals"))
+        for p, m in documented
     }
 
     def refs(node: Any) -> list[str]:

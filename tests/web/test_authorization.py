@@ -57,7 +57,14 @@ def classify(path: str) -> str:
 
 
 def concrete(path: str) -> str:
-    values = {"number": "1", "key": "kr1", "token": "not-a-token", "id": "1", "n": "1"}
+    values = {
+        "number": "1",
+        "key": "kr1",
+        "token": "not-a-token",
+        "id": "1",
+        "n": "1",
+        "report": "deals",
+    }
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1).split(":")[0]

@@ -248,3 +248,22 @@ def test_cli_exports_fair_wide_calendar_for_one_place(
     events = icalendar.Calendar.from_ical(text).walk("VEVENT")
     assert events and all("KR-B01" in str(e["LOCATION"]) for e in events)
     assert main(["export", "ics", *db]) == 1
+
+
+def test_cli_exports_the_reports(
+    tmp_path: Path, published_fair: tuple[int, dict[str, str]], settings: Settings
+) -> None:
+    import csv
+    import json
+
+    from fair.report import COMPANY_COLUMNS
+    from web.cli import main
+
+    db = ["--db", settings.database_url]
+    out = tmp_path / "companies.csv"
+    assert main(["export", "companies", "-o", str(out), *db]) == 0
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == list(COMPANY_COLUMNS) and len(rows) >= 4
+    assert main(["export", "deals", "--format", "json", "-o", str(out), *db]) == 0
+    assert json.loads(out.read_text(encoding="utf-8")) == []  # no deal yet
