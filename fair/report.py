@@ -74,6 +74,7 @@ COMPANY_COLUMNS = (
     "value_currency",
 )
 REPORTS = {"deals": DEAL_COLUMNS, "companies": COMPANY_COLUMNS}
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets take for a formula
 FORMATS = ("csv", "json")
 
 
@@ -235,14 +236,22 @@ def report_rows(
 
 
 def format_report(name: str, rows: Sequence[Mapping[str, Any]], fmt: str) -> bytes:
-    """Report `name` as CSV (UTF-8 with a byte-order mark, CRLF, `yes`/`no` for booleans)
-    or JSON (a list of objects)."""
+    """Report `name` as CSV (UTF-8 with a byte-order mark, CRLF, `yes`/`no` for booleans,
+    no cell a spreadsheet would take for a formula) or JSON (a list of objects, as is)."""
     if fmt == "json":
         return (json.dumps(list(rows), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     if fmt != "csv":
         raise InvalidInput(f"format: expected csv or json, not {fmt!r}")
-    cells = [
-        {k: ("yes" if v else "no") if isinstance(v, bool) else v for k, v in row.items()}
-        for row in rows
-    ]
+    cells = [{k: _cell(v) for k, v in row.items()} for row in rows]
     return "\ufeff".encode() + csv_bytes(REPORTS[name], cells)
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: booleans as yes/no, and text that a spreadsheet would run as a formula
+    (a note or a company name typed as `=HYPERLINK(…)`, say) kept as text with a leading
+    apostrophe (OWASP's advice against CSV injection)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and value.startswith(FORMULA):
+        return "'" + value
+    return value

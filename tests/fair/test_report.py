@@ -143,3 +143,24 @@ def test_company_report_without_a_schedule_or_deals_is_all_zero(engine: Engine) 
         rows = company_rows(session, fair_id, RATES)
     assert rows and all(r["meetings"] == r["deals"] == 0 for r in rows)
     assert {r["value"] for r in rows} == {str(Decimal("0.00"))}
+
+
+def test_report_csv_keeps_formulas_as_text() -> None:
+    """CSV injection: a note or a name typed as a formula stays text in a spreadsheet."""
+    rows = [
+        {
+            **dict.fromkeys(DEAL_COLUMNS, ""),
+            "note": '=HYPERLINK("http://evil.example","click")',
+            "seller": "+82 Trading",
+            "buyer": "@buyer",
+            "amount": "100.00",
+            "confirmed": True,
+        }
+    ]
+    [row] = list(
+        csv.DictReader(io.StringIO(format_report("deals", rows, "csv").decode("utf-8-sig")))
+    )
+    assert row["note"] == '\'=HYPERLINK("http://evil.example","click")'
+    assert (row["seller"], row["buyer"]) == ("'+82 Trading", "'@buyer")
+    assert (row["amount"], row["confirmed"]) == ("100.00", "yes")
+    assert json.loads(format_report("deals", rows, "json"))[0]["note"].startswith("=")
