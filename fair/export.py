@@ -34,6 +34,20 @@ from fair.models import (
     ScheduleVersion,
 )
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets take for a formula
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A cell of a CSV meant for spreadsheets (not for re-import): booleans as yes/no,
+    and text a spreadsheet would run as a formula (a name or note typed as
+    `=HYPERLINK(…)`, say) kept as text with a leading apostrophe (OWASP's advice against
+    CSV injection)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and value.startswith(FORMULA):
+        return "'" + value
+    return value
+
 
 def csv_bytes(columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> bytes:
     """CSV in UTF-8 with CRLF lines and a header; None is an empty cell."""
@@ -300,4 +314,5 @@ def format_grid(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
     """The grid as CSV or JSON text."""
     if fmt == "json":
         return json.dumps(list(rows), ensure_ascii=False, indent=1) + "\n"
-    return csv_bytes(GRID_COLUMNS, rows).decode("utf-8")
+    cells = ({k: spreadsheet_cell(v) for k, v in row.items()} for row in rows)
+    return csv_bytes(GRID_COLUMNS, cells).decode("utf-8")

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from fair.deals import convert
 from fair.errors import InvalidInput, NotFound
-from fair.export import csv_bytes
+from fair.export import csv_bytes, spreadsheet_cell
 from fair.models import (
     Company,
     Deal,
@@ -74,7 +74,6 @@ COMPANY_COLUMNS = (
     "value_currency",
 )
 REPORTS = {"deals": DEAL_COLUMNS, "companies": COMPANY_COLUMNS}
-FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets take for a formula
 FORMATS = ("csv", "json")
 
 
@@ -242,16 +241,5 @@ def format_report(name: str, rows: Sequence[Mapping[str, Any]], fmt: str) -> byt
         return (json.dumps(list(rows), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     if fmt != "csv":
         raise InvalidInput(f"format: expected csv or json, not {fmt!r}")
-    cells = [{k: _cell(v) for k, v in row.items()} for row in rows]
+    cells = [{k: spreadsheet_cell(v) for k, v in row.items()} for row in rows]
     return "\ufeff".encode() + csv_bytes(REPORTS[name], cells)
-
-
-def _cell(value: Any) -> Any:
-    """A CSV cell: booleans as yes/no, and text that a spreadsheet would run as a formula
-    (a note or a company name typed as `=HYPERLINK(…)`, say) kept as text with a leading
-    apostrophe (OWASP's advice against CSV injection)."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str) and value.startswith(FORMULA):
-        return "'" + value
-    return value

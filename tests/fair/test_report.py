@@ -164,3 +164,11 @@ def test_report_csv_keeps_formulas_as_text() -> None:
     assert (row["seller"], row["buyer"]) == ("'+82 Trading", "'@buyer")
     assert (row["amount"], row["confirmed"]) == ("100.00", "yes")
     assert json.loads(format_report("deals", rows, "json"))[0]["note"].startswith("=")
+
+
+def test_grid_csv_keeps_formulas_as_text_too() -> None:
+    from fair.export import GRID_COLUMNS, format_grid
+
+    row = {**dict.fromkeys(GRID_COLUMNS, ""), "from_company": "=cmd|' /C calc'!A0"}
+    [parsed] = list(csv.DictReader(io.StringIO(format_grid([row], "csv"))))
+    assert parsed["from_company"] == "'=cmd|' /C calc'!A0"
