@@ -221,6 +221,9 @@ def test_joins_racing_to_register_a_new_process_all_count(
     assert all(online(engine, uid)[pid] for pid in members)
 
 
+@pytest.mark.parametrize(
+    "engine", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)  # row locks between processes: several processes run on PostgreSQL only
 def test_sweep_waits_for_a_join_in_progress_and_keeps_it(
     engine: Engine,
     fair: int,  # noqa: F811
@@ -231,9 +234,6 @@ def test_sweep_waits_for_a_join_in_progress_and_keeps_it(
     on the stage kept for ever). The sweep now takes the roadshow first, as joins do, so
     it waits for the join and subtracts from what the join wrote."""
     import threading
-
-    if engine.dialect.name != "postgresql":
-        pytest.skip("row locks between processes: several processes run on PostgreSQL only")
 
     from fair.models import RoadshowViewer
 
