@@ -81,7 +81,7 @@ def parse_deal(
     currency = str(data.get("currency", "")).strip().upper()
     if not CURRENCY.match(currency):
         raise InvalidInput("currency: a three-letter ISO 4217 code such as USD")
-    if currency != fair_currency and currency not in rates:
+    if not convertible(currency, fair_currency, rates):
         known = ", ".join(sorted({fair_currency, *rates}))
         raise InvalidInput(f"currency: no exchange rate for {currency} (known: {known})")
     note = str(data.get("note") or "").strip()
@@ -91,6 +91,12 @@ def parse_deal(
     if not CLIENT_KEY.match(client_key):
         raise InvalidInput("client_key: 8–100 letters, digits, '-', '_', '.' or ':'")
     return DealInput(kind, amount.quantize(CENT), currency, note, client_key)
+
+
+def convertible(currency: str, fair_currency: str, rates: Mapping[str, Decimal]) -> bool:
+    """Whether an amount in `currency` has a value in the fair's currency (a rate can be
+    removed from the settings after deals were recorded in it)."""
+    return currency == fair_currency or currency in rates
 
 
 def convert(
@@ -123,7 +129,7 @@ def deal_view(
     recorder = room.member(deal.recorded_by_id) if deal.recorded_by_id else None
     value = (
         convert(deal.amount, deal.currency, room.currency, rates)
-        if deal.currency == room.currency or deal.currency in rates
+        if convertible(deal.currency, room.currency, rates)
         else None
     )
     return {
@@ -272,7 +278,7 @@ def fair_totals(
         return table.setdefault(key, {"deals": 0, "value": Decimal(0), "companies": set()})
 
     for d in deals:
-        if d.currency != fair.currency and d.currency not in rates:
+        if not convertible(d.currency, fair.currency, rates):
             unconverted += 1  # a rate was removed from the settings after the deal
             continue
         value = convert(d.amount, d.currency, fair.currency, rates)

@@ -310,7 +310,8 @@ def magic_link_message(session: Session, person: Participant, settings: Settings
         f"video rooms and calendar.\n\n{link}\n\n"
         "Keep it to yourself: anyone with the link can act as you. If it leaks, ask the "
         "organiser for a new one; the old one then stops working.\n\n"
-        f"It works until {until:%Y-%m-%d} ({GRACE_DAYS} days after the fair).\n"
+        f"It works until {until:%Y-%m-%d}: links work {GRACE_DAYS} days after the fair, "
+        "or after they are issued if that is later.\n"
     )
     return Notice(
         person.key, person.email, _message(settings, person, f"{fair.name}: your link", body)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from fair.deals import convert
+from fair.deals import convert, convertible
 from fair.errors import InvalidInput, NotFound
 from fair.export import csv_bytes, spreadsheet_cell
 from fair.models import (
@@ -72,6 +72,7 @@ COMPANY_COLUMNS = (
     "confirmed_deals",
     "value",
     "value_currency",
+    "unconverted_deals",
 )
 REPORTS = {"deals": DEAL_COLUMNS, "companies": COMPANY_COLUMNS}
 FORMATS = ("csv", "json")
@@ -85,7 +86,7 @@ def _fair(session: Session, fair_id: int) -> Fair:
 
 
 def _value(deal: Deal, fair: Fair, rates: Mapping[str, Decimal]) -> Decimal | None:
-    if deal.currency != fair.currency and deal.currency not in rates:
+    if not convertible(deal.currency, fair.currency, rates):
         return None
     return convert(deal.amount, deal.currency, fair.currency, rates)
 
@@ -105,7 +106,7 @@ def deal_rows(session: Session, fair_id: int, rates: Mapping[str, Decimal]) -> l
         session.exec(
             select(Meeting.id, MeetingRequest.uid)
             .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
-            .where(MeetingRequest.fair_id == fair_id)
+            .where(col(Meeting.id).in_(select(Deal.meeting_id).where(Deal.fair_id == fair_id)))
         ).all()
     )
     rows = []
@@ -113,7 +114,9 @@ def deal_rows(session: Session, fair_id: int, rates: Mapping[str, Decimal]) -> l
         select(Deal).where(Deal.fair_id == fair_id).order_by(col(Deal.recorded_at), col(Deal.id))
     ):
         seller, buyer = companies[d.seller_id], companies[d.buyer_id]
-        pavilion = pavilions.get(seller.pavilion_id) if seller.pavilion_id else None
+        # The seller's pavilion, else the buyer's: as the dashboard's "by pavilion".
+        pavilion_id = seller.pavilion_id or buyer.pavilion_id
+        pavilion = pavilions.get(pavilion_id) if pavilion_id else None
         value = _value(d, fair, rates)
         rows.append(
             {
@@ -169,16 +172,19 @@ def company_rows(
             .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
             .where(Meeting.version_id == version.id, Meeting.status != MeetingStatus.CANCELLED)
         ).all()
+        # Presence by request, over every published version: a republish makes new
+        # meeting rows and leaves who joined with the rows of the version before.
         presence: dict[int, list[MeetingPresence]] = defaultdict(list)
-        for p in session.exec(
-            select(MeetingPresence).where(
-                col(MeetingPresence.meeting_id).in_([m.id for m, _ in rows if m.id is not None])
-            )
+        for p, request_id in session.exec(
+            select(MeetingPresence, Meeting.request_id)
+            .join(Meeting, col(Meeting.id) == col(MeetingPresence.meeting_id))
+            .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
+            .where(MeetingRequest.fair_id == fair_id)
         ):
-            presence[p.meeting_id].append(p)
+            presence[request_id].append(p)
         for meeting, request in rows:
             sides = {company_of[request.from_id], company_of[request.to_id]}
-            here = presence.get(meeting.id or 0, [])
+            here = presence.get(meeting.request_id, [])
             for company_id in sides:
                 meetings[company_id] += 1
                 if meeting.place_kind != PlaceKind.ONLINE:
@@ -191,13 +197,17 @@ def company_rows(
                     no_shows[company_id] += 1
     deals: Counter[int] = Counter()
     confirmed: Counter[int] = Counter()
+    unconverted: Counter[int] = Counter()
     value: dict[int, Decimal] = defaultdict(Decimal)
     for d in session.exec(select(Deal).where(Deal.fair_id == fair_id)):
         amount = _value(d, fair, rates)
         for company_id in {d.seller_id, d.buyer_id}:
             deals[company_id] += 1
             confirmed[company_id] += d.confirmed_at is not None
-            value[company_id] += amount or Decimal(0)
+            if amount is None:
+                unconverted[company_id] += 1
+            else:
+                value[company_id] += amount
     out: list[dict[str, Any]] = []
     for c in companies:
         assert c.id is not None
@@ -217,6 +227,7 @@ def company_rows(
                 "confirmed_deals": confirmed[c.id],
                 "value": format(value[c.id].quantize(Decimal("0.01")), "f"),
                 "value_currency": fair.currency,
+                "unconverted_deals": unconverted[c.id],
             }
         )
     out.sort(key=lambda r: (-Decimal(r["value"]), -r["meetings"], r["company"]))

@@ -87,10 +87,7 @@ class LinkExpired(Forbidden):
         self.expired_at = expired_at
         self.timezone = timezone
         on = expired_at.astimezone(ZoneInfo(timezone))
-        super().__init__(
-            f"this link expired on {on:%Y-%m-%d}, {GRACE_DAYS} days after the fair; "
-            "ask the organiser for a new one"
-        )
+        super().__init__(f"this link expired on {on:%Y-%m-%d}; ask the organiser for a new one")
 
 
 def participant_for_token(

@@ -218,7 +218,8 @@ async def busy_upload(request: web.Request) -> web.StreamResponse:
 
 
 async def organiser_calendar(request: web.Request) -> web.StreamResponse:
-    """Every published meeting as one calendar, or one booth's/table's (`?place=KEY`)."""
+    """Every published meeting and roadshow as one calendar, or one booth's/table's
+    meetings (`?place=KEY`)."""
     await auth.organiser(request)
     place = request.query.get("place", "").strip() or None
     settings = request.app[SETTINGS]

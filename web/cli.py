@@ -198,8 +198,11 @@ def cmd_export(args: argparse.Namespace) -> int:
             from fair.report import format_report, report_rows
 
             rows = report_rows(session, fair.id, args.what, settings.rates)
-            fmt = "json" if args.format == "json" else "csv"
-            text = format_report(args.what, rows, fmt).decode("utf-8-sig")
+            data = format_report(args.what, rows, args.format)
+            if args.output:  # a file for a spreadsheet: as downloaded (CSV with its BOM)
+                Path(args.output).write_bytes(data)
+                return 0
+            text = data.decode("utf-8-sig")
         elif args.what == "grid":
             version = get_version(session, fair.id, args.version)
             text = format_grid(grid_rows(session, version), args.format)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from fair.errors import Conflict, FairError, Forbidden, ImportRejected, InvalidInput, NotFound
-from fair.tokens import GRACE_DAYS, LinkExpired
+from fair.tokens import LinkExpired
 from web import i18n, sessions
 from web.accesslog import redact
 from web.i18n import N_
@@ -72,9 +72,7 @@ RAISED = (
     N_("this link is not valid"),
     N_("this link is not valid or has been replaced; ask the organiser for a new one"),
 )
-LINK_EXPIRED = N_(
-    "This link expired on %(date)s, %(days)s days after the fair. Ask the organiser for a new one."
-)
+LINK_EXPIRED = N_("This link expired on %(date)s. Ask the organiser for a new one.")
 CSRF_REFUSED = N_("The form expired or came from another site; reload and try again.")
 # Statuses whose page offers "try again": the same address for a safe request, else the
 # page the form was on (a 403 only then: the refused CSRF token of a stale form).
@@ -151,19 +149,23 @@ def _reason(status: int) -> str:
 def _retry(request: web.Request, status: int) -> str | None:
     """The address to try again: this one for GET, else the same-site page the form was on."""
     if request.method in {"GET", "HEAD"}:
-        return None if status == 403 else _local(request.path_qs)
+        return None if status == 403 else local_path(request.raw_path)
     referer = urlsplit(request.headers.get("Referer", ""))
     if referer.netloc and referer.netloc == request.host:
-        return _local(referer.path + (f"?{referer.query}" if referer.query else ""))
+        return local_path(referer.path + (f"?{referer.query}" if referer.query else ""))
     return None
 
 
-def _local(path: str) -> str | None:
-    """`path` if a browser reads it as a path on this site: `//host/…` and `/\\host/…`
-    are other sites to a browser (an open redirect from an error page)."""
-    if not path.startswith("/") or path.startswith(("//", "/\\")):
+def local_path(target: str) -> str | None:
+    """`target` if every browser reads it as a path on this site, else None: it starts
+    with one `/`, and holds no backslash or control character (browsers read `//host`,
+    `/\\host` and `/<TAB>/host` as another site). For redirects and links built from
+    what a request sent (a form's `next`, a Referer)."""
+    if not target.startswith("/") or target.startswith("//"):
         return None
-    return path
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return None
+    return target
 
 
 @web.middleware
@@ -180,7 +182,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         )
     except LinkExpired as exc:
         on = i18n.local_date(exc.expired_at, exc.timezone)
-        text = i18n.template_gettext(LINK_EXPIRED, date=on, days=GRACE_DAYS)
+        text = i18n.template_gettext(LINK_EXPIRED, date=on)
         return error_response(request, 403, str(exc), shown=text)
     except FairError as exc:
         status = next((s for kind, s in STATUS.items() if isinstance(exc, kind)), 400)

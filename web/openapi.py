@@ -374,6 +374,7 @@ SCHEMAS: Json = {
             "confirmed_deals": {"type": "integer"},
             "value": {"type": "string"},
             "value_currency": {"type": "string"},
+            "unconverted_deals": {"type": "integer"},
         },
     },
     "Deal": {

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from fair.deals import confirm_deal, record_deal_once
 from fair.errors import InvalidInput
@@ -172,3 +172,64 @@ def test_grid_csv_keeps_formulas_as_text_too() -> None:
     row = {**dict.fromkeys(GRID_COLUMNS, ""), "from_company": "=cmd|' /C calc'!A0"}
     [parsed] = list(csv.DictReader(io.StringIO(format_grid([row], "csv"))))
     assert parsed["from_company"] == "'=cmd|' /C calc'!A0"
+
+
+def test_company_report_keeps_who_joined_across_a_republish(
+    room_engine: tuple[Engine, str],  # noqa: F811
+) -> None:
+    """Regression: presence was looked up by the current version's meeting rows, and a
+    republish makes new rows, so the side that joined became a no-show."""
+    from sqlmodel import select
+
+    import scheduler.problem as sp
+    from fair.models import Meeting, MeetingRequest
+    from fair.publishing import publish
+    from fair.scheduling import schedule_fair
+
+    engine, uid = room_engine
+    fair_id, ids = two_deals(engine, uid)
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        enter(session, load_room(session, uid), ids["王伟"], now)
+        session.commit()
+        mark_no_shows(session, now, 10)
+        session.commit()
+        before = {r["company"]: r for r in company_rows(session, fair_id, RATES)}
+    number, _ = schedule_fair(
+        engine, fair_id, sp.Options(time_limit=5, workers=1, seed=0, levels=1), method="greedy"
+    )
+    with Session(engine) as session:  # r1 stays where it was: the same meeting, republished
+        old, new = sorted(
+            session.exec(
+                select(Meeting)
+                .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
+                .where(MeetingRequest.uid == uid)
+            ).all(),
+            key=lambda m: m.version_id,
+        )[-2:]
+        new.place_kind, new.booth_id, new.table_id = old.place_kind, None, None
+        new.start, new.end = old.start, old.end
+        session.add(new)
+        session.commit()
+        publish(session, fair_id, number)
+        session.commit()
+        after = {r["company"]: r for r in company_rows(session, fair_id, RATES)}
+    for company in (KR, CN):
+        keys = ("online_meetings", "online_joined", "no_shows", "deals", "value")
+        assert [after[company][k] for k in keys] == [before[company][k] for k in keys]
+    assert (after[CN]["online_joined"], after[KR]["no_shows"]) == (1, 1)
+
+
+def test_company_report_names_deals_without_a_rate(
+    room_engine: tuple[Engine, str],  # noqa: F811
+) -> None:
+    engine, uid = room_engine
+    fair_id, _ = two_deals(engine, uid)
+    with Session(engine) as session:
+        rows = {r["company"]: r for r in company_rows(session, fair_id, {"KRW": RATES["KRW"]})}
+    # The CNY project has no value without its rate; it is counted and named, not valued.
+    assert (rows[KR]["deals"], rows[KR]["value"], rows[KR]["unconverted_deals"]) == (
+        2,
+        "720.00",
+        1,
+    )

@@ -436,3 +436,31 @@ async def test_participant_is_refused_every_meeting_room_not_theirs(site: Site) 
             await assert_socket_join_refused(site, cookie, uid)
             tried += 1
     assert tried >= 2  # the small fair: every outsider of its meetings
+
+
+@pytest.mark.parametrize(
+    ("target", "lands"),
+    [
+        ("/organiser/grid?day=2", "/organiser/grid?day=2"),
+        ("//evil.example/x", "/organiser"),
+        ("/\\evil.example/x", "/organiser"),
+        ("/\t/evil.example/x", "/organiser"),  # browsers drop the tab: //evil.example
+        ("/\n/evil.example/x", "/organiser"),
+        ("https://evil.example/x", "/organiser"),
+    ],
+)
+async def test_sign_in_goes_back_only_to_a_page_of_this_site(
+    site: Site, target: str, lands: str
+) -> None:
+    """Regression: `next=/%09/evil.example` passed the `//` check and aiohttp dropped the
+    tab in Location: an open redirect right after the organiser typed their password."""
+    async with (
+        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http,
+        http.post(
+            base(site) + "/login",
+            data={"email": ORGANISER[0], "password": ORGANISER[1], "next": target},
+            allow_redirects=False,
+        ) as response,
+    ):
+        assert response.status == 302
+        assert response.headers["Location"] == lands

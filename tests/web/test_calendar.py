@@ -262,7 +262,8 @@ def test_cli_exports_the_reports(
     db = ["--db", settings.database_url]
     out = tmp_path / "companies.csv"
     assert main(["export", "companies", "-o", str(out), *db]) == 0
-    with out.open(encoding="utf-8", newline="") as fh:
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # as downloaded: for spreadsheets
+    with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == list(COMPANY_COLUMNS) and len(rows) >= 4
     assert main(["export", "deals", "--format", "json", "-o", str(out), *db]) == 0
