@@ -36,7 +36,7 @@ from fair.models import (
     utcnow,
 )
 from fair.planning import published_version
-from fair.presence import Room
+from fair.presence import Room, room_meetings, same_room
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 CLIENT_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
@@ -167,7 +167,10 @@ def record_deal(
     deal = parse_deal(data, room.currency, rates)
     existing = session.exec(select(Deal).where(Deal.client_key == deal.client_key)).first()
     if existing is not None:
-        if existing.meeting_id != room.meeting_id or existing.recorded_by_id != participant_id:
+        if (
+            not same_room(session, existing.meeting_id, room)
+            or existing.recorded_by_id != participant_id
+        ):
             raise Conflict("client_key: already used for another deal")
         return existing, False
     row = Deal(
@@ -220,7 +223,7 @@ def confirm_deal(
     is harmless; returns the deal and whether this call confirmed it."""
     side = _side(room, participant_id)
     deal = session.get(Deal, deal_id)
-    if deal is None or deal.meeting_id != room.meeting_id:
+    if deal is None or not same_room(session, deal.meeting_id, room):
         raise NotFound("no such deal in this meeting")
     recorder = room.member(deal.recorded_by_id) if deal.recorded_by_id else None
     if recorder is not None and recorder.side == side:
@@ -238,7 +241,9 @@ def meeting_deals(
     session: Session, room: Room, rates: Mapping[str, Decimal]
 ) -> list[dict[str, Any]]:
     deals = session.exec(
-        select(Deal).where(Deal.meeting_id == room.meeting_id).order_by(col(Deal.id))
+        select(Deal)
+        .where(col(Deal.meeting_id).in_(room_meetings(room.meeting_id)))
+        .order_by(col(Deal.id))
     ).all()
     return [deal_view(session, d, room, rates) for d in deals]
 

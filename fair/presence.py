@@ -21,6 +21,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -84,6 +85,7 @@ class Room:
     members: tuple[Member, ...]
     seller_company_id: int
     buyer_company_id: int
+    request_id: int = 0  # the room's identity across schedule versions (see same_room)
 
     def member(self, participant_id: int) -> Member | None:
         return next((m for m in self.members if m.participant_id == participant_id), None)
@@ -158,7 +160,48 @@ def load_room(session: Session, uid: str) -> Room:
         members=tuple(unique),
         seller_company_id=seller,
         buyer_company_id=buyer,
+        request_id=request.id or 0,
     )
+
+
+# A republish makes new meeting rows for the new version. A room stays the same room (its
+# uid is the request's): its chat and deals are read over every meeting row of its request,
+# and `fair.publishing.publish` moves who is in the room of a meeting that kept its time
+# and place onto the new row. A connection that joined before the republish still holds
+# the old row's `Room`; what it does is resolved through the request.
+
+
+def room_meetings(meeting_id: int) -> Any:
+    """The ids of every meeting row of the same request as `meeting_id` (a subquery)."""
+    request = select(Meeting.request_id).where(Meeting.id == meeting_id).scalar_subquery()
+    return select(Meeting.id).where(Meeting.request_id == request)
+
+
+def same_room(session: Session, meeting_id: int | None, room: Room) -> bool:
+    """Whether meeting row `meeting_id` (a deal's, say) belongs to `room`, in any version."""
+    if meeting_id is None:
+        return False
+    if meeting_id == room.meeting_id:
+        return True
+    meeting = session.get(Meeting, meeting_id)
+    request_id = room.request_id or (
+        session.exec(select(Meeting.request_id).where(Meeting.id == room.meeting_id)).first()
+    )
+    return meeting is not None and meeting.request_id == request_id
+
+
+def current_meeting_id(session: Session, room: Room) -> int:
+    """The row of `room`'s meeting in the published version now (a republish may have
+    replaced the one the room was loaded with)."""
+    found = session.exec(
+        select(Meeting.id)
+        .join(ScheduleVersion, col(ScheduleVersion.id) == col(Meeting.version_id))
+        .where(
+            col(Meeting.id).in_(room_meetings(room.meeting_id)),
+            ScheduleVersion.status == VersionStatus.PUBLISHED,
+        )
+    ).first()
+    return found if found is not None else room.meeting_id
 
 
 def room_for(
@@ -239,7 +282,21 @@ def leave(
     instance: str | None = None,
 ) -> None:
     """Count one connection less (the caller commits). A connection of `instance` that
-    a sweep already took off (the process was taken for dead) is not taken off twice."""
+    a sweep already took off (the process was taken for dead) is not taken off twice. A
+    connection counted before a republish moved the room onto a new meeting row comes
+    off that row."""
+    if instance is not None:
+        counted = session.exec(
+            select(LiveConnection.target_id)
+            .where(
+                LiveConnection.instance_id == instance,
+                LiveConnection.kind == MEETING,
+                LiveConnection.participant_id == participant_id,
+                col(LiveConnection.target_id).in_(room_meetings(meeting_id)),
+            )
+            .order_by(col(LiveConnection.target_id).desc())
+        ).first()
+        meeting_id = counted if counted is not None else meeting_id
     row = _presence(session, meeting_id, participant_id, lock=True)
     if not count_out(session, instance, MEETING, meeting_id, participant_id):
         return
@@ -254,7 +311,9 @@ def presence(session: Session, room: Room) -> list[dict[str, object]]:
     rows = {
         p.participant_id: p
         for p in session.exec(
-            select(MeetingPresence).where(MeetingPresence.meeting_id == room.meeting_id)
+            select(MeetingPresence).where(
+                MeetingPresence.meeting_id == current_meeting_id(session, room)
+            )
         )
     }
     result: list[dict[str, object]] = []
@@ -568,9 +627,10 @@ def add_chat(
 
 
 def chat_history(session: Session, meeting_id: int) -> list[dict[str, object]]:
+    """The room's last chat lines, over every version's row of its meeting."""
     lines = session.exec(
         select(ChatMessage)
-        .where(ChatMessage.meeting_id == meeting_id)
+        .where(col(ChatMessage.meeting_id).in_(room_meetings(meeting_id)))
         .order_by(col(ChatMessage.id).desc())
         .limit(CHAT_HISTORY)
     ).all()

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from fair.errors import Conflict, NotFound
-from fair.models import Meeting, ScheduleVersion, VersionStatus, utcnow
+from fair.models import (
+    LiveConnection,
+    Meeting,
+    MeetingPresence,
+    ScheduleVersion,
+    VersionStatus,
+    utcnow,
+)
 from fair.planning import latest_version, published_version
+from fair.presence import MEETING
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,33 @@ def _earlier_sequences(session: Session, fair_id: int, request_ids: set[int]) ->
     return found
 
 
+def _move_rooms(session: Session, current: ScheduleVersion, kept: dict[int, int]) -> None:
+    """Who joined the room of a meeting that kept its time and place (and the
+    connections counted there) moves onto the new version's row, so presence, no-shows
+    and the live dashboard carry on across the republish. Only rooms someone entered
+    are touched. Chat and deals stay on their rows: rooms read them by request."""
+    entered = session.exec(
+        select(MeetingPresence.meeting_id)
+        .join(Meeting, col(Meeting.id) == col(MeetingPresence.meeting_id))
+        .where(Meeting.version_id == current.id)
+        .distinct()
+    ).all()
+    for old in entered:
+        new = kept.get(old)
+        if new is None:
+            continue  # moved or cancelled: a new occurrence starts with an empty room
+        session.execute(
+            update(MeetingPresence)
+            .where(col(MeetingPresence.meeting_id) == old)
+            .values(meeting_id=new)
+        )
+        session.execute(
+            update(LiveConnection)
+            .where(col(LiveConnection.kind) == MEETING, col(LiveConnection.target_id) == old)
+            .values(target_id=new)
+        )
+
+
 def publish(session: Session, fair_id: int, number: int | None = None) -> VersionDiff:
     """Publish draft `number` (default: the newest version); the caller commits."""
     version = get_version(session, fair_id, number)
@@ -103,6 +139,7 @@ def publish(session: Session, fair_id: int, number: int | None = None) -> Versio
     diff = _diff(before, after)
     now = utcnow()
     earlier = _earlier_sequences(session, fair_id, set(diff.new))
+    kept: dict[int, int] = {}  # the previous version's meeting row → the new one
     for request_id, meeting in after.items():
         previous = before.get(request_id)
         if previous is None:
@@ -114,11 +151,14 @@ def publish(session: Session, fair_id: int, number: int | None = None) -> Versio
             meeting.sequence = previous.sequence
             meeting.updated_at = previous.updated_at
             meeting.status = previous.status
+            if previous.id is not None and meeting.id is not None:
+                kept[previous.id] = meeting.id
         else:
             meeting.sequence = previous.sequence + 1
             meeting.updated_at = now
         session.add(meeting)
     if current is not None:
+        _move_rooms(session, current, kept)
         current.status = VersionStatus.SUPERSEDED
         session.add(current)
     for draft in session.exec(
