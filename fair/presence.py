@@ -213,7 +213,7 @@ def room_for(
     if participant_id is None:
         return room, None
     if not token_is_live(session, participant_id, token_hash):
-        raise Forbidden("your sign-in link was replaced or revoked; open the new link")
+        raise Forbidden("your sign-in link was replaced, revoked or has expired; open the new link")
     member = room.member(participant_id)
     if member is None:
         raise Forbidden("this meeting is not on your agenda")

@@ -719,7 +719,7 @@ def stage_for(
     role = "observer"
     if participant_id is not None:
         if not token_is_live(session, participant_id, token_hash):
-            raise Forbidden("your link was replaced or revoked; open the new one")
+            raise Forbidden("your link was replaced, revoked or has expired; open the new one")
         person = session.get(Participant, participant_id)
         if person is None or person.fair_id != show.fair_id:
             raise NotFound("no such roadshow")

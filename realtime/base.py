@@ -129,7 +129,8 @@ class ParticipantNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: 
         found = await self._read(load)
         if found is None:
             raise socketio.exceptions.ConnectionRefusedError(
-                "your link was replaced or revoked; open the new one", {"code": "signin"}
+                "your link was replaced, revoked or has expired; open the new one",
+                {"code": "signin"},
             )
         await self.save_session(sid, {"participant": pid, "token_hash": token_hash, **found})
 
