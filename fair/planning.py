@@ -356,7 +356,13 @@ def store_result(
                 for lv in result.levels
             ],
             "unscheduled": {
-                k: {"code": v.code, "text": v.text} for k, v in result.unscheduled.items()
+                k: {
+                    "code": v.code,
+                    "text": v.text,
+                    "template": v.template,
+                    "params": dict(v.params),
+                }
+                for k, v in result.unscheduled.items()
             },
             "folded": dict(planning.folded),
             **(figures or {}),

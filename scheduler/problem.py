@@ -210,10 +210,20 @@ class LevelReport:
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a request was left out, in words a person understands, plus a machine code."""
+    """Why a request was left out, in words a person understands, plus a machine code.
+
+    `template` is `text` with `%(name)s` where `params` go (ids, times, counts): the web
+    pages translate the template and put the values in."""
 
     code: str
     text: str
+    template: str = ""
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, code: str, template: str, **params: object) -> Reason:
+        values = {k: str(v) for k, v in params.items()}
+        return cls(code, template % values if values else template, template, values)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,12 @@ from scheduler.ledger import Ledger
 from scheduler.problem import Assignment, Mode, PlaceKind, Problem, Reason, Request
 
 
+def N_(template: str) -> str:
+    """Marks a reason's template for the translation catalogues (`./dev messages`); the
+    scheduler itself stays free of any translation machinery."""
+    return template
+
+
 def _fmt(moment: datetime, zone: str) -> str:
     return f"{local_wall(moment, zone):%a %H:%M}"
 
@@ -36,18 +42,27 @@ def _never(problem: Problem, cat: Catalog, req: Request) -> Reason:
     people = problem.people
     missing = [p for p in req.people if p not in people]
     if missing:
-        return Reason("unknown_person", f"{', '.join(missing)} is not registered for the fair.")
+        return Reason.of(
+            "unknown_person",
+            N_("%(people)s is not registered for the fair."),
+            people=", ".join(missing),
+        )
     for pid in req.people:
         p = people[pid]
         if p.max_total == 0 or p.max_per_day == 0:
-            return Reason("cap", f"{pid} accepts no meetings (cap of 0).")
+            return Reason.of("cap", N_("%(person)s accepts no meetings (cap of 0)."), person=pid)
     if not place_classes(problem, req):
-        where = {Mode.IN_PERSON: "booth or table", Mode.ONLINE: "video room"}.get(req.mode, "place")
-        return Reason("no_place", f"There is no {where} this meeting could use.")
+        template = {
+            Mode.IN_PERSON: N_("There is no booth or table this meeting could use."),
+            Mode.ONLINE: N_("There is no video room this meeting could use."),
+        }.get(req.mode, N_("There is no place this meeting could use."))
+        return Reason.of("no_place", template)
     slots = problem.slots
     starts = set(meeting_starts(problem, req.length))
     if not starts:
-        return Reason("no_common_time", f"The grid has no {req.length} consecutive slots.")
+        return Reason.of(
+            "no_common_time", N_("The grid has no %(length)s consecutive slots."), length=req.length
+        )
     modes = [
         m
         for m in (True, False)
@@ -57,53 +72,60 @@ def _never(problem: Problem, cat: Catalog, req: Request) -> Reason:
     hours = [{s.index for s in slots if inside_windows(people[pid], s)} for pid in req.people]
     if not set.intersection(*hours):
         desc = "; ".join(
-            f"{pid} works {people[pid].windows[0][0]:%H:%M}–{people[pid].windows[0][1]:%H:%M} "
+            f"{pid} {people[pid].windows[0][0]:%H:%M}–{people[pid].windows[0][1]:%H:%M} "
             f"{people[pid].timezone}"
             for pid in req.people
             if people[pid].windows
         )
-        return Reason(
+        return Reason.of(
             "no_common_time",
-            f"No common time: working hours in their time zones do not overlap ({desc}).",
+            N_("No common time: working hours in their time zones do not overlap (%(hours)s)."),
+            hours=desc,
         )
     days = [
         {s.index for s in slots if people[pid].days is None or s.day in (people[pid].days or ())}
         for pid in req.people
     ]
     if not set.intersection(*hours, *days):
-        return Reason("no_common_time", "No common time: they attend the fair on different days.")
+        return Reason.of(
+            "no_common_time", N_("No common time: they attend the fair on different days.")
+        )
     if modes == [True]:
         onsite = [
             {s.index for s in slots if s.day in people[pid].onsite_days} for pid in req.people
         ]
         if not set.intersection(*hours, *days, *onsite):
-            return Reason(
+            return Reason.of(
                 "no_common_time",
-                "No common time on site: their on-site days do not match (in-person only).",
+                N_("No common time on site: their on-site days do not match (in-person only)."),
             )
     avail = cat.avail
     common = set.intersection(
         *[set(avail[pid].online if modes != [True] else avail[pid].onsite) for pid in req.people]
     )
     if not common:
-        return Reason(
-            "no_common_time", "No common time: busy (calendar or roadshow) whenever both are free."
+        return Reason.of(
+            "no_common_time",
+            N_("No common time: busy (calendar or roadshow) whenever both are free."),
         )
     if not any(all(t in common for t in range(s, s + req.length)) for s in starts):
-        return Reason(
+        return Reason.of(
             "no_common_time",
-            f"No common run of {req.length} consecutive free slots "
-            f"for a {req.length}-slot meeting.",
+            N_("No common run of %(length)s consecutive free slots for a %(length)s-slot meeting."),
+            length=req.length,
         )
     if req.third_seat is not None:
         pool = problem.third_seats.get(req.third_seat, ())
         if not pool:
-            return Reason("no_third_seat", f"Nobody can act as {req.third_seat}.")
-        return Reason(
+            return Reason.of(
+                "no_third_seat", N_("Nobody can act as %(role)s."), role=req.third_seat
+            )
+        return Reason.of(
             "no_third_seat",
-            f"No {req.third_seat} is available at any time both sides are free.",
+            N_("No %(role)s is available at any time both sides are free."),
+            role=req.third_seat,
         )
-    return Reason("no_common_time", "No common available time.")
+    return Reason.of("no_common_time", N_("No common available time."))
 
 
 def _lost(
@@ -117,7 +139,7 @@ def _lost(
     blockers: Counter[str] = Counter()
     who: Counter[str] = Counter()
     higher = True
-    any_cap = None
+    any_cap: Reason | None = None
     for i in cat.by_request[req.id]:
         c = cat.candidates[i]
         people_free = True
@@ -127,12 +149,22 @@ def _lost(
                 who[pid] += 1
                 p = problem.people[pid]
                 if p.max_total is not None and led.total_count[pid] >= p.max_total:
-                    any_cap = f"{pid} has reached their cap of {p.max_total} meetings."
+                    any_cap = Reason.of(
+                        "cap",
+                        N_("%(person)s has reached their cap of %(cap)s meetings."),
+                        person=pid,
+                        cap=p.max_total,
+                    )
                 elif (
                     p.max_per_day is not None
                     and led.day_count[(pid, problem.slots[c.start].day)] >= p.max_per_day
                 ):
-                    any_cap = f"{pid} has reached their cap of {p.max_per_day} meetings that day."
+                    any_cap = Reason.of(
+                        "cap",
+                        N_("%(person)s has reached their cap of %(cap)s meetings that day."),
+                        person=pid,
+                        cap=p.max_per_day,
+                    )
         if not people_free:
             continue
         if not all(led.place_use[(c.place, t)] < led.capacity(c, t) for t in c.slots):
@@ -140,26 +172,39 @@ def _lost(
             continue
         blockers["third"] += 1
     if blockers["place"]:
-        return Reason(
+        return Reason.of(
             "no_place",
-            "Both sides were free at some time, but no booth, table or video room was free then.",
+            N_(
+                "Both sides were free at some time, but no booth, table or video room was "
+                "free then."
+            ),
         )
     if blockers["third"]:
-        return Reason(
+        return Reason.of(
             "no_third_seat",
-            f"Both sides and a place were free, but no {req.third_seat} was available then.",
+            N_("Both sides and a place were free, but no %(role)s was available then."),
+            role=req.third_seat,
         )
     if any_cap is not None:
-        return Reason("cap", any_cap)
-    side = "requester" if any(p in who for p in req.side_a) else "exhibitor"
+        return any_cap
+    requester = any(p in who for p in req.side_a)
     busiest = who.most_common(1)[0][0] if who else "?"
     for a in by_person.get(busiest, []):
         if cat.requests[a.request].weight < req.weight:
             higher = False
-    text = f"The {side} side ({busiest}) is fully booked at every common time" + (
-        " with higher-priority meetings." if higher else "."
-    )
-    return Reason("fully_booked", text)
+    template = {
+        (True, True): N_(
+            "The requester side (%(person)s) is fully booked at every common time with "
+            "higher-priority meetings."
+        ),
+        (True, False): N_("The requester side (%(person)s) is fully booked at every common time."),
+        (False, True): N_(
+            "The exhibitor side (%(person)s) is fully booked at every common time with "
+            "higher-priority meetings."
+        ),
+        (False, False): N_("The exhibitor side (%(person)s) is fully booked at every common time."),
+    }[(requester, higher)]
+    return Reason.of("fully_booked", template, person=busiest)
 
 
 def explain(

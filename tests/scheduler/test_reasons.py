@@ -20,7 +20,10 @@ pytestmark = pytest.mark.unit
 def only_reason(p, rid):  # type: ignore[no-untyped-def]
     res = solve(p, Options(time_limit=3, workers=1, levels=1))
     assert rid in res.unscheduled, res.assignments
-    return res.unscheduled[rid]
+    reason = res.unscheduled[rid]
+    # The words and the template the pages translate say the same thing.
+    assert reason.template and reason.text == reason.template % dict(reason.params)
+    return reason
 
 
 def test_reason_time_zones_do_not_overlap() -> None:

@@ -171,11 +171,26 @@ def test_every_objective_level_name_is_in_the_catalogue() -> None:
 
 
 def test_every_left_out_reason_code_has_a_label_on_the_version_page() -> None:
-    codes = _string_args(ROOT / "scheduler" / "reasons.py", {"Reason"}, 0)
+    codes = _string_args(ROOT / "scheduler" / "reasons.py", {"Reason", "of"}, 0)
     assert "fully_booked" in codes
     page = (ROOT / "web" / "templates" / "version.html").read_text()
     unlabelled = [code for code in codes if f'"{code}": _(' not in page]
     assert not unlabelled, f"version.html shows these reason codes raw: {unlabelled}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_left_out_reason_sentence_is_translated(lang: str) -> None:
+    """The version page says why a request was left out in the viewer's language: every
+    template `scheduler/reasons.py` marks has a translation with the same placeholders."""
+    templates = _string_args(ROOT / "scheduler" / "reasons.py", {"N_"}, 0)
+    assert len(templates) >= 20
+    catalogue = _catalogue(lang)
+    missing = [t for t in templates if not catalogue.get(t)]
+    assert not missing, f"{lang}: no translation for {missing}"
+    for t in templates:
+        assert sorted(re.findall(r"%\((\w+)\)s", catalogue[t])) == sorted(
+            re.findall(r"%\((\w+)\)s", t)
+        ), f"{lang}: placeholders differ for {t!r}"
 
 
 def test_room_countdown_and_person_who_left_are_distinct_messages() -> None:
@@ -204,3 +219,30 @@ async def test_version_page_names_objective_levels_in_the_language(
     for name in levels:
         assert f">{name}<" not in text, f"{lang} version page says {name!r}"
         assert catalogue[name] in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_version_page_says_why_a_request_was_left_out_in_the_language(
+    site: Site, settings: Settings, lang: str
+) -> None:
+    from sqlmodel import select
+
+    from fair.db import session_scope
+    from fair.models import Participant
+
+    engine = open_database(settings.database_url)
+    with session_scope(engine) as session:  # kr1 takes no meetings: its requests are left out
+        kr1 = session.exec(select(Participant).where(Participant.key == "kr1")).one()
+        kr1.max_per_day = 0
+        session.add(kr1)
+    number, _ = schedule_fair(
+        engine, site.fair_id, sp.Options(time_limit=5, workers=1, seed=0, levels=1), "greedy"
+    )
+    engine.dispose()
+    await site.sign_in_organiser()
+    english = await _page(site, f"/organiser/versions/{number}", "en")
+    text = await _page(site, f"/organiser/versions/{number}", lang)
+    template = "%(person)s accepts no meetings (cap of 0)."
+    assert template % {"person": "kr1"} in english
+    assert _catalogue(lang)[template] % {"person": "kr1"} in text
+    assert "accepts no meetings" not in text
