@@ -60,8 +60,12 @@ class TcpProxy:
                     await dst.drain()
             dst.close()
 
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
-        self.writers -= {writer, up_writer}
+        try:
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        finally:  # cancelled by stop() too: no socket is left for the collector
+            self.writers -= {writer, up_writer}
+            for w in (writer, up_writer):
+                w.transport.abort()
 
     def cut(self) -> None:
         async def down() -> None:
@@ -77,8 +81,19 @@ class TcpProxy:
         self._run(self._listen())
 
     def stop(self) -> None:
+        async def finish() -> None:
+            # Relays still connecting or piping end here, closing their sockets (left
+            # pending, their upstream sockets were collected unclosed: a ResourceWarning
+            # that failed whichever test ran next).
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
         with contextlib.suppress(Exception):
             self.cut()
+        with contextlib.suppress(Exception):
+            self._run(finish())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
         self.loop.close()
