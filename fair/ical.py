@@ -312,14 +312,7 @@ def _event(
             address,
             parameters={**params, "ROLE": role, "PARTSTAT": "ACCEPTED", "CUTYPE": "INDIVIDUAL"},
         )
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
-    if reminder_minutes > 0 and not cancelled:
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", summary)
-        alarm.add("trigger", timedelta(minutes=-reminder_minutes))
-        event.add_component(alarm)
+    _status_and_reminder(event, summary, cancelled, reminder_minutes)
     return CalendarEvent(
         request_id=m.request_id,
         uid=uid,
@@ -335,6 +328,20 @@ def _side(rows: _Rows, m: Meeting, viewer: Participant) -> str:
         if att.participant_id == viewer.id:
             return att.side
     return ""
+
+
+def _status_and_reminder(
+    event: Event, summary: str, cancelled: bool, reminder_minutes: int
+) -> None:
+    """STATUS and TRANSP, and a display alarm `reminder_minutes` before a live event."""
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+    if reminder_minutes > 0 and not cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary)
+        alarm.add("trigger", timedelta(minutes=-reminder_minutes))
+        event.add_component(alarm)
 
 
 def roadshow_events(
@@ -391,14 +398,7 @@ def _roadshow_event(
             else "CANCELLED: this roadshow is no longer on your calendar.",
         )
     event.add("description", "\n".join(lines))
-    event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
-    event.add("transp", "TRANSPARENT" if entry.cancelled else "OPAQUE")
-    if reminder_minutes > 0 and not entry.cancelled:
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", summary)
-        alarm.add("trigger", timedelta(minutes=-reminder_minutes))
-        event.add_component(alarm)
+    _status_and_reminder(event, summary, entry.cancelled, reminder_minutes)
     return CalendarEvent(
         request_id=0,
         uid=uid,
