@@ -85,7 +85,7 @@ class Room:
     members: tuple[Member, ...]
     seller_company_id: int
     buyer_company_id: int
-    request_id: int = 0  # the room's identity across schedule versions (see same_room)
+    request_id: int  # the room's identity across schedule versions (see same_room)
 
     def member(self, participant_id: int) -> Member | None:
         return next((m for m in self.members if m.participant_id == participant_id), None)
@@ -126,6 +126,7 @@ def load_room(session: Session, uid: str) -> Room:
     meeting, request = _published_meeting(session, uid)
     fair = session.get(Fair, meeting.fair_id)
     assert fair is not None and fair.id is not None and meeting.id is not None
+    assert request.id is not None
     members = [_member(session, request.from_id, "from"), _member(session, request.to_id, "to")]
     for attendee in session.exec(
         select(RequestAttendee).where(RequestAttendee.request_id == request.id)
@@ -160,7 +161,7 @@ def load_room(session: Session, uid: str) -> Room:
         members=tuple(unique),
         seller_company_id=seller,
         buyer_company_id=buyer,
-        request_id=request.id or 0,
+        request_id=request.id,
     )
 
 
@@ -184,10 +185,7 @@ def same_room(session: Session, meeting_id: int | None, room: Room) -> bool:
     if meeting_id == room.meeting_id:
         return True
     meeting = session.get(Meeting, meeting_id)
-    request_id = room.request_id or (
-        session.exec(select(Meeting.request_id).where(Meeting.id == room.meeting_id)).first()
-    )
-    return meeting is not None and meeting.request_id == request_id
+    return meeting is not None and meeting.request_id == room.request_id
 
 
 def current_meeting_id(session: Session, room: Room) -> int:
