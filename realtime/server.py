@@ -153,19 +153,12 @@ class Liveness:
     changed) counts the connections it still holds again.
     """
 
-    def __init__(
-        self,
-        server: socketio.AsyncServer,
-        services: RoomServices,
-        interval: float | None = None,
-        timeout: float | None = None,
-    ) -> None:
+    def __init__(self, server: socketio.AsyncServer, services: RoomServices) -> None:
         self.server = server
         self.services = services
-        self.interval = services.heartbeat_interval if interval is None else interval
-        self.timeout = services.instance_timeout if timeout is None else timeout
+        self.interval = services.heartbeat_interval
+        self.timeout = services.instance_timeout
         self.name = f"{socket.gethostname()}:{os.getpid()}"
-        self.beats = 0
         self.registered: datetime | None = None  # the registration of this process's row
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="fair-liveness")
 
@@ -185,7 +178,6 @@ class Liveness:
         registered = await self._write(lambda db: presence.heartbeat(db, instance, now(), name))
         known = self.registered is None or registered == self.registered
         self.registered = registered
-        self.beats += 1
         if not known:
             log.warning(
                 "instance %s was taken for dead (no heartbeat for %.0f s): counting the "
@@ -228,16 +220,16 @@ class Liveness:
         await self.push(released)
         return released
 
-    async def sweep(self, timeout: float | None = None) -> Released:
+    async def sweep(self) -> Released:
         """Take dead processes' connections off and tell whom it concerns."""
-        limit = self.timeout if timeout is None else timeout
-        released = await self._write(lambda db: presence.sweep_instances(db, now(), limit))
+        timeout = self.timeout
+        released = await self._write(lambda db: presence.sweep_instances(db, now(), timeout))
         if released.instances:
             log.warning(
                 "server instances %s had no heartbeat for %.0f s: their connections no "
                 "longer count",
                 ", ".join(released.instances),
-                limit,
+                timeout,
             )
             await self.push(released)
         return released
@@ -259,31 +251,28 @@ class Liveness:
 
         def read(db: Session) -> tuple[list[Any], list[Any]]:
             people = []
-            for fair_id, uid in released.meetings:
+            for _, uid in released.meetings:
                 try:
                     members = presence.presence(db, presence.load_room(db, uid))
                 except FairError as exc:
                     log.info("presence of room %s not sent after a sweep: %s", uid, exc)
                     continue
-                people.append((fair_id, uid, members))
-            counts = [(fair_id, rid, rs.audience(db, rid)) for fair_id, rid in released.roadshows]
+                people.append((uid, members))
+            counts = [(rid, rs.audience(db, rid)) for _, rid in released.roadshows]
             return people, counts
 
         people, counts = await self._write(read)
-        fairs: set[int] = set()
-        for fair_id, uid, members in people:
+        for uid, members in people:
             await self.server.emit(
                 "presence", {"people": members}, room=meeting_room(uid), namespace="/meeting"
             )
-            fairs.add(fair_id)
-        for fair_id, rid, count in counts:
+        for rid, count in counts:
             await self.server.emit(
                 "audience", {"count": count}, room=rs.stage_room(rid), namespace="/stage"
             )
-            fairs.add(fair_id)
         dashboard = self.server.namespace_handlers.get("/dashboard")
         if isinstance(dashboard, DashboardNamespace):
-            for fair_id in sorted({*fairs, *(f for f, _ in released.meetings)}):
+            for fair_id in sorted({f for f, _ in (*released.meetings, *released.roadshows)}):
                 dashboard.changed(fair_id)
 
     async def run(self) -> None:
