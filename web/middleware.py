@@ -18,6 +18,7 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from yarl import URL
 
 from fair.errors import Conflict, FairError, Forbidden, ImportRejected, InvalidInput, NotFound
 from fair.tokens import LinkExpired
@@ -150,10 +151,27 @@ def _retry(request: web.Request, status: int) -> str | None:
     """The address to try again: this one for GET, else the same-site page the form was on."""
     if request.method in {"GET", "HEAD"}:
         return None if status == 403 else local_path(request.raw_path)
-    referer = urlsplit(request.headers.get("Referer", ""))
-    if referer.netloc and referer.netloc == request.host:
-        return local_path(referer.path + (f"?{referer.query}" if referer.query else ""))
-    return None
+    referer = request.headers.get("Referer", "")
+    if not referer or not same_origin(request, referer):
+        return None
+    page = urlsplit(referer)
+    return local_path(page.path + (f"?{page.query}" if page.query else ""))
+
+
+def same_origin(request: web.Request, address: str) -> bool:
+    """Whether `address` (a browser's Origin or Referer) names this site: its scheme, host
+    and port, the scheme from `X-Forwarded-Proto` behind the reverse proxy (which passes
+    `Host` through). "null" (a sandboxed frame) and anything unparsable are not."""
+    scheme = request.headers.get("X-Forwarded-Proto") or request.scheme
+    try:
+        page, site = URL(address), URL(f"{scheme}://{request.host}")
+    except ValueError:
+        return False
+    return page.host is not None and (page.scheme, page.host, page.port) == (
+        site.scheme,
+        site.host,
+        site.port,
+    )
 
 
 def local_path(target: str) -> str | None:

@@ -15,7 +15,6 @@ from typing import Any
 
 from aiohttp import web
 from sqlmodel import Session
-from yarl import URL
 
 from fair import queries
 from fair.accounts import authenticate
@@ -46,7 +45,7 @@ from web.keys import (
     SETTINGS,
     SOLVER_JOBS,
 )
-from web.middleware import CSRF_REFUSED, local_path, wants_json
+from web.middleware import CSRF_REFUSED, local_path, same_origin, wants_json
 from web.render import page
 
 log = logging.getLogger(__name__)
@@ -108,16 +107,7 @@ def _same_site(request: web.Request) -> bool:
     failing that, its `Referer`) names this host. Clients that send neither (scripts, the
     CLI's tests) are not browsers posting cross-site, so they pass."""
     source = request.headers.get("Origin") or request.headers.get("Referer")
-    if source is None:
-        return True
-    if source == "null":  # a sandboxed frame or a privacy-stripped origin
-        return False
-    scheme = request.headers.get("X-Forwarded-Proto") or request.scheme
-    try:
-        page, site = URL(source), URL(f"{scheme}://{request.host}")
-    except ValueError:
-        return False
-    return (page.scheme, page.host, page.port) == (site.scheme, site.host, site.port)
+    return source is None or same_origin(request, source)
 
 
 async def login(request: web.Request) -> web.StreamResponse:
