@@ -99,6 +99,15 @@ def convertible(currency: str, fair_currency: str, rates: Mapping[str, Decimal])
     return currency == fair_currency or currency in rates
 
 
+def fair_value(
+    amount: Decimal, currency: str, fair_currency: str, rates: Mapping[str, Decimal]
+) -> Decimal | None:
+    """`amount` in the fair's currency, or None when `currency` has no rate any more."""
+    if not convertible(currency, fair_currency, rates):
+        return None
+    return convert(amount, currency, fair_currency, rates)
+
+
 def convert(
     amount: Decimal, currency: str, fair_currency: str, rates: Mapping[str, Decimal]
 ) -> Decimal:
@@ -127,11 +136,7 @@ def deal_view(
         return member.name if member else None
 
     recorder = room.member(deal.recorded_by_id) if deal.recorded_by_id else None
-    value = (
-        convert(deal.amount, deal.currency, room.currency, rates)
-        if convertible(deal.currency, room.currency, rates)
-        else None
-    )
+    value = fair_value(deal.amount, deal.currency, room.currency, rates)
     return {
         "id": deal.id,
         "client_key": deal.client_key,
@@ -283,10 +288,10 @@ def fair_totals(
         return table.setdefault(key, {"deals": 0, "value": Decimal(0), "companies": set()})
 
     for d in deals:
-        if not convertible(d.currency, fair.currency, rates):
+        value = fair_value(d.amount, d.currency, fair.currency, rates)
+        if value is None:
             unconverted += 1  # a rate was removed from the settings after the deal
             continue
-        value = convert(d.amount, d.currency, fair.currency, rates)
         total += value
         if d.confirmed_at is not None:
             confirmed += 1

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from fair.deals import convert, convertible
+from fair.deals import fair_value
 from fair.errors import InvalidInput, NotFound
 from fair.export import csv_bytes, spreadsheet_cell
 from fair.models import (
@@ -85,12 +85,6 @@ def _fair(session: Session, fair_id: int) -> Fair:
     return fair
 
 
-def _value(deal: Deal, fair: Fair, rates: Mapping[str, Decimal]) -> Decimal | None:
-    if not convertible(deal.currency, fair.currency, rates):
-        return None
-    return convert(deal.amount, deal.currency, fair.currency, rates)
-
-
 def deal_rows(session: Session, fair_id: int, rates: Mapping[str, Decimal]) -> list[dict[str, Any]]:
     """Every deal of the fair, oldest first: who sold to whom (companies, countries, the
     seller's pavilion), the amount as recorded and its value in the fair's currency,
@@ -117,7 +111,7 @@ def deal_rows(session: Session, fair_id: int, rates: Mapping[str, Decimal]) -> l
         # The seller's pavilion, else the buyer's: as the dashboard's "by pavilion".
         pavilion_id = seller.pavilion_id or buyer.pavilion_id
         pavilion = pavilions.get(pavilion_id) if pavilion_id else None
-        value = _value(d, fair, rates)
+        value = fair_value(d.amount, d.currency, fair.currency, rates)
         rows.append(
             {
                 "id": d.id,
@@ -200,7 +194,7 @@ def company_rows(
     unconverted: Counter[int] = Counter()
     value: dict[int, Decimal] = defaultdict(Decimal)
     for d in session.exec(select(Deal).where(Deal.fair_id == fair_id)):
-        amount = _value(d, fair, rates)
+        amount = fair_value(d.amount, d.currency, fair.currency, rates)
         for company_id in {d.seller_id, d.buyer_id}:
             deals[company_id] += 1
             confirmed[company_id] += d.confirmed_at is not None
