@@ -74,44 +74,6 @@ def test_settings_rooms_and_rates_bad_values_named(tmp_path: Path, text: str, me
 # -- on SQLite and PostgreSQL ---------------------------------------------------------
 
 
-@pytest.fixture
-def room_engine(engine: Engine) -> tuple[Engine, str]:
-    """The factory fair, scheduled and published, with meeting r1 online and running."""
-    from datetime import UTC, datetime, timedelta
-
-    from sqlmodel import Session, select
-
-    import scheduler.problem as sp
-    from fair.loader import import_files
-    from fair.models import Meeting, MeetingRequest, PlaceKind
-    from fair.publishing import publish
-    from fair.scheduling import schedule_fair
-    from tests.factories import fair_files
-
-    summary = import_files(engine, fair_files())
-    number, _ = schedule_fair(
-        engine,
-        summary.fair_id,
-        sp.Options(time_limit=5, workers=1, seed=0, levels=1),
-        method="greedy",
-    )
-    with Session(engine) as session:
-        publish(session, summary.fair_id, number)
-        meeting, request = session.exec(
-            select(Meeting, MeetingRequest)
-            .join(MeetingRequest, MeetingRequest.id == Meeting.request_id)
-            .where(MeetingRequest.key == "r1")
-        ).one()
-        meeting.place_kind = PlaceKind.ONLINE
-        meeting.booth_id = meeting.table_id = None
-        meeting.start = datetime.now(UTC) - timedelta(minutes=15)
-        meeting.end = meeting.start + timedelta(minutes=30)
-        session.add(meeting)
-        uid = request.uid
-        session.commit()
-    return engine, uid
-
-
 @pytest.mark.integration
 def test_deal_recorded_confirmed_and_totalled_once(room_engine: tuple[Engine, str]) -> None:
     from sqlmodel import Session

@@ -10,54 +10,20 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-import scheduler.problem as sp
 from fair import presence
 from fair import roadshows as rs
 from fair.db import session_scope
 from fair.errors import Conflict
-from fair.loader import import_files
 from fair.models import (
     LiveConnection,
-    Meeting,
     MeetingPresence,
-    MeetingRequest,
-    PlaceKind,
     ServerInstance,
 )
-from fair.publishing import publish
-from fair.scheduling import schedule_fair
-from tests.factories import fair_files
 from tests.fair.test_roadshows import fair, person, schedule  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.integration
 TIMEOUT = 30.0
 A, B = "a" * 32, "b" * 32  # two server processes
-
-
-@pytest.fixture
-def room_engine(engine: Engine) -> tuple[Engine, str]:
-    """The factory fair, scheduled and published, with meeting r1 online and running."""
-    summary = import_files(engine, fair_files())
-    number, _ = schedule_fair(
-        engine,
-        summary.fair_id,
-        sp.Options(time_limit=5, workers=1, seed=0, levels=1),
-        method="greedy",
-    )
-    with session_scope(engine) as session:
-        publish(session, summary.fair_id, number)
-        meeting, request = session.exec(
-            select(Meeting, MeetingRequest)
-            .join(MeetingRequest, MeetingRequest.id == Meeting.request_id)  # type: ignore[arg-type]
-            .where(MeetingRequest.key == "r1")
-        ).one()
-        meeting.place_kind = PlaceKind.ONLINE
-        meeting.booth_id = meeting.table_id = None
-        meeting.start = datetime.now(UTC) - timedelta(minutes=5)
-        meeting.end = meeting.start + timedelta(minutes=30)
-        session.add(meeting)
-        uid = request.uid
-    return engine, uid
 
 
 def beat(engine: Engine, instance: str, at: datetime) -> datetime:

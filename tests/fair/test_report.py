@@ -29,7 +29,7 @@ from fair.report import (
     format_report,
     report_rows,
 )
-from tests.fair.test_deals import RATES, room_engine  # noqa: F401  (fixture)
+from tests.fair.test_deals import RATES
 
 pytestmark = pytest.mark.integration
 KR, CN = "부산해양식품 주식회사", "青岛海润食品有限公司"
@@ -61,7 +61,7 @@ def two_deals(engine: Engine, uid: str) -> tuple[int, dict[str, int]]:
 
 
 def test_deal_report_lists_each_deal_with_its_value_in_the_fair_currency(
-    room_engine: tuple[Engine, str],  # noqa: F811
+    room_engine: tuple[Engine, str],
 ) -> None:
     engine, uid = room_engine
     fair_id, _ = two_deals(engine, uid)
@@ -87,7 +87,7 @@ def test_deal_report_lists_each_deal_with_its_value_in_the_fair_currency(
 
 
 def test_company_report_counts_meetings_presence_no_shows_and_deals(
-    room_engine: tuple[Engine, str],  # noqa: F811
+    room_engine: tuple[Engine, str],
 ) -> None:
     engine, uid = room_engine
     fair_id, ids = two_deals(engine, uid)
@@ -115,7 +115,7 @@ def test_company_report_counts_meetings_presence_no_shows_and_deals(
 
 
 def test_report_csv_has_a_bom_the_header_and_yes_no(
-    room_engine: tuple[Engine, str],  # noqa: F811
+    room_engine: tuple[Engine, str],
 ) -> None:
     engine, uid = room_engine
     fair_id, _ = two_deals(engine, uid)
@@ -175,7 +175,7 @@ def test_grid_csv_keeps_formulas_as_text_too() -> None:
 
 
 def test_company_report_keeps_who_joined_across_a_republish(
-    room_engine: tuple[Engine, str],  # noqa: F811
+    room_engine: tuple[Engine, str],
 ) -> None:
     """Regression: presence was looked up by the current version's meeting rows, and a
     republish makes new rows, so the side that joined became a no-show."""
@@ -221,7 +221,7 @@ def test_company_report_keeps_who_joined_across_a_republish(
 
 
 def test_company_report_names_deals_without_a_rate(
-    room_engine: tuple[Engine, str],  # noqa: F811
+    room_engine: tuple[Engine, str],
 ) -> None:
     engine, uid = room_engine
     fair_id, _ = two_deals(engine, uid)

@@ -30,7 +30,7 @@ from fair.presence import (
 )
 from fair.publishing import publish
 from fair.scheduling import schedule_fair
-from tests.fair.test_deals import RATES, room_engine  # noqa: F401  (fixture)
+from tests.fair.test_deals import RATES
 
 pytestmark = pytest.mark.integration
 A = "a" * 32  # the server process the two sides joined through
@@ -57,7 +57,7 @@ def republish_keeping(engine: Engine, fair_id: int, uid: str) -> None:
 
 
 def test_republish_keeps_the_room_its_people_chat_and_deals(
-    room_engine: tuple[Engine, str],  # noqa: F811
+    room_engine: tuple[Engine, str],
 ) -> None:
     engine, uid = room_engine
     now = datetime.now(UTC)
