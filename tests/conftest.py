@@ -45,22 +45,28 @@ def sqlite_engine() -> Iterator[Engine]:
 
 
 @pytest.fixture
-def postgres_engine(postgres_ok: bool) -> Iterator[Engine]:
-    """A fresh schema on the PostgreSQL server, dropped afterwards."""
+def pg_schema(postgres_ok: bool) -> Iterator[str]:
+    """A fresh schema on the test PostgreSQL server, dropped afterwards."""
     if not postgres_ok:
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} (required in CI)")
     schema = f"test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine = open_database(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        yield engine
+        yield schema
     finally:
-        engine.dispose()
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_engine(pg_schema: str) -> Iterator[Engine]:
+    """An engine on a fresh PostgreSQL schema."""
+    engine = open_database(POSTGRES_URL, connect_args={"options": f"-csearch_path={pg_schema}"})
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -97,23 +96,6 @@ class TcpProxy:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
         self.loop.close()
-
-
-@pytest.fixture
-def pg_schema(postgres_ok: bool) -> Iterator[str]:
-    """A fresh schema on the test PostgreSQL server, dropped afterwards."""
-    if not postgres_ok:
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} (required in CI)")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield schema
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def schema_url(url: str, schema: str, port: int | None = None) -> str:

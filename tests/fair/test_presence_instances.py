@@ -162,6 +162,9 @@ def test_join_after_a_wrong_sweep_registers_again_and_the_beat_notices(
     assert beat(engine, A, now + timedelta(seconds=TIMEOUT + 2)) == joined != first
 
 
+@pytest.mark.parametrize(
+    "engine", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)  # threads racing on PostgreSQL; the in-memory SQLite test engine is one shared connection
 def test_joins_racing_to_register_a_new_process_all_count(
     room_engine: tuple[Engine, str],
 ) -> None:
