@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,11 +10,20 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 import scheduler.problem as sp
+from fair.db import session_scope
 from fair.loader import import_files
 from fair.models import Meeting, MeetingRequest, PlaceKind
 from fair.publishing import publish
 from fair.scheduling import schedule_fair
 from tests.factories import fair_files
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session on the factory fair, imported (committed when the test ends)."""
+    import_files(engine, fair_files())
+    with session_scope(engine) as session:
+        yield session
 
 
 @pytest.fixture

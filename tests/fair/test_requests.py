@@ -8,16 +8,12 @@ pending. Days run 09:00–12:00 Shanghai with a break at 10:30, so the longest r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from fair.db import session_scope
 from fair.errors import Conflict, Forbidden, InvalidInput, NotFound
-from fair.loader import import_files
 from fair.models import MeetingRequest, Participant
 from fair.requests import (
     FieldError,
@@ -34,16 +30,8 @@ from fair.requests import (
     whole_number,
     withdraw_request,
 )
-from tests.factories import fair_files
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def db(engine: Engine) -> Iterator[Session]:
-    import_files(engine, fair_files())
-    with session_scope(engine) as session:
-        yield session
 
 
 def person(session: Session, key: str) -> Participant:

@@ -8,16 +8,12 @@ The small fair of tests/factories.py runs 2026-11-27 and -28, 09:00–12:00 Shan
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from fair.db import session_scope
 from fair.errors import Forbidden
-from fair.loader import import_files
 from fair.models import AccessToken, Fair, Participant, TokenKind
 from fair.tokens import (
     GRACE_DAYS,
@@ -29,17 +25,9 @@ from fair.tokens import (
     revoke_tokens,
     token_is_live,
 )
-from tests.factories import fair_files
 
 pytestmark = pytest.mark.integration
 FAIR_ENDS = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(engine: Engine) -> Iterator[Session]:
-    import_files(engine, fair_files())
-    with session_scope(engine) as session:
-        yield session
 
 
 def person(session: Session, key: str) -> Participant:
