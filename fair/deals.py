@@ -37,8 +37,8 @@ from fair.models import (
 )
 from fair.planning import published_version
 from fair.presence import Room, room_meetings, same_room
+from fair.rules import is_currency
 
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 CLIENT_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 MAX_AMOUNT = Decimal("1e15")
 NOTE_MAX = 1000
@@ -79,7 +79,7 @@ def parse_deal(
     if amount != amount.quantize(CENT):
         raise InvalidInput("amount: at most two decimals")
     currency = str(data.get("currency", "")).strip().upper()
-    if not CURRENCY.match(currency):
+    if not is_currency(currency):
         raise InvalidInput("currency: a three-letter ISO 4217 code such as USD")
     if not convertible(currency, fair_currency, rates):
         known = ", ".join(sorted({fair_currency, *rates}))

@@ -22,6 +22,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fair.errors import ImportRejected, Problem
 from fair.models import Mode, RequestStatus, Role
+from fair.rules import (
+    DEFAULT_CURRENCY,
+    DEFAULT_PRIORITY,
+    HIGHEST_PRIORITY,
+    LOWEST_PRIORITY,
+    is_currency,
+)
 
 FILES = ("fair.toml", "participants.csv", "requests.csv", "products.csv")
 REQUIRED_FILES = ("fair.toml", "participants.csv")
@@ -78,7 +85,6 @@ PRODUCT_COLUMNS = {
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 MAX_LENGTH = 8
@@ -479,8 +485,8 @@ def _parse_fair(raw: bytes, out: _Collector) -> FairSpec | None:
                 out.add(file, None, f"fair.{key}", str(exc))
         else:
             out.add(file, None, f"fair.{key}", "is missing (a time HH:MM)")
-    currency = get(head, "fair", "currency", str, "USD")
-    if not CURRENCY.fullmatch(currency or ""):
+    currency = get(head, "fair", "currency", str, DEFAULT_CURRENCY)
+    if not is_currency(currency):
         out.add(file, None, "fair.currency", f"{currency!r} is not an ISO 4217 code like USD")
     online_rooms = get(head, "fair", "online_rooms", int, 0)
     if online_rooms is not None and online_rooms < 0:
@@ -584,7 +590,7 @@ def _parse_fair(raw: bytes, out: _Collector) -> FairSpec | None:
         day_start=day_start,
         day_end=day_end,
         slot_minutes=slot,
-        currency=currency or "USD",
+        currency=currency or DEFAULT_CURRENCY,
         online_rooms=online_rooms or 0,
         breaks=tuple(sorted(breaks, key=lambda b: b.start)),
         pavilions=tuple(pavilions),
@@ -776,9 +782,23 @@ def _parse_requests(
                 f"a request {from_key}→{to_key} is already on row {seen_pairs[pair]}",
             )
         seen_pairs.setdefault(pair, row)
-        priority = _cell(out, file, row, "priority", c["priority"], lambda v: _int(v, 1, 5))
+        priority = _cell(
+            out,
+            file,
+            row,
+            "priority",
+            c["priority"],
+            lambda v: _int(v, LOWEST_PRIORITY, HIGHEST_PRIORITY),
+        )
         to_priority = (
-            _cell(out, file, row, "to_priority", c["to_priority"], lambda v: _int(v, 1, 5))
+            _cell(
+                out,
+                file,
+                row,
+                "to_priority",
+                c["to_priority"],
+                lambda v: _int(v, LOWEST_PRIORITY, HIGHEST_PRIORITY),
+            )
             if c["to_priority"]
             else None
         )
@@ -845,7 +865,7 @@ def _parse_requests(
                 key=key,
                 from_key=from_key,
                 to_key=to_key,
-                priority=priority or 1,
+                priority=priority or DEFAULT_PRIORITY,
                 to_priority=to_priority,
                 mode=mode or Mode.EITHER,
                 status=status or RequestStatus.PENDING,
@@ -882,7 +902,7 @@ def _parse_products(
         if origin and not COUNTRY.fullmatch(origin):
             out.add(file, row, "origin", f"{c['origin']!r} is not an ISO code like KR")
         currency = c["currency"].upper()
-        if currency and not CURRENCY.fullmatch(currency):
+        if currency and not is_currency(currency):
             out.add(file, row, "currency", f"{c['currency']!r} is not an ISO code like USD")
         prices = {
             col: _cell(out, file, row, col, c[col], _decimal) if c[col] else None

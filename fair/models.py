@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
+from fair.rules import DEFAULT_CURRENCY, DEFAULT_PRIORITY
+
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Stores aware datetimes as naive UTC; returns aware UTC on every database."""
@@ -113,7 +115,7 @@ class Fair(SQLModel, table=True):
     day_start: time
     day_end: time
     slot_minutes: int
-    currency: str = "USD"
+    currency: str = DEFAULT_CURRENCY
     online_rooms: int = 0  # video rooms per slot; 0 = unlimited
     created_at: datetime = _instant(default_factory=utcnow)
 
@@ -233,7 +235,7 @@ class MeetingRequest(SQLModel, table=True):
     uid: str = Field(default_factory=new_uid, unique=True)  # stable calendar identity
     from_id: int = Field(foreign_key="participant.id", index=True)
     to_id: int = Field(foreign_key="participant.id", index=True)
-    priority: int = 3
+    priority: int = DEFAULT_PRIORITY
     to_priority: int | None = None
     mode: Mode = _enum(Mode.EITHER)
     status: RequestStatus = _enum(RequestStatus.PENDING)

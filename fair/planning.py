@@ -45,9 +45,9 @@ from fair.models import (
     ScheduleVersion,
     VersionStatus,
 )
+from fair.rules import DEFAULT_TO_PRIORITY
 from fair.slots import GridSlot, build_slots
 
-DEFAULT_TO_PRIORITY = 3
 MUTUAL_BONUS = 3
 
 

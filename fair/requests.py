@@ -36,8 +36,8 @@ from fair.models import (
     Role,
 )
 from fair.planning import fair_slots
+from fair.rules import DEFAULT_PRIORITY, HIGHEST_PRIORITY, LOWEST_PRIORITY
 
-PRIORITIES = (1, 2, 3, 4, 5)
 MODES = tuple(m.value for m in Mode)
 # Interpreters join meetings as a third seat; they are not asked for meetings directly.
 BOOKABLE_ROLES = (Role.EXHIBITOR.value, Role.BUYER.value, Role.SERVICE.value)
@@ -209,7 +209,7 @@ def send_request(
     session: Session,
     me: Participant,
     to: str,
-    priority: object = 3,
+    priority: object = DEFAULT_PRIORITY,
     mode: object = Mode.EITHER.value,
     length: object = 1,
 ) -> RequestView:
@@ -232,7 +232,7 @@ def send_request(
     assert sender.id is not None and receiver.id is not None
     if receiver.company_id == sender.company_id:
         raise FieldError("to", f"{receiver.name} is in your own company")
-    wanted_priority = whole_number("priority", priority, PRIORITIES[0], PRIORITIES[-1])
+    wanted_priority = whole_number("priority", priority, LOWEST_PRIORITY, HIGHEST_PRIORITY)
     if not isinstance(mode, str) or mode not in MODES:
         raise FieldError("mode", f"must be one of {', '.join(MODES)}")
     longest = longest_run(session, fair)
@@ -302,7 +302,7 @@ def accept_request(
     theirs = (
         None
         if to_priority is None or to_priority == ""
-        else whole_number("to_priority", to_priority, PRIORITIES[0], PRIORITIES[-1])
+        else whole_number("to_priority", to_priority, LOWEST_PRIORITY, HIGHEST_PRIORITY)
     )
     r = _decide(session, me, request_id, RequestStatus.ACCEPTED)
     r.to_priority = theirs

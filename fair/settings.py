@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import tomllib
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from fair.errors import InvalidInput
+from fair.rules import is_currency
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,6 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 ICE_KEYS = {"urls", "username", "credential"}
 
 
@@ -261,7 +260,7 @@ def _rates(value: Any, where: str) -> tuple[tuple[str, float], ...]:
         raise InvalidInput(f"{where} must be a table of currency code = rate, got {value!r}")
     rates = []
     for code, rate in sorted(value.items()):
-        if not isinstance(code, str) or not CURRENCY.match(code):
+        if not is_currency(code):
             raise InvalidInput(f"{where}: {code!r} is not an ISO 4217 code like KRW")
         if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
             raise InvalidInput(f"{where}.{code} must be a positive number, got {rate!r}")

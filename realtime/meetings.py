@@ -24,6 +24,7 @@ from fair import deals, presence
 from fair.models import DealType
 from fair.presence import Member, Room
 from fair.rooms import meeting_room
+from fair.rules import MAX_ID
 from realtime.base import SIGNAL_KEYS, ParticipantNamespace, Refused, now
 from realtime.dashboard import DashboardNamespace
 from realtime.namespaces import Identify
@@ -324,7 +325,7 @@ class MeetingNamespace(ParticipantNamespace):
                 deal_id = int(data["deal"])
             except (TypeError, KeyError, ValueError, OverflowError):
                 raise Refused("invalid", "deal: expected the deal's id") from None
-            if not 1 <= deal_id <= 2**31 - 1:  # a huge id would overflow the driver
+            if not 1 <= deal_id <= MAX_ID:
                 raise Refused("not_found", "no such deal in this meeting")
             rates = self.services.rates
 

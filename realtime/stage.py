@@ -26,6 +26,7 @@ from fair.errors import Conflict
 from fair.models import Participant
 from fair.requests import FieldError, send_request
 from fair.roadshows import stage_presenter_room, stage_room
+from fair.rules import DEFAULT_PRIORITY
 from realtime.base import SIGNAL_KEYS, ParticipantNamespace, Refused, now
 from realtime.dashboard import DashboardNamespace
 from realtime.namespaces import Identify
@@ -294,7 +295,11 @@ class StageNamespace(ParticipantNamespace):
         async def handle(session: dict[str, Any]) -> dict[str, Any]:
             stage = self._stage(session)
             pid = self._viewer(session)
-            priority = data.get("priority", 3) if isinstance(data, dict) else 3
+            priority = (
+                data.get("priority", DEFAULT_PRIORITY)
+                if isinstance(data, dict)
+                else DEFAULT_PRIORITY
+            )
 
             def send(db: Session) -> dict[str, Any]:
                 me = db.get(Participant, pid)

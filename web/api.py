@@ -25,6 +25,7 @@ from fair.export import grid_rows
 from fair.models import Company, Fair, ScheduleVersion
 from fair.publishing import VersionDiff, get_version, publish
 from fair.report import report_rows
+from fair.rules import DEFAULT_PRIORITY, MAX_ID
 from web import agendas, auth, calendar_routes, openapi
 from web.db import read, write
 from web.keys import SESSION, SETTINGS
@@ -330,16 +331,13 @@ async def send_request(request: web.Request) -> web.StreamResponse:
             rq.send_request,
             person,
             data["to"],
-            data.get("priority", 3),
+            data.get("priority", DEFAULT_PRIORITY),
             data.get("mode", "either"),
             data.get("length", 1),
         )
         return web.json_response({"request": request_json(view)}, status=201)
 
     return await _guard(request, act)
-
-
-MAX_ID = 2**31 - 1  # ids and version numbers are 32-bit integers in the database
 
 
 def path_number(request: web.Request, name: str) -> int:

@@ -19,6 +19,7 @@ from aiohttp.typedefs import Middleware
 
 from fair import busy
 from fair.db import database_unavailable, open_database
+from fair.rules import MAX_ID
 from fair.settings import Settings
 from realtime.server import create_server, run_background, tune_gc
 from realtime.services import RoomServices
@@ -182,9 +183,6 @@ def body_limits(settings: Settings) -> Middleware:
             _close_uploads(limited)
 
     return limit
-
-
-MAX_ID = 2**31 - 1  # ids in the database are 32-bit integers
 
 
 @web.middleware

@@ -1,4 +1,4 @@
-"""The `fair` command line: generate, import, schedule, publish, export, serve, demo, bench.
+"""The `fair` command line: generate, import, schedule, publish, export, serve, demo.
 
 An interface over `fair` like the web pages, so it lives beside them and may start the
 server.
@@ -17,8 +17,9 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -78,7 +79,7 @@ def _progress(message: str) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from fair.generate import generate, write
+    from fair.sample.generate import generate, write
 
     start = date.fromisoformat(args.start) if args.start else date.today()
     t0 = time.perf_counter()
@@ -244,7 +245,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from fair.demo import prepare_demo
+    from fair.sample.demo import prepare_demo
     from fair.scheduling import solver_options
     from web.app import run
 
@@ -297,45 +298,16 @@ def cmd_organiser(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    """`fair bench scheduler ...` or `fair bench web ...`."""
-    what, rest = (args.bench_args[0], args.bench_args[1:]) if args.bench_args else ("", [])
-    if what == "scheduler":
-        from fair.bench import main as scheduler_bench
-
-        return scheduler_bench(rest)
-    if what == "match":
-        from fair.matchbench import main as match_bench
-
-        return match_bench(rest)
-    if what == "search":
-        from fair.searchbench import main as search_bench
-
-        return search_bench(rest)
-    if what == "rooms":
-        from realtime.bench import main as rooms_bench
-
-        code_rooms: int = rooms_bench(rest)
-        return code_rooms
-    if what == "web":
-        from web.bench import main as web_bench
-
-        code: int = web_bench(rest)
-        return code
-    print(
-        "usage: fair bench {scheduler,web,rooms,match,search} [--json] ...  (each has --help)",
-        file=sys.stderr,
-    )
-    return 2
+def tool_commands() -> dict[str, EntryPoint]:
+    """Commands that the project's tooling adds (`fair bench`, `fair drill`): the
+    `fair.commands` entry points in pyproject.toml, each a `main(argv) -> int`. The product
+    never imports the tooling; an installation without it has no such commands."""
+    return {entry.name: entry for entry in entry_points(group="fair.commands")}
 
 
-def cmd_drill(args: argparse.Namespace) -> int:
-    """`fair drill [--size small|expo] [--faults] [--json] ...` (realtime/drill.py)."""
-    from realtime.drill import main as drill
-
-    rest = args.drill_args[1:] if args.drill_args[:1] == ["--"] else args.drill_args
-    code: int = drill(rest)
-    return code
+def _tool_help(entry: EntryPoint) -> str:
+    doc = (entry.load().__doc__ or entry.name).strip().splitlines()[0]
+    return f"{doc} (`fair {entry.name} --help`)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -410,23 +382,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="display name")
     p.set_defaults(func=cmd_organiser)
 
-    p = sub.add_parser("bench", help="run a benchmark (`fair bench scheduler --help`)")
-    p.add_argument("bench_args", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_bench, db=None, config=None, verbose=False)
-
-    p = sub.add_parser(
-        "drill", help="fair-day drill on loopback: load, faults, nothing lost (`--help`)"
-    )
-    p.add_argument("drill_args", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_drill, db=None, config=None, verbose=False)
+    for name, entry in sorted(tool_commands().items()):
+        p = sub.add_parser(name, help=_tool_help(entry), add_help=False)
+        p.add_argument("tool_args", nargs=argparse.REMAINDER)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["drill"]:  # the drill parses its own options (`fair drill --help`)
-        argv = ["drill", "--", *argv[1:]]
+    tools = tool_commands()
+    if argv[:1] and argv[0] in tools:  # a tool parses its own options (`fair drill --help`)
+        run_tool: Callable[[list[str]], int] = tools[argv[0]].load()
+        return run_tool(argv[1:])
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

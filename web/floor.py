@@ -17,6 +17,7 @@ from sqlmodel import Session
 from fair import catalogue, matchmaking, queries
 from fair import requests as rq
 from fair.models import Participant
+from fair.rules import DEFAULT_PRIORITY, PRIORITIES
 from web import auth
 from web.db import read, write
 from web.keys import SESSION
@@ -151,9 +152,9 @@ async def _booth(
         "view": view,
         "viewer": viewer,
         "can_request": can_request,
-        "form": {"to": default_to, "priority": "3", **(form or {})},
+        "form": {"to": default_to, "priority": str(DEFAULT_PRIORITY), **(form or {})},
         "errors": errors or {},
-        "priorities": rq.PRIORITIES,
+        "priorities": PRIORITIES,
         "products": view.products[:PRODUCTS_SHOWN],
         "more_products": max(0, len(view.products) - PRODUCTS_SHOWN),
         "done": done if done == "sent" else "",
@@ -209,14 +210,17 @@ async def meet(request: web.Request) -> web.StreamResponse:
             rq.send_request,
             person,
             values["to"],
-            values["priority"] or "3",
+            values["priority"] or str(DEFAULT_PRIORITY),
             "either",
             "1",
         )
     except rq.FieldError as exc:
         errors = {exc.field: exc.detail}
         if from_booth and company_id is not None:
-            form_values = {"to": values["to"], "priority": values["priority"] or "3"}
+            form_values = {
+                "to": values["to"],
+                "priority": values["priority"] or str(DEFAULT_PRIORITY),
+            }
             return await _booth(
                 request, person.fair_id, company_id, form=form_values, errors=errors, status=422
             )

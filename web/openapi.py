@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fair.rules import DEFAULT_PRIORITY, HIGHEST_PRIORITY, LOWEST_PRIORITY, MAX_ID
+
 Json = dict[str, Any]
 
 
@@ -55,19 +57,20 @@ def _op(
     return op
 
 
+PRIORITY = {"type": "integer", "minimum": LOWEST_PRIORITY, "maximum": HIGHEST_PRIORITY}
 REQUEST_ID = {
     "name": "id",
     "in": "path",
     "required": True,
     "description": "The request's numeric id (`id` in the request objects).",
-    "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
 }
 VERSION_NUMBER = {
     "name": "number",
     "in": "path",
     "required": True,
     "description": "Schedule version number.",
-    "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
 }
 PARTICIPANT_ONLY = ("401", "403")
 CHANGE_KINDS = ("kept", "moved", "new", "cancelled")
@@ -184,8 +187,8 @@ SCHEMAS: Json = {
                     "role": {"type": "string"},
                 },
             },
-            "priority": {"type": "integer", "minimum": 1, "maximum": 5},
-            "to_priority": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+            "priority": PRIORITY,
+            "to_priority": {**PRIORITY, "type": ["integer", "null"]},
             "mode": {"$ref": "#/components/schemas/Mode"},
             "length": {"type": "integer", "minimum": 1},
             "status": {"type": "string", "enum": ["pending", "accepted", "declined"]},
@@ -210,7 +213,7 @@ SCHEMAS: Json = {
         "additionalProperties": False,
         "properties": {
             "to": {"type": "string", "description": "The participant's id at the fair."},
-            "priority": {"type": "integer", "minimum": 1, "maximum": 5, "default": 3},
+            "priority": {**PRIORITY, "default": DEFAULT_PRIORITY},
             "mode": {"$ref": "#/components/schemas/Mode", "default": "either"},
             "length": {
                 "type": "integer",
@@ -225,9 +228,8 @@ SCHEMAS: Json = {
         "additionalProperties": False,
         "properties": {
             "to_priority": {
+                **PRIORITY,
                 "type": ["integer", "null"],
-                "minimum": 1,
-                "maximum": 5,
                 "description": "How much the receiver wants the meeting (optional).",
             }
         },

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from fair import requests as rq
 from fair.errors import Conflict
 from fair.models import Fair, Participant
+from fair.rules import DEFAULT_PRIORITY, PRIORITIES
 from web import auth
 from web.db import read, write
 from web.render import page
@@ -83,8 +84,14 @@ async def _requests_page(
         "role": role,
         "roles": rq.BOOKABLE_ROLES,
         "modes": rq.MODES,
-        "priorities": rq.PRIORITIES,
-        "form": {"to": wanted, "priority": "3", "mode": "either", "length": "1", **(form or {})},
+        "priorities": PRIORITIES,
+        "form": {
+            "to": wanted,
+            "priority": str(DEFAULT_PRIORITY),
+            "mode": "either",
+            "length": "1",
+            **(form or {}),
+        },
         "errors": errors or {},
         "error_request": error_request,
         "alert": alert,

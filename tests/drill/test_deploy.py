@@ -21,9 +21,9 @@ import aiohttp
 import pytest
 import socketio
 
+from bench.drill import start_redis
+from bench.rooms import free_port
 from fair.settings import Settings
-from realtime.bench import free_port
-from realtime.drill import start_redis
 from tests.conftest import IN_CI
 from tests.realtime.conftest import Live
 

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from realtime.drill import passed, run_drill
+from bench.drill import passed, run_drill
 from tests.conftest import IN_CI, POSTGRES_URL
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fair.bench import generated_problem
+from bench.scheduler import generated_problem
 from scheduler.baselines import greedy
 from scheduler.validate import validate
 
@@ -26,7 +26,7 @@ def test_generated_problem_is_deterministic() -> None:
 
 
 def test_unit_weights_make_the_solver_count_meetings() -> None:
-    from fair.bench import unit_weights
+    from bench.scheduler import unit_weights
     from scheduler.problem import Options
     from scheduler.solve import solve
 

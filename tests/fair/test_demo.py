@@ -10,9 +10,9 @@ from sqlmodel import select
 
 import scheduler.problem as sp
 from fair.db import session_scope
-from fair.demo import prepare_demo
 from fair.models import Meeting, MeetingRequest, RequestAttendee, Roadshow
 from fair.planning import published_version_id
+from fair.sample.demo import prepare_demo
 
 
 def test_demo_fair_has_roadshows_clear_of_their_presenters_meetings(

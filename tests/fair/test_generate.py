@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 
-from fair.generate import (
+from fair.sample.generate import (
     PARTICIPANT_COLUMNS,
     PRODUCT_COLUMNS,
     REQUEST_COLUMNS,

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from fair import matchbench
+from bench import match as matchbench
 from fair.db import session_scope
 from fair.loader import import_files
 from fair.matchmaking import Profile, Reason, rank, score, suggestions

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from fair import searchbench
+from bench import search as searchbench
 
 
 def test_searchbench_reports_search_and_baseline(capsys: pytest.CaptureFixture[str]) -> None:

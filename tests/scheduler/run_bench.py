@@ -3,7 +3,7 @@
     .venv/bin/python -m tests.scheduler.run_bench [--json] [--time 60] [--scales video,expo]
 
 The product's benchmark (`fair bench scheduler`) feeds the seeded fairs of
-`fair.generate` to the same `scheduler.bench.run`.
+`fair.sample.generate` to the same `bench.runner.run`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import random
 import sys
 from dataclasses import replace
 
-from scheduler.bench import as_json, run, run_resolve, table
+from bench.runner import as_json, run, run_resolve, table
 from scheduler.problem import Options, Problem
 from tests.scheduler.factories import expo_fair, small_fair, video_fair
 

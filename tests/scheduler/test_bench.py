@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from scheduler import bench
-from scheduler.bench import ValidationError, _run_method, as_json, run, table
+from bench import runner as bench
+from bench.runner import ValidationError, _run_method, as_json, run, table
 from scheduler.problem import Assignment, Options, PlaceKind, Result, Status
 from tests.scheduler.factories import make_fair
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from web.bench import TARGET_SCENARIOS, client_address, format_table, main, percentile
+from bench.web import TARGET_SCENARIOS, client_address, format_table, main, percentile
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +45,7 @@ def test_bench_small_fair_reports_every_scenario_without_errors(
 
 
 def test_bench_table_has_a_row_per_scenario() -> None:
-    from web.bench import Outcome
+    from bench.web import Outcome
 
     outcome = Outcome("agenda", 200, 10, 10, 0, 199.0, 1.0, 2.0, 3.0, 4.0, {"200": 10}, True)
     lines = format_table([outcome]).splitlines()

@@ -19,7 +19,6 @@ from sqlmodel import Session, col, select
 import scheduler.problem as sp
 from fair.accounts import create_organiser
 from fair.db import session_scope
-from fair.generate import generate, write
 from fair.importer import read_directory
 from fair.loader import import_files
 from fair.models import (
@@ -35,6 +34,7 @@ from fair.models import (
 from fair.planning import published_version
 from fair.publishing import publish
 from fair.roadshows import RoadshowInput, schedule_roadshow
+from fair.sample.generate import generate, write
 from fair.scheduling import schedule_fair
 from fair.tokens import issue_token
 

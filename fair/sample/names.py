@@ -1,6 +1,6 @@
 """Word lists for the fair generator: how companies and people are named in each country.
 
-Hand-written for `fair.generate`. Chinese, Korean and Japanese entries are pairs of the
+Hand-written for `fair.sample.generate`. Chinese, Korean and Japanese entries are pairs of the
 native spelling and its romanisation, so one company can be shown either way and its
 e-mail domain stays ASCII. Brand words are deliberately generic so that generated names
 read like real firms without naming a real one.
@@ -230,7 +230,7 @@ SCO_COUNTRIES: Final[dict[str, tuple[tuple[str, ...], str, str, tuple[str, ...]]
 }
 
 # --- What a company does, in its own language, per sector --------------------------------
-# Sector keys match fair.sectors.SECTORS.
+# Sector keys match fair.sample.sectors.SECTORS.
 
 CN_INDUSTRY: Final[dict[str, tuple[Pair, ...]]] = {
     "cosmetics": (("化妆品", "Cosmetics"), ("日化", "Daily Chemicals"), ("美妆", "Beauty")),

@@ -15,7 +15,7 @@ when the server answers 304), and the organiser's grid page. `GET /healthz` at t
 rate is the baseline of the same run: the floor that the machine, the client and the
 framework give before any page does work.
 
-Run `python -m web.bench --help`; `main(argv)` is the entry point for `fair bench web`.
+Run `python -m bench.web --help`; `main(argv)` is the entry point for `fair bench web`.
 """
 
 from __future__ import annotations
@@ -46,12 +46,12 @@ from sqlmodel import col, select
 import scheduler.problem as sp
 from fair.accounts import create_organiser
 from fair.db import open_database, session_scope
-from fair.generate import SCALES, generate, write
 from fair.importer import read_directory
 from fair.loader import import_files
 from fair.models import Meeting, MeetingRequest, Participant, RequestAttendee, TokenKind
 from fair.planning import published_version
 from fair.publishing import publish
+from fair.sample.generate import SCALES, generate, write
 from fair.scheduling import METHODS, schedule_fair
 from fair.tokens import issue_token
 

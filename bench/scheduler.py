@@ -15,10 +15,10 @@ from pathlib import Path
 from sqlmodel import Session
 
 from fair.db import open_database
-from fair.generate import generate, write
 from fair.importer import read_directory
 from fair.loader import import_files
 from fair.planning import build_problem
+from fair.sample.generate import generate, write
 from scheduler.problem import Problem
 
 # A fixed date keeps instances identical from run to run; 2026-10-24 puts a three-day
@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
     import logging
     import sys
 
-    from scheduler.bench import as_json, run, table
+    from bench.runner import as_json, run, table
     from scheduler.problem import Options
 
     parser = argparse.ArgumentParser(

@@ -1,6 +1,6 @@
 """Word lists for the fair generator: sectors, what is traded in them, and the products.
 
-Hand-written for `fair.generate`. A sector (`cosmetics`) holds categories (`sheet masks`);
+Hand-written for `fair.sample.generate`. A sector (`cosmetics`) holds categories (`sheet masks`);
 exhibitors offer categories and buyers need them, so generated meeting requests follow
 real interest. Each category knows how its products are named, priced (USD per unit),
 ordered (minimum order quantity) and certified.

@@ -1,4 +1,4 @@
-"""Screenshots of the main pages for the README: `python -m web.screenshots [DIR]`.
+"""Screenshots of the main pages for the README: `python -m bench.screenshots [DIR]`.
 
 Builds the demo fair in a temporary database, serves it on a free loopback port and
 photographs the pages in Debian's Chromium (Playwright, `executable_path`), on a laptop
@@ -16,7 +16,7 @@ from aiohttp import web
 
 import scheduler.problem as sp
 from fair.db import open_database
-from fair.demo import prepare_demo
+from fair.sample.demo import prepare_demo
 from fair.settings import Settings
 from web.app import create_app
 

@@ -28,13 +28,13 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from fair.bench import BENCH_START
+from bench.scheduler import BENCH_START
 from fair.db import open_database
-from fair.generate import SCALES, generate, write
 from fair.importer import read_directory
 from fair.loader import import_files
 from fair.matchmaking import COUNTERPARTS, Profile, profiles, rank
 from fair.models import MeetingRequest, Participant
+from fair.sample.generate import SCALES, generate, write
 
 KS = (5, 10, 20)
 Ranker = Callable[[Profile, frozenset[str], Sequence[Profile]], list[int]]
@@ -175,7 +175,7 @@ def table(rows: Sequence[Row]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`fair bench match` / `python -m fair.matchbench`."""
+    """`fair bench match` / `python -m bench.match`."""
     parser = argparse.ArgumentParser(
         prog="fair bench match",
         description="Recall of the matchmaking suggestions against the requests people "

@@ -1,4 +1,4 @@
-"""`python -m fair.searchbench`: catalogue search at expo scale, SQLite and PostgreSQL.
+"""`python -m bench.search`: catalogue search at expo scale, SQLite and PostgreSQL.
 
 The seeded expo fair (~1,000 companies, 10,590 products) goes through the real importer
 (which builds the search index) into a SQLite file and into a fresh PostgreSQL schema.
@@ -30,13 +30,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
+from bench.scheduler import BENCH_START
 from fair import search
-from fair.bench import BENCH_START
 from fair.db import open_database
-from fair.generate import generate, write
 from fair.importer import read_directory
 from fair.loader import import_files
 from fair.models import Company, Product
+from fair.sample.generate import generate, write
 
 POSTGRES_URL = os.environ.get(
     "FAIR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -194,7 +194,7 @@ def table(rows: Sequence[Row]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m fair.searchbench [--json]`."""
+    """`python -m bench.search [--json]`."""
     parser = argparse.ArgumentParser(
         prog="fair bench search",
         description="p50/p99 catalogue search time at expo scale on SQLite and PostgreSQL, "

@@ -1,12 +1,12 @@
-"""The fair-day drill: `fair drill` (= `python -m realtime.drill`; docs/benchmarks.md).
+"""The fair-day drill: `fair drill` (= `python -m bench.drill`; docs/benchmarks.md).
 
 On loopback only and bounded in time, it
 
-1. generates a fair (`fair.generate`), imports, schedules (greedy, seconds) and publishes
+1. generates a fair (`fair.sample.generate`), imports, schedules (greedy, seconds) and publishes
    it into a fresh PostgreSQL schema, and gives every participant of the replayed slots a
    live sign-in token;
 2. starts its own `redis-server` on a free port and TWO room server processes on that
-   PostgreSQL schema and Redis (the `fair bench rooms` server of `realtime.bench`: the
+   PostgreSQL schema and Redis (the `fair bench rooms` server of `bench.rooms`: the
    real `/meeting` and `/dashboard` namespaces, clients identified by bench headers);
 3. replays the published schedule slot by slot in compressed time (each slot a few
    seconds): for every meeting of a slot each person opens a connection (as the room page
@@ -54,7 +54,7 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
-from realtime.bench import ROOT, free_port, rss_mb, start_server, stop_server
+from bench.rooms import ROOT, free_port, rss_mb, start_server, stop_server
 
 NAMESPACE = "/meeting"
 DEFAULT_DB = os.environ.get(
@@ -65,7 +65,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 @dataclass(frozen=True)
 class Size:
-    scale: str  # fair.generate scale
+    scale: str  # fair.sample.generate scale
     slots: int  # slots replayed (from the first of the fair)
     slot_seconds: float  # compressed length of one slot
     workers: int  # client processes
@@ -108,10 +108,10 @@ def prepare_fair(url: str, scale: str, seed: int) -> int:
     """Generate, import, schedule and publish a fair into `url`; returns its id."""
     import scheduler.problem as sp
     from fair.db import open_database, session_scope
-    from fair.generate import generate, write
     from fair.importer import read_directory
     from fair.loader import import_files
     from fair.publishing import publish
+    from fair.sample.generate import generate, write
     from fair.scheduling import schedule_fair
 
     engine = open_database(url)
@@ -788,7 +788,7 @@ async def _replay(
             await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "realtime.drill",
+                "bench.drill",
                 "--worker",
                 str(path),
                 stdin=asyncio.subprocess.PIPE,

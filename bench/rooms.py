@@ -1,4 +1,4 @@
-"""Benchmark of the live rooms: `python -m realtime.bench` (the `fair bench rooms`
+"""Benchmark of the live rooms: `python -m bench.rooms` (the `fair bench rooms`
 command dispatches to `main(argv)`).
 
 Many socket.io clients (the official `socket.io-client` under Node, from the project's
@@ -259,7 +259,7 @@ def start_server(
         [
             sys.executable,
             "-m",
-            "realtime.bench",
+            "bench.rooms",
             "--serve",
             kind,
             "--port",
