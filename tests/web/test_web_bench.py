@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from bench.web import TARGET_SCENARIOS, client_address, format_table, main, percentile
+from bench.web.cli import main
+from bench.web.load import TARGET_SCENARIOS, client_address, percentile
+from bench.web.report import format_table
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +47,7 @@ def test_bench_small_fair_reports_every_scenario_without_errors(
 
 
 def test_bench_table_has_a_row_per_scenario() -> None:
-    from bench.web import Outcome
+    from bench.web.load import Outcome
 
     outcome = Outcome("agenda", 200, 10, 10, 0, 199.0, 1.0, 2.0, 3.0, 4.0, {"200": 10}, True)
     lines = format_table([outcome]).splitlines()
