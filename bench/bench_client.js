@@ -1,6 +1,6 @@
-// Load generator for `python -m realtime.bench`: many socket.io-client connections in
-// rooms of two, each relaying ~200-byte messages to its partner. Prints one JSON line
-// {"phase": "joined"} once every client is in its room, then the results as JSON.
+// Load generator for `fair bench rooms` (bench/rooms/): many socket.io-client
+// connections in rooms of two, each relaying ~200-byte messages to its partner. Prints one
+// JSON line {"phase": "joined"} once every client is in its room, then the results as JSON.
 // Config: a JSON file named by argv[2]; socket.io-client from the project's node_modules.
 "use strict";
 const { io } = require("socket.io-client");

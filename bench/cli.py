@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 # `fair bench NAME ...` → the module whose `main(argv) -> int` runs that benchmark.
 BENCHMARKS = {
     "scheduler": "bench.scheduler",
-    "web": "bench.web",
-    "rooms": "bench.rooms",
+    "web": "bench.web.cli",
+    "rooms": "bench.rooms.cli",
     "match": "bench.match",
     "search": "bench.search",
 }
@@ -34,7 +34,7 @@ def bench(argv: Sequence[str]) -> int:
 
 def drill(argv: Sequence[str]) -> int:
     """Fair-day drill on loopback: load, faults, nothing lost."""
-    from bench.drill import main
+    from bench.drill.cli import main
 
     code: int = main(list(argv))
     return code

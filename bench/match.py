@@ -20,21 +20,16 @@ import argparse
 import json
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from sqlmodel import Session, select
 
-from bench.scheduler import BENCH_START
-from fair.db import open_database
-from fair.importer import read_directory
-from fair.loader import import_files
+from bench.fairs import imported_in_memory
 from fair.matchmaking import COUNTERPARTS, Profile, profiles, rank
 from fair.models import MeetingRequest, Participant
-from fair.sample.generate import SCALES, generate, write
+from fair.sample.generate import SCALES
 
 KS = (5, 10, 20)
 Ranker = Callable[[Profile, frozenset[str], Sequence[Profile]], list[int]]
@@ -61,28 +56,14 @@ class Row:
 
 def load_cases(scale: str, seed: int) -> tuple[list[Case], list[Profile]]:
     """The generated fair's requesters and every company's profile."""
-    generated = generate(scale, seed, BENCH_START)  # type: ignore[arg-type]
-    with tempfile.TemporaryDirectory() as tmp:
-        write(generated, Path(tmp))
-        files = read_directory(Path(tmp))
-    engine = open_database("sqlite://")
-    try:
-        summary = import_files(engine, files)
-        with Session(engine) as session:
-            everyone = profiles(session, summary.fair_id)
-            people = {
-                p.id: p
-                for p in session.exec(
-                    select(Participant).where(Participant.fair_id == summary.fair_id)
-                )
-            }
-            asked: dict[int, set[int]] = {}
-            for r in session.exec(
-                select(MeetingRequest).where(MeetingRequest.fair_id == summary.fair_id)
-            ):
-                asked.setdefault(r.from_id, set()).add(people[r.to_id].company_id)
-    finally:
-        engine.dispose()
+    with imported_in_memory(scale, seed) as (engine, fair_id), Session(engine) as session:
+        everyone = profiles(session, fair_id)
+        people = {
+            p.id: p for p in session.exec(select(Participant).where(Participant.fair_id == fair_id))
+        }
+        asked: dict[int, set[int]] = {}
+        for r in session.exec(select(MeetingRequest).where(MeetingRequest.fair_id == fair_id)):
+            asked.setdefault(r.from_id, set()).add(people[r.to_id].company_id)
     cases = [
         Case(
             me=everyone[people[pid].company_id],

@@ -1,44 +1,27 @@
-"""`fair bench ...`: benchmarks on the product's own generated fairs.
+"""`fair bench scheduler`: the solver next to FCFS and greedy on the product's own
+generated fairs (the runner is `bench.runner`).
 
-Each instance goes through the real path: the seeded generator writes the import files,
-the importer loads them into an in-memory SQLite database, and `fair.planning` builds
+Each instance goes through the real path (`bench.fairs`): the seeded generator writes the
+import files, the importer loads them into an in-memory SQLite database, and `fair.planning` builds
 the scheduler's `Problem`, so the benchmark measures what `fair schedule` would face.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from sqlmodel import Session
 
-from fair.db import open_database
-from fair.importer import read_directory
-from fair.loader import import_files
+from bench.fairs import BENCH_START, imported_in_memory
 from fair.planning import build_problem
-from fair.sample.generate import generate, write
 from scheduler.problem import Problem
-
-# A fixed date keeps instances identical from run to run; 2026-10-24 puts a three-day
-# fair across the end of European summer time (Berlin changes on Sunday 25 October).
-BENCH_START = date(2026, 10, 24)
 
 
 def generated_problem(scale: str, seed: int, start: date = BENCH_START) -> Problem:
     """The scheduler's Problem for the generated fair of `scale` and `seed`."""
-    generated = generate(scale, seed, start)  # type: ignore[arg-type]
-    with tempfile.TemporaryDirectory() as tmp:
-        write(generated, Path(tmp))
-        files = read_directory(Path(tmp))
-    engine = open_database("sqlite://")
-    try:
-        summary = import_files(engine, files)
-        with Session(engine) as session:
-            return build_problem(session, summary.fair_id).problem
-    finally:
-        engine.dispose()
+    with imported_in_memory(scale, seed, start) as (engine, fair_id), Session(engine) as session:
+        return build_problem(session, fair_id).problem
 
 
 def unit_weights(problem: Problem) -> Problem:

@@ -30,13 +30,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from bench.scheduler import BENCH_START
+from bench.fairs import generated_files
 from fair import search
 from fair.db import open_database
-from fair.importer import read_directory
 from fair.loader import import_files
 from fair.models import Company, Product
-from fair.sample.generate import generate, write
 
 POSTGRES_URL = os.environ.get(
     "FAIR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -207,10 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
-    generated = generate(args.scale, args.seed, BENCH_START)
+    files = generated_files(args.scale, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        write(generated, Path(tmp))
-        files = read_directory(Path(tmp))
         engine = open_database(f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
         try:
             rows = measure("SQLite", engine, files, args.queries, args.seed)

@@ -1,5 +1,6 @@
-"""Fair-day reliability tests: the drill at the small size with faults, the database
-going away behind a TCP proxy, and a backup/restore round trip (all on PostgreSQL)."""
+"""Fair-day reliability tests: the deployment recipe, the database going away behind a
+TCP proxy, and a backup/restore round trip (all on PostgreSQL). The drill itself is
+tested in tests/bench/drill/."""
 
 from __future__ import annotations
 

@@ -21,8 +21,7 @@ import aiohttp
 import pytest
 import socketio
 
-from bench.drill import start_redis
-from bench.rooms import free_port
+from bench.servers import free_port, start_redis
 from fair.settings import Settings
 from tests.conftest import IN_CI
 from tests.realtime.conftest import Live

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bench import match as matchbench
 from fair.db import session_scope
 from fair.loader import import_files
 from fair.matchmaking import Profile, Reason, rank, score, suggestions
@@ -114,10 +113,3 @@ def test_suggestions_for_a_participant_skip_companies_already_asked(engine: Engi
     with Session(engine) as s:
         after = suggestions(s, me)
     assert first.company_id not in {x.company_id for x in after}
-
-
-def test_matchbench_beats_random_on_the_small_fair(capsys: pytest.CaptureFixture[str]) -> None:
-    rows = {r.method: r for r in matchbench.run("small", 1)}
-    assert rows["suggestions"].recall_at_10 > rows["random"].recall_at_10
-    assert matchbench.main(["--scale", "small", "--json"]) == 0
-    assert '"recall_at_10"' in capsys.readouterr().out

@@ -66,7 +66,7 @@ async def test_redis_counter_is_shared_between_instances() -> None:
 
 
 async def test_redis_counter_limits_per_process_while_redis_is_away() -> None:
-    from bench.rooms import free_port
+    from bench.servers import free_port
 
     # Nothing listens on this port: every Redis call fails at once.
     counter = RedisCounter(f"redis://127.0.0.1:{free_port()}/0")

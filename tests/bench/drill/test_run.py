@@ -8,7 +8,8 @@ import shutil
 
 import pytest
 
-from bench.drill import passed, run_drill
+from bench.drill.checks import passed
+from bench.drill.run import run_drill
 from tests.conftest import IN_CI, POSTGRES_URL
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis]

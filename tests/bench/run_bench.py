@@ -1,6 +1,6 @@
 """Development benchmark on the test factories' fairs (not the product's generator).
 
-    .venv/bin/python -m tests.scheduler.run_bench [--json] [--time 60] [--scales video,expo]
+    .venv/bin/python -m tests.bench.run_bench [--json] [--time 60] [--scales video,expo]
 
 The product's benchmark (`fair bench scheduler`) feeds the seeded fairs of
 `fair.sample.generate` to the same `bench.runner.run`.

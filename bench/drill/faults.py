@@ -1,0 +1,63 @@
+"""The drill's faults, injected while the clients keep going: the second room server
+SIGKILLed at 30 % of the replay and restarted on the same port, then Redis killed at
+65 % and started again."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench.servers import start_redis, start_server
+
+
+class Faults:
+    """The faults of one replay that began at `t0` and lasts `span` seconds. `servers`
+    and `redis` are the drill's own: a restarted process replaces its entry there."""
+
+    def __init__(
+        self,
+        servers: list[tuple[subprocess.Popen[bytes], str]],
+        redis: dict[str, Any],
+        t0: float,
+        span: float,
+        say: Callable[[str], None],
+    ) -> None:
+        self.servers, self.redis = servers, redis
+        self.t0, self.span = t0, span
+        self.say = say
+        self.log: list[str] = []  # "12.3s: what happened"
+
+    async def run(self) -> None:
+        await asyncio.gather(self.kill_server(), self.restart_redis())
+
+    def _note(self, what: str) -> None:
+        self.log.append(f"{time.time() - self.t0:.1f}s: {what}")
+        self.say(self.log[-1])
+
+    async def _at(self, fraction: float) -> None:
+        await asyncio.sleep(max(0.0, self.t0 + fraction * self.span - time.time()))
+
+    async def kill_server(self) -> None:
+        await self._at(0.3)
+        proc, url = self.servers[1]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        self._note("server 2 killed (SIGKILL)")
+        port = int(url.rsplit(":", 1)[1])
+        self.servers[1] = await asyncio.to_thread(
+            start_server, "fair", self.redis["db"], self.redis["url"], port
+        )
+        self._note(f"server 2 restarted on port {port}")
+
+    async def restart_redis(self) -> None:
+        await self._at(0.65)
+        self.redis["proc"].send_signal(signal.SIGKILL)
+        self.redis["proc"].wait()
+        self._note("redis killed")
+        await asyncio.sleep(1.0)
+        self.redis["proc"] = await asyncio.to_thread(start_redis, self.redis["port"])
+        self._note("redis restarted")

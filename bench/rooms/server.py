@@ -1,0 +1,74 @@
+"""The two servers the rooms benchmark compares, each run in a process of its own by
+`bench.servers.start_server`: this project's socket.io server ("fair") and a bare
+python-socketio relay ("bare"). Clients identify with bench headers, not cookies."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+
+def organiser_headers() -> dict[str, str]:
+    """The headers by which a bench client is an organiser (for `/dashboard`)."""
+    return {"x-bench-organiser": "1"}
+
+
+def participant_headers(pid: int, token_hash: str) -> dict[str, str]:
+    """The headers by which a bench client is participant `pid` with a live token."""
+    return {"x-bench-participant": str(pid), "x-bench-token": token_hash}
+
+
+def identify(environ: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Who a connection is, from the headers of `participant_headers` or
+    `organiser_headers` (the bench server's stand-in for the session cookie)."""
+    pid = environ.get("HTTP_X_BENCH_PARTICIPANT")
+    if pid:
+        return {"participant": int(pid), "token_hash": environ.get("HTTP_X_BENCH_TOKEN", "")}
+    if environ.get("HTTP_X_BENCH_ORGANISER"):
+        return {"organiser": 1}
+    return None
+
+
+def serve(kind: str, port: int, db: str, redis_url: str) -> None:
+    """Run one bench server until killed."""
+    import socketio
+    from aiohttp import web
+
+    app = web.Application()
+    if kind == "bare":
+        manager = socketio.AsyncRedisManager(redis_url) if redis_url else None
+        sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager)
+
+        @sio.on("join")  # type: ignore[untyped-decorator]
+        async def join(sid: str, data: dict[str, Any]) -> dict[str, Any]:
+            await sio.enter_room(sid, data["room"])
+            return {"ok": True, "sid": sid}
+
+        @sio.on("relay")  # type: ignore[untyped-decorator]
+        async def relay(sid: str, data: dict[str, Any]) -> None:
+            await sio.emit("relay", data, room=data["room"], skip_sid=sid)
+
+    else:
+        from fair.db import open_database
+        from realtime.server import create_server
+        from realtime.services import RoomServices
+
+        engine = open_database(db)
+        executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="db")
+
+        async def run(fn: Any) -> Any:
+            return await asyncio.get_running_loop().run_in_executor(executor, fn)
+
+        services = RoomServices(engine=lambda: engine, run=run, no_show_interval=3600)
+        sio = create_server(redis_url, identify, services)
+    sio.attach(app)
+
+    async def freeze(_app: web.Application) -> None:
+        from realtime.server import tune_gc
+
+        tune_gc()  # both servers get what `fair serve` does
+
+    app.on_startup.append(freeze)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
