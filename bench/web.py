@@ -49,11 +49,11 @@ from fair.db import open_database, session_scope
 from fair.importer import read_directory
 from fair.loader import import_files
 from fair.models import Meeting, MeetingRequest, Participant, RequestAttendee, TokenKind
-from fair.planning import published_version
 from fair.publishing import publish
 from fair.sample.generate import SCALES, generate, write
 from fair.scheduling import METHODS, schedule_fair
 from fair.tokens import issue_token
+from fair.versions import published_version
 
 # A fixed first day keeps the generated fair, and so the pages, identical from run to run.
 START = date(2026, 10, 24)

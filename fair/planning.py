@@ -47,6 +47,7 @@ from fair.models import (
 )
 from fair.rules import DEFAULT_TO_PRIORITY
 from fair.slots import GridSlot, build_slots
+from fair.versions import latest_version, published_version
 
 MUTUAL_BONUS = 3
 
@@ -82,35 +83,6 @@ def _window(text: str) -> tuple[time, time]:
     start, end = text.split("-")
     end_time = time.max if end == "24:00" else time.fromisoformat(end)
     return time.fromisoformat(start), end_time
-
-
-def published_version(session: Session, fair_id: int) -> ScheduleVersion | None:
-    return session.exec(
-        select(ScheduleVersion)
-        .where(
-            ScheduleVersion.fair_id == fair_id, ScheduleVersion.status == VersionStatus.PUBLISHED
-        )
-        .order_by(col(ScheduleVersion.number).desc())
-    ).first()
-
-
-def published_version_id(session: Session, fair_id: int) -> int | None:
-    """Just the id of the published version (no JSON figures loaded)."""
-    return session.exec(
-        select(ScheduleVersion.id)
-        .where(
-            ScheduleVersion.fair_id == fair_id, ScheduleVersion.status == VersionStatus.PUBLISHED
-        )
-        .order_by(col(ScheduleVersion.number).desc())
-    ).first()
-
-
-def latest_version(session: Session, fair_id: int) -> ScheduleVersion | None:
-    return session.exec(
-        select(ScheduleVersion)
-        .where(ScheduleVersion.fair_id == fair_id)
-        .order_by(col(ScheduleVersion.number).desc())
-    ).first()
 
 
 def build_problem(session: Session, fair_id: int) -> Planning:

@@ -52,10 +52,10 @@ from fair.models import (
     Role,
     utcnow,
 )
-from fair.planning import published_version
 from fair.presence import STAGE, count_in, count_out, hold_instance
 from fair.requests import FieldError, whole_number
 from fair.tokens import token_is_live
+from fair.versions import published_version
 
 ID = re.compile(r"[0-9]{1,9}")  # a database id as text (ASCII digits, fits an INTEGER)
 TITLE_MAX = 120

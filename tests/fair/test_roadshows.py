@@ -25,11 +25,12 @@ from fair.models import (
     RoadshowInterest,
     TokenKind,
 )
-from fair.planning import build_problem, published_version
+from fair.planning import build_problem
 from fair.publishing import publish
 from fair.requests import FieldError
 from fair.scheduling import schedule_fair
 from fair.tokens import hash_token, issue_token
+from fair.versions import published_version
 from tests.factories import fair_files
 
 pytestmark = pytest.mark.integration
