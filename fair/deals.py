@@ -35,9 +35,9 @@ from fair.models import (
     PlaceKind,
     utcnow,
 )
-from fair.planning import published_version
 from fair.presence import Room, room_meetings, same_room
 from fair.rules import is_currency
+from fair.versions import published_version
 
 CLIENT_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 MAX_AMOUNT = Decimal("1e15")

@@ -40,7 +40,7 @@ from fair.models import (
     ScheduleVersion,
     VersionStatus,
 )
-from fair.roadshows import CalendarShow, calendar_roadshows, fair_calendar_roadshows
+from fair.programme import CalendarShow, calendar_roadshows, fair_calendar_roadshows
 
 PRODID = "-//Open Virtual Trade Fair//fair 0.1//EN"
 DEFAULT_REMINDER_MINUTES = 15
@@ -351,7 +351,7 @@ def roadshow_events(
     base_url: str,
     reminder_minutes: int = DEFAULT_REMINDER_MINUTES,
 ) -> list[CalendarEvent]:
-    """The roadshows `person` presents or registered to attend (`fair.roadshows`); a
+    """The roadshows `person` presents or registered to attend (`fair.programme`); a
     cancelled roadshow or a withdrawn registration stays as STATUS:CANCELLED."""
     return [
         _roadshow_event(entry, fair, person.timezone, base_url, reminder_minutes)

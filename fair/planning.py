@@ -1,7 +1,9 @@
 """Translation between the database and the pure `scheduler`.
 
 `build_problem` reads a fair and turns it into a `scheduler.problem.Problem` (people by
-their organiser id, requests by their request id, pools per pavilion); `store_result`
+their organiser id, requests by their request id, pools per pavilion), one small step per
+part: people with their busy times, places, requests (mutual ones folded), and the
+published schedule as the starting point; `store_result`
 writes a solver `Result` as a new draft `ScheduleVersion` with its meetings, inputs and
 figures, so a run can be reproduced or rolled back.
 
@@ -47,6 +49,7 @@ from fair.models import (
 )
 from fair.rules import DEFAULT_TO_PRIORITY
 from fair.slots import GridSlot, build_slots
+from fair.versions import latest_version, published_version
 
 MUTUAL_BONUS = 3
 
@@ -84,72 +87,74 @@ def _window(text: str) -> tuple[time, time]:
     return time.fromisoformat(start), end_time
 
 
-def published_version(session: Session, fair_id: int) -> ScheduleVersion | None:
-    return session.exec(
-        select(ScheduleVersion)
-        .where(
-            ScheduleVersion.fair_id == fair_id, ScheduleVersion.status == VersionStatus.PUBLISHED
-        )
-        .order_by(col(ScheduleVersion.number).desc())
-    ).first()
+@dataclass(frozen=True)
+class _FairRows:
+    """The rows of a fair that the problem is built from, read once."""
+
+    fair: Fair
+    slots: list[GridSlot]
+    pavilions: dict[int | None, Pavilion]
+    booths: dict[int | None, Booth]
+    tables: list[MeetingTable]  # by key, so pools list their tables in a stable order
+    companies: dict[int | None, Company]
+    participants: dict[int | None, Participant]
 
 
-def published_version_id(session: Session, fair_id: int) -> int | None:
-    """Just the id of the published version (no JSON figures loaded)."""
-    return session.exec(
-        select(ScheduleVersion.id)
-        .where(
-            ScheduleVersion.fair_id == fair_id, ScheduleVersion.status == VersionStatus.PUBLISHED
-        )
-        .order_by(col(ScheduleVersion.number).desc())
-    ).first()
-
-
-def latest_version(session: Session, fair_id: int) -> ScheduleVersion | None:
-    return session.exec(
-        select(ScheduleVersion)
-        .where(ScheduleVersion.fair_id == fair_id)
-        .order_by(col(ScheduleVersion.number).desc())
-    ).first()
-
-
-def build_problem(session: Session, fair_id: int) -> Planning:
-    """The scheduler's view of the fair: accepted requests, people, places, the grid,
-    and the published schedule as `previous` (for a re-solve with few moves)."""
+def _read_fair(session: Session, fair_id: int) -> _FairRows:
     fair = session.get(Fair, fair_id)
     if fair is None:
         raise NotFound(f"no fair {fair_id}")
-    slots = fair_slots(session, fair)
-    slot_at = {s.start: s.index for s in slots}
-    pavilions = {p.id: p for p in session.exec(select(Pavilion).where(Pavilion.fair_id == fair_id))}
-    booths = {b.id: b for b in session.exec(select(Booth).where(Booth.fair_id == fair_id))}
-    tables = session.exec(
-        select(MeetingTable).where(MeetingTable.fair_id == fair_id).order_by(col(MeetingTable.key))
-    ).all()
-    companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}
-    participants = {
-        p.id: p for p in session.exec(select(Participant).where(Participant.fair_id == fair_id))
-    }
+    return _FairRows(
+        fair=fair,
+        slots=fair_slots(session, fair),
+        pavilions={
+            p.id: p for p in session.exec(select(Pavilion).where(Pavilion.fair_id == fair_id))
+        },
+        booths={b.id: b for b in session.exec(select(Booth).where(Booth.fair_id == fair_id))},
+        tables=list(
+            session.exec(
+                select(MeetingTable)
+                .where(MeetingTable.fair_id == fair_id)
+                .order_by(col(MeetingTable.key))
+            )
+        ),
+        companies={
+            c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))
+        },
+        participants={
+            p.id: p for p in session.exec(select(Participant).where(Participant.fair_id == fair_id))
+        },
+    )
+
+
+def _busy_times(session: Session, rows: _FairRows) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Imported busy times per participant id, and the presenters' roadshows."""
     busy: dict[int, list[tuple[datetime, datetime]]] = {}
     for bt in session.exec(
-        select(BusyTime).where(col(BusyTime.participant_id).in_(list(participants)))
+        select(BusyTime).where(col(BusyTime.participant_id).in_(list(rows.participants)))
     ):
         busy.setdefault(bt.participant_id, []).append((bt.start, bt.end))
     # A presenter is busy for their roadshows (fair.roadshows), like for imported busy times.
     for show in session.exec(
         select(Roadshow).where(
-            Roadshow.fair_id == fair_id, col(Roadshow.status) != RoadshowStatus.CANCELLED
+            Roadshow.fair_id == rows.fair.id, col(Roadshow.status) != RoadshowStatus.CANCELLED
         )
     ):
         busy.setdefault(show.presenter_id, []).append((show.start, show.end))
+    return busy
 
+
+def _people(
+    rows: _FairRows, busy: Mapping[int, list[tuple[datetime, datetime]]]
+) -> tuple[dict[str, sp.Person], dict[str, tuple[str, ...]]]:
+    """The scheduler's people by participant key, and who can take each third seat."""
     people: dict[str, sp.Person] = {}
     third_seats: dict[str, list[str]] = {}
-    for p in participants.values():
+    for p in rows.participants.values():
         assert p.id is not None
         people[p.key] = sp.Person(
             id=p.key,
-            company=companies[p.company_id].name,
+            company=rows.companies[p.company_id].name,
             timezone=p.timezone,
             windows=tuple(_window(w) for w in p.windows),
             onsite_days=frozenset(d - 1 for d in p.onsite_days),
@@ -162,37 +167,59 @@ def build_problem(session: Session, fair_id: int) -> Planning:
             third_seats.setdefault(f"interpreter:{pair}", []).append(p.key)
         if p.service:
             third_seats.setdefault(f"service:{p.service}", []).append(p.key)
+    return people, {k: tuple(sorted(v)) for k, v in third_seats.items()}
 
+
+def _places(rows: _FairRows) -> tuple[dict[str, sp.TablePool], dict[str, sp.Booth]]:
+    """One table pool per pavilion with tables (by pavilion key), and the booths."""
     pools: dict[str, sp.TablePool] = {}
     by_pavilion: dict[int, list[MeetingTable]] = {}
-    for t in tables:
+    for t in rows.tables:
         by_pavilion.setdefault(t.pavilion_id, []).append(t)
     for pav_id, items in by_pavilion.items():
-        key = pavilions[pav_id].key
+        key = rows.pavilions[pav_id].key
         pools[key] = sp.TablePool(
             id=key,
             pavilion=key,
             tables=tuple(t.key for t in items),
             capacity=tuple(t.capacity for t in items),
         )
-    scheduler_booths = {
-        b.key: sp.Booth(id=b.key, pavilion=pavilions[b.pavilion_id].key, tables=b.tables)
-        for b in booths.values()
+    booths = {
+        b.key: sp.Booth(id=b.key, pavilion=rows.pavilions[b.pavilion_id].key, tables=b.tables)
+        for b in rows.booths.values()
     }
+    return pools, booths
 
-    requests = session.exec(
-        select(MeetingRequest)
-        .where(MeetingRequest.fair_id == fair_id, MeetingRequest.status == RequestStatus.ACCEPTED)
-        .order_by(col(MeetingRequest.created_at), col(MeetingRequest.id))
-    ).all()
+
+def _accepted_requests(
+    session: Session, rows: _FairRows
+) -> tuple[list[MeetingRequest], dict[int, dict[str, list[str]]]]:
+    """Accepted requests in arrival order, and their extra attendees' keys per side."""
+    requests = list(
+        session.exec(
+            select(MeetingRequest)
+            .where(
+                MeetingRequest.fair_id == rows.fair.id,
+                MeetingRequest.status == RequestStatus.ACCEPTED,
+            )
+            .order_by(col(MeetingRequest.created_at), col(MeetingRequest.id))
+        )
+    )
     attendees: dict[int, dict[str, list[str]]] = {}
     for att in session.exec(
         select(RequestAttendee).where(col(RequestAttendee.request_id).in_([r.id for r in requests]))
     ):
         attendees.setdefault(att.request_id, {}).setdefault(att.side, []).append(
-            participants[att.participant_id].key
+            rows.participants[att.participant_id].key
         )
+    return requests, attendees
 
+
+def _fold_mutual(
+    requests: list[MeetingRequest], participants: Mapping[int | None, Participant]
+) -> tuple[list[MeetingRequest], set[int], dict[str, str]]:
+    """The requests to plan, the ids of those whose interest is mutual, and each folded
+    request's key → the key of the earlier request it was folded into."""
     by_company_pair: dict[tuple[int, int], MeetingRequest] = {}
     folded: dict[str, str] = {}
     mutual: set[int] = set()
@@ -208,17 +235,30 @@ def build_problem(session: Session, fair_id: int) -> Planning:
             continue
         by_company_pair.setdefault((company_a, company_b), r)
         planned.append(r)
+    return planned, mutual, folded
+
+
+def _scheduler_requests(
+    rows: _FairRows,
+    planned: list[MeetingRequest],
+    mutual: set[int],
+    attendees: Mapping[int, dict[str, list[str]]],
+    pools: dict[str, sp.TablePool],
+) -> list[sp.Request]:
+    """The planned requests as the scheduler sees them, weighted (see the module's
+    docstring) and placed at the host's booth or their pavilion's tables."""
 
     def place_for(company: Company) -> tuple[str | None, tuple[str, ...]]:
-        booth = booths[company.booth_id].key if company.booth_id is not None else None
-        pool = pavilions[company.pavilion_id].key if company.pavilion_id is not None else None
+        booth = rows.booths[company.booth_id].key if company.booth_id is not None else None
+        pavilion_id = company.pavilion_id
+        pool = rows.pavilions[pavilion_id].key if pavilion_id is not None else None
         return booth, ((pool,) if pool in pools else ())
 
-    scheduler_requests: list[sp.Request] = []
+    out: list[sp.Request] = []
     for arrival, r in enumerate(planned):
         assert r.id is not None
-        sender, receiver = participants[r.from_id], participants[r.to_id]
-        ca, cb = companies[sender.company_id], companies[receiver.company_id]
+        sender, receiver = rows.participants[r.from_id], rows.participants[r.to_id]
+        ca, cb = rows.companies[sender.company_id], rows.companies[receiver.company_id]
         host = cb if cb.role == Role.EXHIBITOR or ca.role != Role.EXHIBITOR else ca
         booth, table_pools = place_for(host)
         if not table_pools and not booth:
@@ -227,7 +267,7 @@ def build_problem(session: Session, fair_id: int) -> Planning:
         weight = r.priority + (r.to_priority or DEFAULT_TO_PRIORITY)
         if r.id in mutual:
             weight += MUTUAL_BONUS
-        scheduler_requests.append(
+        out.append(
             sp.Request(
                 id=r.key,
                 company_a=ca.name,
@@ -243,53 +283,73 @@ def build_problem(session: Session, fair_id: int) -> Planning:
                 arrival=arrival,
             )
         )
+    return out
 
+
+def _previous(
+    session: Session, rows: _FairRows, requests: list[MeetingRequest]
+) -> dict[str, sp.Assignment]:
+    """The published schedule as assignments by request key (empty when none is
+    published), so a re-solve can keep meetings where they are."""
+    assert rows.fair.id is not None
+    published = published_version(session, rows.fair.id)
+    if published is None:
+        return {}
+    slot_at = {s.start: s.index for s in rows.slots}
+    request_key = {r.id: r.key for r in requests}
+    table_key = {t.id: t.key for t in rows.tables}
     previous: dict[str, sp.Assignment] = {}
-    published = published_version(session, fair_id)
-    if published is not None:
-        request_key = {r.id: r.key for r in requests}
-        table_key = {t.id: t.key for t in tables}
-        for m in session.exec(select(Meeting).where(Meeting.version_id == published.id)):
-            if m.request_id not in request_key or m.start not in slot_at:
-                continue
-            length = round((m.end - m.start).total_seconds() / 60 / fair.slot_minutes)
-            if m.place_kind == PlaceKind.BOOTH and m.booth_id is not None:
-                place = booths[m.booth_id].key
-            elif m.place_kind == PlaceKind.TABLE and m.table_id is not None:
-                place = table_key[m.table_id]
-            else:
-                place = m.room
-            third = participants[m.third_seat_id].key if m.third_seat_id is not None else None
-            previous[request_key[m.request_id]] = sp.Assignment(
-                request=request_key[m.request_id],
-                start=slot_at[m.start],
-                length=length,
-                kind=sp.PlaceKind(m.place_kind),
-                place_id=place,
-                third_seat=third,
-            )
+    for m in session.exec(select(Meeting).where(Meeting.version_id == published.id)):
+        if m.request_id not in request_key or m.start not in slot_at:
+            continue
+        length = round((m.end - m.start).total_seconds() / 60 / rows.fair.slot_minutes)
+        if m.place_kind == PlaceKind.BOOTH and m.booth_id is not None:
+            place = rows.booths[m.booth_id].key
+        elif m.place_kind == PlaceKind.TABLE and m.table_id is not None:
+            place = table_key[m.table_id]
+        else:
+            place = m.room
+        third = rows.participants[m.third_seat_id].key if m.third_seat_id is not None else None
+        previous[request_key[m.request_id]] = sp.Assignment(
+            request=request_key[m.request_id],
+            start=slot_at[m.start],
+            length=length,
+            kind=sp.PlaceKind(m.place_kind),
+            place_id=place,
+            third_seat=third,
+        )
+    return previous
 
+
+def build_problem(session: Session, fair_id: int) -> Planning:
+    """The scheduler's view of the fair: accepted requests, people, places, the grid,
+    and the published schedule as `previous` (for a re-solve with few moves)."""
+    rows = _read_fair(session, fair_id)
+    people, third_seats = _people(rows, _busy_times(session, rows))
+    pools, booths = _places(rows)
+    requests, attendees = _accepted_requests(session, rows)
+    planned, mutual, folded = _fold_mutual(requests, rows.participants)
     problem = sp.Problem(
         slots=tuple(
             sp.Slot(index=s.index, start=s.start, end=s.end, day=s.day, block=s.block)
-            for s in slots
+            for s in rows.slots
         ),
         people=people,
-        requests=tuple(scheduler_requests),
-        booths=scheduler_booths,
+        requests=tuple(_scheduler_requests(rows, planned, mutual, attendees, pools)),
+        booths=booths,
         table_pools=pools,
-        online_capacity=fair.online_rooms or None,
-        third_seats={k: tuple(sorted(v)) for k, v in third_seats.items()},
-        previous=previous,
+        online_capacity=rows.fair.online_rooms or None,
+        third_seats=third_seats,
+        previous=_previous(session, rows, requests),
     )
     return Planning(
-        fair=fair,
+        fair=rows.fair,
         problem=problem,
-        slots=tuple(slots),
+        slots=tuple(rows.slots),
         request_ids={r.key: r.id for r in requests if r.id is not None},
-        person_ids={p.key: p.id for p in participants.values() if p.id is not None},
-        booth_ids={b.key: b.id for b in booths.values() if b.id is not None},
-        table_ids={t.key: t.id for t in tables if t.id is not None},
+        person_ids={p.key: p.id for p in rows.participants.values() if p.id is not None},
+        booth_ids={b.key: b.id for b in rows.booths.values() if b.id is not None},
+        table_ids={t.key: t.id for t in rows.tables if t.id is not None},
         folded=folded,
     )
 

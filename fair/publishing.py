@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from fair.errors import Conflict, NotFound
+from fair.errors import Conflict
 from fair.models import (
     LiveConnection,
     Meeting,
@@ -22,8 +22,8 @@ from fair.models import (
     VersionStatus,
     utcnow,
 )
-from fair.planning import latest_version, published_version
 from fair.presence import MEETING
+from fair.versions import get_version, published_version
 
 
 @dataclass(frozen=True)
@@ -64,22 +64,6 @@ def _diff(before: dict[int, Meeting], after: dict[int, Meeting]) -> VersionDiff:
     new_ = [r for r in after if r not in before]
     cancelled = [r for r in before if r not in after]
     return VersionDiff(*(tuple(sorted(x)) for x in (kept, moved, new_, cancelled)))
-
-
-def get_version(session: Session, fair_id: int, number: int | None) -> ScheduleVersion:
-    if number is None:
-        version = latest_version(session, fair_id)
-        if version is None:
-            raise NotFound("this fair has no schedule yet; run `fair schedule` first")
-        return version
-    version = session.exec(
-        select(ScheduleVersion).where(
-            ScheduleVersion.fair_id == fair_id, ScheduleVersion.number == number
-        )
-    ).first()
-    if version is None:
-        raise NotFound(f"no schedule version {number}")
-    return version
 
 
 def _earlier_sequences(session: Session, fair_id: int, request_ids: set[int]) -> dict[int, int]:

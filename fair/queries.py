@@ -32,7 +32,7 @@ from fair.models import (
     ScheduleVersion,
     VersionStatus,
 )
-from fair.planning import published_version
+from fair.versions import latest_version, published_version
 
 
 @dataclass(frozen=True)
@@ -398,7 +398,6 @@ def participant_by_key(session: Session, fair_id: int, key: str) -> Participant:
 def participant_rows(session: Session, fair_id: int) -> list[ParticipantRow]:
     """Every participant with their load in the published (else newest) schedule."""
     from fair.models import AccessToken, TokenKind
-    from fair.planning import latest_version
 
     version = published_version(session, fair_id) or latest_version(session, fair_id)
     companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}

@@ -35,7 +35,7 @@ from fair.models import (
     Pavilion,
     PlaceKind,
 )
-from fair.planning import published_version
+from fair.versions import published_version
 
 DEAL_COLUMNS = (
     "id",

@@ -16,3 +16,13 @@ def meeting_room(meeting_uid: str) -> str:
 def dashboard_room(fair_id: int) -> str:
     """Everyone watching a fair's live counters."""
     return f"dashboard:{fair_id}"
+
+
+def stage_room(roadshow_id: int) -> str:
+    """Everyone on a roadshow's live stage."""
+    return f"stage:{roadshow_id}"
+
+
+def stage_presenter_room(roadshow_id: int) -> str:
+    """The presenter's connections on a roadshow's stage."""
+    return f"stage:{roadshow_id}:presenter"

@@ -18,8 +18,8 @@ import socketio
 from sqlmodel import Session
 
 from fair.deals import fair_totals
-from fair.roadshows import livestream_totals
 from fair.rooms import dashboard_room
+from fair.stage import livestream_totals
 from realtime.namespaces import AnswersEveryCall, Identify
 from realtime.services import RoomServices
 

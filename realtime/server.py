@@ -25,11 +25,11 @@ import socketio
 from sqlmodel import Session
 
 from fair import presence
-from fair import roadshows as rs
+from fair import stage as st
 from fair.db import session_scope
 from fair.errors import FairError
 from fair.presence import Released, Room
-from fair.rooms import meeting_room
+from fair.rooms import meeting_room, stage_room
 from realtime.base import now
 from realtime.dashboard import DashboardNamespace
 from realtime.meetings import MeetingNamespace
@@ -192,7 +192,7 @@ class Liveness:
         """Count again the room and stage connections this process holds (after a sweep
         took them off), and tell the rooms and dashboards."""
         meetings: list[tuple[Room, int]] = []
-        stages: list[tuple[rs.LiveStage, int]] = []
+        stages: list[tuple[st.LiveStage, int]] = []
         for namespace, key, held in (("/meeting", "room", meetings), ("/stage", "stage", stages)):
             for sid, _ in list(self.server.manager.get_participants(namespace, None)):
                 try:
@@ -209,7 +209,7 @@ class Liveness:
             for room, pid in meetings:
                 presence.enter(db, room, pid, moment, instance)
             for stage, pid in stages:
-                rs.enter(db, stage, pid, moment, instance, recount=True)
+                st.enter(db, stage, pid, moment, instance, recount=True)
             return Released(
                 instances=(instance,),
                 meetings=tuple(sorted({(room.fair_id, room.uid) for room, _ in meetings})),
@@ -258,7 +258,7 @@ class Liveness:
                     log.info("presence of room %s not sent after a sweep: %s", uid, exc)
                     continue
                 people.append((uid, members))
-            counts = [(rid, rs.audience(db, rid)) for _, rid in released.roadshows]
+            counts = [(rid, st.audience(db, rid)) for _, rid in released.roadshows]
             return people, counts
 
         people, counts = await self._write(read)
@@ -268,7 +268,7 @@ class Liveness:
             )
         for rid, count in counts:
             await self.server.emit(
-                "audience", {"count": count}, room=rs.stage_room(rid), namespace="/stage"
+                "audience", {"count": count}, room=stage_room(rid), namespace="/stage"
             )
         dashboard = self.server.namespace_handlers.get("/dashboard")
         if isinstance(dashboard, DashboardNamespace):

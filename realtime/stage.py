@@ -8,7 +8,7 @@ viewer), viewers ask questions (kept with the roadshow), request a meeting with 
 presenter (the portal's request rules, `fair.requests`) and register purchase interest
 in a shown product, acknowledged only after the commit and passed to the `/dashboard`.
 
-The audience is counted in the database (`fair.roadshows.enter`), so its limit holds
+The audience is counted in the database (`fair.stage.enter`), so its limit holds
 over several processes; a viewer beyond it is refused with the code `full`. Each process's
 viewers are counted under its instance id, so those of a process that died stop counting
 (`realtime.server.Liveness`) and free their places.
@@ -21,11 +21,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from fair import programme as pg
 from fair import roadshows as rs
+from fair import stage as st
 from fair.errors import Conflict
 from fair.models import Participant
 from fair.requests import FieldError, send_request
-from fair.roadshows import stage_presenter_room, stage_room
+from fair.rooms import stage_presenter_room, stage_room
 from fair.rules import DEFAULT_PRIORITY
 from realtime.base import SIGNAL_KEYS, ParticipantNamespace, Refused, now
 from realtime.dashboard import DashboardNamespace
@@ -48,8 +50,8 @@ class StageNamespace(ParticipantNamespace):
         super().__init__(NAMESPACE, identify, services, dashboard)
 
     @staticmethod
-    def _stage(session: dict[str, Any]) -> rs.LiveStage:
-        stage: rs.LiveStage | None = session.get("stage")
+    def _stage(session: dict[str, Any]) -> st.LiveStage:
+        stage: st.LiveStage | None = session.get("stage")
         if stage is None:
             raise Refused("not_joined", "join a roadshow first")
         return stage
@@ -81,11 +83,11 @@ class StageNamespace(ParticipantNamespace):
             moment = now()
 
             def enter(db: Session) -> dict[str, Any]:
-                stage, role = rs.stage_for(db, roadshow_id, pid, session.get("token_hash", ""))
-                count = rs.audience(db, stage.id)
+                stage, role = st.stage_for(db, roadshow_id, pid, session.get("token_hash", ""))
+                count = st.audience(db, stage.id)
                 if pid is not None:
                     try:
-                        count = rs.enter(db, stage, pid, moment, self.services.instance)
+                        count = st.enter(db, stage, pid, moment, self.services.instance)
                     except Conflict as exc:
                         if "audience is full" in str(exc):
                             raise Refused("full", str(exc)) from None
@@ -96,7 +98,7 @@ class StageNamespace(ParticipantNamespace):
                     "role": role,
                     "status": str(show.status),
                     "audience": count,
-                    "questions": rs.questions(db, stage.id),
+                    "questions": st.questions(db, stage.id),
                     "products": [
                         {
                             "id": p.id,
@@ -107,12 +109,12 @@ class StageNamespace(ParticipantNamespace):
                             "moq": p.moq,
                             "interests": p.interests,
                         }
-                        for p in rs.shown_products(db, show)
+                        for p in pg.shown_products(db, show)
                     ],
                 }
 
             state = await self._write(enter)
-            stage: rs.LiveStage = state["stage"]
+            stage: st.LiveStage = state["stage"]
             role: str = state["role"]
             session["stage"] = stage
             session["role"] = role
@@ -156,7 +158,7 @@ class StageNamespace(ParticipantNamespace):
         return await self._guard(sid, "join", handle)
 
     async def _leave(self, sid: str, session: dict[str, Any]) -> None:
-        stage: rs.LiveStage | None = session.pop("stage", None)
+        stage: st.LiveStage | None = session.pop("stage", None)
         role = session.pop("role", "")
         if stage is None:
             return
@@ -167,7 +169,7 @@ class StageNamespace(ParticipantNamespace):
         if pid is None:
             return
         instance = self.services.instance
-        count = await self._write(lambda db: rs.leave(db, stage, pid, instance))
+        count = await self._write(lambda db: st.leave(db, stage, pid, instance))
         await self.emit("audience", {"count": count}, room=stage_room(stage.id))
         if role == "presenter":
             await self.emit("presenter:left", {"sid": sid}, room=stage_room(stage.id))
@@ -185,7 +187,7 @@ class StageNamespace(ParticipantNamespace):
 
         return await self._guard(sid, "leave", handle)
 
-    async def _presenter(self, session: dict[str, Any]) -> rs.LiveStage:
+    async def _presenter(self, session: dict[str, Any]) -> st.LiveStage:
         stage = self._stage(session)
         if session.get("role") != "presenter":
             raise Refused("forbidden", "only the presenter starts, ends and sends video")
@@ -196,7 +198,7 @@ class StageNamespace(ParticipantNamespace):
 
         async def handle(session: dict[str, Any]) -> dict[str, Any]:
             stage = await self._presenter(session)
-            status = await self._write(lambda db: rs.set_live(db, stage, True))
+            status = await self._write(lambda db: st.set_live(db, stage, True))
             await self.emit("live", {"presenter": sid}, room=stage_room(stage.id), skip_sid=sid)
             self.dashboard.changed(stage.fair_id)
             return {"ok": True, "status": status}
@@ -208,7 +210,7 @@ class StageNamespace(ParticipantNamespace):
 
         async def handle(session: dict[str, Any]) -> dict[str, Any]:
             stage = await self._presenter(session)
-            status = await self._write(lambda db: rs.set_live(db, stage, False))
+            status = await self._write(lambda db: st.set_live(db, stage, False))
             await self.emit("ended", {"presenter": sid}, room=stage_room(stage.id), skip_sid=sid)
             self.dashboard.changed(stage.fair_id)
             return {"ok": True, "status": status}
@@ -239,7 +241,7 @@ class StageNamespace(ParticipantNamespace):
         """WebRTC signalling between the presenter and one viewer: the presenter may
         signal anyone in the stage room, a viewer only the presenter."""
         session = await self.get_session(sid)
-        stage: rs.LiveStage | None = session.get("stage")
+        stage: st.LiveStage | None = session.get("stage")
         if stage is None:
             return await self._refuse(sid, "signal", "not_joined", "join a roadshow first")
         if not isinstance(data, dict) or not ("description" in data or "candidate" in data):
@@ -282,7 +284,7 @@ class StageNamespace(ParticipantNamespace):
                 raise Refused("invalid", "text: expected the question")
             pid: int | None = session.get("participant")
             oid: int | None = session.get("organiser")
-            line = await self._write(lambda db: rs.add_question(db, stage, text, pid, oid))
+            line = await self._write(lambda db: st.add_question(db, stage, text, pid, oid))
             await self.emit("question", line, room=stage_room(stage.id))
             return {"ok": True, "line": line}
 
@@ -331,7 +333,7 @@ class StageNamespace(ParticipantNamespace):
                 raise Refused("invalid", "expected the product and quantity")
             engine = self.services.engine
             view, created, counts = await self.services.run(
-                lambda: rs.record_interest_once(engine(), stage, pid, data)
+                lambda: st.record_interest_once(engine(), stage, pid, data)
             )
             if created:
                 await self.emit(

@@ -39,8 +39,8 @@ from aiohttp import web
 from sqlmodel import Session, col, select
 
 from fair.models import Fair, ScheduleVersion, VersionStatus
-from fair.planning import published_version_id
 from fair.queries import AgendaBook, AgendaItem, CompanyLabel, PersonLabel, agenda_book
+from fair.versions import published_version_id
 from web import i18n
 from web.db import read
 from web.keys import DB_EXECUTOR, PAGE_CACHE

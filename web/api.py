@@ -23,9 +23,10 @@ from fair.deals import fair_deals
 from fair.errors import NotFound
 from fair.export import grid_rows
 from fair.models import Company, Fair, ScheduleVersion
-from fair.publishing import VersionDiff, get_version, publish
+from fair.publishing import VersionDiff, publish
 from fair.report import report_rows
 from fair.rules import DEFAULT_PRIORITY, MAX_ID
+from fair.versions import get_version
 from web import agendas, auth, calendar_routes, openapi
 from web.db import read, write
 from web.keys import SESSION, SETTINGS

@@ -179,7 +179,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from fair.export import export_fair_files, format_grid, grid_rows
-    from fair.publishing import get_version
+    from fair.versions import get_version
 
     settings = _settings(args)
     engine = _engine(settings)

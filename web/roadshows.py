@@ -2,10 +2,11 @@
 roadshows (an exhibitor's participants for their company at `/me/roadshows`, the
 organiser for anyone at `/organiser/roadshows`).
 
-Thin handlers over `fair.roadshows`. The programme is public like the fair floor; the
-stage is for the fair's signed-in participants and the organiser, and talks to the
-`/stage` socket.io namespace (docs/realtime.md). Forms post with the session's CSRF
-token and redirect after success; a refused form comes back with the error by its field.
+Thin handlers over `fair.roadshows` and `fair.programme`. The programme is public like
+the fair floor; the stage is for the fair's signed-in participants and the organiser,
+and talks to the `/stage` socket.io namespace (docs/realtime.md). Forms post with the
+session's CSRF token and redirect after success; a refused form comes back with the
+error by its field.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from sqlmodel import Session, col, select
 
+from fair import programme as pg
 from fair import queries
 from fair import roadshows as rs
 from fair.errors import NotFound
@@ -71,7 +73,7 @@ async def programme_page(request: web.Request) -> web.StreamResponse:
     viewer = await _viewer(request)
 
     def load(session: Session) -> dict[str, Any]:
-        view = rs.programme(session, fair_id, pavilion_id, company_id)
+        view = pg.programme(session, fair_id, pavilion_id, company_id)
         pavilion = session.get(Pavilion, pavilion_id) if pavilion_id is not None else None
         company = session.get(Company, company_id) if company_id is not None else None
         return {
@@ -112,8 +114,8 @@ async def stage_page(request: web.Request) -> web.StreamResponse:
         if viewer.fair_id != fair_id:
             raise NotFound("no such roadshow")
 
-    def load(db: Session) -> rs.RoadshowPage:
-        return rs.roadshow_page(db, fair_id, roadshow_id, viewer)
+    def load(db: Session) -> pg.RoadshowPage:
+        return pg.roadshow_page(db, fair_id, roadshow_id, viewer)
 
     view = await read(request.app, load)
     zone = viewer.timezone if viewer is not None else view.fair.timezone
@@ -138,7 +140,7 @@ async def attend(request: web.Request) -> web.StreamResponse:
     person = await auth.participant(request)
     form = await request.post()
     wanted = str(form.get("attend", "1")) == "1"
-    await write(request.app, rs.set_attending, fair_id, roadshow_id, person, wanted)
+    await write(request.app, pg.set_attending, fair_id, roadshow_id, person, wanted)
     url = request.app.router["roadshow"].url_for(fair=str(fair_id), id=str(roadshow_id))
     raise web.HTTPFound(url.with_query(done="attending" if wanted else "not_attending"))
 
@@ -211,7 +213,7 @@ def _manage_data(session: Session, fair: Fair, company_id: int | None) -> dict[s
         "presenters": presenters,
         "products": products,
         "days": days,
-        "items": rs.company_roadshows(session, fair.id, company_id),
+        "items": pg.company_roadshows(session, fair.id, company_id),
     }
 
 

@@ -23,8 +23,7 @@ from fair.export import format_grid, grid_rows
 from fair.ical import CalendarFile, participant_calendar, participant_calendar_file
 from fair.loader import ImportSummary, import_files
 from fair.models import Company, Fair, Participant, TokenKind, utcnow
-from fair.planning import published_version, published_version_id
-from fair.publishing import VersionDiff, diff_versions, get_version, publish
+from fair.publishing import VersionDiff, diff_versions, publish
 from fair.report import FORMATS, format_report, report_rows
 from fair.tokens import (
     GRACE_DAYS,
@@ -34,6 +33,7 @@ from fair.tokens import (
     participant_for_token,
     revoke_tokens,
 )
+from fair.versions import get_version, published_version, published_version_id
 from web import agendas, auth, calendar_routes, i18n, sessions, solver
 from web.db import read, write
 from web.keys import (

@@ -89,7 +89,7 @@ def plan_visits(url: str, fair_id: int, size: Size, seed: int) -> list[dict[str,
 
     from fair.db import make_engine
     from fair.models import AccessToken, TokenKind
-    from fair.planning import published_version_id
+    from fair.versions import published_version_id
     from fair.tokens import hash_token
 
     rng = random.Random(seed)

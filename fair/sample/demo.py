@@ -31,12 +31,12 @@ from fair.models import (
     Role,
     TokenKind,
 )
-from fair.planning import published_version
 from fair.publishing import publish
 from fair.roadshows import RoadshowInput, schedule_roadshow
 from fair.sample.generate import generate, write
 from fair.scheduling import schedule_fair
 from fair.tokens import issue_token
+from fair.versions import published_version
 
 ORGANISER_EMAIL = "organiser@demo.fair"
 

@@ -11,8 +11,8 @@ from sqlmodel import select
 import scheduler.problem as sp
 from fair.db import session_scope
 from fair.models import Meeting, MeetingRequest, RequestAttendee, Roadshow
-from fair.planning import published_version_id
 from fair.sample.demo import prepare_demo
+from fair.versions import published_version_id
 
 
 def test_demo_fair_has_roadshows_clear_of_their_presenters_meetings(

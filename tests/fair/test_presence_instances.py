@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from fair import presence
-from fair import roadshows as rs
+from fair import stage as st
 from fair.db import session_scope
 from fair.errors import Conflict
 from fair.models import (
@@ -211,11 +211,11 @@ def test_sweep_waits_for_a_join_in_progress_and_keeps_it(
     beat(engine, A, now - timedelta(seconds=60))
     beat(engine, B, now)
     with session_scope(engine) as session:
-        live, _ = rs.stage_for(session, show, None)
+        live, _ = st.stage_for(session, show, None)
         de1 = person(session, "de1").id or 0
-        rs.enter(session, live, de1, now, A)  # de1's tab on A, which then dies
+        st.enter(session, live, de1, now, A)  # de1's tab on A, which then dies
     swept: list[presence.Released] = []
-    count_in = rs.count_in
+    count_in = st.count_in
 
     def sweep_meanwhile(*args: object) -> None:
         # The join has read the viewer's count and not written it yet: sweep now.
@@ -226,9 +226,9 @@ def test_sweep_waits_for_a_join_in_progress_and_keeps_it(
         threads.append(sweeper)
 
     threads: list[threading.Thread] = []
-    monkeypatch.setattr(rs, "count_in", sweep_meanwhile)
+    monkeypatch.setattr(st, "count_in", sweep_meanwhile)
     with session_scope(engine) as joining:
-        rs.enter(joining, live, de1, now, B)  # a second tab, on B
+        st.enter(joining, live, de1, now, B)  # a second tab, on B
     threads[0].join(10)
     assert swept and swept[0].instances == (A,)
     with Session(engine) as session:
@@ -249,23 +249,23 @@ def test_audience_of_dead_instance_frees_the_full_roadshow(
     beat(engine, A, now - timedelta(seconds=60))
     beat(engine, B, now)
     with session_scope(engine) as session:
-        live, _ = rs.stage_for(session, show, None)
+        live, _ = st.stage_for(session, show, None)
         ids = {k: person(session, k).id or 0 for k in ("kr1", "de1", "cn1")}
-        assert rs.enter(session, live, ids["kr1"], now, B) == 0  # the presenter
-        assert rs.enter(session, live, ids["de1"], now, A) == 1
+        assert st.enter(session, live, ids["kr1"], now, B) == 0  # the presenter
+        assert st.enter(session, live, ids["de1"], now, A) == 1
     with session_scope(engine) as session, pytest.raises(Conflict, match="audience is full"):
-        rs.enter(session, live, ids["cn1"], now, B)
+        st.enter(session, live, ids["cn1"], now, B)
     with Session(engine) as session:
-        assert rs.livestream_totals(session, fair)["viewers_now"] == 2  # with the presenter
+        assert st.livestream_totals(session, fair)["viewers_now"] == 2  # with the presenter
 
     released = sweep(engine, now)
 
     assert released.roadshows == ((fair, show),)
     assert released.meetings == ()
     with session_scope(engine) as session:
-        assert rs.audience(session, show) == 0
-        assert rs.livestream_totals(session, fair)["viewers_now"] == 1  # the presenter
-        assert rs.enter(session, live, ids["cn1"], now, B) == 1
+        assert st.audience(session, show) == 0
+        assert st.livestream_totals(session, fair)["viewers_now"] == 1  # the presenter
+        assert st.enter(session, live, ids["cn1"], now, B) == 1
     with session_scope(engine) as session:  # de1's process was alive: nothing twice
-        assert rs.leave(session, live, ids["de1"], A) == 1
-        assert rs.leave(session, live, ids["cn1"], B) == 0
+        assert st.leave(session, live, ids["de1"], A) == 1
+        assert st.leave(session, live, ids["cn1"], B) == 0

@@ -13,11 +13,11 @@ from fair.db import session_scope
 from fair.importer import read_directory
 from fair.loader import import_files
 from fair.models import Participant
-from fair.planning import published_version_id
 from fair.publishing import publish
 from fair.queries import agenda, agenda_book
 from fair.sample.generate import generate, write
 from fair.scheduling import schedule_fair
+from fair.versions import published_version_id
 
 
 def published_fair(engine: Engine, tmp_path: Path, scale: str, method: str) -> int:

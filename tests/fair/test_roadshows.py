@@ -1,5 +1,6 @@
-"""Roadshows: scheduling rules, the presenter's roadshow as busy time for the solver (no
-meeting of the presenter overlaps it), attendance, questions and purchase interest."""
+"""Roadshows: scheduling rules and the presenter's roadshow as busy time for the solver
+(no meeting of the presenter overlaps it). The fair, people and roadshow helpers here are
+shared with the programme, stage and presence tests."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 import scheduler.problem as sp
+from fair import programme as pg
 from fair import roadshows as rs
 from fair.db import session_scope
-from fair.errors import Conflict, Forbidden, InvalidInput
 from fair.loader import import_files
 from fair.models import (
     Company,
@@ -22,14 +23,12 @@ from fair.models import (
     Participant,
     Pavilion,
     Product,
-    RoadshowInterest,
-    TokenKind,
 )
-from fair.planning import build_problem, published_version
+from fair.planning import build_problem
 from fair.publishing import publish
 from fair.requests import FieldError
 from fair.scheduling import schedule_fair
-from fair.tokens import hash_token, issue_token
+from fair.versions import published_version
 from tests.factories import fair_files
 
 pytestmark = pytest.mark.integration
@@ -44,8 +43,7 @@ def korea(session: Session) -> Pavilion:
     return session.exec(select(Pavilion).where(Pavilion.key == "KR")).one()
 
 
-@pytest.fixture
-def fair(engine: Engine) -> int:
+def roadshow_fair(engine: Engine) -> int:
     """The small test fair (Asia/Shanghai, 2 days 09:00–12:00) with two products of
     the Korean exhibitor (kr1, kr2)."""
     fair_id = import_files(engine, fair_files()).fair_id
@@ -64,6 +62,11 @@ def fair(engine: Engine) -> int:
                 )
             )
     return fair_id
+
+
+@pytest.fixture
+def fair(engine: Engine) -> int:
+    return roadshow_fair(engine)
 
 
 def products(session: Session) -> list[str]:
@@ -143,7 +146,7 @@ def test_roadshow_and_meetings_of_presenter_never_overlap(
     solve_and_publish(engine, fair, method)
     with Session(engine) as session:
         meetings = meetings_of(session, "kr1")
-        [show] = rs.company_roadshows(session, fair, person(session, "kr1").company_id)
+        [show] = pg.company_roadshows(session, fair, person(session, "kr1").company_id)
     assert meetings, "the meeting cn1 → kr1 still fits after the roadshow"
     for m in meetings:
         assert not (m.start < show.end and show.start < m.end), (m.start, show.title)
@@ -242,159 +245,3 @@ def test_roadshow_products_of_another_company_are_refused(engine: Engine, fair: 
         with pytest.raises(FieldError) as caught:
             rs.schedule_roadshow(session, fair, form(session, products=(str(theirs.id),)))
     assert caught.value.field == "products"
-
-
-# ---------------------------------------------------------------------------- programme
-
-
-def test_programme_groups_by_day_and_stage(engine: Engine, fair: int) -> None:
-    schedule(engine, fair, start="09:00")
-    schedule(engine, fair, day="2", start="11:00", title="Day two launch")
-    with Session(engine) as session:
-        shown = rs.programme(session, fair)
-    assert [d.number for d in shown.days] == [1, 2]
-    assert shown.days[1].stages[0].pavilion == "Korea Pavilion"
-    assert shown.days[1].stages[0].items[0].title == "Day two launch"
-    assert shown.count == 2
-
-
-# ---------------------------------------------------------------------------- live
-
-
-def stage(engine: Engine, show: int, key: str) -> rs.LiveStage:
-    with Session(engine) as session:
-        pid = person(session, key).id
-        token = issue_token(session, person(session, key), TokenKind.MAGIC)
-        session.commit()
-        live, role = rs.stage_for(session, show, pid, hash_token(token))
-    assert role == ("presenter" if key == "kr1" else "viewer")
-    return live
-
-
-def test_interest_retry_counts_once(engine: Engine, fair: int) -> None:
-    show = schedule(engine, fair)
-    live = stage(engine, show, "de1")
-    with Session(engine) as session:
-        de1 = person(session, "de1").id
-        product = products(session)[0]
-    assert de1 is not None
-    data = {"product": product, "quantity": "200", "note": "for Hamburg"}
-    first, created = rs.record_interest_once(engine, live, de1, data)[:2]
-    again, created_again, counts = rs.record_interest_once(engine, live, de1, data)
-    assert created and not created_again
-    assert again["id"] == first["id"]
-    assert counts == {int(product): 1}
-    with Session(engine) as session:
-        assert len(session.exec(select(RoadshowInterest)).all()) == 1
-        totals = rs.livestream_totals(session, fair)
-    assert totals["interests"] == 1
-    assert totals["rows"][0]["quantity"] == 200
-    assert totals["rows"][0]["product_name"] == "냉동 고등어"
-
-
-def test_interest_refused_for_own_company_and_unshown_products(engine: Engine, fair: int) -> None:
-    show = schedule(engine, fair, products=())
-    with Session(engine) as session:
-        kr2, de1 = person(session, "kr2").id, person(session, "de1").id
-        product = products(session)[0]
-        live, _ = rs.stage_for(session, show, None)
-        assert kr2 is not None and de1 is not None
-        with pytest.raises(Forbidden):
-            rs.record_interest(session, live, kr2, {"product": product})
-        with pytest.raises(InvalidInput):
-            rs.record_interest(session, live, de1, {"product": product})
-
-
-def test_interest_refused_once_the_roadshow_is_cancelled(engine: Engine, fair: int) -> None:
-    show = schedule(engine, fair)
-    with Session(engine) as session:
-        live, _ = rs.stage_for(session, show, None)
-        de1 = person(session, "de1").id
-        product = products(session)[0]
-    with session_scope(engine) as session:
-        rs.cancel_roadshow(session, show)
-    with Session(engine) as session, pytest.raises(Conflict):
-        rs.record_interest(session, live, de1 or 0, {"product": product})
-    with Session(engine) as session, pytest.raises(Conflict):
-        rs.stage_for(session, show, None)
-
-
-def test_audience_limit_refuses_the_next_viewer(engine: Engine, fair: int) -> None:
-    show = schedule(engine, fair, audience_limit="1")
-    now = datetime.now(UTC)
-    with session_scope(engine) as session:
-        live, _ = rs.stage_for(session, show, None)
-        ids = {k: person(session, k).id for k in ("kr1", "de1", "cn1")}
-        assert rs.enter(session, live, ids["kr1"] or 0, now) == 0  # the presenter is not counted
-        assert rs.enter(session, live, ids["de1"] or 0, now) == 1
-        assert rs.enter(session, live, ids["de1"] or 0, now) == 1  # a second tab of de1
-        with pytest.raises(Conflict, match="audience is full"):
-            rs.enter(session, live, ids["cn1"] or 0, now)
-        rs.leave(session, live, ids["de1"] or 0)
-        assert rs.leave(session, live, ids["de1"] or 0) == 0
-        assert rs.enter(session, live, ids["cn1"] or 0, now) == 1
-
-
-def test_question_is_kept_and_length_limited(engine: Engine, fair: int) -> None:
-    show = schedule(engine, fair)
-    with session_scope(engine) as session:
-        live, _ = rs.stage_for(session, show, None)
-        de1 = person(session, "de1").id
-        line = rs.add_question(session, live, "  MOQ for Germany?  ", de1)
-        assert line["text"] == "MOQ for Germany?"
-        assert line["author"] == "Anna Becker (Hanse Feinkost GmbH)"
-        with pytest.raises(InvalidInput):
-            rs.add_question(session, live, "x" * (rs.QUESTION_MAX + 1), de1)
-    with Session(engine) as session:
-        assert [q["text"] for q in rs.questions(session, show)] == ["MOQ for Germany?"]
-
-
-def test_attending_puts_roadshow_in_calendar_and_withdrawing_cancels_it(
-    engine: Engine, fair: int
-) -> None:
-    show = schedule(engine, fair)
-    with session_scope(engine) as session:
-        de1 = person(session, "de1")
-        assert rs.set_attending(session, fair, show, de1, True)
-        assert not rs.set_attending(session, fair, show, de1, True)
-    with Session(engine) as session:
-        [entry] = rs.calendar_roadshows(session, person(session, "de1"))
-        assert entry.role == "viewer" and not entry.cancelled
-        [own] = rs.calendar_roadshows(session, person(session, "kr1"))
-        assert own.role == "presenter"
-        assert rs.calendar_roadshows(session, person(session, "cn1")) == []
-    with session_scope(engine) as session:
-        assert rs.set_attending(session, fair, show, person(session, "de1"), False)
-    with Session(engine) as session:
-        [entry] = rs.calendar_roadshows(session, person(session, "de1"))
-        assert entry.cancelled
-
-
-def test_organiser_fair_calendar_lists_every_roadshow_between_the_meetings(
-    engine: Engine, fair: int
-) -> None:
-    from icalendar import Calendar
-
-    from fair.ical import fair_calendar_file
-
-    first = schedule(engine, fair, start="09:00", minutes="30")
-    second = schedule(engine, fair, start="09:30", minutes="30", presenter="kr2")
-    solve_and_publish(engine, fair, "greedy")
-    with session_scope(engine) as session:
-        rs.cancel_roadshow(session, second)
-    with Session(engine) as session:
-        text = fair_calendar_file(session, fair, "https://fair.example").text
-        one_booth = fair_calendar_file(session, fair, "https://fair.example", "KR-B01").text
-    events = Calendar.from_ical(text).walk("VEVENT")
-    shows = {str(e["uid"]): e for e in events if str(e["uid"]).endswith(".roadshow@fair")}
-    assert len(shows) == 2 and len(events) > 2  # the meetings are there too
-    starts = [e.decoded("dtstart") for e in events]
-    assert starts == sorted(starts)
-    by_id = {int(str(e["url"]).rsplit("/", 1)[1]): e for e in shows.values()}
-    live, cancelled = by_id[first], by_id[second]
-    assert str(live["status"]) == "CONFIRMED" and str(cancelled["status"]) == "CANCELLED"
-    assert live.decoded("dtstart") == at(1, "09:00")
-    assert str(live["summary"]) == "Roadshow: 부산 수산물 신제품 발표 (부산해양식품 주식회사)"
-    assert "Your time" not in str(live["description"])  # the organiser has no time zone
-    assert "Fair time: " in str(live["description"])
-    assert ".roadshow@fair" not in one_booth  # a booth's calendar has its meetings only

@@ -49,7 +49,7 @@
     if (t.by_country.length) {
       rows("by-country", t.by_country, function (r) { return [r.name, r.deals, r.companies, money(r.value)]; });
     }
-    if (t.livestream) {   // roadshow purchase interest (fair.roadshows.livestream_totals)
+    if (t.livestream) {   // roadshow purchase interest (fair.stage.livestream_totals)
       set("ls-interests", t.livestream.interests);
       set("ls-live", t.livestream.live);
       set("ls-viewers", t.livestream.viewers_now);
