@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from fair.columns import FAIR_KEYS, PARTICIPANTS, PRODUCTS, REQUESTS, TOML_TABLES, Column, names
 from fair.errors import ImportRejected, Problem
 from fair.models import Mode, RequestStatus, Role
 from fair.rules import (
@@ -33,55 +34,6 @@ from fair.rules import (
 FILES = ("fair.toml", "participants.csv", "requests.csv", "products.csv")
 REQUIRED_FILES = ("fair.toml", "participants.csv")
 MAX_FILE_BYTES = 50 * 1024 * 1024
-
-PARTICIPANT_COLUMNS = {
-    "id": True,
-    "company": True,
-    "name": True,
-    "email": True,
-    "role": True,
-    "country": True,
-    "timezone": True,
-    "pavilion": False,
-    "booth": False,
-    "sectors": False,
-    "offers": False,
-    "needs": False,
-    "languages": False,
-    "onsite": False,
-    "available": False,
-    "interprets": False,
-    "service": False,
-    "max_per_day": False,
-    "max_total": False,
-}
-REQUEST_COLUMNS = {
-    "id": False,
-    "from": True,
-    "to": True,
-    "priority": True,
-    "to_priority": False,
-    "mode": True,
-    "status": True,
-    "length": False,
-    "with_from": False,
-    "with_to": False,
-    "third_seat": False,
-    "created": False,
-}
-PRODUCT_COLUMNS = {
-    "id": True,
-    "company": True,
-    "name": True,
-    "description": False,
-    "sector": False,
-    "origin": False,
-    "price_min": False,
-    "price_max": False,
-    "currency": False,
-    "moq": False,
-    "certifications": False,
-}
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -330,8 +282,9 @@ def _decode(file: str, raw: bytes, out: _Collector) -> str | None:
 
 
 def _rows(
-    file: str, raw: bytes, columns: Mapping[str, bool], out: _Collector
+    file: str, raw: bytes, table: tuple[Column, ...], out: _Collector
 ) -> list[tuple[int, dict[str, str]]]:
+    columns = {c.name: c.required for c in table}
     text = _decode(file, raw, out)
     if text is None:
         return []
@@ -411,7 +364,7 @@ def _parse_fair(raw: bytes, out: _Collector) -> FairSpec | None:
     except tomllib.TOMLDecodeError as exc:
         out.add(file, getattr(exc, "lineno", None), None, f"not valid TOML: {exc}")
         return None
-    known = {"fair", "breaks", "pavilions", "booths", "tables"}
+    known = set(TOML_TABLES)
     for key in data:
         if key not in known:
             out.add(file, None, key, f"unknown table (known: {', '.join(sorted(known))})")
@@ -435,17 +388,7 @@ def _parse_fair(raw: bytes, out: _Collector) -> FairSpec | None:
             return default
         return value
 
-    fair_keys = {
-        "name",
-        "timezone",
-        "start",
-        "days",
-        "day_start",
-        "day_end",
-        "slot_minutes",
-        "currency",
-        "online_rooms",
-    }
+    fair_keys = set(names(FAIR_KEYS))
     for key in head:
         if key not in fair_keys:
             out.add(file, None, f"fair.{key}", "unknown key")
@@ -606,7 +549,7 @@ def _parse_participants(
     raw: bytes, fair: FairSpec | None, out: _Collector
 ) -> tuple[list[CompanySpec], list[ParticipantSpec]]:
     file = "participants.csv"
-    rows = _rows(file, raw, PARTICIPANT_COLUMNS, out)
+    rows = _rows(file, raw, PARTICIPANTS, out)
     people: list[ParticipantSpec] = []
     companies: dict[str, CompanySpec] = {}
     company_rows: dict[str, int] = {}
@@ -750,7 +693,7 @@ def _parse_requests(
     out: _Collector,
 ) -> list[RequestSpec]:
     file = "requests.csv"
-    rows = _rows(file, raw, REQUEST_COLUMNS, out)
+    rows = _rows(file, raw, REQUESTS, out)
     interpreter_pairs = {pair for p in people.values() for pair in p.interprets}
     services = {p.service for p in people.values() if p.service}
     longest = fair.longest_run() if fair else MAX_LENGTH
@@ -886,7 +829,7 @@ def _parse_products(
     raw: bytes, companies: Mapping[str, CompanySpec], out: _Collector
 ) -> list[ProductSpec]:
     file = "products.csv"
-    rows = _rows(file, raw, PRODUCT_COLUMNS, out)
+    rows = _rows(file, raw, PRODUCTS, out)
     products: list[ProductSpec] = []
     seen: dict[str, int] = {}
     for row, c in rows:

@@ -26,6 +26,17 @@ from pathlib import Path
 from typing import Final, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
+from fair.columns import (
+    BOOTH_KEYS,
+    BREAK_KEYS,
+    FAIR_KEYS,
+    PARTICIPANT_COLUMNS,
+    PAVILION_KEYS,
+    PRODUCT_COLUMNS,
+    REQUEST_COLUMNS,
+    TABLE_KEYS,
+    ordered,
+)
 from fair.sample import names as n
 from fair.sample.sectors import (
     CATEGORIES_BY_SECTOR,
@@ -47,62 +58,13 @@ TomlTable = dict[str, TomlScalar]
 TomlDoc = dict[str, TomlTable | list[TomlTable]]
 Row = dict[str, str]
 
-PARTICIPANT_COLUMNS: Final[tuple[str, ...]] = (
-    "id",
-    "company",
-    "name",
-    "email",
-    "role",
-    "country",
-    "timezone",
-    "pavilion",
-    "booth",
-    "sectors",
-    "offers",
-    "needs",
-    "languages",
-    "onsite",
-    "available",
-    "interprets",
-    "service",
-    "max_per_day",
-    "max_total",
-)
-REQUEST_COLUMNS: Final[tuple[str, ...]] = (
-    "id",
-    "from",
-    "to",
-    "priority",
-    "to_priority",
-    "mode",
-    "status",
-    "length",
-    "with_from",
-    "with_to",
-    "third_seat",
-    "created",
-)
-PRODUCT_COLUMNS: Final[tuple[str, ...]] = (
-    "id",
-    "company",
-    "name",
-    "description",
-    "sector",
-    "origin",
-    "price_min",
-    "price_max",
-    "currency",
-    "moq",
-    "certifications",
-)
-
 
 @dataclass(frozen=True)
 class GeneratedFair:
     """One generated fair: the `fair.toml` document and the rows of the three CSV files.
 
-    Row dicts map every column of `PARTICIPANT_COLUMNS`, `REQUEST_COLUMNS` and
-    `PRODUCT_COLUMNS` to its cell text ("" when empty); requests are in `created` order.
+    Row dicts map every column of `fair.columns` (`PARTICIPANT_COLUMNS`, `REQUEST_COLUMNS`,
+    `PRODUCT_COLUMNS`) to its cell text ("" when empty); requests are in `created` order.
     """
 
     scale: Scale
@@ -850,9 +812,13 @@ class _Builder:
                 tables = 2
             if company.popularity > 0.25:
                 tables = 3
-            self.booths.append(
-                {"id": company.booth, "pavilion": pav, "name": company.name, "tables": tables}
-            )
+            booth: TomlTable = {
+                "id": company.booth,
+                "pavilion": pav,
+                "name": company.name,
+                "tables": tables,
+            }
+            self.booths.append(ordered(BOOTH_KEYS, booth))
 
     # -- products ---------------------------------------------------------------------
 
@@ -1077,28 +1043,38 @@ class _Builder:
 
     def _toml(self) -> TomlDoc:
         spec = self.spec
-        fair: TomlTable = {
-            "name": spec.title.format(year=self.start.year),
-            "timezone": spec.timezone,
-            "start": self.start.isoformat(),
-            "days": spec.days,
-            "day_start": spec.day_start,
-            "day_end": spec.day_end,
-            "slot_minutes": spec.slot_minutes,
-            "currency": spec.currency,
-            "online_rooms": 0,
-        }
+        fair: TomlTable = ordered(
+            FAIR_KEYS,
+            {
+                "name": spec.title.format(year=self.start.year),
+                "timezone": spec.timezone,
+                "start": self.start.isoformat(),
+                "days": spec.days,
+                "day_start": spec.day_start,
+                "day_end": spec.day_end,
+                "slot_minutes": spec.slot_minutes,
+                "currency": spec.currency,
+                "online_rooms": 0,
+            },
+        )
         breaks: list[TomlTable] = [
-            {"start": s, "end": e, "label": label} for s, e, label in spec.breaks
+            ordered(BREAK_KEYS, {"start": s, "end": e, "label": label})
+            for s, e, label in spec.breaks
         ]
         pavilions: list[TomlTable] = [
-            {"id": pid, "name": name, "country": country} for pid, name, country in spec.pavilions
+            ordered(PAVILION_KEYS, {"id": pid, "name": name, "country": country})
+            for pid, name, country in spec.pavilions
         ]
         tables: list[TomlTable] = []
         for pav, count in spec.tables.items():
             for k in range(count):
                 capacity = 2 if self.rng.random() < 0.1 else 1
-                tables.append({"id": f"{pav}-T{k + 1:02d}", "pavilion": pav, "capacity": capacity})
+                table: TomlTable = {
+                    "id": f"{pav}-T{k + 1:02d}",
+                    "pavilion": pav,
+                    "capacity": capacity,
+                }
+                tables.append(ordered(TABLE_KEYS, table))
         return {
             "fair": fair,
             "breaks": breaks,

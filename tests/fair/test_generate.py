@@ -18,10 +18,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 
+from fair.columns import PARTICIPANT_COLUMNS, PRODUCT_COLUMNS, REQUEST_COLUMNS
 from fair.sample.generate import (
-    PARTICIPANT_COLUMNS,
-    PRODUCT_COLUMNS,
-    REQUEST_COLUMNS,
     GeneratedFair,
     Scale,
     generate,
