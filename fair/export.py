@@ -18,7 +18,17 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from fair.importer import PARTICIPANT_COLUMNS, PRODUCT_COLUMNS, REQUEST_COLUMNS
+from fair.columns import (
+    BOOTH_KEYS,
+    BREAK_KEYS,
+    FAIR_KEYS,
+    PARTICIPANT_COLUMNS,
+    PAVILION_KEYS,
+    PRODUCT_COLUMNS,
+    REQUEST_COLUMNS,
+    TABLE_KEYS,
+    ordered,
+)
 from fair.models import (
     Booth,
     Company,
@@ -90,79 +100,126 @@ def export_fair_files(session: Session, fair_id: int) -> dict[str, bytes]:
     pav_key = {p.id: p.key for p in pavilions}
     booths = session.exec(select(Booth).where(Booth.fair_id == fair_id)).all()
     booth_key = {b.id: b.key for b in booths}
-    tables = session.exec(select(MeetingTable).where(MeetingTable.fair_id == fair_id)).all()
-    breaks = session.exec(
-        select(FairBreak).where(FairBreak.fair_id == fair_id).order_by(col(FairBreak.start))
-    ).all()
-    parts = [
-        _toml_table(
-            "[fair]",
-            {
-                "name": fair.name,
-                "timezone": fair.timezone,
-                "start": fair.start.isoformat(),
-                "days": fair.days,
-                "day_start": fair.day_start,
-                "day_end": fair.day_end,
-                "slot_minutes": fair.slot_minutes,
-                "currency": fair.currency,
-                "online_rooms": fair.online_rooms,
-            },
-        )
-    ]
-    parts += [
-        _toml_table("[[breaks]]", {"start": b.start, "end": b.end, "label": b.label})
-        for b in breaks
-    ]
-    parts += [
-        _toml_table("[[pavilions]]", {"id": p.key, "name": p.name, "country": p.country})
-        for p in pavilions
-    ]
-    parts += [
-        _toml_table(
-            "[[booths]]",
-            {"id": b.key, "pavilion": pav_key[b.pavilion_id], "name": b.name, "tables": b.tables},
-        )
-        for b in booths
-    ]
-    parts += [
-        _toml_table(
-            "[[tables]]", {"id": t.key, "pavilion": pav_key[t.pavilion_id], "capacity": t.capacity}
-        )
-        for t in tables
-    ]
-
+    toml = _fair_toml(session, fair, pavilions, booths, pav_key)
     companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}
     people = session.exec(
         select(Participant).where(Participant.fair_id == fair_id).order_by(col(Participant.id))
     ).all()
     person_key = {p.id: p.key for p in people}
-    participant_rows = []
-    for p in people:
-        c = companies[p.company_id]
-        participant_rows.append(
-            {
-                "id": p.key,
-                "company": c.name,
-                "name": p.name,
-                "email": p.email,
-                "role": c.role,
-                "country": c.country,
-                "timezone": p.timezone,
-                "pavilion": pav_key.get(c.pavilion_id, ""),
-                "booth": booth_key.get(c.booth_id, ""),
-                "sectors": _fmt_list(c.sectors),
-                "offers": _fmt_list(c.offers),
-                "needs": _fmt_list(c.needs),
-                "languages": _fmt_list(p.languages),
-                "onsite": _fmt_list(p.onsite_days),
-                "available": _fmt_list(p.windows),
-                "interprets": _fmt_list(p.interprets),
-                "service": p.service,
-                "max_per_day": p.max_per_day,
-                "max_total": p.max_total,
-            }
+    participant_rows = [
+        _participant_row(p, companies[p.company_id], pav_key, booth_key) for p in people
+    ]
+    request_rows = _request_rows(session, fair_id, person_key)
+    product_rows = _product_rows(session, fair_id, companies)
+    files = {
+        "fair.toml": toml.encode("utf-8"),
+        "participants.csv": csv_bytes(PARTICIPANT_COLUMNS, participant_rows),
+        "requests.csv": csv_bytes(REQUEST_COLUMNS, request_rows),
+    }
+    if product_rows:
+        files["products.csv"] = csv_bytes(PRODUCT_COLUMNS, product_rows)
+    return files
+
+
+def _fair_toml(
+    session: Session,
+    fair: Fair,
+    pavilions: Sequence[Pavilion],
+    booths: Sequence[Booth],
+    pav_key: Mapping[int | None, str],
+) -> str:
+    """`fair.toml`: the [fair] table, then breaks, pavilions, booths and shared tables."""
+    tables = session.exec(select(MeetingTable).where(MeetingTable.fair_id == fair.id)).all()
+    breaks = session.exec(
+        select(FairBreak).where(FairBreak.fair_id == fair.id).order_by(col(FairBreak.start))
+    ).all()
+    head = {
+        "name": fair.name,
+        "timezone": fair.timezone,
+        "start": fair.start.isoformat(),
+        "days": fair.days,
+        "day_start": fair.day_start,
+        "day_end": fair.day_end,
+        "slot_minutes": fair.slot_minutes,
+        "currency": fair.currency,
+        "online_rooms": fair.online_rooms,
+    }
+    parts = [_toml_table("[fair]", ordered(FAIR_KEYS, head))]
+    parts += [
+        _toml_table(
+            "[[breaks]]", ordered(BREAK_KEYS, {"start": b.start, "end": b.end, "label": b.label})
         )
+        for b in breaks
+    ]
+    parts += [
+        _toml_table(
+            "[[pavilions]]",
+            ordered(PAVILION_KEYS, {"id": p.key, "name": p.name, "country": p.country}),
+        )
+        for p in pavilions
+    ]
+    parts += [
+        _toml_table(
+            "[[booths]]",
+            ordered(
+                BOOTH_KEYS,
+                {
+                    "id": b.key,
+                    "pavilion": pav_key[b.pavilion_id],
+                    "name": b.name,
+                    "tables": b.tables,
+                },
+            ),
+        )
+        for b in booths
+    ]
+    parts += [
+        _toml_table(
+            "[[tables]]",
+            ordered(
+                TABLE_KEYS,
+                {"id": t.key, "pavilion": pav_key[t.pavilion_id], "capacity": t.capacity},
+            ),
+        )
+        for t in tables
+    ]
+    return "\n".join(parts)
+
+
+def _participant_row(
+    p: Participant,
+    c: Company,
+    pav_key: Mapping[int | None, str],
+    booth_key: Mapping[int | None, str],
+) -> dict[str, Any]:
+    """One row of `participants.csv`: the person, with their company's fields repeated."""
+    return {
+        "id": p.key,
+        "company": c.name,
+        "name": p.name,
+        "email": p.email,
+        "role": c.role,
+        "country": c.country,
+        "timezone": p.timezone,
+        "pavilion": pav_key.get(c.pavilion_id, ""),
+        "booth": booth_key.get(c.booth_id, ""),
+        "sectors": _fmt_list(c.sectors),
+        "offers": _fmt_list(c.offers),
+        "needs": _fmt_list(c.needs),
+        "languages": _fmt_list(p.languages),
+        "onsite": _fmt_list(p.onsite_days),
+        "available": _fmt_list(p.windows),
+        "interprets": _fmt_list(p.interprets),
+        "service": p.service,
+        "max_per_day": p.max_per_day,
+        "max_total": p.max_total,
+    }
+
+
+def _request_rows(
+    session: Session, fair_id: int, person_key: Mapping[int | None, str]
+) -> list[dict[str, Any]]:
+    """The rows of `requests.csv`, in the order the requests were made."""
     requests = session.exec(
         select(MeetingRequest)
         .where(MeetingRequest.fair_id == fair_id)
@@ -195,10 +252,17 @@ def export_fair_files(session: Session, fair_id: int) -> dict[str, bytes]:
                 "created": r.created_at.isoformat(),
             }
         )
+    return request_rows
+
+
+def _product_rows(
+    session: Session, fair_id: int, companies: Mapping[int | None, Company]
+) -> list[dict[str, Any]]:
+    """The rows of `products.csv`, in the order the products were imported."""
     products = session.exec(
         select(Product).where(Product.fair_id == fair_id).order_by(col(Product.id))
     ).all()
-    product_rows = [
+    return [
         {
             "id": pr.key,
             "company": companies[pr.company_id].name,
@@ -214,14 +278,6 @@ def export_fair_files(session: Session, fair_id: int) -> dict[str, bytes]:
         }
         for pr in products
     ]
-    files = {
-        "fair.toml": "\n".join(parts).encode("utf-8"),
-        "participants.csv": csv_bytes(PARTICIPANT_COLUMNS, participant_rows),
-        "requests.csv": csv_bytes(REQUEST_COLUMNS, request_rows),
-    }
-    if product_rows:
-        files["products.csv"] = csv_bytes(PRODUCT_COLUMNS, product_rows)
-    return files
 
 
 GRID_COLUMNS = (

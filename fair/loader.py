@@ -20,7 +20,7 @@ from sqlmodel import Session, SQLModel, col, delete, select
 from fair import search
 from fair.db import session_scope
 from fair.errors import ImportRejected, Problem
-from fair.importer import ImportData, parse_files
+from fair.importer import FairSpec, ImportData, parse_files
 from fair.models import (
     Booth,
     Company,
@@ -106,8 +106,19 @@ def _id(obj: SQLModel) -> int:
 
 def load(session: Session, data: ImportData) -> ImportSummary:
     """Upsert `data` into the session's database; the caller commits or rolls back."""
-    spec = data.fair
     up = _Upserter(session)
+    fair_id = _fair(session, data.fair)
+    pavilions, booths = _places(up, fair_id, data.fair)
+    companies = _companies(up, fair_id, data, pavilions, booths)
+    participants = _participants(up, fair_id, data, companies)
+    _requests(up, fair_id, data, participants)
+    _products(up, fair_id, data, companies)
+    session.flush()
+    return ImportSummary(fair_id, data.fair.name, up.created, up.updated)
+
+
+def _fair(session: Session, spec: FairSpec) -> int:
+    """The fair (found by name, else created) with the file's settings and breaks."""
     fair = session.exec(select(Fair).where(Fair.name == spec.name)).first()
     if fair is None:
         fair = Fair(
@@ -134,10 +145,18 @@ def load(session: Session, data: ImportData) -> ImportSummary:
     session.flush()
     fair_id = _id(fair)
 
+    # Breaks have no ids of their own: the file's list replaces the fair's.
     session.exec(delete(FairBreak).where(col(FairBreak.fair_id) == fair_id))
     for brk in spec.breaks:
         session.add(FairBreak(fair_id=fair_id, start=brk.start, end=brk.end, label=brk.label))
+    return fair_id
 
+
+def _places(
+    up: _Upserter, fair_id: int, spec: FairSpec
+) -> tuple[dict[str, Pavilion], dict[str, Booth]]:
+    """Pavilions, booths and shared tables; the pavilions and booths by key."""
+    session = up.session
     pavilions = _by(session, Pavilion, fair_id, "key")
     for pav in spec.pavilions:
         up.upsert(
@@ -172,15 +191,26 @@ def load(session: Session, data: ImportData) -> ImportSummary:
             {"pavilion_id": pav_id, "capacity": t.capacity},
         )
     session.flush()
+    return pavilions, booths
 
-    def ref(mapping: Mapping[str, SQLModel], key: str, kind: str, where: str) -> int | None:
-        if not key:
-            return None
-        if key not in mapping:
-            raise ImportRejected([Problem(where, None, kind, f"unknown {kind} {key!r}")])
-        return _id(mapping[key])
 
-    companies = _by(session, Company, fair_id, "name")
+def _ref(mapping: Mapping[str, SQLModel], key: str, kind: str, where: str) -> int | None:
+    if not key:
+        return None
+    if key not in mapping:
+        raise ImportRejected([Problem(where, None, kind, f"unknown {kind} {key!r}")])
+    return _id(mapping[key])
+
+
+def _companies(
+    up: _Upserter,
+    fair_id: int,
+    data: ImportData,
+    pavilions: Mapping[str, Pavilion],
+    booths: Mapping[str, Booth],
+) -> dict[str, Company]:
+    """The companies by name."""
+    companies = _by(up.session, Company, fair_id, "name")
     for c in data.companies:
         up.upsert(
             "companies",
@@ -191,38 +221,24 @@ def load(session: Session, data: ImportData) -> ImportSummary:
             {
                 "country": c.country,
                 "role": c.role,
-                "pavilion_id": ref(pavilions, c.pavilion, "pavilion", "participants.csv"),
-                "booth_id": ref(booths, c.booth, "booth", "participants.csv"),
+                "pavilion_id": _ref(pavilions, c.pavilion, "pavilion", "participants.csv"),
+                "booth_id": _ref(booths, c.booth, "booth", "participants.csv"),
                 "sectors": list(c.sectors),
                 "offers": list(c.offers),
                 "needs": list(c.needs),
             },
         )
-    session.flush()
+    up.session.flush()
+    return companies
 
+
+def _participants(
+    up: _Upserter, fair_id: int, data: ImportData, companies: Mapping[str, Company]
+) -> dict[str, Participant]:
+    """The participants by key."""
+    session = up.session
     participants = _by(session, Participant, fair_id, "key")
-    # E-mails are unique per fair: free the ones that move between people in this import.
-    incoming = {p.email: p.key for p in data.participants}
-    incoming_keys = {p.key for p in data.participants}
-    for person in participants.values():
-        new_owner = incoming.get(person.email)
-        if new_owner is None or new_owner == person.key:
-            continue
-        if person.key not in incoming_keys:
-            raise ImportRejected(
-                [
-                    Problem(
-                        "participants.csv",
-                        None,
-                        "email",
-                        f"{person.email} of {new_owner!r} already belongs to participant "
-                        f"{person.key!r}, who is not in this file",
-                    )
-                ]
-            )
-        person.email = f"moving-{person.key}@invalid"  # overwritten below
-        session.add(person)
-    session.flush()
+    _free_moving_emails(session, participants, data)
     for p in data.participants:
         company_id = _id(companies[p.company])
         up.upsert(
@@ -253,24 +269,43 @@ def load(session: Session, data: ImportData) -> ImportSummary:
             },
         )
     session.flush()
+    return participants
 
-    requests = _by(session, MeetingRequest, fair_id, "key")
-    pair_owner = {(r.from_id, r.to_id): key for key, r in requests.items()}
-    for r in data.requests:
-        pair = (_id(participants[r.from_key]), _id(participants[r.to_key]))
-        owner = pair_owner.get(pair)
-        if owner is not None and owner != r.key:
+
+def _free_moving_emails(
+    session: Session, participants: Mapping[str, Participant], data: ImportData
+) -> None:
+    """E-mails are unique per fair: free the ones that move between people in this import."""
+    incoming = {p.email: p.key for p in data.participants}
+    incoming_keys = {p.key for p in data.participants}
+    for person in participants.values():
+        new_owner = incoming.get(person.email)
+        if new_owner is None or new_owner == person.key:
+            continue
+        if person.key not in incoming_keys:
             raise ImportRejected(
                 [
                     Problem(
-                        "requests.csv",
+                        "participants.csv",
                         None,
-                        "id",
-                        f"request {r.key!r}: {r.from_key}→{r.to_key} is already request "
-                        f"{owner!r} in the database",
+                        "email",
+                        f"{person.email} of {new_owner!r} already belongs to participant "
+                        f"{person.key!r}, who is not in this file",
                     )
                 ]
             )
+        person.email = f"moving-{person.key}@invalid"  # overwritten below
+        session.add(person)
+    session.flush()
+
+
+def _requests(
+    up: _Upserter, fair_id: int, data: ImportData, participants: Mapping[str, Participant]
+) -> None:
+    """The requests, then the colleagues who attend them."""
+    session = up.session
+    requests = _by(session, MeetingRequest, fair_id, "key")
+    _check_pairs(requests, participants, data)
     base = datetime.now(UTC).replace(microsecond=0)
     for index, r in enumerate(data.requests):
         from_id = _id(participants[r.from_key])
@@ -299,23 +334,59 @@ def load(session: Session, data: ImportData) -> ImportSummary:
         )
     session.flush()
     if data.requests:
-        request_ids = [_id(requests[r.key]) for r in data.requests]
-        session.exec(
-            delete(RequestAttendee).where(col(RequestAttendee.request_id).in_(request_ids))
-        )
-        for r in data.requests:
-            request_id = _id(requests[r.key])
-            for side, keys in (("from", r.with_from), ("to", r.with_to)):
-                for key in keys:
-                    session.add(
-                        RequestAttendee(
-                            request_id=request_id,
-                            participant_id=_id(participants[key]),
-                            side=side,
-                        )
-                    )
+        _attendees(session, data, requests, participants)
 
-    products = _by(session, Product, fair_id, "key")
+
+def _check_pairs(
+    requests: Mapping[str, MeetingRequest],
+    participants: Mapping[str, Participant],
+    data: ImportData,
+) -> None:
+    """A pair of people already asked under another request id is refused."""
+    pair_owner = {(r.from_id, r.to_id): key for key, r in requests.items()}
+    for r in data.requests:
+        pair = (_id(participants[r.from_key]), _id(participants[r.to_key]))
+        owner = pair_owner.get(pair)
+        if owner is not None and owner != r.key:
+            raise ImportRejected(
+                [
+                    Problem(
+                        "requests.csv",
+                        None,
+                        "id",
+                        f"request {r.key!r}: {r.from_key}→{r.to_key} is already request "
+                        f"{owner!r} in the database",
+                    )
+                ]
+            )
+
+
+def _attendees(
+    session: Session,
+    data: ImportData,
+    requests: Mapping[str, MeetingRequest],
+    participants: Mapping[str, Participant],
+) -> None:
+    """The file's colleagues replace the imported requests' attendees."""
+    request_ids = [_id(requests[r.key]) for r in data.requests]
+    session.exec(delete(RequestAttendee).where(col(RequestAttendee.request_id).in_(request_ids)))
+    for r in data.requests:
+        request_id = _id(requests[r.key])
+        for side, keys in (("from", r.with_from), ("to", r.with_to)):
+            for key in keys:
+                session.add(
+                    RequestAttendee(
+                        request_id=request_id,
+                        participant_id=_id(participants[key]),
+                        side=side,
+                    )
+                )
+
+
+def _products(
+    up: _Upserter, fair_id: int, data: ImportData, companies: Mapping[str, Company]
+) -> None:
+    products = _by(up.session, Product, fair_id, "key")
     for pr in data.products:
         company_id = _id(companies[pr.company])
         up.upsert(
@@ -337,8 +408,6 @@ def load(session: Session, data: ImportData) -> ImportSummary:
                 "certifications": list(pr.certifications),
             },
         )
-    session.flush()
-    return ImportSummary(fair_id, spec.name, up.created, up.updated)
 
 
 def import_files(engine: Engine, files: Mapping[str, bytes]) -> ImportSummary:

@@ -1,0 +1,150 @@
+"""The columns of the import files (`docs/import.md`), in one table.
+
+For each CSV file the ordered columns, whether each is required and what it means, and
+for `fair.toml` the keys of each table. The importer checks headers against this table,
+and the generator (`fair.sample`) and the export of a fair (`fair.export`) write exactly
+these columns in this order, so the three cannot drift apart; a test holds the
+documentation to the same table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final, TypeVar
+
+V = TypeVar("V")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import file (or one key of a `fair.toml` table)."""
+
+    name: str
+    required: bool
+    meaning: str
+
+
+def _yes(name: str, meaning: str) -> Column:
+    return Column(name, True, meaning)
+
+
+def _no(name: str, meaning: str) -> Column:
+    return Column(name, False, meaning)
+
+
+PARTICIPANTS: Final[tuple[Column, ...]] = (
+    _yes("id", "the organiser's id for this person, used by requests.csv"),
+    _yes("company", "company name; rows with the same name are one company"),
+    _yes("name", "the person's name"),
+    _yes("email", "the person's e-mail address, unique in the fair"),
+    _yes("role", "the company's role: exhibitor, buyer, service or interpreter"),
+    _yes("country", "the company's country (ISO 3166-1 alpha-2)"),
+    _yes("timezone", "where the person is during the fair (IANA zone)"),
+    _no("pavilion", "the exhibitor's pavilion id"),
+    _no("booth", "the exhibitor's booth id (hosts its in-person meetings)"),
+    _no("sectors", "sectors of the company"),
+    _no("offers", "what the company offers"),
+    _no("needs", "what the company seeks"),
+    _no("languages", "languages the person speaks (ISO 639-1 codes)"),
+    _no("onsite", "days the person is at the venue: all, empty, or day numbers"),
+    _no("available", "working hours on every day, HH:MM-HH:MM windows in local time"),
+    _no("interprets", "for interpreters: the language pairs they cover"),
+    _no("service", "for service providers: the service they give"),
+    _no("max_per_day", "cap on the person's meetings per day"),
+    _no("max_total", "cap on the person's meetings in the whole fair"),
+)
+
+REQUESTS: Final[tuple[Column, ...]] = (
+    _no("id", "the request's id; default FROM>TO"),
+    _yes("from", "participant id of who asks"),
+    _yes("to", "participant id of who is asked"),
+    _yes("priority", "the requester's interest, 1-5 (5 = must meet)"),
+    _no("to_priority", "the other side's interest, 1-5"),
+    _yes("mode", "how they can meet: in_person, online or either"),
+    _yes("status", "pending, accepted or declined; only accepted ones are scheduled"),
+    _no("length", "consecutive slots the meeting needs, default 1"),
+    _no("with_from", "colleagues who also attend from the requester's company"),
+    _no("with_to", "colleagues who also attend from the other company"),
+    _no("third_seat", "a third person from the pool: interpreter:xx-yy or service:name"),
+    _no("created", "when the request was made (ISO date-time with offset)"),
+)
+
+PRODUCTS: Final[tuple[Column, ...]] = (
+    _yes("id", "the product's id, unique"),
+    _yes("company", "the exhibitor, a company name from participants.csv"),
+    _yes("name", "the product's name"),
+    _no("description", "free text"),
+    _no("sector", "the product's sector"),
+    _no("origin", "origin country (ISO 3166-1 alpha-2)"),
+    _no("price_min", "lowest unit price"),
+    _no("price_max", "highest unit price"),
+    _no("currency", "currency of the prices (ISO 4217)"),
+    _no("moq", "minimum order quantity"),
+    _no("certifications", "certifications such as CE;KC;FDA"),
+)
+
+# fair.toml: the [fair] table, then the arrays of tables, each with its keys.
+FAIR_KEYS: Final[tuple[Column, ...]] = (
+    _yes("name", "identifies the fair"),
+    _yes("timezone", "IANA zone of the slot grid"),
+    _yes("start", "first day (ISO date)"),
+    _yes("days", "number of consecutive days"),
+    _yes("day_start", "first slot starts (fair time)"),
+    _yes("day_end", "last slot ends (fair time)"),
+    _yes("slot_minutes", "length of one slot, 5-240"),
+    _no("currency", "reporting currency for deals"),
+    _no("online_rooms", "video rooms per slot, 0 = unlimited"),
+)
+BREAK_KEYS: Final[tuple[Column, ...]] = (
+    _yes("start", "the break starts (fair time, every day)"),
+    _yes("end", "the break ends"),
+    _no("label", "what the break is called"),
+)
+PAVILION_KEYS: Final[tuple[Column, ...]] = (
+    _yes("id", "short code used by the other files"),
+    _no("name", "the pavilion's name"),
+    _no("country", "ISO 3166-1 alpha-2, empty for mixed halls"),
+)
+BOOTH_KEYS: Final[tuple[Column, ...]] = (
+    _yes("id", "the booth's id"),
+    _yes("pavilion", "the pavilion it stands in"),
+    _no("name", "the booth's name"),
+    _no("tables", "meetings the booth can host at once, default 1"),
+)
+TABLE_KEYS: Final[tuple[Column, ...]] = (
+    _yes("id", "the table's id"),
+    _yes("pavilion", "the pavilion whose meeting area it is in"),
+    _no("capacity", "meetings at once, default 1"),
+)
+TOML_TABLES: Final[dict[str, tuple[Column, ...]]] = {
+    "fair": FAIR_KEYS,
+    "breaks": BREAK_KEYS,
+    "pavilions": PAVILION_KEYS,
+    "booths": BOOTH_KEYS,
+    "tables": TABLE_KEYS,
+}
+
+CSV_FILES: Final[dict[str, tuple[Column, ...]]] = {
+    "participants.csv": PARTICIPANTS,
+    "requests.csv": REQUESTS,
+    "products.csv": PRODUCTS,
+}
+
+
+def names(columns: Iterable[Column]) -> tuple[str, ...]:
+    """The columns' names, in order."""
+    return tuple(c.name for c in columns)
+
+
+def ordered(columns: tuple[Column, ...], values: Mapping[str, V]) -> dict[str, V]:
+    """`values` in the columns' order; a writer that names a key the table lacks, or
+    leaves one out, is a bug here rather than a file the importer would refuse."""
+    if set(values) != set(names(columns)):
+        raise ValueError(f"keys {sorted(values)} are not the columns {list(names(columns))}")
+    return {c.name: values[c.name] for c in columns}
+
+
+PARTICIPANT_COLUMNS: Final = names(PARTICIPANTS)
+REQUEST_COLUMNS: Final = names(REQUESTS)
+PRODUCT_COLUMNS: Final = names(PRODUCTS)

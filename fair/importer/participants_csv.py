@@ -1,0 +1,215 @@
+"""Checking `participants.csv`: people, and the companies their rows describe together.
+
+A company is every row with the same `company` name; its fields (role, country, place,
+sectors, offers, needs) may be repeated on each row and must then agree. Places are
+checked against `fair.toml` when that file was readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import time
+
+from fair.columns import PARTICIPANTS
+from fair.importer.cells import (
+    COUNTRY,
+    EMAIL,
+    LANGUAGE,
+    check_timezone,
+    normalise_pair,
+    parse_choice,
+    parse_int,
+    parse_window,
+    split_list,
+)
+from fair.importer.rows import Collector, cell, csv_rows, required
+from fair.importer.specs import CompanySpec, FairSpec, ParticipantSpec
+from fair.models import Role
+
+FILE = "participants.csv"
+COMPANY_FIELDS = ("country", "role", "pavilion", "booth", "sectors", "offers", "needs")
+
+
+def parse_participants(
+    raw: bytes, fair: FairSpec | None, out: Collector
+) -> tuple[list[CompanySpec], list[ParticipantSpec]]:
+    """The companies (in order of first row) and the people of `participants.csv`."""
+    reader = _Reader(fair, out)
+    people = [reader.person(row, cells) for row, cells in csv_rows(FILE, raw, PARTICIPANTS, out)]
+    return list(reader.companies.values()), people
+
+
+class _Reader:
+    """Reads rows in order, remembering what earlier rows claimed (ids, e-mails, booths,
+    companies) so a clash names the row that came first."""
+
+    def __init__(self, fair: FairSpec | None, out: Collector) -> None:
+        self.fair = fair
+        self.out = out
+        self.companies: dict[str, CompanySpec] = {}
+        self.company_rows: dict[str, int] = {}
+        self.seen_ids: dict[str, int] = {}
+        self.seen_emails: dict[str, int] = {}
+        self.booth_owner: dict[str, str] = {}
+        self.pavilion_keys = {p.key for p in fair.pavilions} if fair else None
+        self.booth_keys = {b.key: b.pavilion for b in fair.booths} if fair else None
+
+    def person(self, row: int, c: Mapping[str, str]) -> ParticipantSpec:
+        out = self.out
+        key = required(out, FILE, row, c, "id")
+        if key in self.seen_ids:
+            out.add(FILE, row, "id", f"duplicate id {key!r} (first on row {self.seen_ids[key]})")
+        self.seen_ids.setdefault(key, row)
+        company = required(out, FILE, row, c, "company")
+        name = required(out, FILE, row, c, "name")
+        email = self._email(row, c)
+        role = cell(out, FILE, row, "role", c["role"], lambda v: parse_choice(v, [r for r in Role]))
+        country = c["country"].upper()
+        if not COUNTRY.fullmatch(country):
+            out.add(FILE, row, "country", f"{c['country']!r} is not an ISO code like KR")
+        tz = cell(out, FILE, row, "timezone", c["timezone"], check_timezone)
+        pavilion, booth = self._place(row, c, company)
+        languages = self._languages(row, c)
+        onsite = self._onsite(row, c)
+        windows = self._windows(row, c)
+        pairs = self._pairs(row, c)
+        caps: dict[str, int | None] = {}
+        for column in ("max_per_day", "max_total"):
+            caps[column] = (
+                cell(out, FILE, row, column, c[column], lambda v: parse_int(v, 0))
+                if c[column]
+                else None
+            )
+        person = ParticipantSpec(
+            key=key,
+            company=company,
+            name=name,
+            email=email,
+            timezone=tz or "",
+            languages=languages,
+            onsite_days=onsite,
+            windows=windows,
+            interprets=pairs,
+            service=c["service"].lower(),
+            max_per_day=caps["max_per_day"],
+            max_total=caps["max_total"],
+        )
+        if company:
+            spec = CompanySpec(
+                name=company,
+                country=country,
+                role=role or "",
+                pavilion=pavilion,
+                booth=booth,
+                sectors=split_list(c["sectors"]),
+                offers=split_list(c["offers"]),
+                needs=split_list(c["needs"]),
+            )
+            self._company(row, spec)
+        return person
+
+    def _email(self, row: int, c: Mapping[str, str]) -> str:
+        email = required(self.out, FILE, row, c, "email").lower()
+        if email and not EMAIL.fullmatch(email):
+            self.out.add(FILE, row, "email", f"{c['email']!r} is not an e-mail address")
+        elif email in self.seen_emails:
+            first = self.seen_emails[email]
+            self.out.add(FILE, row, "email", f"duplicate e-mail (first on row {first})")
+        self.seen_emails.setdefault(email, row)
+        return email
+
+    def _place(self, row: int, c: Mapping[str, str], company: str) -> tuple[str, str]:
+        """(pavilion, booth); a booth alone implies its pavilion, and belongs to one
+        company."""
+        out = self.out
+        pavilion, booth = c["pavilion"], c["booth"]
+        if pavilion and self.pavilion_keys is not None and pavilion not in self.pavilion_keys:
+            out.add(FILE, row, "pavilion", f"unknown pavilion {pavilion!r} (not in fair.toml)")
+        if booth and self.booth_keys is not None:
+            if booth not in self.booth_keys:
+                out.add(FILE, row, "booth", f"unknown booth {booth!r} (not in fair.toml)")
+            else:
+                if not pavilion:
+                    pavilion = self.booth_keys[booth]
+                elif self.booth_keys[booth] != pavilion:
+                    out.add(FILE, row, "booth", f"booth {booth!r} is not in pavilion {pavilion}")
+                owner = self.booth_owner.setdefault(booth, company)
+                if owner != company:
+                    out.add(FILE, row, "booth", f"booth {booth!r} already belongs to {owner!r}")
+        return pavilion, booth
+
+    def _languages(self, row: int, c: Mapping[str, str]) -> tuple[str, ...]:
+        languages = split_list(c["languages"].lower())
+        for lang in languages:
+            if not LANGUAGE.fullmatch(lang):
+                self.out.add(FILE, row, "languages", f"{lang!r} is not a language code like ko")
+        return languages
+
+    def _onsite(self, row: int, c: Mapping[str, str]) -> tuple[int, ...]:
+        fair = self.fair
+        if c["onsite"].lower() == "all":
+            return tuple(range(1, (fair.days if fair else 1) + 1))
+        if not c["onsite"]:
+            return ()
+        try:
+            return tuple(
+                sorted(
+                    {parse_int(d, 1, fair.days if fair else None) for d in split_list(c["onsite"])}
+                )
+            )
+        except ValueError as exc:
+            days = fair.days if fair else "?"
+            self.out.add(FILE, row, "onsite", f"{exc} (day numbers 1..{days})")
+            return ()
+
+    def _windows(self, row: int, c: Mapping[str, str]) -> tuple[str, ...]:
+        """Each window as `HH:MM-HH:MM`, the end of the day written `24:00`."""
+        windows: list[str] = []
+        for w in split_list(c["available"]):
+            try:
+                s, e = parse_window(w)
+                windows.append(f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}")
+            except ValueError as exc:
+                self.out.add(FILE, row, "available", str(exc))
+        return tuple(windows)
+
+    def _pairs(self, row: int, c: Mapping[str, str]) -> tuple[str, ...]:
+        pairs: list[str] = []
+        for p in split_list(c["interprets"]):
+            try:
+                pairs.append(normalise_pair(p))
+            except ValueError as exc:
+                self.out.add(FILE, row, "interprets", str(exc))
+        return tuple(pairs)
+
+    def _company(self, row: int, spec: CompanySpec) -> None:
+        """Record the company of this row, or merge it into the one of an earlier row:
+        each field keeps the first value given, and a different one is a problem."""
+        company = spec.name
+        if company not in self.companies:
+            self.companies[company] = spec
+            self.company_rows[company] = row
+            return
+        first = self.companies[company]
+        first_row = self.company_rows[company]
+        merged = {}
+        for attr in COMPANY_FIELDS:
+            mine, theirs = getattr(spec, attr), getattr(first, attr)
+            if attr in ("country", "role"):
+                if mine and theirs and mine != theirs:
+                    self.out.add(
+                        FILE,
+                        row,
+                        attr,
+                        f"company {company!r} has {attr} {theirs!r} on row "
+                        f"{first_row} but {mine!r} here",
+                    )
+            elif mine and theirs and mine != theirs:
+                self.out.add(
+                    FILE,
+                    row,
+                    attr,
+                    f"company {company!r} has a different {attr} on row {first_row}",
+                )
+            merged[attr] = theirs or mine
+        self.companies[company] = CompanySpec(name=company, **merged)

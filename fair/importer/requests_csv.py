@@ -1,0 +1,193 @@
+"""Checking `requests.csv`: meeting requests between participants of two companies.
+
+Every reference is checked against the participants already read: who asks and who is
+asked, the colleagues who come along, and the interpreter pair or service a third seat
+needs (someone in the file must give it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from fair.columns import REQUESTS
+from fair.importer.cells import normalise_pair, parse_choice, parse_int, split_list
+from fair.importer.rows import Collector, cell, csv_rows, required
+from fair.importer.specs import FairSpec, ParticipantSpec, RequestSpec
+from fair.models import Mode, RequestStatus
+from fair.rules import DEFAULT_PRIORITY, HIGHEST_PRIORITY, LOWEST_PRIORITY
+
+FILE = "requests.csv"
+MAX_LENGTH = 8
+
+
+def parse_requests(
+    raw: bytes,
+    fair: FairSpec | None,
+    people: Mapping[str, ParticipantSpec],
+    out: Collector,
+) -> list[RequestSpec]:
+    """The requests of `requests.csv`, in file order; `people` by participant id."""
+    reader = _Reader(fair, people, out)
+    return [reader.request(row, cells) for row, cells in csv_rows(FILE, raw, REQUESTS, out)]
+
+
+def _priority(v: str) -> int:
+    return parse_int(v, LOWEST_PRIORITY, HIGHEST_PRIORITY)
+
+
+class _Reader:
+    """Reads rows in order, remembering ids and pairs so a repeat names its first row."""
+
+    def __init__(
+        self, fair: FairSpec | None, people: Mapping[str, ParticipantSpec], out: Collector
+    ) -> None:
+        self.people = people
+        self.out = out
+        self.interpreter_pairs = {pair for p in people.values() for pair in p.interprets}
+        self.services = {p.service for p in people.values() if p.service}
+        self.longest = fair.longest_run() if fair else MAX_LENGTH
+        self.seen_keys: dict[str, int] = {}
+        self.seen_pairs: dict[tuple[str, str], int] = {}
+
+    def request(self, row: int, c: Mapping[str, str]) -> RequestSpec:
+        out = self.out
+        from_key = required(out, FILE, row, c, "from")
+        to_key = required(out, FILE, row, c, "to")
+        key = c["id"] or f"{from_key}>{to_key}"
+        sender, receiver = self._sides(row, key, from_key, to_key)
+        priority = cell(out, FILE, row, "priority", c["priority"], _priority)
+        to_priority = (
+            cell(out, FILE, row, "to_priority", c["to_priority"], _priority)
+            if c["to_priority"]
+            else None
+        )
+        mode = cell(out, FILE, row, "mode", c["mode"], lambda v: parse_choice(v, [m for m in Mode]))
+        status = cell(
+            out,
+            FILE,
+            row,
+            "status",
+            c["status"],
+            lambda v: parse_choice(v, [s for s in RequestStatus]),
+        )
+        length = self._length(row, c)
+        with_from = self._colleagues(row, c, "with_from", sender, from_key, to_key)
+        with_to = self._colleagues(row, c, "with_to", receiver, from_key, to_key)
+        third = self._third_seat(row, c["third_seat"])
+        created = self._created(row, c["created"])
+        return RequestSpec(
+            key=key,
+            from_key=from_key,
+            to_key=to_key,
+            priority=priority or DEFAULT_PRIORITY,
+            to_priority=to_priority,
+            mode=mode or Mode.EITHER,
+            status=status or RequestStatus.PENDING,
+            length=length or 1,
+            with_from=with_from,
+            with_to=with_to,
+            third_seat=third,
+            created=created,
+        )
+
+    def _sides(
+        self, row: int, key: str, from_key: str, to_key: str
+    ) -> tuple[ParticipantSpec | None, ParticipantSpec | None]:
+        """The asking and the asked participant, each None when unknown; a repeated id or
+        pair, or two people of one company, is a problem."""
+        out = self.out
+        if key in self.seen_keys:
+            first = self.seen_keys[key]
+            out.add(FILE, row, "id", f"duplicate request id {key!r} (first on row {first})")
+        self.seen_keys.setdefault(key, row)
+        sender, receiver = self.people.get(from_key), self.people.get(to_key)
+        if from_key and sender is None:
+            out.add(FILE, row, "from", f"unknown participant {from_key!r}")
+        if to_key and receiver is None:
+            out.add(FILE, row, "to", f"unknown participant {to_key!r}")
+        if sender and receiver and sender.company == receiver.company:
+            out.add(FILE, row, "to", f"{to_key!r} is in the same company as {from_key!r}")
+        pair = (from_key, to_key)
+        if pair in self.seen_pairs:
+            out.add(
+                FILE,
+                row,
+                "to",
+                f"a request {from_key}→{to_key} is already on row {self.seen_pairs[pair]}",
+            )
+        self.seen_pairs.setdefault(pair, row)
+        return sender, receiver
+
+    def _length(self, row: int, c: Mapping[str, str]) -> int | None:
+        length = (
+            cell(self.out, FILE, row, "length", c["length"], lambda v: parse_int(v, 1, MAX_LENGTH))
+            if c["length"]
+            else 1
+        )
+        if length and length > self.longest:
+            self.out.add(
+                FILE,
+                row,
+                "length",
+                f"{length} slots is longer than the longest run without a break ({self.longest})",
+            )
+        return length
+
+    def _colleagues(
+        self,
+        row: int,
+        c: Mapping[str, str],
+        column: str,
+        anchor: ParticipantSpec | None,
+        from_key: str,
+        to_key: str,
+    ) -> tuple[str, ...]:
+        """The colleagues in `column`, who must be of `anchor`'s company."""
+        colleagues = split_list(c[column])
+        for colleague in colleagues:
+            person = self.people.get(colleague)
+            if person is None:
+                self.out.add(FILE, row, column, f"unknown participant {colleague!r}")
+            elif anchor and person.company != anchor.company:
+                self.out.add(FILE, row, column, f"{colleague!r} is not in {anchor.company!r}")
+            elif colleague in (from_key, to_key):
+                self.out.add(FILE, row, column, f"{colleague!r} already attends as from/to")
+        return colleagues
+
+    def _third_seat(self, row: int, third: str) -> str:
+        """`interpreter:xx-yy` (the pair normalised) or `service:name`, or ""."""
+        if not third:
+            return third
+        out = self.out
+        kind, _, value = third.partition(":")
+        kind = kind.strip().lower()
+        if kind == "interpreter":
+            try:
+                value = normalise_pair(value)
+                if value not in self.interpreter_pairs:
+                    out.add(FILE, row, "third_seat", f"no interpreter covers {value}")
+                third = f"interpreter:{value}"
+            except ValueError as exc:
+                out.add(FILE, row, "third_seat", str(exc))
+        elif kind == "service":
+            value = value.strip().lower()
+            if value not in self.services:
+                out.add(FILE, row, "third_seat", f"no service provider gives {value!r}")
+            third = f"service:{value}"
+        else:
+            out.add(FILE, row, "third_seat", f"{third!r} is not interpreter:xx-yy or service:name")
+        return third
+
+    def _created(self, row: int, text: str) -> datetime | None:
+        if not text:
+            return None
+        try:
+            created = datetime.fromisoformat(text)
+        except ValueError:
+            self.out.add(FILE, row, "created", f"{text!r} is not an ISO date-time")
+            return None
+        if created.tzinfo is None:
+            self.out.add(FILE, row, "created", "needs a UTC offset, e.g. 2026-11-20T09:30+08:00")
+            return None
+        return created
