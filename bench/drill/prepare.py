@@ -89,8 +89,8 @@ def plan_visits(url: str, fair_id: int, size: Size, seed: int) -> list[dict[str,
 
     from fair.db import make_engine
     from fair.models import AccessToken, TokenKind
-    from fair.versions import published_version_id
     from fair.tokens import hash_token
+    from fair.versions import published_version_id
 
     rng = random.Random(seed)
     engine = make_engine(url)

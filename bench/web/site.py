@@ -18,8 +18,8 @@ from fair.accounts import create_organiser
 from fair.db import open_database, session_scope
 from fair.loader import import_files
 from fair.models import Meeting, MeetingRequest, Participant, RequestAttendee, TokenKind
-from fair.versions import published_version
 from fair.tokens import issue_token
+from fair.versions import published_version
 
 ORGANISER_EMAIL = "bench@fair.example"
 
