@@ -34,7 +34,7 @@ from fair.tokens import (
     participant_for_token,
     revoke_tokens,
 )
-from web import agendas, auth, calendar_routes, i18n, sessions, solver
+from web import agendas, auth, calendar_routes, i18n, sessions
 from web.db import read, write
 from web.keys import (
     DB_EXECUTOR,
@@ -43,7 +43,7 @@ from web.keys import (
     PAGE_CACHE,
     SESSION,
     SETTINGS,
-    SOLVER_JOBS,
+    SOLVER_RUNS,
 )
 from web.middleware import CSRF_REFUSED, local_path, same_origin, wants_json
 from web.render import page
@@ -225,7 +225,7 @@ async def organiser_home(request: web.Request) -> web.StreamResponse:
         return queries.overview(session, fair.id)
 
     overview = await read(request.app, load)
-    job = request.app[SOLVER_JOBS].get(overview.fair.id or 0)
+    job = request.app[SOLVER_RUNS].job(overview.fair.id or 0)
     return page(
         "organiser.html",
         request,
@@ -495,7 +495,7 @@ async def run_solver(request: web.Request) -> web.StreamResponse:
         assert fair.id is not None
         return fair.id
 
-    job = solver.start(request.app, await read(request.app, fair_id), limit)
+    job = request.app[SOLVER_RUNS].start(await read(request.app, fair_id), limit)
     if wants_json(request):
         return web.json_response(job.state(), status=202)
     raise web.HTTPFound(request.app.router["organiser"].url_for())
@@ -507,7 +507,7 @@ async def stop_solver(request: web.Request) -> web.StreamResponse:
     def fair_id(session: Session) -> int:
         return _fair_or_404(session).id or 0
 
-    stopped = solver.stop(request.app, await read(request.app, fair_id))
+    stopped = request.app[SOLVER_RUNS].stop(await read(request.app, fair_id))
     if wants_json(request):
         return web.json_response({"stopping": stopped})
     raise web.HTTPFound(request.app.router["organiser"].url_for())
@@ -519,7 +519,7 @@ async def solver_status(request: web.Request) -> web.StreamResponse:
     def fair_id(session: Session) -> int:
         return _fair_or_404(session).id or 0
 
-    job = request.app[SOLVER_JOBS].get(await read(request.app, fair_id))
+    job = request.app[SOLVER_RUNS].job(await read(request.app, fair_id))
     return web.json_response(job.state() if job else {"running": False})
 
 
