@@ -83,7 +83,7 @@ BOOKS = web.AppKey("agenda_books", Books)
 # Built calendar feeds: (participant id, version id, reminder, base URL) → (expiry, file).
 FEED_CACHE = web.AppKey("feed_cache", dict[tuple[int, int, int, str], tuple[float, Any]])
 
-# Rendered personal pages, keyed by everything they depend on (see views.agenda).
+# Rendered personal pages, keyed by everything they depend on (see web.agenda).
 PAGE_CACHE = web.AppKey("page_cache", dict[tuple[Any, ...], tuple[float, bytes]])
 
 # The decoded session cookie of the current request ({} when signed out).
