@@ -33,8 +33,9 @@ from fair.rooms import meeting_room, stage_room
 from realtime.base import now
 from realtime.dashboard import DashboardNamespace
 from realtime.meetings import MeetingNamespace
-from realtime.namespaces import Identify, OrganiserNamespace
+from realtime.namespaces import Identify
 from realtime.services import RoomServices
+from realtime.solver import OrganiserNamespace
 from realtime.stage import StageNamespace
 
 REDIS_POOL = 32  # connections per process; publishers wait for one instead of failing

@@ -29,7 +29,6 @@ import secrets
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -43,7 +42,7 @@ from fair.queries import AgendaBook, AgendaItem, CompanyLabel, PersonLabel, agen
 from fair.versions import published_version_id
 from web import i18n
 from web.db import read
-from web.keys import DB_EXECUTOR, PAGE_CACHE
+from web.keys import BOOKS, DB_EXECUTOR, PAGE_CACHE, Books
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +53,6 @@ PRERENDER_CHUNK = 50  # pages per executor call
 # Stand-ins for what a rendered agenda leaves out (unguessable, so no text contains them).
 CSRF_SLOT = f"csrf-{secrets.token_hex(12)}"
 NOW_SLOT = f"now-{secrets.token_hex(12)}"
-
-
-@dataclass
-class Books:
-    """The books this process holds: the newest built version per fair."""
-
-    held: dict[int, tuple[float, AgendaBook]] = field(default_factory=dict)  # fair id →
-    building: dict[tuple[int, int], asyncio.Future[AgendaBook]] = field(default_factory=dict)
-    tasks: set[asyncio.Task[AgendaBook]] = field(default_factory=set)
-    warming: set[asyncio.Task[None]] = field(default_factory=set)
-
-
-BOOKS = web.AppKey("agenda_books", Books)
 
 
 async def book(app: web.Application, fair_id: int, version_id: int) -> AgendaBook:

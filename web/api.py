@@ -5,13 +5,12 @@ personal link, the organiser signs in); writes also need the session's CSRF toke
 `X-CSRF-Token` header (GET /api/session returns it). Errors come back as
 `{"error": {"status", "message", ...}}`: 400 for a body that is not a JSON object,
 422 with `field` for a missing or wrong field, 401 signed out, 403 wrong role or not a
-party, 404, 409. The OpenAPI document (web/openapi.py) is served at /api/openapi.json.
+party, 404, 409 (the body and path checks are `web.api_input`). The OpenAPI document
+(web/openapi.py) is served at /api/openapi.json.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -25,14 +24,12 @@ from fair.export import grid_rows
 from fair.models import Company, Fair, ScheduleVersion
 from fair.publishing import VersionDiff, publish
 from fair.report import report_rows
-from fair.rules import DEFAULT_PRIORITY, MAX_ID
+from fair.rules import DEFAULT_PRIORITY
 from fair.versions import get_version
 from web import agendas, auth, calendar_routes, openapi
+from web.api_input import Field, Json, body, guard, path_number
 from web.db import read, write
 from web.keys import SESSION, SETTINGS
-from web.middleware import error_response
-
-Json = dict[str, Any]
 
 
 def setup(app: web.Application) -> None:
@@ -40,10 +37,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/openapi.json", openapi_document, name="api_openapi")
     r.add_get("/api/session", session_info, name="api_session")
     r.add_get("/api/fair", fair_summary, name="api_fair")
-    # web/views.py still serves an older GET /api/me (participant and agenda only); this
-    # one answers the same fields and more, and takes over once that route is removed.
-    if "api_me" not in r.named_resources():
-        r.add_get("/api/me", me, name="api_me")
+    r.add_get("/api/me", me, name="api_me")
     r.add_get("/api/me/requests", my_requests, name="api_my_requests")
     r.add_post("/api/me/requests", send_request, name="api_send_request")
     r.add_post("/api/me/requests/{id:\\d+}/accept", accept_request, name="api_accept")
@@ -58,95 +52,6 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/schedule/{number:\\d+}/publish", publish_version, name="api_publish")
     r.add_get("/api/deals", deals, name="api_deals")
     r.add_get("/api/reports/{report:deals|companies}", report, name="api_report")
-
-
-# ------------------------------------------------------------------------- validation
-
-
-class BadField(Exception):
-    """A JSON body field that is missing or of the wrong type (→ 422)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    kind: str  # "integer", "string", "integer|null", "array<integer>", "array<string>"
-    required: bool = False
-
-
-def _type_ok(value: Any, kind: str) -> bool:
-    if kind.endswith("|null") and value is None:
-        return True
-    base = kind.removesuffix("|null")
-    if base == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if base == "string":
-        return isinstance(value, str)
-    if base.startswith("array<"):
-        item = base[6:-1]
-        return isinstance(value, list) and all(_type_ok(v, item) for v in value)
-    raise AssertionError(kind)
-
-
-def _describe(kind: str) -> str:
-    words = {
-        "integer": "a whole number",
-        "string": "a string",
-        "integer|null": "a whole number or null",
-        "array<integer>": "an array of whole numbers",
-        "array<string>": "an array of strings",
-    }
-    return words[kind]
-
-
-async def body(request: web.Request, fields: tuple[Field, ...]) -> Json:
-    """The request's JSON object, checked against `fields` (unknown names refused)."""
-    # At most `limits.api_body_kib` (the app's body limit for /api/); 413 above.
-    data_bytes = await request.read()
-    try:
-        raw = data_bytes.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise web.HTTPBadRequest(text=f"the body is not UTF-8 (byte {exc.start})") from None
-    if not raw.strip():
-        data: Any = {}
-    else:
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise web.HTTPBadRequest(text=f"malformed JSON: {exc.msg} at {exc.pos}") from None
-    if not isinstance(data, dict):
-        raise web.HTTPBadRequest(text="the body must be a JSON object")
-    known = {f.name: f for f in fields}
-    for name in data:
-        if name not in known:
-            raise BadField(name, "unknown field")
-    for f in fields:
-        if f.name not in data:
-            if f.required:
-                raise BadField(f.name, "is required")
-            continue
-        if not _type_ok(data[f.name], f.kind):
-            raise BadField(f.name, f"must be {_describe(f.kind)}")
-    return data
-
-
-def _unprocessable(request: web.Request, field: str, message: str) -> web.Response:
-    return error_response(request, 422, message, field=field)
-
-
-async def _guard(request: web.Request, action: Any) -> web.StreamResponse:
-    """Run a handler body, turning field errors into 422 responses."""
-    try:
-        result: web.StreamResponse = await action()
-        return result
-    except BadField as exc:
-        return _unprocessable(request, exc.field, str(exc))
-    except rq.FieldError as exc:
-        return _unprocessable(request, exc.field, str(exc))
 
 
 # ---------------------------------------------------------------------- serialisation
@@ -338,16 +243,7 @@ async def send_request(request: web.Request) -> web.StreamResponse:
         )
         return web.json_response({"request": request_json(view)}, status=201)
 
-    return await _guard(request, act)
-
-
-def path_number(request: web.Request, name: str) -> int:
-    """A numeric path parameter; one no row can have is 404 (a huge one would overflow
-    the database driver)."""
-    value = int(request.match_info[name])
-    if not 1 <= value <= MAX_ID:
-        raise web.HTTPNotFound(text=f"no such {name} {value}"[:80])
-    return value
+    return await guard(request, act)
 
 
 def _request_id(request: web.Request) -> int:
@@ -364,7 +260,7 @@ async def accept_request(request: web.Request) -> web.StreamResponse:
         )
         return web.json_response({"request": request_json(view)})
 
-    return await _guard(request, act)
+    return await guard(request, act)
 
 
 async def decline_request(request: web.Request) -> web.StreamResponse:
@@ -375,7 +271,7 @@ async def decline_request(request: web.Request) -> web.StreamResponse:
         view = await write(request.app, rq.decline_request, person, _request_id(request))
         return web.json_response({"request": request_json(view)})
 
-    return await _guard(request, act)
+    return await guard(request, act)
 
 
 async def withdraw_request(request: web.Request) -> web.StreamResponse:
@@ -386,7 +282,7 @@ async def withdraw_request(request: web.Request) -> web.StreamResponse:
         view = await write(request.app, rq.withdraw_request, person, _request_id(request))
         return web.json_response({"request": request_json(view), "withdrawn": True})
 
-    return await _guard(request, act)
+    return await guard(request, act)
 
 
 async def get_availability(request: web.Request) -> web.StreamResponse:
@@ -416,7 +312,7 @@ async def put_availability(request: web.Request) -> web.StreamResponse:
         )
         return web.json_response(availability_json(view))
 
-    return await _guard(request, act)
+    return await guard(request, act)
 
 
 # --------------------------------------------------------------------------- organiser
@@ -492,7 +388,7 @@ async def all_requests(request: web.Request) -> web.StreamResponse:
             }
         )
 
-    return await _guard(request, act)
+    return await guard(request, act)
 
 
 async def schedule(request: web.Request) -> web.StreamResponse:

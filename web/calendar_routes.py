@@ -14,7 +14,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,21 +27,11 @@ from fair.models import Fair, Participant
 from fair.publishing import VersionDiff
 from web import auth
 from web.db import read, write
-from web.keys import ENGINE, SETTINGS
+from web.keys import ENGINE, MAILER, SETTINGS, Mailer
 from web.render import page
 
 log = logging.getLogger("fair.web")
 RETRY_SECONDS = 60.0
-
-
-@dataclass
-class Mailer:
-    executor: ThreadPoolExecutor
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
-
-
-MAILER = web.AppKey("mailer", Mailer)
 
 
 def setup(app: web.Application) -> None:

@@ -1,15 +1,26 @@
-"""Typed application keys: everything the app factory puts on the application."""
+"""Typed application keys: everything the app factory puts on the application, and the
+small holders of state that some of them name.
+
+This module imports no other module of `web/` except `web.ratelimit` (which imports none)
+and nothing of `realtime/`, so every module can import it without a circle. What
+`realtime/` provides is named here by a Protocol (`SolverRunner`); `web/app.py` puts the
+real object on the application.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import socketio
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
+from fair.queries import AgendaBook
 from fair.settings import Settings
+from web.ratelimit import Counter
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", Engine)
@@ -17,15 +28,62 @@ DB_EXECUTOR = web.AppKey("db_executor", ThreadPoolExecutor)
 SOLVER_EXECUTOR = web.AppKey("solver_executor", ThreadPoolExecutor)
 SIO = web.AppKey("sio", socketio.AsyncServer)
 
-if TYPE_CHECKING:
-    from web.solver import SolverJob
+# The sliding-window counter of the rate limits, shared with the live rooms' limits.
+RATE_COUNTER = web.AppKey[Counter]("rate_counter")
 
-SOLVER_JOBS = web.AppKey("solver_jobs", dict[int, "SolverJob"])
+
+class SolverRun(Protocol):
+    """One run of the solver as the console shows it (`realtime.solver.SolverJob`)."""
+
+    def state(self) -> dict[str, Any]: ...
+
+
+class SolverRunner(Protocol):
+    """The organiser's solver runs, one per fair (`realtime.solver.SolverRuns`). A
+    Protocol, so that the pages name what they call without importing `realtime/`."""
+
+    def job(self, fair_id: int) -> SolverRun | None: ...
+
+    def start(self, fair_id: int, time_limit: float) -> SolverRun: ...
+
+    def stop(self, fair_id: int) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+SOLVER_RUNS = web.AppKey[SolverRunner]("solver_runs")
+
+
+@dataclass
+class Mailer:
+    """The mail worker's state (`web.calendar_routes`): its thread, what wakes it, and the
+    queueing tasks still running."""
+
+    executor: ThreadPoolExecutor
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+
+MAILER = web.AppKey("mailer", Mailer)
+
+
+@dataclass
+class Books:
+    """The agenda books this process holds (`web.agendas`): the newest built version per
+    fair, the builds under way and the background work on them."""
+
+    held: dict[int, tuple[float, AgendaBook]] = field(default_factory=dict)  # fair id →
+    building: dict[tuple[int, int], asyncio.Future[AgendaBook]] = field(default_factory=dict)
+    tasks: set[asyncio.Task[AgendaBook]] = field(default_factory=set)
+    warming: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+BOOKS = web.AppKey("agenda_books", Books)
 
 # Built calendar feeds: (participant id, version id, reminder, base URL) → (expiry, file).
 FEED_CACHE = web.AppKey("feed_cache", dict[tuple[int, int, int, str], tuple[float, Any]])
 
-# Rendered personal pages, keyed by everything they depend on (see views.agenda).
+# Rendered personal pages, keyed by everything they depend on (see web.agenda).
 PAGE_CACHE = web.AppKey("page_cache", dict[tuple[Any, ...], tuple[float, bytes]])
 
 # The decoded session cookie of the current request ({} when signed out).

@@ -1,4 +1,6 @@
-"""Middlewares: domain errors → status pages or JSON, sessions, CSRF, security headers.
+"""Middlewares: domain errors → status pages or JSON, an unreachable database → 503,
+sessions, CSRF, security headers, caching and compression, request size and id limits.
+(The rate limits are `web.ratelimit`'s, the page language `web.i18n`'s.)
 
 Errors are rendered in one place: `FairError`s map to 400/403/404/409, aiohttp's HTTP
 errors keep their status, anything else is logged with its traceback and shown as a
@@ -18,9 +20,14 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from yarl import URL
 
+from fair import busy
+from fair.db import database_unavailable
 from fair.errors import Conflict, FairError, Forbidden, ImportRejected, InvalidInput, NotFound
+from fair.rules import MAX_ID
+from fair.settings import Settings
 from fair.tokens import LinkExpired
 from web import i18n, sessions
 from web.accesslog import redact
@@ -64,8 +71,8 @@ GENERIC = N_("Something went wrong. Please try again.")
 # translations. tests/web/test_error_pages.py checks that each is still raised as is.
 RAISED = (
     N_("The import was rejected; nothing was changed."),  # ImportRejected, below
-    N_("The database is unavailable right now. Please try again in a minute."),  # app.py
-    N_("Database unavailable"),  # app.py, the 503 page's title
+    N_("The database is unavailable right now. Please try again in a minute."),  # below
+    N_("Database unavailable"),  # below, the 503 page's title
     N_("This page is for the organiser."),  # auth.py
     N_("This page is for participants (use their link)."),  # auth.py
     N_("Roadshows are scheduled by exhibitors."),  # roadshows.py
@@ -219,6 +226,29 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error_response(request, 500, "The error was logged. Please try again.")
 
 
+DB_UNAVAILABLE = "The database is unavailable right now. Please try again in a minute."
+
+
+@web.middleware
+async def database_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Inside `errors`: a database that cannot be reached is a 503 with Retry-After (page
+    or JSON), logged as one line, not a 500 with a traceback."""
+    try:
+        return await handler(request)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        log.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            redact(request.path),  # personal links carry their token in the path
+            type(exc).__name__,
+        )
+        page = error_response(request, 503, DB_UNAVAILABLE, title="Database unavailable")
+        page.headers["Retry-After"] = "30"
+        return page
+
+
 @web.middleware
 async def session(request: web.Request, handler: Handler) -> web.StreamResponse:
     secret = request.app[SETTINGS].secret_key
@@ -294,3 +324,69 @@ async def caching_and_compression(request: web.Request, handler: Handler) -> web
     ):
         response.enable_compression(web.ContentCoding.gzip)
     return response
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MiB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KiB"
+
+
+def body_limits(settings: Settings) -> Middleware:
+    """Request bodies over their route's limit (docs/security.md) get 413 before they are
+    read: at once when Content-Length says so, otherwise as soon as reading passes the
+    limit (aiohttp's `client_max_size`, set for this request)."""
+    api = settings.limits_api_body_kib * 1024
+    form = settings.limits_form_kib * 1024
+    upload = settings.limits_upload_mib * 1024 * 1024
+    ics = busy.MAX_BYTES + 64 * 1024  # the .ics file and the form around it
+
+    def cap(path: str) -> int | None:
+        if path.startswith("/socket.io/"):
+            return None  # engine.io enforces `limits.socket_kib` itself
+        if path.startswith("/api/"):
+            return api
+        if path == "/organiser/import":
+            return upload
+        if path == "/me/busy":
+            return ics
+        return form
+
+    @web.middleware
+    async def limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+        most = cap(request.path)
+        if most is None or request.method in {"GET", "HEAD", "OPTIONS"}:
+            return await handler(request)
+        length = request.content_length
+        if length is not None and length > most:
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=most,
+                actual_size=length,
+                text=f"The request is {_size(length)}; the limit here is {_size(most)}.",
+            )
+        limited = request.clone(client_max_size=most)
+        try:
+            return await handler(limited)
+        finally:
+            _close_uploads(limited)
+
+    return limit
+
+
+def _close_uploads(request: web.BaseRequest) -> None:
+    """aiohttp spools uploaded files to temporary files and leaves them open; close them
+    when the request is done instead of waiting for the garbage collector."""
+    form = getattr(request, "_post", None)  # set only if a handler read the form
+    for value in form.values() if form is not None else ():
+        if isinstance(value, web.FileField):
+            value.file.close()
+
+
+@web.middleware
+async def id_limits(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A number in a `{name:\\d+}` path part that no row can have names nothing: 404,
+    before a database driver overflows on it (a 500 otherwise)."""
+    info = request.match_info.route.resource.get_info() if request.match_info.route.resource else {}
+    pattern = getattr(info.get("pattern"), "pattern", "")
+    for name, value in request.match_info.items():
+        if f"(?P<{name}>\\d+)" in pattern and len(value) > 9 and int(value) > MAX_ID:
+            raise web.HTTPNotFound(text=f"no such {name}")
+    return await handler(request)

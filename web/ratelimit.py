@@ -15,7 +15,7 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -41,6 +41,15 @@ RULES = (
 )
 
 
+class Counter(Protocol):
+    """Counts one event under a key in a sliding window of `window` seconds; `hit`
+    returns (events in the window, seconds until the oldest leaves it)."""
+
+    async def hit(self, key: str, window: int) -> tuple[int, int]: ...
+
+    async def close(self) -> None: ...
+
+
 class MemoryCounter:
     """Sliding window: the requests of the last `window` seconds, per key."""
 
@@ -56,6 +65,9 @@ class MemoryCounter:
             recent.popleft()
         recent.append(now)
         return len(recent), max(1, int(recent[0] + window - now) + 1)
+
+    async def close(self) -> None:
+        """Nothing to release: the counts live in this process's memory."""
 
 
 class RedisCounter:
@@ -102,10 +114,6 @@ class RedisCounter:
 
     async def close(self) -> None:
         await self.client.aclose()
-
-
-Counter = MemoryCounter | RedisCounter
-COUNTER = web.AppKey("rate_counter", object)
 
 
 def client_address(request: web.Request) -> str:

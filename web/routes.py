@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web import api, calendar_routes, floor, portal, roadshows, rooms, views
+from web import agenda, api, calendar_routes, console, floor, portal, roadshows, rooms, views
 
 STATIC = Path(__file__).parent / "static"
 VENDOR = Path(__file__).parent.parent / "node_modules" / "socket.io-client" / "dist"
@@ -20,23 +20,23 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/login", views.login, name="login_post")
     r.add_post("/logout", views.logout, name="logout")
     r.add_get("/p/{token}", views.magic_link, name="magic_link")
-    r.add_get("/me", views.agenda, name="agenda")
-    r.add_get("/me/agenda.ics", views.agenda_ics, name="agenda_ics")
-    r.add_post("/me/feed", views.new_feed_link, name="new_feed_link")
-    r.add_get("/feed/{token}.ics", views.feed, name="feed")
-    r.add_get("/organiser", views.organiser_home, name="organiser")
-    r.add_get("/organiser/grid", views.grid, name="grid")
-    r.add_get("/organiser/reports/{report:deals|companies}", views.report, name="report")
-    r.add_post("/organiser/versions/{number:\\d+}/publish", views.publish_version, name="publish")
-    r.add_get("/organiser/import", views.import_form, name="import_form")
-    r.add_post("/organiser/import", views.import_upload, name="import_post")
-    r.add_get("/organiser/participants", views.participants, name="participants")
-    r.add_post("/organiser/participants/{key}/link", views.issue_link, name="issue_link")
-    r.add_post("/organiser/participants/{key}/revoke", views.revoke_link, name="revoke_link")
-    r.add_post("/organiser/schedule", views.run_solver, name="run_solver")
-    r.add_post("/organiser/schedule/stop", views.stop_solver, name="stop_solver")
-    r.add_get("/organiser/schedule/status", views.solver_status, name="solver_status")
-    r.add_get("/organiser/versions/{number:\\d+}", views.version_detail, name="version")
+    r.add_get("/me", agenda.agenda, name="agenda")
+    r.add_get("/me/agenda.ics", agenda.agenda_ics, name="agenda_ics")
+    r.add_post("/me/feed", agenda.new_feed_link, name="new_feed_link")
+    r.add_get("/feed/{token}.ics", agenda.feed, name="feed")
+    r.add_get("/organiser", console.organiser_home, name="organiser")
+    r.add_get("/organiser/grid", console.grid, name="grid")
+    r.add_get("/organiser/reports/{report:deals|companies}", console.report, name="report")
+    r.add_post("/organiser/versions/{number:\\d+}/publish", console.publish_version, name="publish")
+    r.add_get("/organiser/import", console.import_form, name="import_form")
+    r.add_post("/organiser/import", console.import_upload, name="import_post")
+    r.add_get("/organiser/participants", console.participants, name="participants")
+    r.add_post("/organiser/participants/{key}/link", console.issue_link, name="issue_link")
+    r.add_post("/organiser/participants/{key}/revoke", console.revoke_link, name="revoke_link")
+    r.add_post("/organiser/schedule", console.run_solver, name="run_solver")
+    r.add_post("/organiser/schedule/stop", console.stop_solver, name="stop_solver")
+    r.add_get("/organiser/schedule/status", console.solver_status, name="solver_status")
+    r.add_get("/organiser/versions/{number:\\d+}", console.version_detail, name="version")
     r.add_static("/static/", STATIC, name="static", append_version=True)
     # Browser libraries from the npm registry (package.json), installed by ./dev.
     if VENDOR.is_dir():

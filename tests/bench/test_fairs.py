@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 import scheduler.problem as sp
 from bench.fairs import generated_files, imported_in_memory, schedule_and_publish
-from fair.planning import published_version
+from fair.versions import published_version
 
 pytestmark = pytest.mark.integration
 

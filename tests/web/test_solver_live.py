@@ -12,13 +12,13 @@ from aiohttp.test_utils import TestServer
 from fair.settings import Settings
 from tests.web.conftest import ORGANISER, Site
 from web.app import create_app
-from web.keys import SOLVER_JOBS
+from web.keys import SOLVER_RUNS
 
 pytestmark = pytest.mark.integration
 
 
 async def finish(site: Site) -> dict[str, Any]:
-    job = site.client.app[SOLVER_JOBS][site.fair_id]  # type: ignore[index]
+    job: Any = site.client.app[SOLVER_RUNS].job(site.fair_id)
     assert job.task is not None
     await asyncio.wait_for(job.task, 60)
     state: dict[str, Any] = job.state()

@@ -1,0 +1,402 @@
+"""The organiser's console: the overview, schedule versions (solver runs, detail,
+publishing), the meeting grid, reports, the import, and participants' personal links."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import defaultdict
+from typing import Any
+
+from aiohttp import web
+from sqlmodel import Session
+
+from fair import queries
+from fair.errors import ImportRejected, InvalidInput, NotFound
+from fair.export import format_grid, grid_rows
+from fair.loader import ImportSummary, import_files
+from fair.models import Fair, TokenKind, utcnow
+from fair.publishing import VersionDiff, diff_versions, publish
+from fair.report import FORMATS, format_report, report_rows
+from fair.tokens import GRACE_DAYS, expires_at, issue_token, revoke_tokens
+from fair.versions import get_version, published_version
+from web import agendas, auth, calendar_routes
+from web.db import read, write
+from web.keys import DB_EXECUTOR, ENGINE, SETTINGS, SOLVER_RUNS
+from web.middleware import wants_json
+from web.render import page
+
+
+def _fair_or_404(session: Session) -> Fair:
+    fair = queries.first_fair(session)
+    if fair is None:
+        raise NotFound("no fair has been imported yet")
+    return fair
+
+
+async def organiser_home(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+
+    def load(session: Session) -> queries.Overview:
+        fair = _fair_or_404(session)
+        assert fair.id is not None
+        return queries.overview(session, fair.id)
+
+    overview = await read(request.app, load)
+    job = request.app[SOLVER_RUNS].job(overview.fair.id or 0)
+    return page(
+        "organiser.html",
+        request,
+        {
+            "overview": overview,
+            "job": job.state() if job else None,
+            "time_limit": request.app[SETTINGS].solver_time_limit,
+        },
+    )
+
+
+async def run_solver(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+    form = await request.post()
+    settings = request.app[SETTINGS]
+    try:
+        limit = float(str(form.get("time_limit", settings.solver_time_limit)))
+    except ValueError:
+        raise InvalidInput("time_limit: seconds, e.g. 30") from None
+    if not 1 <= limit <= 3600:
+        raise InvalidInput("time_limit: between 1 and 3600 seconds")
+
+    def fair_id(session: Session) -> int:
+        fair = _fair_or_404(session)
+        assert fair.id is not None
+        return fair.id
+
+    job = request.app[SOLVER_RUNS].start(await read(request.app, fair_id), limit)
+    if wants_json(request):
+        return web.json_response(job.state(), status=202)
+    raise web.HTTPFound(request.app.router["organiser"].url_for())
+
+
+async def stop_solver(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+
+    def fair_id(session: Session) -> int:
+        return _fair_or_404(session).id or 0
+
+    stopped = request.app[SOLVER_RUNS].stop(await read(request.app, fair_id))
+    if wants_json(request):
+        return web.json_response({"stopping": stopped})
+    raise web.HTTPFound(request.app.router["organiser"].url_for())
+
+
+async def solver_status(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+
+    def fair_id(session: Session) -> int:
+        return _fair_or_404(session).id or 0
+
+    job = request.app[SOLVER_RUNS].job(await read(request.app, fair_id))
+    return web.json_response(job.state() if job else {"running": False})
+
+
+async def version_detail(request: web.Request) -> web.StreamResponse:
+    """A schedule version: its figures per objective level, what was left out and why,
+    and how it differs from the published version."""
+    await auth.organiser(request)
+    number = int(request.match_info["number"])
+
+    def load(session: Session) -> dict[str, Any]:
+        fair = _fair_or_404(session)
+        assert fair.id is not None
+        version = get_version(session, fair.id, number)
+        published = published_version(session, fair.id)
+        diff = None
+        if published is not None and published.id != version.id:
+            diff = diff_versions(session, published, version)
+        labels = queries.request_labels(session, fair.id)
+        return {
+            "fair": fair,
+            "version": version,
+            "published": published,
+            "diff": diff,
+            "labels": labels,
+        }
+
+    data = await read(request.app, load)
+    figures = data["version"].figures
+    left = figures.get("unscheduled", {})
+    reasons: dict[str, int] = defaultdict(int)
+    for why in left.values():
+        reasons[why.get("code", "")] += 1
+    return page(
+        "version.html",
+        request,
+        {
+            **data,
+            "figures": figures,
+            "left": sorted(left.items())[:1000],
+            "left_total": len(left),
+            "reason_counts": sorted(reasons.items(), key=lambda kv: -kv[1]),
+        },
+    )
+
+
+async def publish_version(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+    number = int(request.match_info["number"])
+
+    def act(session: Session) -> tuple[int, VersionDiff]:
+        fair = _fair_or_404(session)
+        assert fair.id is not None
+        return fair.id, publish(session, fair.id, number)
+
+    fair_id, diff = await write(request.app, act)
+    calendar_routes.schedule_changed(request.app, fair_id, diff)
+    agendas.published(request.app, fair_id)  # e-mails, in the background
+    raise web.HTTPFound(request.app.router["organiser"].url_for())
+
+
+Cells = dict[tuple[str, str], list[dict[str, Any]]]  # (time, column) → meetings
+
+
+async def grid(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+    wanted_day = request.query.get("day", "1")
+    pavilion_filter = request.query.get("pavilion", "")
+
+    def load(session: Session) -> dict[str, Any]:
+        fair = _fair_or_404(session)
+        assert fair.id is not None
+        version_arg = request.query.get("version")
+        version = get_version(session, fair.id, int(version_arg) if version_arg else None)
+        return {"fair": fair, "version": version, "rows": grid_rows(session, version)}
+
+    data = await read(request.app, load)
+    fmt = request.query.get("format")
+    if fmt in {"csv", "json"}:
+        text = format_grid(data["rows"], fmt)
+        return web.Response(
+            text=text,
+            content_type="text/csv" if fmt == "csv" else "application/json",
+            headers={"Content-Disposition": f'attachment; filename="grid.{fmt}"'},
+        )
+    country = request.query.get("country", "")
+    view = "people" if request.query.get("view") == "people" else "places"
+    rows = [
+        r
+        for r in data["rows"]
+        if str(r["day"]) == wanted_day
+        and (not pavilion_filter or r["pavilion"] == pavilion_filter)
+        and (not country or country in (r["from_country"], r["to_country"]))
+    ]
+    times = sorted({r["start"][11:] for r in rows})
+    if view == "places":
+        columns, cells = _by_place(rows)
+        people: list[dict[str, Any]] = []
+    else:
+        columns, (people, cells) = [], _by_person(rows, country)
+    all_days = sorted({r["day"] for r in data["rows"]})
+    pavilions = sorted({r["pavilion"] for r in data["rows"] if r["pavilion"]})
+    countries = sorted(
+        {r["from_country"] for r in data["rows"]} | {r["to_country"] for r in data["rows"]}
+    )
+    return page(
+        "grid.html",
+        request,
+        {
+            **data,
+            "times": times,
+            "columns": columns,
+            "people": people[:400],
+            "people_total": len(people),
+            "cells": cells,
+            "days": all_days,
+            "day": wanted_day,
+            "pavilions": pavilions,
+            "pavilion": pavilion_filter,
+            "countries": countries,
+            "country": country,
+            "view": view,
+            "count": len(rows),
+        },
+    )
+
+
+def _by_place(rows: list[dict[str, Any]]) -> tuple[list[str], Cells]:
+    """The grid by place: its columns and each (time, place)'s meetings."""
+    # Places first (by pavilion), then video rooms in number order.
+    order = sorted(
+        {
+            (r["place_kind"] == "online", r["pavilion"], _natural(r["place"]), r["place"])
+            for r in rows
+        }
+    )
+    cells: Cells = defaultdict(list)
+    for r in rows:
+        cells[(r["start"][11:], r["place"])].append(r)
+    return [p[3] for p in order], cells
+
+
+def _by_person(rows: list[dict[str, Any]], country: str) -> tuple[list[dict[str, Any]], Cells]:
+    """The grid by person (of `country`, if given): one row per person, busiest first,
+    with their meetings across the day's slots."""
+    cells: Cells = defaultdict(list)
+    by_person: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        for side, other in (("from", "to"), ("to", "from")):
+            if country and r[f"{side}_country"] != country:
+                continue
+            person = by_person.setdefault(
+                r[side],
+                {
+                    "key": r[side],
+                    "name": r[f"{side}_name"],
+                    "company": r[f"{side}_company"],
+                    "country": r[f"{side}_country"],
+                    "load": 0,
+                },
+            )
+            person["load"] += 1
+            cells[(r["start"][11:], r[side])].append(
+                {**r, "other": r[f"{other}_company"], "other_country": r[f"{other}_country"]}
+            )
+    people = sorted(by_person.values(), key=lambda p: (-p["load"], p["company"], p["name"]))
+    return people, cells
+
+
+def _natural(text: str) -> tuple[tuple[int, str], ...]:
+    """Sort key that puts room-2 before room-10."""
+    return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.split(r"(\d+)", text))
+
+
+async def report(request: web.Request) -> web.StreamResponse:
+    """A report to take home (`fair.report`): every deal, or every company's meetings
+    and deals, as CSV (default) or JSON, downloaded."""
+    await auth.organiser(request)
+    name = request.match_info["report"]
+    fmt = request.query.get("format", "csv")
+    if fmt not in FORMATS:
+        raise InvalidInput(f"format: expected csv or json, not {fmt!r}")
+    rates = request.app[SETTINGS].rates
+
+    def load(session: Session) -> bytes:  # built and formatted off the event loop
+        rows = report_rows(session, _fair_or_404(session).id or 0, name, rates)
+        return format_report(name, rows, fmt)
+
+    data = await read(request.app, load)
+    return web.Response(
+        body=data,
+        content_type="text/csv" if fmt == "csv" else "application/json",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+async def import_form(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+    return page("import.html", request, {"summary": None, "problems": []})
+
+
+async def import_upload(request: web.Request) -> web.StreamResponse:
+    """Upload fair.toml and the CSV files; all or nothing, errors by file/row/column."""
+    await auth.organiser(request)
+    form = await request.post()
+    files: dict[str, bytes] = {}
+    for field in ("fair.toml", "participants.csv", "requests.csv", "products.csv"):
+        upload = form.get(field)
+        if isinstance(upload, web.FileField):
+            data = upload.file.read()
+            if data:
+                files[field] = data
+    try:
+        summary = await write_import(request, files)
+    except ImportRejected as exc:
+        return page(
+            "import.html",
+            request,
+            {"summary": None, "problems": exc.problems, "files": sorted(files)},
+            status=400,
+        )
+    return page("import.html", request, {"summary": summary, "problems": []})
+
+
+async def write_import(request: web.Request, files: dict[str, bytes]) -> ImportSummary:
+    engine = request.app[ENGINE]
+    return await asyncio.get_running_loop().run_in_executor(
+        request.app[DB_EXECUTOR], import_files, engine, files
+    )
+
+
+async def participants(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+    country = request.query.get("country", "")
+    search = request.query.get("q", "").strip().lower()
+
+    def load(session: Session) -> dict[str, Any]:
+        fair = _fair_or_404(session)
+        assert fair.id is not None
+        return {"fair": fair, "rows": queries.participant_rows(session, fair.id)}
+
+    data = await read(request.app, load)
+    rows = [
+        r
+        for r in data["rows"]
+        if (not country or r.country == country)
+        and (
+            not search
+            or search in r.name.lower()
+            or search in r.company.lower()
+            or search == r.key.lower()
+        )
+    ]
+    countries = sorted({r.country for r in data["rows"]})
+    issued = request.query.get("issued", "")
+    return page(
+        "participants.html",
+        request,
+        {
+            **data,
+            "rows": rows[:500],
+            "total": len(rows),
+            "countries": countries,
+            "country": country,
+            "q": search,
+            "issued": issued,
+        },
+    )
+
+
+async def issue_link(request: web.Request) -> web.StreamResponse:
+    """Issue (or re-issue) a participant's personal link; the old one stops working."""
+    await auth.organiser(request)
+    key = request.match_info["key"]
+
+    def act(session: Session) -> tuple[str, str, Fair]:
+        fair = _fair_or_404(session)
+        person = queries.participant_by_key(session, fair.id or 0, key)
+        return person.name, issue_token(session, person, TokenKind.MAGIC), fair
+
+    name, token, fair = await write(request.app, act)
+    link = f"{request.app[SETTINGS].base_url}/p/{token}"
+    context = {
+        "name": name,
+        "link": link,
+        "key": key,
+        "expires": expires_at(fair, utcnow()),
+        "timezone": fair.timezone,
+        "grace_days": GRACE_DAYS,
+    }
+    return page("link.html", request, context)
+
+
+async def revoke_link(request: web.Request) -> web.StreamResponse:
+    await auth.organiser(request)
+    key = request.match_info["key"]
+
+    def act(session: Session) -> int:
+        fair = _fair_or_404(session)
+        person = queries.participant_by_key(session, fair.id or 0, key)
+        return revoke_tokens(session, person, TokenKind.MAGIC)
+
+    await write(request.app, act)
+    raise web.HTTPFound(request.app.router["participants"].url_for().with_query(q=key))

@@ -1,0 +1,353 @@
+"""The components of the OpenAPI document (`web.openapi`): the JSON shapes the API sends
+and accepts (`SCHEMAS`) and its error responses (`RESPONSES`), written by hand as data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fair.rules import DEFAULT_PRIORITY, HIGHEST_PRIORITY, LOWEST_PRIORITY
+
+Json = dict[str, Any]
+
+
+def ref(name: str) -> Json:
+    """A reference to the schema `name`."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+PRIORITY = {"type": "integer", "minimum": LOWEST_PRIORITY, "maximum": HIGHEST_PRIORITY}
+
+SCHEMAS: Json = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "message"],
+                "properties": {
+                    "status": {"type": "integer"},
+                    "message": {"type": "string"},
+                    "field": {
+                        "type": "string",
+                        "description": "For 422: the body field (or query parameter) at fault.",
+                    },
+                },
+            }
+        },
+    },
+    "Session": {
+        "type": "object",
+        "properties": {
+            "role": {"type": ["string", "null"], "enum": ["organiser", "participant", None]},
+            "csrf": {
+                "type": ["string", "null"],
+                "description": "Send as X-CSRF-Token with every POST/PUT.",
+            },
+        },
+    },
+    "FairSummary": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "timezone": {"type": "string", "examples": ["Asia/Shanghai"]},
+            "start": {"type": "string", "format": "date"},
+            "days": {"type": "integer"},
+            "day_start": {"type": "string", "examples": ["09:00"]},
+            "day_end": {"type": "string", "examples": ["17:00"]},
+            "slot_minutes": {"type": "integer"},
+            "currency": {"type": "string"},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "countries": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "country": {"type": "string"},
+                        "companies": {"type": "integer"},
+                    },
+                },
+            },
+            "published": {
+                "type": ["object", "null"],
+                "properties": {
+                    "number": {"type": "integer"},
+                    "published_at": {"type": ["string", "null"], "format": "date-time"},
+                },
+            },
+        },
+    },
+    "Me": {
+        "type": "object",
+        "properties": {
+            "participant": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "email": {"type": "string"},
+                    "timezone": {"type": "string"},
+                    "languages": {"type": "array", "items": {"type": "string"}},
+                    "company": {"type": "string"},
+                    "country": {"type": "string"},
+                    "role": {"type": "string"},
+                },
+            },
+            "meetings": {
+                "type": "array",
+                "description": "Meetings in the published schedule, in time order (UTC).",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "uid": {"type": "string"},
+                        "start": {"type": "string", "format": "date-time"},
+                        "end": {"type": "string", "format": "date-time"},
+                        "counterpart": {"type": "string"},
+                        "company": {"type": "string"},
+                        "place_kind": {"type": "string", "enum": ["booth", "table", "online"]},
+                        "place": {"type": "string"},
+                        "status": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+    "MeetingRequest": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "key": {"type": "string"},
+            "direction": {"type": "string", "enum": ["sent", "received"]},
+            "counterpart": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "company": {"type": "string"},
+                    "country": {"type": "string"},
+                    "role": {"type": "string"},
+                },
+            },
+            "priority": PRIORITY,
+            "to_priority": {**PRIORITY, "type": ["integer", "null"]},
+            "mode": {"$ref": "#/components/schemas/Mode"},
+            "length": {"type": "integer", "minimum": 1},
+            "status": {"type": "string", "enum": ["pending", "accepted", "declined"]},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Mode": {"type": "string", "enum": ["in_person", "online", "either"]},
+    "RequestResult": {
+        "type": "object",
+        "properties": {"request": ref("MeetingRequest"), "withdrawn": {"type": "boolean"}},
+    },
+    "MyRequests": {
+        "type": "object",
+        "properties": {
+            "sent": {"type": "array", "items": ref("MeetingRequest")},
+            "received": {"type": "array", "items": ref("MeetingRequest")},
+        },
+    },
+    "NewRequest": {
+        "type": "object",
+        "required": ["to"],
+        "additionalProperties": False,
+        "properties": {
+            "to": {"type": "string", "description": "The participant's id at the fair."},
+            "priority": {**PRIORITY, "default": DEFAULT_PRIORITY},
+            "mode": {"$ref": "#/components/schemas/Mode", "default": "either"},
+            "length": {
+                "type": "integer",
+                "minimum": 1,
+                "default": 1,
+                "description": "Slots; at most the longest run of slots without a break.",
+            },
+        },
+    },
+    "Accept": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "to_priority": {
+                **PRIORITY,
+                "type": ["integer", "null"],
+                "description": "How much the receiver wants the meeting (optional).",
+            }
+        },
+    },
+    "Empty": {"type": "object", "additionalProperties": False},
+    "Availability": {
+        "type": "object",
+        "properties": {
+            "timezone": {"type": "string"},
+            "onsite_days": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+            "windows": {"type": "array", "items": {"type": "string"}},
+            "fair": {
+                "type": "object",
+                "properties": {
+                    "timezone": {"type": "string"},
+                    "days": {"type": "array", "items": {"type": "string", "format": "date"}},
+                    "hours": {"type": "string", "examples": ["09:00-17:00"]},
+                },
+            },
+        },
+    },
+    "AvailabilityUpdate": {
+        "type": "object",
+        "required": ["onsite_days", "windows", "timezone"],
+        "additionalProperties": False,
+        "properties": {
+            "onsite_days": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1},
+                "description": "1-based fair days at the venue; others are online only.",
+            },
+            "windows": {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^\\d{1,2}:\\d{2}-\\d{1,2}:\\d{2}$"},
+                "description": "Working hours HH:MM-HH:MM in `timezone`; empty = all hours.",
+            },
+            "timezone": {"type": "string", "description": "IANA name, e.g. Asia/Seoul."},
+        },
+    },
+    "Participant": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "email": {"type": "string"},
+            "company": {"type": "string"},
+            "role": {"type": "string"},
+            "country": {"type": "string"},
+            "timezone": {"type": "string"},
+            "onsite_days": {"type": "array", "items": {"type": "integer"}},
+            "meetings": {"type": "integer"},
+            "requests": {"type": "integer"},
+            "has_link": {"type": "boolean"},
+        },
+    },
+    "FairRequest": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "key": {"type": "string"},
+            "from": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "company": {"type": "string"}},
+            },
+            "to": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "company": {"type": "string"}},
+            },
+            "priority": {"type": "integer"},
+            "to_priority": {"type": ["integer", "null"]},
+            "mode": {"$ref": "#/components/schemas/Mode"},
+            "length": {"type": "integer"},
+            "status": {"type": "string"},
+            "third_seat": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Version": {
+        "type": "object",
+        "properties": {
+            "number": {"type": "integer"},
+            "status": {"type": "string", "enum": ["draft", "published", "superseded"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "published_at": {"type": ["string", "null"], "format": "date-time"},
+            "method": {"type": "string"},
+            "seed": {"type": "integer"},
+            "workers": {"type": "integer"},
+            "time_limit": {"type": "number"},
+            "figures": {
+                "type": "object",
+                "description": "Solver figures: scheduled, requests, weight, status, seconds...",
+            },
+        },
+    },
+    "GridRow": {
+        "type": "object",
+        "description": "One meeting, the same columns as `fair export` grid CSV/JSON.",
+        "additionalProperties": True,
+    },
+    "DealReportRow": {
+        "type": "object",
+        "description": "One deal, as in the deals report (docs/api.md).",
+        "required": ["id", "type", "seller", "buyer", "amount", "currency", "value"],
+        "properties": {
+            "id": {"type": "integer"},
+            "recorded_at": {"type": "string", "format": "date-time"},
+            "recorded_fair_time": {"type": "string", "description": "YYYY-MM-DD HH:MM"},
+            "type": {"type": "string", "enum": ["intent", "purchase", "agency", "project"]},
+            "seller": {"type": "string"},
+            "seller_country": {"type": "string"},
+            "pavilion": {"type": "string", "description": "The seller's pavilion."},
+            "buyer": {"type": "string"},
+            "buyer_country": {"type": "string"},
+            "amount": {"type": "string", "description": "Decimal as recorded."},
+            "currency": {"type": "string"},
+            "value": {
+                "type": ["string", "null"],
+                "description": "In the fair's currency; null without a rate.",
+            },
+            "value_currency": {"type": "string"},
+            "confirmed": {"type": "boolean"},
+            "confirmed_at": {"type": ["string", "null"], "format": "date-time"},
+            "recorded_by": {"type": ["string", "null"]},
+            "confirmed_by": {"type": ["string", "null"]},
+            "meeting": {"type": ["string", "null"], "description": "The meeting's uid."},
+            "note": {"type": "string"},
+        },
+    },
+    "CompanyReportRow": {
+        "type": "object",
+        "description": "One company's meetings and deals (docs/api.md).",
+        "required": ["company", "country", "meetings", "deals", "value"],
+        "properties": {
+            "company": {"type": "string"},
+            "country": {"type": "string"},
+            "role": {"type": "string"},
+            "pavilion": {"type": "string"},
+            "participants": {"type": "integer"},
+            "meetings": {"type": "integer"},
+            "online_meetings": {"type": "integer"},
+            "online_joined": {"type": "integer"},
+            "no_shows": {"type": "integer"},
+            "deals": {"type": "integer"},
+            "confirmed_deals": {"type": "integer"},
+            "value": {"type": "string"},
+            "value_currency": {"type": "string"},
+            "unconverted_deals": {"type": "integer"},
+        },
+    },
+    "Deal": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "meeting_id": {"type": ["integer", "null"]},
+            "seller": {"type": "string"},
+            "buyer": {"type": "string"},
+            "type": {"type": "string", "enum": ["intent", "purchase", "agency", "project"]},
+            "amount": {"type": "string", "description": "Decimal as a string."},
+            "currency": {"type": "string"},
+            "note": {"type": "string"},
+            "recorded_by": {"type": ["string", "null"]},
+            "recorded_at": {"type": "string", "format": "date-time"},
+            "confirmed_by": {"type": ["string", "null"]},
+            "confirmed_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+}
+
+RESPONSES: Json = {
+    code: {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
+    for code, text in {
+        "400": "The body is not a JSON object (malformed JSON).",
+        "401": "Not signed in.",
+        "403": "Signed in with the wrong role, not a party of the request, or no CSRF token.",
+        "404": "No such request, version or fair.",
+        "409": "The request is no longer pending, or the version cannot be published.",
+        "413": "The body is over the API's size limit (`limits.api_body_kib`, 64 KiB).",
+        "422": "A field is missing, unknown or invalid; `error.field` names it.",
+    }.items()
+}
