@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from fair.errors import Conflict, NotFound
+from fair.instances import MEETING
 from fair.models import (
     LiveConnection,
     Meeting,
@@ -23,7 +24,6 @@ from fair.models import (
     utcnow,
 )
 from fair.planning import latest_version, published_version
-from fair.presence import MEETING
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from fair.db import session_scope
 from fair.errors import Conflict, Forbidden, InvalidInput, NotFound
+from fair.instances import STAGE, count_in, count_out, hold_instance
 from fair.models import (
     Company,
     Fair,
@@ -53,7 +54,6 @@ from fair.models import (
     utcnow,
 )
 from fair.planning import published_version
-from fair.presence import STAGE, count_in, count_out, hold_instance
 from fair.requests import FieldError, whole_number
 from fair.tokens import token_is_live
 
