@@ -11,8 +11,8 @@ server process reports the same figures.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -27,6 +27,7 @@ from fair.models import (
     Company,
     Deal,
     DealType,
+    Fair,
     Meeting,
     MeetingPresence,
     MeetingStatus,
@@ -257,6 +258,122 @@ def _money(value: Decimal) -> str:
     return str(value.quantize(CENT))
 
 
+@dataclass
+class _Bucket:
+    """Deals and their value in one row of a breakdown (a type, a pavilion, a country)."""
+
+    deals: int = 0
+    value: Decimal = Decimal(0)
+    companies: set[int] = field(default_factory=set)
+
+    def add(self, value: Decimal, companies: set[int]) -> None:
+        self.deals += 1
+        self.value += value
+        self.companies |= companies
+
+
+@dataclass
+class _DealSums:
+    """The fair's deals summed in its currency, overall and broken down."""
+
+    total: Decimal = Decimal(0)
+    confirmed_total: Decimal = Decimal(0)
+    confirmed: int = 0
+    unconverted: int = 0  # deals whose currency has no rate any more
+    by_type: dict[str, _Bucket] = field(
+        default_factory=lambda: {t.value: _Bucket() for t in DealType}
+    )
+    by_pavilion: dict[str, _Bucket] = field(default_factory=dict)
+    by_country: dict[str, _Bucket] = field(default_factory=dict)
+    reached: set[int] = field(default_factory=set)  # companies in any deal
+
+
+def _sum_deals(
+    session: Session,
+    fair_id: int,
+    deals: Sequence[Deal],
+    currency: str,
+    rates: Mapping[str, Decimal],
+) -> _DealSums:
+    """Sum `deals` by type, by the selling company's pavilion (the buyer's when the seller
+    has none) and by country (of either company: a cross-border deal counts for both)."""
+    companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}
+    pavilions = {p.id: p for p in session.exec(select(Pavilion).where(Pavilion.fair_id == fair_id))}
+    sums = _DealSums()
+    for d in deals:
+        value = fair_value(d.amount, d.currency, currency, rates)
+        if value is None:
+            sums.unconverted += 1  # a rate was removed from the settings after the deal
+            continue
+        sums.total += value
+        if d.confirmed_at is not None:
+            sums.confirmed += 1
+            sums.confirmed_total += value
+        both = {d.seller_id, d.buyer_id}
+        sums.by_type[d.type].add(value, set())
+        sums.reached |= both
+        seller = companies.get(d.seller_id)
+        buyer = companies.get(d.buyer_id)
+        pavilion_id = (seller.pavilion_id if seller else None) or (
+            buyer.pavilion_id if buyer else None
+        )
+        pavilion = pavilions.get(pavilion_id) if pavilion_id else None
+        sums.by_pavilion.setdefault(pavilion.name if pavilion else "—", _Bucket()).add(value, both)
+        for country in {c.country for c in (seller, buyer) if c is not None}:
+            here = {c.id for c in (seller, buyer) if c and c.country == country and c.id}
+            sums.by_country.setdefault(country, _Bucket()).add(value, here)
+    return sums
+
+
+def _breakdown(table: dict[str, _Bucket]) -> list[dict[str, Any]]:
+    """Rows of a breakdown, largest value first."""
+    ordered = sorted(table.items(), key=lambda kv: (-kv[1].value, kv[0]))
+    return [
+        {
+            "name": k,
+            "deals": v.deals,
+            "value": _money(v.value),
+            "companies": len(v.companies),
+        }
+        for k, v in ordered
+    ]
+
+
+def _meetings_now(session: Session, fair_id: int, now: datetime) -> tuple[int, int, int]:
+    """Online meetings of the published schedule running at `now`, meetings not yet over
+    with someone in the room, and no-shows."""
+    version = published_version(session, fair_id)
+    if version is None:
+        return 0, 0, 0
+    running = session.exec(
+        select(func.count())
+        .select_from(Meeting)
+        .where(
+            Meeting.version_id == version.id,
+            Meeting.place_kind == PlaceKind.ONLINE,
+            col(Meeting.status).in_([MeetingStatus.SCHEDULED, MeetingStatus.NO_SHOW]),
+            col(Meeting.start) <= now,
+            col(Meeting.end) > now,
+        )
+    ).one()
+    live = session.exec(
+        select(func.count(func.distinct(Meeting.id)))
+        .select_from(Meeting)
+        .join(MeetingPresence, col(MeetingPresence.meeting_id) == col(Meeting.id))
+        .where(
+            Meeting.version_id == version.id,
+            MeetingPresence.connections > 0,
+            col(Meeting.end) > now,
+        )
+    ).one()
+    no_shows = session.exec(
+        select(func.count())
+        .select_from(Meeting)
+        .where(Meeting.version_id == version.id, Meeting.status == MeetingStatus.NO_SHOW)
+    ).one()
+    return int(running), int(live), int(no_shows)
+
+
 def fair_totals(
     session: Session, fair_id: int, rates: Mapping[str, Decimal], now: datetime | None = None
 ) -> dict[str, Any]:
@@ -265,118 +382,28 @@ def fair_totals(
     deal), the same by pavilion (of the selling company) and by country (of either
     company, so a cross-border deal counts for both countries), online meetings running
     now and with someone in the room, and no-shows."""
-    from fair.models import Fair
-
     fair = session.get(Fair, fair_id)
     if fair is None:
         raise NotFound(f"no fair {fair_id}")
     now = now or utcnow()
-    companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}
-    pavilions = {p.id: p for p in session.exec(select(Pavilion).where(Pavilion.fair_id == fair_id))}
     deals = session.exec(select(Deal).where(Deal.fair_id == fair_id)).all()
-    total = confirmed_total = Decimal(0)
-    unconverted = 0
-    by_type: dict[str, dict[str, Any]] = {
-        t.value: {"deals": 0, "value": Decimal(0)} for t in DealType
-    }
-    by_pavilion: dict[str, dict[str, Any]] = {}
-    by_country: dict[str, dict[str, Any]] = {}
-    reached: set[int] = set()
-    confirmed = 0
-
-    def bucket(table: dict[str, dict[str, Any]], key: str) -> dict[str, Any]:
-        return table.setdefault(key, {"deals": 0, "value": Decimal(0), "companies": set()})
-
-    for d in deals:
-        value = fair_value(d.amount, d.currency, fair.currency, rates)
-        if value is None:
-            unconverted += 1  # a rate was removed from the settings after the deal
-            continue
-        total += value
-        if d.confirmed_at is not None:
-            confirmed += 1
-            confirmed_total += value
-        by_type[d.type]["deals"] += 1
-        by_type[d.type]["value"] += value
-        reached |= {d.seller_id, d.buyer_id}
-        seller = companies.get(d.seller_id)
-        buyer = companies.get(d.buyer_id)
-        pavilion_id = (seller.pavilion_id if seller else None) or (
-            buyer.pavilion_id if buyer else None
-        )
-        pavilion = pavilions.get(pavilion_id) if pavilion_id else None
-        b = bucket(by_pavilion, pavilion.name if pavilion else "—")
-        b["deals"] += 1
-        b["value"] += value
-        b["companies"] |= {d.seller_id, d.buyer_id}
-        for country in {c.country for c in (seller, buyer) if c is not None}:
-            b = bucket(by_country, country)
-            b["deals"] += 1
-            b["value"] += value
-            b["companies"] |= {c.id for c in (seller, buyer) if c and c.country == country}
-
-    def rows(table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-        ordered = sorted(table.items(), key=lambda kv: (-kv[1]["value"], kv[0]))
-        return [
-            {
-                "name": k,
-                "deals": v["deals"],
-                "value": _money(v["value"]),
-                "companies": len(v["companies"]),
-            }
-            for k, v in ordered
-        ]
-
-    version = published_version(session, fair_id)
-    running = live = no_shows = 0
-    if version is not None:
-        running = int(
-            session.exec(
-                select(func.count())
-                .select_from(Meeting)
-                .where(
-                    Meeting.version_id == version.id,
-                    Meeting.place_kind == PlaceKind.ONLINE,
-                    col(Meeting.status).in_([MeetingStatus.SCHEDULED, MeetingStatus.NO_SHOW]),
-                    col(Meeting.start) <= now,
-                    col(Meeting.end) > now,
-                )
-            ).one()
-        )
-        live = int(
-            session.exec(
-                select(func.count(func.distinct(Meeting.id)))
-                .select_from(Meeting)
-                .join(MeetingPresence, col(MeetingPresence.meeting_id) == col(Meeting.id))
-                .where(
-                    Meeting.version_id == version.id,
-                    MeetingPresence.connections > 0,
-                    col(Meeting.end) > now,
-                )
-            ).one()
-        )
-        no_shows = int(
-            session.exec(
-                select(func.count())
-                .select_from(Meeting)
-                .where(Meeting.version_id == version.id, Meeting.status == MeetingStatus.NO_SHOW)
-            ).one()
-        )
+    sums = _sum_deals(session, fair_id, deals, fair.currency, rates)
+    running, live, no_shows = _meetings_now(session, fair_id, now)
     return {
         "fair": fair_id,
         "currency": fair.currency,
         "as_of": now.isoformat(),
-        "deals": len(deals) - unconverted,
-        "confirmed": confirmed,
-        "value": _money(total),
-        "confirmed_value": _money(confirmed_total),
-        "unconverted": unconverted,
+        "deals": len(deals) - sums.unconverted,
+        "confirmed": sums.confirmed,
+        "value": _money(sums.total),
+        "confirmed_value": _money(sums.confirmed_total),
+        "unconverted": sums.unconverted,
         "by_type": {
-            k: {"deals": v["deals"], "value": _money(v["value"])} for k, v in by_type.items()
+            k: {"deals": v.deals, "value": _money(v.value)} for k, v in sums.by_type.items()
         },
-        "companies_with_intent": len(reached),
-        "by_pavilion": rows(by_pavilion),
-        "by_country": rows(by_country),
+        "companies_with_intent": len(sums.reached),
+        "by_pavilion": _breakdown(sums.by_pavilion),
+        "by_country": _breakdown(sums.by_country),
         "meetings_running": running,
         "rooms_live": live,
         "no_shows": no_shows,

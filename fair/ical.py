@@ -10,37 +10,35 @@ a byte-identical file. Meetings dropped by a later version stay as STATUS:CANCEL
 SEQUENCE one higher and DTSTAMP at the publication that dropped them) so that subscribed
 clients remove them.
 
-Rows are loaded in a few batched queries (people, companies and places by id), never
-one query per meeting.
+This module chooses the events of each calendar and writes the file; the events
+themselves are built in `fair.calendar_events`, from rows loaded in a few batched
+queries (people, companies and places by id), never one query per meeting.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Calendar, Event
 from sqlmodel import Session, col, or_, select
 
+from fair.calendar_events import CalendarEvent, CalendarRows, meeting_event, roadshow_event
 from fair.errors import NotFound
 from fair.models import (
     Booth,
-    Company,
     Fair,
     Meeting,
     MeetingRequest,
-    MeetingStatus,
     MeetingTable,
     Participant,
-    Pavilion,
     PlaceKind,
     RequestAttendee,
     ScheduleVersion,
     VersionStatus,
 )
-from fair.programme import CalendarShow, calendar_roadshows, fair_calendar_roadshows
+from fair.programme import calendar_roadshows, fair_calendar_roadshows
 
 PRODID = "-//Open Virtual Trade Fair//fair 0.1//EN"
 DEFAULT_REMINDER_MINUTES = 15
@@ -53,99 +51,6 @@ class CalendarFile:
 
     text: str
     last_modified: datetime | None
-
-
-@dataclass(frozen=True)
-class CalendarEvent:
-    """One meeting as seen by one reader, ready to go into a calendar."""
-
-    request_id: int
-    uid: str
-    cancelled: bool
-    sequence: int
-    stamp: datetime
-    component: Event
-
-
-def _local(instant: datetime, zone: str) -> str:
-    return instant.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
-
-
-def _span(start: datetime, end: datetime, zone: str) -> str:
-    return f"{_local(start, zone)}–{end.astimezone(ZoneInfo(zone)):%H:%M} ({zone})"
-
-
-class _Rows:
-    """Batch-loaded rows for one fair: places up front, people and companies on demand."""
-
-    def __init__(self, session: Session, fair: Fair) -> None:
-        self.session = session
-        self.fair = fair
-        self.pavilions: dict[int | None, Pavilion] = {}
-        self.booths: dict[int | None, Booth] = {}
-        self.tables: dict[int | None, MeetingTable] = {}
-        self.people: dict[int, Participant] = {}
-        self.companies: dict[int, Company] = {}
-        self.attendees: dict[int, list[RequestAttendee]] = {}
-
-    def load(self, requests: Iterable[MeetingRequest], meetings: Iterable[Meeting]) -> None:
-        request_ids = [r.id for r in requests if r.id is not None]
-        booths = {m.booth_id for m in meetings if m.booth_id is not None} - set(self.booths)
-        if booths:
-            self.booths.update(
-                (b.id, b) for b in self.session.exec(select(Booth).where(col(Booth.id).in_(booths)))
-            )
-        tables = {m.table_id for m in meetings if m.table_id is not None} - set(self.tables)
-        if tables:
-            self.tables.update(
-                (t.id, t)
-                for t in self.session.exec(
-                    select(MeetingTable).where(col(MeetingTable.id).in_(tables))
-                )
-            )
-        pavilions = {b.pavilion_id for b in self.booths.values()}
-        pavilions |= {t.pavilion_id for t in self.tables.values()}
-        pavilions -= {k for k in self.pavilions if k is not None}
-        if pavilions:
-            self.pavilions.update(
-                (p.id, p)
-                for p in self.session.exec(select(Pavilion).where(col(Pavilion.id).in_(pavilions)))
-            )
-        for att in self.session.exec(
-            select(RequestAttendee).where(col(RequestAttendee.request_id).in_(request_ids))
-        ):
-            self.attendees.setdefault(att.request_id, []).append(att)
-        wanted = {r.from_id for r in requests} | {r.to_id for r in requests}
-        wanted |= {m.third_seat_id for m in meetings if m.third_seat_id is not None}
-        wanted |= {a.participant_id for atts in self.attendees.values() for a in atts}
-        missing = sorted(wanted - set(self.people))
-        for chunk in range(0, len(missing), 500):
-            for p in self.session.exec(
-                select(Participant).where(col(Participant.id).in_(missing[chunk : chunk + 500]))
-            ):
-                assert p.id is not None
-                self.people[p.id] = p
-        companies = sorted({p.company_id for p in self.people.values()} - set(self.companies))
-        for chunk in range(0, len(companies), 500):
-            for c in self.session.exec(
-                select(Company).where(col(Company.id).in_(companies[chunk : chunk + 500]))
-            ):
-                assert c.id is not None
-                self.companies[c.id] = c
-
-    def place(self, m: Meeting) -> tuple[str, str]:
-        """(place key, human location) of a meeting."""
-        if m.place_kind == PlaceKind.BOOTH and m.booth_id in self.booths:
-            booth = self.booths[m.booth_id]
-            pavilion = self.pavilions.get(booth.pavilion_id)
-            name = pavilion.name if pavilion else ""
-            return booth.key, f"{name}, booth {booth.key}".lstrip(", ")
-        if m.place_kind == PlaceKind.TABLE and m.table_id in self.tables:
-            table = self.tables[m.table_id]
-            pavilion = self.pavilions.get(table.pavilion_id)
-            name = pavilion.name if pavilion else ""
-            return table.key, f"{name}, table {table.key}".lstrip(", ")
-        return m.room, "Online"
 
 
 def published_history(
@@ -211,139 +116,6 @@ def _header(name: str, zone: str, method: str | None) -> Calendar:
     return cal
 
 
-def _address(p: Participant, company: Company | None) -> tuple[str, dict[str, str]]:
-    cn = f"{p.name} ({company.name})" if company else p.name
-    return f"mailto:{p.email}", {"CN": cn}
-
-
-def _event(
-    rows: _Rows,
-    m: Meeting,
-    req: MeetingRequest,
-    viewer: Participant | None,
-    base_url: str,
-    reminder_minutes: int,
-    cancelled_at: datetime | None,
-) -> CalendarEvent:
-    """The VEVENT of meeting `m` for `viewer` (None: the organiser's fair-wide view)."""
-    cancelled = cancelled_at is not None or m.status == MeetingStatus.CANCELLED
-    a, b = rows.people[req.from_id], rows.people[req.to_id]
-    ca, cb = rows.companies[a.company_id], rows.companies[b.company_id]
-    extra = [rows.people[x.participant_id] for x in rows.attendees.get(m.request_id, [])]
-    third = rows.people.get(m.third_seat_id) if m.third_seat_id is not None else None
-    everyone = [a, b, *extra, *([third] if third else [])]
-
-    event = Event()
-    uid = f"{req.uid}@fair" if viewer is not None else f"{req.uid}.all@fair"
-    sequence = m.sequence + (1 if cancelled_at is not None else 0)
-    stamp = cancelled_at or m.updated_at
-    event.add("uid", uid)
-    event.add("dtstamp", stamp)
-    event.add("last-modified", stamp)
-    event.add("sequence", sequence)
-    event.add("dtstart", m.start)
-    event.add("dtend", m.end)
-
-    side = ""
-    if viewer is not None:
-        side = (
-            "from" if viewer.id == a.id else "to" if viewer.id == b.id else _side(rows, m, viewer)
-        )
-    if side == "from":
-        other, other_company = b, cb
-        summary = f"Meeting: {cb.name}"
-    elif side == "to":
-        other, other_company = a, ca
-        summary = f"Meeting: {ca.name}"
-    else:  # the third seat (interpreter, service provider) or the organiser
-        other, other_company = b, cb
-        verb = "Meeting"
-        if viewer is not None:
-            verb = "Interpreting" if req.third_seat.startswith("interpreter") else "Service"
-        summary = f"{verb}: {ca.name} – {cb.name}"
-    event.add("summary", summary)
-
-    _, location = rows.place(m)
-    room_url = f"{base_url}/rooms/{req.uid}" if m.place_kind == PlaceKind.ONLINE else ""
-    if room_url:
-        location = f"Online: {room_url}"
-        event.add("url", room_url)
-        event.add(
-            "conference",
-            room_url,
-            parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": "Video room"},
-        )
-    event.add("location", location)
-
-    lines: list[str] = []
-    if viewer is not None and side:
-        lines.append(f"With {other.name} ({other_company.name}, {other_company.country}).")
-        lines.append(f"Your time: {_span(m.start, m.end, viewer.timezone)}.")
-        for p in everyone:
-            if p.id != viewer.id:
-                lines.append(f"{p.name}'s time: {_span(m.start, m.end, p.timezone)}.")
-    else:
-        lines.append(f"{a.name} ({ca.name}, {ca.country}) with {b.name} ({cb.name}, {cb.country}).")
-        if third is not None:
-            lines.append(f"Third seat: {third.name} ({req.third_seat}).")
-        for p in everyone:
-            label = "Your time" if viewer is not None and p.id == viewer.id else f"{p.name}'s time"
-            lines.append(f"{label}: {_span(m.start, m.end, p.timezone)}.")
-    lines.append(f"Fair time: {_span(m.start, m.end, rows.fair.timezone)}.")
-    if other_company.offers:
-        lines.append(f"{other_company.name} offers: " + ", ".join(other_company.offers) + ".")
-    if other_company.needs:
-        lines.append(f"{other_company.name} seeks: " + ", ".join(other_company.needs) + ".")
-    if room_url:
-        lines.append(f"Join the video room: {room_url}")
-    else:
-        lines.append(f"Where: {location}.")
-    if cancelled:
-        lines.insert(0, "CANCELLED: this meeting is no longer in the schedule.")
-    event.add("description", "\n".join(lines))
-
-    organiser_address, organiser_params = _address(a, ca)
-    event.add("organizer", organiser_address, parameters=organiser_params)
-    for p in everyone:
-        address, params = _address(p, rows.companies.get(p.company_id))
-        role = "REQ-PARTICIPANT" if p is not third else "OPT-PARTICIPANT"
-        event.add(
-            "attendee",
-            address,
-            parameters={**params, "ROLE": role, "PARTSTAT": "ACCEPTED", "CUTYPE": "INDIVIDUAL"},
-        )
-    _status_and_reminder(event, summary, cancelled, reminder_minutes)
-    return CalendarEvent(
-        request_id=m.request_id,
-        uid=uid,
-        cancelled=cancelled,
-        sequence=sequence,
-        stamp=stamp,
-        component=event,
-    )
-
-
-def _side(rows: _Rows, m: Meeting, viewer: Participant) -> str:
-    for att in rows.attendees.get(m.request_id, []):
-        if att.participant_id == viewer.id:
-            return att.side
-    return ""
-
-
-def _status_and_reminder(
-    event: Event, summary: str, cancelled: bool, reminder_minutes: int
-) -> None:
-    """STATUS and TRANSP, and a display alarm `reminder_minutes` before a live event."""
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
-    if reminder_minutes > 0 and not cancelled:
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", summary)
-        alarm.add("trigger", timedelta(minutes=-reminder_minutes))
-        event.add_component(alarm)
-
-
 def roadshow_events(
     session: Session,
     fair: Fair,
@@ -354,59 +126,9 @@ def roadshow_events(
     """The roadshows `person` presents or registered to attend (`fair.programme`); a
     cancelled roadshow or a withdrawn registration stays as STATUS:CANCELLED."""
     return [
-        _roadshow_event(entry, fair, person.timezone, base_url, reminder_minutes)
+        roadshow_event(entry, fair, person.timezone, base_url, reminder_minutes)
         for entry in calendar_roadshows(session, person)
     ]
-
-
-def _roadshow_event(
-    entry: CalendarShow,
-    fair: Fair,
-    viewer_timezone: str | None,
-    base_url: str,
-    reminder_minutes: int,
-) -> CalendarEvent:
-    """The VEVENT of one roadshow; `viewer_timezone` None: the organiser's view."""
-    show = entry.show
-    url = f"{base_url}/fair/{show.fair_id}/roadshows/{show.id}"
-    withdrawn = entry.cancelled and show.status != "cancelled"
-    event = Event()
-    uid = f"{show.uid}.roadshow@fair"
-    sequence = show.sequence + (1 if withdrawn else 0)
-    event.add("uid", uid)
-    event.add("dtstamp", entry.stamp)
-    event.add("last-modified", entry.stamp)
-    event.add("sequence", sequence)
-    event.add("dtstart", show.start)
-    event.add("dtend", show.end)
-    verb = "Presenting" if entry.role == "presenter" else "Roadshow"
-    summary = f"{verb}: {show.title} ({entry.company})"
-    event.add("summary", summary)
-    event.add("location", f"{entry.pavilion} stage (online: {url})")
-    event.add("url", url)
-    lines = [f"{entry.company}, presented by {entry.presenter}, on the {entry.pavilion} stage."]
-    if viewer_timezone is not None:
-        lines.append(f"Your time: {_span(show.start, show.end, viewer_timezone)}.")
-    lines += [f"Fair time: {_span(show.start, show.end, fair.timezone)}.", f"Watch live: {url}"]
-    if show.description:
-        lines.insert(1, show.description)
-    if entry.cancelled:
-        lines.insert(
-            0,
-            "CANCELLED: this roadshow was cancelled."
-            if viewer_timezone is None
-            else "CANCELLED: this roadshow is no longer on your calendar.",
-        )
-    event.add("description", "\n".join(lines))
-    _status_and_reminder(event, summary, entry.cancelled, reminder_minutes)
-    return CalendarEvent(
-        request_id=0,
-        uid=uid,
-        cancelled=entry.cancelled,
-        sequence=sequence,
-        stamp=entry.stamp,
-        component=event,
-    )
 
 
 def _find(session: Session, fair_id: int, participant_key: str) -> tuple[Fair, Participant]:
@@ -456,13 +178,14 @@ def participant_events(
     if missing:
         for r in session.exec(select(MeetingRequest).where(col(MeetingRequest.id).in_(missing))):
             own[r.id] = r
-    rows = _Rows(session, fair)
+    rows = CalendarRows(session, fair)
     rows.load(own.values(), [*mine, *(m for m, _ in dropped)])
     rows.people[person.id] = person
     events = [
-        _event(rows, m, own[m.request_id], person, base_url, reminder_minutes, None) for m in mine
+        meeting_event(rows, m, own[m.request_id], person, base_url, reminder_minutes, None)
+        for m in mine
     ] + [
-        _event(rows, m, own[m.request_id], person, base_url, reminder_minutes, at)
+        meeting_event(rows, m, own[m.request_id], person, base_url, reminder_minutes, at)
         for m, at in dropped
     ]
     starts = {m.request_id: m.start for m in mine} | {m.request_id: m.start for m, _ in dropped}
@@ -524,7 +247,7 @@ def fair_calendar_file(
     fair = session.get(Fair, fair_id)
     if fair is None:
         raise NotFound(f"no fair {fair_id}")
-    rows = _Rows(session, fair)
+    rows = CalendarRows(session, fair)
     place_filter = None
     if place:
         booth = session.exec(
@@ -542,7 +265,7 @@ def fair_calendar_file(
         []
         if place
         else [
-            _roadshow_event(entry, fair, None, base_url, reminder_minutes)
+            roadshow_event(entry, fair, None, base_url, reminder_minutes)
             for entry in fair_calendar_roadshows(session, fair_id)
         ]
     )
@@ -572,10 +295,10 @@ def fair_calendar_file(
             requests[r.id] = r
     rows.load(requests.values(), [*meetings, *(m for m, _ in dropped)])
     events = [
-        _event(rows, m, requests[m.request_id], None, base_url, reminder_minutes, None)
+        meeting_event(rows, m, requests[m.request_id], None, base_url, reminder_minutes, None)
         for m in meetings
     ] + [
-        _event(rows, m, requests[m.request_id], None, base_url, reminder_minutes, at)
+        meeting_event(rows, m, requests[m.request_id], None, base_url, reminder_minutes, at)
         for m, at in dropped
     ]
     events += shows

@@ -335,7 +335,7 @@ class ServerInstance(SQLModel, table=True):
     """A running server process (`fair serve`), known by a random id drawn at its start.
 
     It writes `heartbeat_at` every few seconds; a process whose heartbeat is older than
-    the timeout is taken for dead and its live connections stop counting (`fair.presence`:
+    the timeout is taken for dead and its live connections stop counting (`fair.instances`:
     `sweep_instances`)."""
 
     __tablename__ = "server_instance"

@@ -36,7 +36,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from fair.ical import CalendarEvent, itip, participant_events, published_history
+from fair.calendar_events import CalendarEvent
+from fair.ical import itip, participant_events, published_history
 from fair.models import (
     Fair,
     Meeting,

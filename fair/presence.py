@@ -1,34 +1,26 @@
-"""Meeting rooms in the domain: who may enter a meeting's room, who is in it, its chat,
-and no-shows.
+"""Meeting rooms in the domain: who may enter a meeting's room, who is in it, and
+no-shows.
 
 A room belongs to one meeting of a fair's published schedule and is named by the
 request's stable `uid` (the one on the agenda and in calendars). Its members are the two
 sides of the request (requester and invitee with their colleagues) and the third seat
 (interpreter or service provider); organisers may observe any room. Presence is kept in
-the database, so every server process sees the same people in the room.
-
-Each server process draws an instance id at start and writes a heartbeat
-(`server_instance`) every `HEARTBEAT_INTERVAL` seconds; the connections it holds are
-counted per instance too (`live_connection`, for meeting rooms and roadshow stages). A
-process whose heartbeat is older than `INSTANCE_TIMEOUT` is taken for dead:
-`sweep_instances` (run by any live process) takes its connections off the counts, so a
-crashed process leaves nobody "online". A clean shutdown does the same for itself at
-once (`release_instance`).
+the database, so every server process sees the same people in the room; each connection
+is also counted for the server process holding it (`fair.instances`), so a crashed
+process leaves nobody "online". The room's chat is `fair.chat`.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from fair.errors import Forbidden, InvalidInput, NotFound
+from fair.errors import Forbidden, NotFound
+from fair.instances import MEETING, count_in, count_out, hold_instance
 from fair.models import (
-    ChatMessage,
     Company,
     Fair,
     LiveConnection,
@@ -39,24 +31,11 @@ from fair.models import (
     Participant,
     PlaceKind,
     RequestAttendee,
-    Roadshow,
-    RoadshowViewer,
     Role,
     ScheduleVersion,
-    ServerInstance,
     VersionStatus,
 )
 from fair.tokens import token_is_live
-
-CHAT_MAX = 2000  # characters in one chat line
-CHAT_HISTORY = 200  # lines sent to someone entering the room
-# A process writes its heartbeat every HEARTBEAT_INTERVAL seconds and is taken for dead
-# when it is INSTANCE_TIMEOUT seconds old: three missed beats, so a process that is only
-# busy is not declared dead, and a crash stops counting within timeout + interval (40 s).
-HEARTBEAT_INTERVAL = 10.0
-INSTANCE_TIMEOUT = 30.0
-MEETING = "meeting"  # LiveConnection.kind: target_id is a meeting
-STAGE = "stage"  # LiveConnection.kind: target_id is a roadshow
 
 
 @dataclass(frozen=True)
@@ -370,277 +349,3 @@ def mark_no_shows(session: Session, now: datetime, minutes: int) -> list[tuple[i
         session.add(meeting)
         marked.append((room.fair_id, room.uid))
     return marked
-
-
-# ------------------------------------------------------------------ server instances
-
-
-def new_instance_id() -> str:
-    """A random id for a server process, drawn at its start."""
-    return secrets.token_hex(16)
-
-
-def _register(session: Session, instance: str, now: datetime, name: str = "") -> None:
-    """Insert `instance`'s row unless it is there; two statements racing to do so are no
-    error (on PostgreSQL, an insert meeting a sweep's uncommitted delete waits for it)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    values = {"id": instance, "name": name[:200], "started_at": now, "heartbeat_at": now}
-    session.execute(
-        dialect.insert(ServerInstance).values(values).on_conflict_do_nothing(index_elements=["id"])
-    )
-
-
-def heartbeat(session: Session, instance: str, now: datetime, name: str = "") -> datetime:
-    """Write `instance`'s heartbeat, registering it if it is not (the caller commits).
-    Returns when its row was registered: a process compares it with the value of its
-    first beat, and a different one means a sweep took it for dead meanwhile (its
-    connections stopped counting; see `recount`)."""
-    _register(session, instance, now, name)
-    session.execute(
-        update(ServerInstance).where(col(ServerInstance.id) == instance).values(heartbeat_at=now)
-    )
-    registered: datetime = session.exec(
-        select(ServerInstance.started_at).where(ServerInstance.id == instance)
-    ).one()
-    return registered
-
-
-def hold_instance(session: Session, instance: str | None, now: datetime) -> None:
-    """Before counting a connection of `instance`: make sure its row exists and hold it
-    (a shared lock on PostgreSQL) until the caller commits, so a sweep that takes the
-    process for dead skips it this round instead of deleting it under the new connection.
-    Taken first, before any count, in the order every writer here locks: the process's
-    row, the total (the presence row, or the roadshow then its viewer), the live row."""
-    if instance is None:
-        return
-    _register(session, instance, now)
-    session.exec(
-        select(ServerInstance.id).where(ServerInstance.id == instance).with_for_update(read=True)
-    ).first()
-
-
-def count_in(
-    session: Session,
-    instance: str | None,
-    kind: str,
-    target_id: int,
-    participant_id: int,
-) -> None:
-    """Note one more connection of `participant_id` held by `instance` (the caller has
-    held the instance with `hold_instance`, changes the total and commits)."""
-    if instance is None:
-        return
-    row = _live_row(session, instance, kind, target_id, participant_id)
-    if row is None:
-        row = LiveConnection(
-            instance_id=instance, kind=kind, target_id=target_id, participant_id=participant_id
-        )
-    row.connections = max(row.connections, 0) + 1
-    session.add(row)
-    session.flush()
-
-
-def count_out(
-    session: Session, instance: str | None, kind: str, target_id: int, participant_id: int
-) -> bool:
-    """Note one connection less held by `instance`; False when `instance` holds none
-    there (a sweep already took it off): the total must not go down twice."""
-    if instance is None:
-        return True
-    row = _live_row(session, instance, kind, target_id, participant_id)
-    if row is None or row.connections <= 0:
-        return False
-    row.connections -= 1
-    if row.connections == 0:
-        session.delete(row)
-    else:
-        session.add(row)
-    session.flush()
-    return True
-
-
-def _live_row(
-    session: Session, instance: str, kind: str, target_id: int, participant_id: int
-) -> LiveConnection | None:
-    return session.exec(
-        select(LiveConnection)
-        .where(
-            LiveConnection.instance_id == instance,
-            LiveConnection.kind == kind,
-            LiveConnection.target_id == target_id,
-            LiveConnection.participant_id == participant_id,
-        )
-        .with_for_update()
-    ).first()
-
-
-@dataclass(frozen=True)
-class Released:
-    """What a sweep changed: the meeting rooms whose presence and the roadshows whose
-    audience must be sent again, with their fair (for the dashboard)."""
-
-    instances: tuple[str, ...] = ()
-    meetings: tuple[tuple[int, str], ...] = ()  # (fair id, request uid)
-    roadshows: tuple[tuple[int, int], ...] = ()  # (fair id, roadshow id)
-
-
-def sweep_instances(session: Session, now: datetime, timeout: float) -> Released:
-    """Take every process whose heartbeat is more than `timeout` seconds old for dead:
-    its connections stop counting and it is forgotten (the caller commits). On
-    PostgreSQL two sweepers never take the same process off twice (row locks, and each
-    skips what the other holds)."""
-    dead = session.exec(
-        select(ServerInstance.id)
-        .where(col(ServerInstance.heartbeat_at) < now - timedelta(seconds=timeout))
-        .order_by(col(ServerInstance.id))
-        .with_for_update(skip_locked=True)
-    ).all()
-    return _release(session, list(dead), now)
-
-
-def release_instance(session: Session, instance: str, now: datetime) -> Released:
-    """A process shutting down takes its own connections off at once (the caller
-    commits)."""
-    session.exec(
-        select(ServerInstance.id).where(ServerInstance.id == instance).with_for_update()
-    ).first()
-    return _release(session, [instance], now)
-
-
-def _release(session: Session, instances: list[str], now: datetime) -> Released:
-    """Take the connections of `instances` (whose rows the caller locked) off the totals.
-
-    Locks in the order of `enter` and `leave` (the total, then the live row) and
-    subtracts what the live rows hold once locked, so a join or leave running meanwhile
-    on another process is neither overwritten nor counted twice."""
-    if not instances:
-        return Released()
-    keys = session.exec(
-        select(LiveConnection.kind, LiveConnection.target_id, LiveConnection.participant_id)
-        .where(col(LiveConnection.instance_id).in_(instances))
-        .distinct()
-        .order_by(
-            col(LiveConnection.kind),
-            col(LiveConnection.target_id),
-            col(LiveConnection.participant_id),
-        )
-    ).all()
-    meeting_ids: set[int] = set()
-    roadshow_ids: set[int] = set()
-    for kind, target_id, participant_id in keys:
-        total: MeetingPresence | RoadshowViewer | None
-        if kind == MEETING:
-            total = _presence(session, target_id, participant_id, lock=True)
-            meeting_ids.add(target_id)
-        else:
-            session.exec(
-                select(Roadshow.id).where(Roadshow.id == target_id).with_for_update()
-            ).first()
-            total = session.exec(
-                select(RoadshowViewer)
-                .where(
-                    RoadshowViewer.roadshow_id == target_id,
-                    RoadshowViewer.participant_id == participant_id,
-                )
-                .with_for_update()
-            ).first()
-            roadshow_ids.add(target_id)
-        held = session.exec(
-            select(LiveConnection)
-            .where(
-                col(LiveConnection.instance_id).in_(instances),
-                LiveConnection.kind == kind,
-                LiveConnection.target_id == target_id,
-                LiveConnection.participant_id == participant_id,
-            )
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).all()
-        count = sum(max(live.connections, 0) for live in held)
-        for live in held:
-            session.delete(live)
-        if total is None or total.id is None or count == 0:
-            continue
-        total.connections = max(total.connections - count, 0)
-        if isinstance(total, MeetingPresence) and total.connections == 0:
-            total.left_at = now
-        session.add(total)
-    for instance in instances:
-        known = session.get(ServerInstance, instance)
-        if known is not None:
-            session.delete(known)
-    session.flush()
-    return _released(session, instances, meeting_ids, roadshow_ids)
-
-
-def _released(
-    session: Session, instances: list[str], meeting_ids: set[int], roadshow_ids: set[int]
-) -> Released:
-    meetings = session.exec(
-        select(Meeting.fair_id, MeetingRequest.uid)
-        .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
-        .where(col(Meeting.id).in_(meeting_ids))
-    ).all()
-    shows = session.exec(
-        select(Roadshow.fair_id, Roadshow.id).where(col(Roadshow.id).in_(roadshow_ids))
-    ).all()
-    return Released(
-        instances=tuple(instances),
-        meetings=tuple(sorted((int(f), str(u)) for f, u in meetings)),
-        roadshows=tuple(sorted((int(f), int(r)) for f, r in shows if r is not None)),
-    )
-
-
-def add_chat(
-    session: Session,
-    room: Room,
-    text: str,
-    participant_id: int | None,
-    organiser_id: int | None = None,
-    author: str = "",
-) -> dict[str, object]:
-    """Store a chat line (the caller commits) and return it as sent to the room."""
-    text = (text or "").strip()
-    if not text:
-        raise InvalidInput("text: the message is empty")
-    if len(text) > CHAT_MAX:
-        raise InvalidInput(f"text: at most {CHAT_MAX} characters")
-    if participant_id is not None:
-        member = room.member(participant_id)
-        if member is None:
-            raise Forbidden("this meeting is not on your agenda")
-        author = member.name
-    line = ChatMessage(
-        meeting_id=room.meeting_id,
-        participant_id=participant_id,
-        organiser_id=organiser_id,
-        author=author or "Organiser",
-        text=text,
-    )
-    session.add(line)
-    session.flush()
-    return _chat_view(line)
-
-
-def chat_history(session: Session, meeting_id: int) -> list[dict[str, object]]:
-    """The room's last chat lines, over every version's row of its meeting."""
-    lines = session.exec(
-        select(ChatMessage)
-        .where(col(ChatMessage.meeting_id).in_(room_meetings(meeting_id)))
-        .order_by(col(ChatMessage.id).desc())
-        .limit(CHAT_HISTORY)
-    ).all()
-    return [_chat_view(line) for line in reversed(lines)]
-
-
-def _chat_view(line: ChatMessage) -> dict[str, object]:
-    return {
-        "id": line.id,
-        "author": line.author,
-        "participant": line.participant_id,
-        "organiser": line.organiser_id is not None,
-        "text": line.text,
-        "at": line.sent_at.isoformat(),
-    }

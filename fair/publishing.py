@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from fair.errors import Conflict
+from fair.instances import MEETING
 from fair.models import (
     LiveConnection,
     Meeting,
@@ -22,7 +23,6 @@ from fair.models import (
     VersionStatus,
     utcnow,
 )
-from fair.presence import MEETING
 from fair.versions import get_version, published_version
 
 

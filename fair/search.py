@@ -197,6 +197,68 @@ def _fts_query(words: tuple[str, ...]) -> str:
     return " ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
+def _filters(
+    fair_id: int,
+    trigram: bool,
+    pavilion_id: int | None,
+    country: str,
+    sector: str,
+    kind: str,
+) -> list[ColumnElement[bool]]:
+    """The fair and the filters a searcher chose."""
+    e = SearchEntry
+    # On PostgreSQL the planner prices the GIN trigram scan above the fair_id index or a
+    # sequential scan, which are ~20 times slower at a fair's size: keep them out of
+    # this query's plan (`+ 0` hides the fair_id index; enable_seqscan in `search`).
+    fair = col(e.fair_id) + 0 if trigram else col(e.fair_id)
+    where: list[ColumnElement[bool]] = [fair == fair_id]
+    if pavilion_id is not None:
+        where.append(col(e.pavilion_id) == pavilion_id)
+    if country:
+        where.append(col(e.country) == country)
+    if sector:
+        where.append(col(e.sectors).contains(f";{sector};", autoescape=True))
+    if kind in KINDS:
+        where.append(col(e.kind) == kind)
+    return where
+
+
+def _matches(
+    session: Session, words: tuple[str, ...], long_words: tuple[str, ...], sqlite: bool
+) -> list[ColumnElement[bool]]:
+    """Every query word in the entry's `doc`: through FTS5 for long words on SQLite when
+    the table is there, else with LIKE."""
+    e = SearchEntry
+    where: list[ColumnElement[bool]] = []
+    use_fts = sqlite and bool(long_words) and _has_fts(session)
+    for w in words:
+        if use_fts and w in long_words:
+            continue  # FTS5 checks it
+        where.append(col(e.doc).like(_like(w), escape="\\"))
+    if use_fts:
+        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+        match = sa.text(f"{FTS_TABLE} MATCH :fts").bindparams(fts=_fts_query(long_words))
+        matching = sa.select(fts.c.rowid).where(match)
+        where.append(col(e.id).in_(matching.scalar_subquery()))
+    return where
+
+
+def _ranking(words: tuple[str, ...]) -> tuple[ColumnElement[int], list[Any]]:
+    """How many query words are in the name, and the result order: more words in the
+    name, names starting with the first word, companies first, shorter names, name, id."""
+    e = SearchEntry
+    lower_name = sa.func.lower(col(e.name))
+    in_name: ColumnElement[int] = sa.literal(0)
+    for w in words:
+        in_name = in_name + sa.case((lower_name.like(_like(w), escape="\\"), 1), else_=0)
+    order: list[Any] = []
+    if words:
+        starts = sa.case((lower_name.like(_like(words[0])[1:], escape="\\"), 0), else_=1)
+        order = [in_name.desc(), starts]
+    order += [col(e.kind), sa.func.length(e.name), col(e.name), col(e.id)]
+    return in_name, order
+
+
 def search(
     session: Session,
     fair_id: int,
@@ -222,40 +284,9 @@ def search(
     sqlite = _is_sqlite(session)
     long_words = tuple(w for w in words if len(w) >= 3)
     trigram = not sqlite and bool(long_words)
-    # On PostgreSQL the planner prices the GIN trigram scan above the fair_id index or a
-    # sequential scan, which are ~20 times slower at a fair's size: keep them out of
-    # this query's plan (`+ 0` hides the fair_id index; enable_seqscan below).
-    fair = col(e.fair_id) + 0 if trigram else col(e.fair_id)
-    where: list[ColumnElement[bool]] = [fair == fair_id]
-    if pavilion_id is not None:
-        where.append(col(e.pavilion_id) == pavilion_id)
-    if country:
-        where.append(col(e.country) == country)
-    if sector:
-        where.append(col(e.sectors).contains(f";{sector};", autoescape=True))
-    if kind in KINDS:
-        where.append(col(e.kind) == kind)
-
-    use_fts = sqlite and bool(long_words) and _has_fts(session)
-    for w in words:
-        if use_fts and w in long_words:
-            continue  # FTS5 checks it
-        where.append(col(e.doc).like(_like(w), escape="\\"))
-    if use_fts:
-        fts = sa.table(FTS_TABLE, sa.column("rowid"))
-        match = sa.text(f"{FTS_TABLE} MATCH :fts").bindparams(fts=_fts_query(long_words))
-        matching = sa.select(fts.c.rowid).where(match)
-        where.append(col(e.id).in_(matching.scalar_subquery()))
-
-    lower_name = sa.func.lower(col(e.name))
-    in_name: ColumnElement[int] = sa.literal(0)
-    for w in words:
-        in_name = in_name + sa.case((lower_name.like(_like(w), escape="\\"), 1), else_=0)
-    order: list[Any] = []
-    if words:
-        starts = sa.case((lower_name.like(_like(words[0])[1:], escape="\\"), 0), else_=1)
-        order = [in_name.desc(), starts]
-    order += [col(e.kind), sa.func.length(e.name), col(e.name), col(e.id)]
+    where = _filters(fair_id, trigram, pavilion_id, country, sector, kind)
+    where += _matches(session, words, long_words, sqlite)
+    in_name, order = _ranking(words)
     stmt = (
         sa.select(
             col(e.kind),

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, func, select
 
 from fair.db import session_scope
 from fair.errors import Conflict, Forbidden, InvalidInput, NotFound
+from fair.instances import STAGE, count_in, count_out, hold_instance
 from fair.models import (
     Company,
     Participant,
@@ -33,7 +34,6 @@ from fair.models import (
     RoadshowStatus,
     RoadshowViewer,
 )
-from fair.presence import STAGE, count_in, count_out, hold_instance
 from fair.programme import interest_counts, programme_items, viewer_row
 from fair.requests import whole_number
 from fair.roadshows import ID

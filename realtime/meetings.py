@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from fair import deals, presence
+from fair import chat, deals, presence
 from fair.models import DealType
 from fair.presence import Member, Room
 from fair.rooms import meeting_room
@@ -97,7 +97,7 @@ class MeetingNamespace(ParticipantNamespace):
 
             def history(db: Session, room: Room) -> dict[str, Any]:
                 return {
-                    "chat": presence.chat_history(db, room.meeting_id),
+                    "chat": chat.chat_history(db, room.meeting_id),
                     "deals": deals.meeting_deals(db, room, rates),
                 }
 
@@ -233,7 +233,7 @@ class MeetingNamespace(ParticipantNamespace):
             oid: int | None = session.get("organiser")
 
             def store(db: Session) -> dict[str, object]:
-                return presence.add_chat(db, room, text, pid, oid, "Organiser")
+                return chat.add_chat(db, room, text, pid, oid, "Organiser")
 
             line = await self._write(store)
             await self.emit("chat", line, room=meeting_room(room.uid))

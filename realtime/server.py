@@ -24,11 +24,12 @@ from typing import Any, TypeVar
 import socketio
 from sqlmodel import Session
 
-from fair import presence
+from fair import instances, presence
 from fair import stage as st
 from fair.db import session_scope
 from fair.errors import FairError
-from fair.presence import Released, Room
+from fair.instances import Released
+from fair.presence import Room
 from fair.rooms import meeting_room, stage_room
 from realtime.base import now
 from realtime.dashboard import DashboardNamespace
@@ -176,7 +177,7 @@ class Liveness:
         """Write the heartbeat; False when this process was taken for dead since its
         last beat (its connections are then counted again)."""
         instance, name = self.services.instance, self.name
-        registered = await self._write(lambda db: presence.heartbeat(db, instance, now(), name))
+        registered = await self._write(lambda db: instances.heartbeat(db, instance, now(), name))
         known = self.registered is None or registered == self.registered
         self.registered = registered
         if not known:
@@ -224,7 +225,7 @@ class Liveness:
     async def sweep(self) -> Released:
         """Take dead processes' connections off and tell whom it concerns."""
         timeout = self.timeout
-        released = await self._write(lambda db: presence.sweep_instances(db, now(), timeout))
+        released = await self._write(lambda db: instances.sweep_instances(db, now(), timeout))
         if released.instances:
             log.warning(
                 "server instances %s had no heartbeat for %.0f s: their connections no "
@@ -238,7 +239,7 @@ class Liveness:
     async def release(self) -> Released:
         """A clean shutdown: this process's connections stop counting at once."""
         instance = self.services.instance
-        released = await self._write(lambda db: presence.release_instance(db, instance, now()))
+        released = await self._write(lambda db: instances.release_instance(db, instance, now()))
         await self.push(released)
         return released
 

@@ -4,7 +4,7 @@
 when needed, since it opens at start-up), a way to run blocking work off the event loop,
 and the settings the rooms use. `instance` is this process's id among the server
 processes (drawn at start); the connections it holds are counted under it, so they stop
-counting when it dies (`fair.presence`).
+counting when it dies (`fair.instances`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from fair.presence import HEARTBEAT_INTERVAL, INSTANCE_TIMEOUT, new_instance_id
+from fair.instances import HEARTBEAT_INTERVAL, INSTANCE_TIMEOUT, new_instance_id
 
 # Runs a blocking function (database work) in the application's executor.
 RunBlocking = Callable[[Callable[[], Any]], Awaitable[Any]]

@@ -126,22 +126,7 @@ def build_catalog(
     Returns:
         The `Catalog`.
     """
-    if only is None:
-        avail = availability(problem)
-    else:
-        involved = {p for r in problem.requests if r.id in only for p in r.people}
-        involved |= {
-            p
-            for r in problem.requests
-            if r.id in only and r.third_seat
-            for p in problem.third_seats.get(r.third_seat, ())
-        }
-        avail = {
-            pid: person_availability(problem.people[pid], problem.slots)
-            for pid in involved
-            if pid in problem.people
-        }
-    cat = Catalog(problem=problem, avail=avail)
+    cat = Catalog(problem=problem, avail=_availability(problem, only))
     cat.requests = {r.id: r for r in problem.requests}
     for pool in problem.table_pools.values():
         for t in pool.tables:
@@ -152,65 +137,95 @@ def build_catalog(
             continue
         if req.length not in starts_by_len:
             starts_by_len[req.length] = meeting_starts(problem, req.length)
-        people = [avail[p] for p in req.people if p in avail]
-        if len(people) != len(req.people):
-            continue  # an attendee unknown to the problem: cannot be met
-        capped = any(
-            problem.people[p].max_total == 0 or problem.people[p].max_per_day == 0
-            for p in req.people
-        )
-        if capped:
-            continue
-        pool_people: tuple[str, ...] = ()
-        if req.third_seat is not None:
-            pool_people = tuple(
-                p
-                for p in problem.third_seats.get(req.third_seat, ())
-                if p in avail and p not in req.people
-            )
-        classes = place_classes(problem, req)
-        for in_person in (True, False):
-            kinds = [(k, pl) for k, pl in classes if (k is not PlaceKind.ONLINE) == in_person]
-            if not kinds:
-                continue
-            common = frozenset.intersection(*(a.slots(in_person) for a in people))
-            for s in starts_by_len[req.length]:
-                span = range(s, s + req.length)
-                if not all(t in common for t in span):
-                    continue
-                if req.third_seat is not None:
-                    able = tuple(
-                        p
-                        for p in pool_people
-                        if all(t in avail[p].slots(in_person) for t in span)
-                        and problem.people[p].max_total != 0
-                    )
-                    if not able:
-                        continue
-                    cat.third[(req.id, s, in_person)] = able
-                for kind, place in kinds:
-                    cat.by_request[req.id].append(len(cat.candidates))
-                    cat.candidates.append(Candidate(req.id, s, req.length, kind, place))
+        _add_candidates(cat, req, starts_by_len[req.length])
     fixed = dict(keep or {})
     for req in problem.requests:
         if req.lock is not None:
             fixed[req.id] = req.lock
     for rid, a in fixed.items():
-        if rid not in cat.requests:
-            continue
-        cand = candidate_of(cat, a)
-        idx = cat.index_of(cand)
-        is_lock = cat.requests[rid].lock is not None
-        if idx is None and not is_lock and not _place_exists(problem, cand, a):
-            continue  # gap-fill: its booth, table or slot is gone; it is placed afresh
-        if idx is None:
-            idx = len(cat.candidates)
-            cat.candidates.append(cand)
-            cat.by_request[rid].append(idx)
-        key = (rid, a.start, cand.in_person)
-        if a.third_seat is not None:
-            seats = cat.third.get(key, ())
-            if a.third_seat not in seats:
-                cat.third[key] = (*seats, a.third_seat)
-        cat.forced[rid] = idx
+        if rid in cat.requests:
+            _force(cat, rid, a)
     return cat
+
+
+def _availability(problem: Problem, only: set[str] | None) -> dict[str, Availability]:
+    """Everyone's availability, or with `only` that of the people its requests involve
+    (attendees and their third-seat pools)."""
+    if only is None:
+        return availability(problem)
+    involved = {p for r in problem.requests if r.id in only for p in r.people}
+    involved |= {
+        p
+        for r in problem.requests
+        if r.id in only and r.third_seat
+        for p in problem.third_seats.get(r.third_seat, ())
+    }
+    return {
+        pid: person_availability(problem.people[pid], problem.slots)
+        for pid in involved
+        if pid in problem.people
+    }
+
+
+def _add_candidates(cat: Catalog, req: Request, starts: list[int]) -> None:
+    """Every (start, place class) where all attendees, and someone of the third-seat
+    pool when the request needs one, are available for the whole meeting."""
+    problem, avail = cat.problem, cat.avail
+    people = [avail[p] for p in req.people if p in avail]
+    if len(people) != len(req.people):
+        return  # an attendee unknown to the problem: cannot be met
+    capped = any(
+        problem.people[p].max_total == 0 or problem.people[p].max_per_day == 0 for p in req.people
+    )
+    if capped:
+        return
+    pool_people: tuple[str, ...] = ()
+    if req.third_seat is not None:
+        pool_people = tuple(
+            p
+            for p in problem.third_seats.get(req.third_seat, ())
+            if p in avail and p not in req.people
+        )
+    classes = place_classes(problem, req)
+    for in_person in (True, False):
+        kinds = [(k, pl) for k, pl in classes if (k is not PlaceKind.ONLINE) == in_person]
+        if not kinds:
+            continue
+        common = frozenset.intersection(*(a.slots(in_person) for a in people))
+        for s in starts:
+            span = range(s, s + req.length)
+            if not all(t in common for t in span):
+                continue
+            if req.third_seat is not None:
+                able = tuple(
+                    p
+                    for p in pool_people
+                    if all(t in avail[p].slots(in_person) for t in span)
+                    and problem.people[p].max_total != 0
+                )
+                if not able:
+                    continue
+                cat.third[(req.id, s, in_person)] = able
+            for kind, place in kinds:
+                cat.by_request[req.id].append(len(cat.candidates))
+                cat.candidates.append(Candidate(req.id, s, req.length, kind, place))
+
+
+def _force(cat: Catalog, rid: str, a: Assignment) -> None:
+    """Make assignment `a` (a lock, or one to keep) the forced candidate of request
+    `rid`, adding it (and its third seat) when availability no longer allows it."""
+    cand = candidate_of(cat, a)
+    idx = cat.index_of(cand)
+    is_lock = cat.requests[rid].lock is not None
+    if idx is None and not is_lock and not _place_exists(cat.problem, cand, a):
+        return  # gap-fill: its booth, table or slot is gone; it is placed afresh
+    if idx is None:
+        idx = len(cat.candidates)
+        cat.candidates.append(cand)
+        cat.by_request[rid].append(idx)
+    key = (rid, a.start, cand.in_person)
+    if a.third_seat is not None:
+        seats = cat.third.get(key, ())
+        if a.third_seat not in seats:
+            cat.third[key] = (*seats, a.third_seat)
+    cat.forced[rid] = idx

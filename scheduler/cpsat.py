@@ -164,49 +164,15 @@ def run(
         The `Run`.
     """
     solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.max_time_in_seconds = max(0.05, time_limit)
-    p.num_workers = workers
-    p.random_seed = seed
-    if presolve_iterations is not None:
-        p.max_presolve_iterations = presolve_iterations
-    if log_search:
-        p.log_search_progress = True
-        p.log_to_stdout = False
-        solver.log_callback = lambda line: log.info("cp-sat: %s", line)
+    _set_parameters(solver, time_limit, workers, seed, presolve_iterations, log_search)
     started = time.perf_counter()
-    stopped = threading.Event()
-    done = threading.Event()
-
     cb = _Callback(
         level,
         started if origin is None else origin,
         started + time_limit if deadline is None else deadline,
         progress,
     )
-
-    def watch() -> None:
-        while not done.wait(0.1):
-            if stop is not None and stop():
-                stopped.set()
-                solver.stop_search()
-                return
-            if patience is not None and time.perf_counter() - cb.last > patience:
-                # no improvement for a while: levels 2-4 rarely prove optimality, and
-                # their last improvements come early; the time is better spent later
-                solver.stop_search()
-                return
-
-    needs_watch = stop is not None or patience is not None
-    watcher = threading.Thread(target=watch, daemon=True) if needs_watch else None
-    if watcher is not None:
-        watcher.start()
-    try:
-        status = solver.solve(rm.model, cb)
-    finally:
-        done.set()
-        if watcher is not None:
-            watcher.join()
+    status, stopped = _solve_watched(solver, rm.model, cb, stop, patience)
     seconds = time.perf_counter() - started
     name = {
         cp_model.OPTIMAL: "optimal",
@@ -228,5 +194,62 @@ def run(
         bound=solver.best_objective_bound if has else 0.0,
         seconds=seconds,
         ones=rm.values(solver) if has else [],
-        stopped=stopped.is_set(),
+        stopped=stopped,
     )
+
+
+def _set_parameters(
+    solver: cp_model.CpSolver,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    presolve_iterations: int | None,
+    log_search: bool,
+) -> None:
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.05, time_limit)
+    p.num_workers = workers
+    p.random_seed = seed
+    if presolve_iterations is not None:
+        p.max_presolve_iterations = presolve_iterations
+    if log_search:
+        p.log_search_progress = True
+        p.log_to_stdout = False
+        solver.log_callback = lambda line: log.info("cp-sat: %s", line)
+
+
+def _solve_watched(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    cb: _Callback,
+    stop: Stop | None,
+    patience: float | None,
+) -> tuple[cp_model.CpSolverStatus, bool]:
+    """Solve, with a thread that polls `stop()` and watches for a stall every 0.1 s;
+    returns CP-SAT's status and whether `stop()` ended the search."""
+    stopped = threading.Event()
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.1):
+            if stop is not None and stop():
+                stopped.set()
+                solver.stop_search()
+                return
+            if patience is not None and time.perf_counter() - cb.last > patience:
+                # no improvement for a while: levels 2-4 rarely prove optimality, and
+                # their last improvements come early; the time is better spent later
+                solver.stop_search()
+                return
+
+    needs_watch = stop is not None or patience is not None
+    watcher = threading.Thread(target=watch, daemon=True) if needs_watch else None
+    if watcher is not None:
+        watcher.start()
+    try:
+        status = solver.solve(model, cb)
+    finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
+    return status, stopped.is_set()

@@ -14,8 +14,9 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from scheduler.candidates import Catalog
+from scheduler.candidates import Candidate, Catalog
 from scheduler.ledger import Ledger
+from scheduler.problem import Request
 
 Chosen = list[tuple[int, str | None]]
 
@@ -32,42 +33,9 @@ def serve_unserved(cat: Catalog, chosen: Chosen, deadline: float, frozen: set[st
     Returns:
         The new schedule (weight ≥ before; nobody served before is left with none).
     """
-    led = Ledger(cat)
-    current: dict[str, tuple[int, str | None]] = {}
-    at: dict[tuple[str, int], str] = {}  # (person, slot) → request met there
-    count: Counter[str] = Counter()
-
-    place_at: dict[tuple[str, int], set[str]] = {}  # (place, slot) → requests there
-
-    def book(i: int, third: str | None) -> None:
-        c = cat.candidates[i]
-        led.add(c, third)
-        current[c.request] = (i, third)
-        for t in c.slots:
-            place_at.setdefault((c.place, t), set()).add(c.request)
-        seats = [*cat.requests[c.request].people, *([third] if third else [])]
-        for pid in seats:
-            for t in c.slots:
-                at[(pid, t)] = c.request
-        for pid in cat.requests[c.request].people:
-            count[pid] += 1
-
-    def unbook(rid: str) -> tuple[int, str | None]:
-        i, third = current.pop(rid)
-        c = cat.candidates[i]
-        led.remove(c, third)
-        for t in c.slots:
-            place_at[(c.place, t)].discard(rid)
-        seats = [*cat.requests[rid].people, *([third] if third else [])]
-        for pid in seats:
-            for t in c.slots:
-                at.pop((pid, t), None)
-        for pid in cat.requests[rid].people:
-            count[pid] -= 1
-        return i, third
-
+    booked = _Booked(cat)
     for i, third in chosen:
-        book(i, third)
+        booked.book(i, third)
     by_person: dict[str, list[str]] = {}
     for rid, idx in cat.by_request.items():
         if idx:
@@ -75,55 +43,109 @@ def serve_unserved(cat: Catalog, chosen: Chosen, deadline: float, frozen: set[st
                 by_person.setdefault(pid, []).append(rid)
     fixed = set(cat.forced) | frozen
     for pid in sorted(by_person):
-        if count[pid] > 0:
+        if booked.count[pid] > 0:
             continue
         if time.perf_counter() >= deadline:
             break
         options = sorted(by_person[pid], key=lambda r: -cat.requests[r].weight)
-        done = False
-        for rid in options:
-            if rid in current:
-                continue
-            for i in cat.by_request[rid]:
-                ok, third = led.fits(cat.candidates[i])
-                if ok:
-                    book(i, third)
-                    done = True
-                    break
-            if done:
-                break
-        if done:
+        if not _insert(booked, options):
+            _swap(booked, options, fixed)
+    return list(booked.current.values())
+
+
+class _Booked:
+    """The schedule being changed, and who and what it puts where."""
+
+    def __init__(self, cat: Catalog) -> None:
+        self.cat = cat
+        self.led = Ledger(cat)
+        self.current: dict[str, tuple[int, str | None]] = {}
+        self.at: dict[tuple[str, int], str] = {}  # (person, slot) → request met there
+        self.count: Counter[str] = Counter()  # meetings per attendee (not third seats)
+        self.place_at: dict[tuple[str, int], set[str]] = {}  # (place, slot) → requests
+
+    def book(self, i: int, third: str | None) -> None:
+        cat = self.cat
+        c = cat.candidates[i]
+        self.led.add(c, third)
+        self.current[c.request] = (i, third)
+        for t in c.slots:
+            self.place_at.setdefault((c.place, t), set()).add(c.request)
+        seats = [*cat.requests[c.request].people, *([third] if third else [])]
+        for pid in seats:
+            for t in c.slots:
+                self.at[(pid, t)] = c.request
+        for pid in cat.requests[c.request].people:
+            self.count[pid] += 1
+
+    def unbook(self, rid: str) -> tuple[int, str | None]:
+        cat = self.cat
+        i, third = self.current.pop(rid)
+        c = cat.candidates[i]
+        self.led.remove(c, third)
+        for t in c.slots:
+            self.place_at[(c.place, t)].discard(rid)
+        seats = [*cat.requests[rid].people, *([third] if third else [])]
+        for pid in seats:
+            for t in c.slots:
+                self.at.pop((pid, t), None)
+        for pid in cat.requests[rid].people:
+            self.count[pid] -= 1
+        return i, third
+
+    def blockers(self, req: Request, c: Candidate) -> list[str] | None:
+        """The meetings that could be swapped out for candidate `c`: the one meeting of
+        an attendee in its way (None when several are), or, with both sides free, those
+        at its place (lightest first)."""
+        blocking = {self.at[(q, t)] for q in req.people for t in c.slots if (q, t) in self.at}
+        if not blocking:
+            # both sides free: the place (or a third seat) is what is taken
+            blocking = {
+                rid2 for rid2 in self.place_at.get((c.place, c.start), ()) if rid2 in self.current
+            }
+            return sorted(blocking, key=lambda r: self.cat.requests[r].weight)
+        if len(blocking) == 1:
+            return list(blocking)
+        return None
+
+
+def _insert(booked: _Booked, options: list[str]) -> bool:
+    """Book the first of `options` (heaviest first) that still fits somewhere."""
+    cat = booked.cat
+    for rid in options:
+        if rid in booked.current:
             continue
-        for rid in options:
-            if done or rid in current:
-                break
-            req = cat.requests[rid]
-            for i in cat.by_request[rid]:
-                c = cat.candidates[i]
-                blockers = {at[(q, t)] for q in req.people for t in c.slots if (q, t) in at}
-                if not blockers:
-                    # both sides free: the place (or a third seat) is what is taken
-                    blockers = {
-                        rid2 for rid2 in place_at.get((c.place, c.start), ()) if rid2 in current
-                    }
-                    tries = sorted(blockers, key=lambda r: cat.requests[r].weight)
-                elif len(blockers) == 1:
-                    tries = list(blockers)
-                else:
+        for i in cat.by_request[rid]:
+            ok, third = booked.led.fits(cat.candidates[i])
+            if ok:
+                booked.book(i, third)
+                return True
+    return False
+
+
+def _swap(booked: _Booked, options: list[str], fixed: set[str]) -> bool:
+    """Book one of `options` in place of a single meeting that weighs no more, is not
+    `fixed`, and whose attendees all keep another meeting."""
+    cat = booked.cat
+    for rid in options:
+        if rid in booked.current:
+            break
+        req = cat.requests[rid]
+        for i in cat.by_request[rid]:
+            c = cat.candidates[i]
+            tries = booked.blockers(req, c)
+            if tries is None:
+                continue
+            for other in tries:
+                o_req = cat.requests[other]
+                if other in fixed or o_req.weight > req.weight:
                     continue
-                for other in tries:
-                    o_req = cat.requests[other]
-                    if other in fixed or o_req.weight > req.weight:
-                        continue
-                    if any(count[q] < 2 for q in o_req.people):
-                        continue
-                    saved = unbook(other)
-                    ok, third = led.fits(c)
-                    if ok:
-                        book(i, third)
-                        done = True
-                        break
-                    book(*saved)
-                if done:
-                    break
-    return list(current.values())
+                if any(booked.count[q] < 2 for q in o_req.people):
+                    continue
+                saved = booked.unbook(other)
+                ok, third = booked.led.fits(c)
+                if ok:
+                    booked.book(i, third)
+                    return True
+                booked.book(*saved)
+    return False

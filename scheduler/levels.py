@@ -157,6 +157,35 @@ class Levels:
         # a quick re-solve of a large fair skips the LP (8-13 s at expo scale) and
         # repairs the published grid instead; its bound is then unknown
         skip_lp = resolve and big and self.left() < 30
+        bound, extra, have_lp = self._lp_level1(resolve, skip_lp)
+        value = _weight(v, self.best)
+        log.info(
+            "level 1: greedy %d, best rounding %d, LP bound %s", _weight(v, base), value, bound
+        )
+        if value >= bound:
+            self.reports.append(
+                LevelReport(
+                    1, "total weight", value, bound, Status.OPTIMAL, time.perf_counter() - started
+                )
+            )
+            return
+        value, bound, status = self._search_level1(base, value, bound, extra, have_lp, resolve)
+        if self.stopped:
+            st = Status.STOPPED
+        elif status == "infeasible":
+            self.failed = True
+            st = Status.INFEASIBLE
+        else:
+            st = Status.OPTIMAL if value >= bound else Status.FEASIBLE
+        self.reports.append(
+            LevelReport(1, "total weight", value, bound, st, time.perf_counter() - started)
+        )
+
+    def _lp_level1(self, resolve: bool, skip_lp: bool) -> tuple[float, set[int], bool]:
+        """Solve the LP pair (unless `skip_lp`), keep a better rounding as the best and
+        the LP's support for the restricted models; returns the bound, the variables of
+        the roundings and whether the search has an LP to start from."""
+        v = self.v
         pair = (
             LpPair(math.inf, None, None, 0.0)
             if skip_lp
@@ -176,18 +205,11 @@ class Levels:
             if pair.vertex is None:
                 threshold = SUPPORT  # no basic solution: keep the interior one's spread
             self.lp_support |= support(v, lp.values, threshold)
-        value = _weight(v, self.best)
-        log.info(
-            "level 1: greedy %d, best rounding %d, LP bound %s", _weight(v, base), value, bound
-        )
-        if value >= bound:
-            self.reports.append(
-                LevelReport(
-                    1, "total weight", value, bound, Status.OPTIMAL, time.perf_counter() - started
-                )
-            )
-            return
         have_lp = pair.vertex is not None or pair.interior is not None or skip_lp
+        return bound, extra, have_lp
+
+    def _budget_level1(self) -> float:
+        """When level 1 must stop (a `time.perf_counter()` value)."""
         # level 1 may use the whole limit when it runs alone, else up to 45% of it from
         # the start of the solve: comfort needs time too, and the last 0.05% of weight
         # is worth less than half the idle gaps
@@ -198,6 +220,21 @@ class Levels:
             budget = max(
                 budget, time.perf_counter() + min(0.2 * self.opts.time_limit, self.left() * 0.5)
             )
+        return budget
+
+    def _search_level1(
+        self,
+        base: list[int],
+        value: int,
+        bound: float,
+        extra: set[int],
+        have_lp: bool,
+        resolve: bool,
+    ) -> tuple[int, float, str]:
+        """Improve on the LP's rounding with SCIP on its support, then (small models) with
+        CP-SAT over every variable; returns the value, the bound and CP-SAT's status."""
+        v = self.v
+        budget = self._budget_level1()
         # first the variables the LP uses; then, on small models, everything (CP-SAT's own
         # bound is then valid for the whole problem and can close the LP's gap)
         passes = [False] if not have_lp else [False, True]
@@ -229,29 +266,23 @@ class Levels:
             ):
                 self.best = ones
                 value = _weight(v, ones)
-            if self.progress is not None:
-                now = time.perf_counter()
-                self.progress(
-                    {
-                        "level": 1.0,
-                        "value": float(value),
-                        "bound": float(bound),
-                        "elapsed": now - self.origin,
-                        "time_left": max(0.0, self.deadline - now),
-                    }
-                )
+            self._report_progress(value, bound)
             if value >= bound or self.stopped:
                 break
-        if self.stopped:
-            st = Status.STOPPED
-        elif status == "infeasible":
-            self.failed = True
-            st = Status.INFEASIBLE
-        else:
-            st = Status.OPTIMAL if value >= bound else Status.FEASIBLE
-        self.reports.append(
-            LevelReport(1, "total weight", value, bound, st, time.perf_counter() - started)
-        )
+        return value, bound, status
+
+    def _report_progress(self, value: float, bound: float) -> None:
+        if self.progress is not None:
+            now = time.perf_counter()
+            self.progress(
+                {
+                    "level": 1.0,
+                    "value": float(value),
+                    "bound": float(bound),
+                    "elapsed": now - self.origin,
+                    "time_left": max(0.0, self.deadline - now),
+                }
+            )
 
     def _objective1(self, resolve: bool) -> dict[int, float]:
         """Level-1 coefficients; on a re-solve, weight first then staying put."""

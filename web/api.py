@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import Session, col, select
 
+from fair import availability as av
 from fair import queries
 from fair import requests as rq
 from fair.deals import fair_deals
@@ -78,7 +79,7 @@ def request_json(v: rq.RequestView) -> Json:
     }
 
 
-def availability_json(a: rq.Availability) -> Json:
+def availability_json(a: av.Availability) -> Json:
     return {
         "timezone": a.timezone,
         "onsite_days": list(a.onsite_days),
@@ -287,7 +288,7 @@ async def withdraw_request(request: web.Request) -> web.StreamResponse:
 
 async def get_availability(request: web.Request) -> web.StreamResponse:
     person = await auth.participant(request)
-    return web.json_response(availability_json(await read(request.app, rq.availability, person)))
+    return web.json_response(availability_json(await read(request.app, av.availability, person)))
 
 
 AVAILABILITY_FIELDS = (
@@ -304,7 +305,7 @@ async def put_availability(request: web.Request) -> web.StreamResponse:
         data = await body(request, AVAILABILITY_FIELDS)
         view = await write(
             request.app,
-            rq.set_availability,
+            av.set_availability,
             person,
             data["onsite_days"],
             data["windows"],

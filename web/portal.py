@@ -16,6 +16,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from sqlmodel import Session
 
+from fair import availability as av
 from fair import requests as rq
 from fair.errors import Conflict
 from fair.models import Fair, Participant
@@ -178,7 +179,7 @@ async def withdraw(request: web.Request) -> web.StreamResponse:
 # ------------------------------------------------------------------------ availability
 
 
-def _local_hours(view: rq.Availability, zone: str) -> list[dict[str, Any]]:
+def _local_hours(view: av.Availability, zone: str) -> list[dict[str, Any]]:
     """Each fair day's opening hours in the fair's zone and in `zone`."""
     fair_zone, mine = ZoneInfo(view.fair_timezone), ZoneInfo(zone)
     start_text, end_text = view.fair_hours.split("-")
@@ -207,7 +208,7 @@ async def _availability_page(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> web.Response:
-    view = await read(request.app, rq.availability, person)
+    view = await read(request.app, av.availability, person)
     values: dict[str, Any] = {
         "timezone": view.timezone,
         "onsite_days": [str(d) for d in view.onsite_days],
@@ -232,7 +233,7 @@ async def _availability_page(
     return page("portal_availability.html", request, context, status=status)
 
 
-TIMEZONES = rq.known_timezones()
+TIMEZONES = av.known_timezones()
 
 
 async def availability_page(request: web.Request) -> web.StreamResponse:
@@ -251,7 +252,7 @@ async def save_availability(request: web.Request) -> web.StreamResponse:
     try:
         await write(
             request.app,
-            rq.set_availability,
+            av.set_availability,
             person,
             values["onsite_days"],
             values["windows"],

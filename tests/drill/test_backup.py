@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from fair import deals, presence
+from fair import chat, deals, presence
 from fair.db import current_revision, head_revision, open_database, session_scope
 from fair.settings import Settings
 from tests.conftest import IN_CI, POSTGRES_URL
@@ -81,7 +81,7 @@ def test_backup_and_restore_round_trip(
         room = presence.load_room(session, live_meeting)
         buyer, seller = room.members[0].participant_id, room.members[1].participant_id
         presence.enter(session, room, buyer, datetime.now(UTC))
-        presence.add_chat(session, room, "你好, 안녕하세요", buyer, None, "Organiser")
+        chat.add_chat(session, room, "你好, 안녕하세요", buyer, None, "Organiser")
     rates = {"CNY": Decimal("0.14")}
     view, _ = deals.record_deal_once(
         engine,

@@ -17,11 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 import scheduler.problem as sp
+from fair.chat import add_chat, chat_history
 from fair.deals import confirm_deal, meeting_deals, record_deal_once
 from fair.models import Meeting, MeetingRequest
 from fair.presence import (
-    add_chat,
-    chat_history,
     enter,
     leave,
     load_room,

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import update
 from sqlmodel import col
 
-from fair import presence
+from fair import instances, presence
 from fair.db import make_engine, session_scope
 from fair.models import ServerInstance
 from fair.settings import Settings
@@ -69,7 +69,7 @@ async def pair(
     for stage in stages:
         stage.roadshow, stage.products = roadshow, products
     instance_a = services(apps[0]).instance
-    beat = presence.heartbeat
+    beat = instances.heartbeat
     # A is "SIGKILLed": from now on it writes no heartbeat (its first one is in already,
     # and its loop goes on believing it beats, under the registration it had).
     await eventually(lambda: lookup(settings, instance_a))
@@ -80,7 +80,7 @@ async def pair(
     ) -> datetime:
         return registered if instance == instance_a else beat(session, instance, now, name)
 
-    monkeypatch.setattr(presence, "heartbeat", heartbeat_unless_dead)
+    monkeypatch.setattr(instances, "heartbeat", heartbeat_unless_dead)
     # B's sweeping loop, fast: it beats for B too (B's own loop beats every 10 s).
     fast = replace(services(apps[1]), heartbeat_interval=0.05, instance_timeout=0.5)
     state = Pair(stages[0], stages[1], instance_a, Liveness(apps[1][SIO], fast))
@@ -195,7 +195,7 @@ async def test_process_taken_for_dead_counts_its_clients_again(
         later = datetime.now(UTC) + timedelta(hours=1)
         assert (
             services(pair.b.server.app).instance
-            in presence.sweep_instances(session, later, 30).instances
+            in instances.sweep_instances(session, later, 30).instances
         )
         room = presence.load_room(session, pair.b.uid)
         assert not any(p["online"] for p in presence.presence(session, room))

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from fair import presence
+from fair import instances, presence
 from fair import stage as st
 from fair.db import session_scope
 from fair.errors import Conflict
@@ -29,12 +29,12 @@ A, B = "a" * 32, "b" * 32  # two server processes
 def beat(engine: Engine, instance: str, at: datetime) -> datetime:
     """The heartbeat; returns when `instance` was registered."""
     with session_scope(engine) as session:
-        return presence.heartbeat(session, instance, at, "test")
+        return instances.heartbeat(session, instance, at, "test")
 
 
-def sweep(engine: Engine, at: datetime) -> presence.Released:
+def sweep(engine: Engine, at: datetime) -> instances.Released:
     with session_scope(engine) as session:
-        return presence.sweep_instances(session, at, TIMEOUT)
+        return instances.sweep_instances(session, at, TIMEOUT)
 
 
 def online(engine: Engine, uid: str) -> dict[int, bool]:
@@ -115,7 +115,7 @@ def test_presence_clean_shutdown_releases_its_connections_at_once(
         presence.enter(session, room, buyer, now, A)
         presence.enter(session, room, buyer, now, A)  # two tabs
     with session_scope(engine) as session:
-        released = presence.release_instance(session, A, now)
+        released = instances.release_instance(session, A, now)
     assert released.meetings == ((room.fair_id, uid),)
     assert online(engine, uid)[buyer] is False
     with session_scope(engine) as session:  # the disconnects that follow change nothing
@@ -214,7 +214,7 @@ def test_sweep_waits_for_a_join_in_progress_and_keeps_it(
         live, _ = st.stage_for(session, show, None)
         de1 = person(session, "de1").id or 0
         st.enter(session, live, de1, now, A)  # de1's tab on A, which then dies
-    swept: list[presence.Released] = []
+    swept: list[instances.Released] = []
     count_in = st.count_in
 
     def sweep_meanwhile(*args: object) -> None:

@@ -1,0 +1,65 @@
+"""A meeting room's chat: lines stored with the meeting, kept across republishes."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from fair.errors import Forbidden, InvalidInput
+from fair.models import ChatMessage
+from fair.presence import Room, room_meetings
+
+CHAT_MAX = 2000  # characters in one chat line
+CHAT_HISTORY = 200  # lines sent to someone entering the room
+
+
+def add_chat(
+    session: Session,
+    room: Room,
+    text: str,
+    participant_id: int | None,
+    organiser_id: int | None = None,
+    author: str = "",
+) -> dict[str, object]:
+    """Store a chat line (the caller commits) and return it as sent to the room."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("text: the message is empty")
+    if len(text) > CHAT_MAX:
+        raise InvalidInput(f"text: at most {CHAT_MAX} characters")
+    if participant_id is not None:
+        member = room.member(participant_id)
+        if member is None:
+            raise Forbidden("this meeting is not on your agenda")
+        author = member.name
+    line = ChatMessage(
+        meeting_id=room.meeting_id,
+        participant_id=participant_id,
+        organiser_id=organiser_id,
+        author=author or "Organiser",
+        text=text,
+    )
+    session.add(line)
+    session.flush()
+    return _chat_view(line)
+
+
+def chat_history(session: Session, meeting_id: int) -> list[dict[str, object]]:
+    """The room's last chat lines, over every version's row of its meeting."""
+    lines = session.exec(
+        select(ChatMessage)
+        .where(col(ChatMessage.meeting_id).in_(room_meetings(meeting_id)))
+        .order_by(col(ChatMessage.id).desc())
+        .limit(CHAT_HISTORY)
+    ).all()
+    return [_chat_view(line) for line in reversed(lines)]
+
+
+def _chat_view(line: ChatMessage) -> dict[str, object]:
+    return {
+        "id": line.id,
+        "author": line.author,
+        "participant": line.participant_id,
+        "organiser": line.organiser_id is not None,
+        "text": line.text,
+        "at": line.sent_at.isoformat(),
+    }
