@@ -1,4 +1,4 @@
-"""The participant's agenda: the page (rendered ahead by `web.agendas`), its .ics download,
+"""The participant's agenda: the page (rendered ahead by `web.agenda_books`), its .ics download,
 and the calendar subscription (a link of its own, answered with conditional GETs)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from fair.ical import CalendarFile, participant_calendar, participant_calendar_f
 from fair.models import Company, Fair, Participant, TokenKind
 from fair.tokens import issue_token, participant_for_token
 from fair.versions import published_version_id
-from web import agendas, auth, i18n
+from web import agenda_books, auth, i18n
 from web.db import read, write
 from web.keys import FEED_CACHE, PAGE_CACHE, SESSION, SETTINGS
 from web.render import page
@@ -32,18 +32,18 @@ async def agenda(request: web.Request) -> web.StreamResponse:
     )
     csrf = request.get(SESSION, {}).get("csrf", "")
     # Rendered once per participant, version and language (ahead of time for a new
-    # version, see web/agendas.py); the session's CSRF token and the time go in on the way
+    # version, see web/agenda_books.py); the session's CSRF token and the time go in on the way
     # out.
-    key = agendas.page_key(person.id or 0, version or 0, i18n.current())
+    key = agenda_books.page_key(person.id or 0, version or 0, i18n.current())
     cached_page = request.app[PAGE_CACHE].get(key)
     if cached_page is not None and cached_page[0] > time.monotonic():
-        return agendas.fill_in(cached_page[1], csrf)
+        return agenda_books.fill_in(cached_page[1], csrf)
     if version is None:
         fair = await read(request.app, _fair_of, person.fair_id)
         items: tuple[queries.AgendaItem, ...] = ()
         company = await read(request.app, _company_label, person.company_id)
     else:
-        book = await agendas.book(request.app, person.fair_id, version)
+        book = await agenda_books.book(request.app, person.fair_id, version)
         fair = book.fair
         items = book.agendas.get(person.id or 0, ())
         held = book.companies.get(person.id or 0)
@@ -51,9 +51,9 @@ async def agenda(request: web.Request) -> web.StreamResponse:
             held = await read(request.app, _company_label, person.company_id)
         company = held
     label = queries.PersonLabel(name=person.name, timezone=person.timezone)
-    body = agendas.render(request.app, person.id or 0, label, fair, company, items)
-    agendas.keep(request.app, key, body)
-    return agendas.fill_in(body, csrf)
+    body = agenda_books.render(request.app, person.id or 0, label, fair, company, items)
+    agenda_books.keep(request.app, key, body)
+    return agenda_books.fill_in(body, csrf)
 
 
 def _fair_of(session: Session, fair_id: int) -> Fair:

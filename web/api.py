@@ -27,7 +27,7 @@ from fair.publishing import VersionDiff, publish
 from fair.report import report_rows
 from fair.rules import DEFAULT_PRIORITY
 from fair.versions import get_version
-from web import agendas, auth, calendar_routes, openapi
+from web import agenda_books, auth, calendar_routes, openapi
 from web.api_input import Field, Json, body, guard, path_number
 from web.db import read, write
 from web.keys import SESSION, SETTINGS
@@ -448,7 +448,7 @@ async def publish_version(request: web.Request) -> web.StreamResponse:
     fair_id, diff, body = await write(request.app, act)
     # Only after the commit: tell the people whose meetings changed (in the background).
     calendar_routes.schedule_changed(request.app, fair_id, diff)
-    agendas.published(request.app, fair_id)
+    agenda_books.published(request.app, fair_id)
     return web.json_response(body)
 
 

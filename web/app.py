@@ -19,7 +19,7 @@ from fair.settings import Settings
 from realtime.server import create_server, run_background, tune_gc
 from realtime.services import RoomServices
 from realtime.solver import SolverRuns
-from web import agendas, i18n, middleware, ratelimit, sessions
+from web import agenda_books, i18n, middleware, ratelimit, sessions
 from web.accesslog import AccessLogger, access_logger
 from web.keys import (
     DB_EXECUTOR,
@@ -147,7 +147,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(executor_ctx)
     app.cleanup_ctx.append(rate_counter_ctx)
     app.cleanup_ctx.append(database_ctx)
-    app.cleanup_ctx.append(agendas.books_ctx)
+    app.cleanup_ctx.append(agenda_books.books_ctx)
     app.cleanup_ctx.append(solver_executor_ctx)
     sio = create_server(
         settings.redis_url,

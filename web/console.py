@@ -20,7 +20,7 @@ from fair.publishing import VersionDiff, diff_versions, publish
 from fair.report import FORMATS, format_report, report_rows
 from fair.tokens import GRACE_DAYS, expires_at, issue_token, revoke_tokens
 from fair.versions import get_version, published_version
-from web import agendas, auth, calendar_routes
+from web import agenda_books, auth, calendar_routes
 from web.db import read, write
 from web.keys import DB_EXECUTOR, ENGINE, SETTINGS, SOLVER_RUNS
 from web.middleware import wants_json
@@ -152,7 +152,7 @@ async def publish_version(request: web.Request) -> web.StreamResponse:
 
     fair_id, diff = await write(request.app, act)
     calendar_routes.schedule_changed(request.app, fair_id, diff)
-    agendas.published(request.app, fair_id)  # e-mails, in the background
+    agenda_books.published(request.app, fair_id)  # e-mails, in the background
     raise web.HTTPFound(request.app.router["organiser"].url_for())
 
 

@@ -69,7 +69,7 @@ MAILER = web.AppKey("mailer", Mailer)
 
 @dataclass
 class Books:
-    """The agenda books this process holds (`web.agendas`): the newest built version per
+    """The agenda books this process holds (`web.agenda_books`): the newest built version per
     fair, the builds under way and the background work on them."""
 
     held: dict[int, tuple[float, AgendaBook]] = field(default_factory=dict)  # fair id →

@@ -71,7 +71,7 @@ async def test_agendas_of_the_published_version_are_rendered_ahead(site: Site) -
     import asyncio
     from datetime import UTC, datetime
 
-    from web import agendas
+    from web import agenda_books
     from web.keys import PAGE_CACHE
 
     app = site.client.app
@@ -84,7 +84,7 @@ async def test_agendas_of_the_published_version_are_rendered_ahead(site: Site) -
     assert len(ahead) == 5  # everyone of the fair, meetings or not
     await site.sign_in_participant("kr1")
     page = await (await site.client.get("/me")).text()
-    assert agendas.NOW_SLOT not in page and agendas.CSRF_SLOT not in page
+    assert agenda_books.NOW_SLOT not in page and agenda_books.CSRF_SLOT not in page
     now = re.search(r'data-now="([^"]+)"', page)
     assert now
     assert abs((datetime.fromisoformat(now.group(1)) - datetime.now(UTC)).total_seconds()) < 5
