@@ -19,7 +19,7 @@ from fair.settings import Settings
 from realtime.server import create_server, run_background, tune_gc
 from realtime.services import RoomServices
 from realtime.solver import SolverRuns
-from web import agenda_books, i18n, middleware, ratelimit, sessions
+from web import agenda_books, middleware, ratelimit, sessions
 from web.accesslog import AccessLogger, access_logger
 from web.keys import (
     DB_EXECUTOR,
@@ -128,12 +128,12 @@ def create_app(settings: Settings) -> web.Application:
         middlewares=[
             middleware.security_headers,
             middleware.caching_and_compression,
-            i18n.language,
+            middleware.language,
             middleware.errors,
             middleware.database_errors,
             middleware.body_limits(settings),
             middleware.id_limits,
-            ratelimit.middleware(counter),
+            middleware.rate_limits(counter),
             middleware.session,
             middleware.csrf,
         ],

@@ -13,13 +13,12 @@ import contextvars
 import functools
 import gettext
 import io
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from aiohttp import web
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
@@ -75,7 +74,8 @@ def current() -> str:
 
 @contextlib.contextmanager
 def using(language: str) -> Iterator[None]:
-    """Format and translate in `language` outside a request (pages rendered ahead)."""
+    """Format and translate in `language`: a request's (the language middleware) or,
+    outside a request, a page rendered ahead's."""
     token = _current.set(language)
     try:
         yield
@@ -200,22 +200,3 @@ def amount(value: Decimal | float, currency: str = "") -> str:
     if currency:
         return format_currency(value, currency, locale=_locale())
     return format_decimal(value, locale=_locale())
-
-
-@web.middleware
-async def language(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    lang = choose(
-        request.query.get("lang", ""),
-        request.cookies.get("lang", ""),
-        request.headers.get("Accept-Language", ""),
-    )
-    token = _current.set(lang)
-    try:
-        response = await handler(request)
-    finally:
-        _current.reset(token)
-    if request.query.get("lang") == lang and request.cookies.get("lang") != lang:
-        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", path="/")
-    return response

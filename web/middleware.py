@@ -1,6 +1,7 @@
-"""Middlewares: domain errors → status pages or JSON, an unreachable database → 503,
-sessions, CSRF, security headers, caching and compression, request size and id limits.
-(The rate limits are `web.ratelimit`'s, the page language `web.i18n`'s.)
+"""Every middleware of the app, in one home: domain errors → status pages or JSON, an
+unreachable database → 503, sessions, CSRF, security headers, caching and compression,
+request size and id limits, the page language, and rate limits (the rules and counters
+are `web.ratelimit`'s). `web/app.py` lists them in the order they run.
 
 Errors are rendered in one place: `FairError`s map to 400/403/404/409, aiohttp's HTTP
 errors keep their status, anything else is logged with its traceback and shown as a
@@ -29,7 +30,7 @@ from fair.errors import Conflict, FairError, Forbidden, ImportRejected, InvalidI
 from fair.rules import MAX_ID
 from fair.settings import Settings
 from fair.tokens import LinkExpired
-from web import i18n, sessions
+from web import i18n, ratelimit, sessions
 from web.accesslog import redact
 from web.i18n import N_
 from web.keys import SESSION, SETTINGS
@@ -390,3 +391,39 @@ async def id_limits(request: web.Request, handler: Handler) -> web.StreamRespons
         if f"(?P<{name}>\\d+)" in pattern and len(value) > 9 and int(value) > MAX_ID:
             raise web.HTTPNotFound(text=f"no such {name}")
     return await handler(request)
+
+
+@web.middleware
+async def language(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Pages in the language asked for (`?lang=`, then the cookie, then the browser's
+    Accept-Language); a `?lang=` choice is kept in a cookie for a year."""
+    lang = i18n.choose(
+        request.query.get("lang", ""),
+        request.cookies.get("lang", ""),
+        request.headers.get("Accept-Language", ""),
+    )
+    with i18n.using(lang):
+        response = await handler(request)
+    if request.query.get("lang") == lang and request.cookies.get("lang") != lang:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax", path="/")
+    return response
+
+
+def rate_limits(counter: ratelimit.Counter) -> Middleware:
+    """429 with Retry-After once a client passes a rule of `ratelimit.RULES`, counted
+    in `counter` (per process, or over every process in Redis)."""
+
+    @web.middleware
+    async def limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+        for rule in ratelimit.RULES:
+            if request.method in rule.methods and request.path.startswith(rule.prefixes):
+                key = f"{rule.name}:{ratelimit.client_address(request)}"
+                count, retry = await counter.hit(key, rule.window)
+                if count > rule.limit:
+                    raise web.HTTPTooManyRequests(
+                        text="Too many attempts; please wait a minute and try again.",
+                        headers={"Retry-After": str(retry)},
+                    )
+        return await handler(request)
+
+    return limit

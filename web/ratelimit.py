@@ -4,7 +4,8 @@ room over socket.io are limited by `realtime.meetings`, with the same counter).
 
 A sliding window per (rule, client address). With a Redis URL the counters live in Redis,
 so several server processes share one limit; otherwise in this process's memory. Over
-the limit the request gets 429 with Retry-After, before any work is done.
+the limit the request gets 429 with Retry-After, before any work is done
+(`web.middleware.rate_limits`).
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
 
 log = logging.getLogger(__name__)
 
@@ -121,23 +120,3 @@ def client_address(request: web.Request) -> str:
     # the proxy must overwrite that header (docs/deploy.md).
     forwarded = request.headers.get("X-Forwarded-For", "")
     return forwarded.split(",")[0].strip() or (request.remote or "unknown")
-
-
-def middleware(counter: Counter) -> Middleware:
-    @web.middleware
-    async def limit(
-        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        for rule in RULES:
-            if request.method in rule.methods and request.path.startswith(rule.prefixes):
-                count, retry = await counter.hit(
-                    f"{rule.name}:{client_address(request)}", rule.window
-                )
-                if count > rule.limit:
-                    raise web.HTTPTooManyRequests(
-                        text="Too many attempts; please wait a minute and try again.",
-                        headers={"Retry-After": str(retry)},
-                    )
-        return await handler(request)
-
-    return limit
