@@ -32,8 +32,7 @@ from fair.scheduling import schedule_fair, solver_options
 from fair.settings import Settings
 from realtime.namespaces import AnswersEveryCall, Identify
 
-# The runs' log name from before they moved out of web/, so log settings keep applying.
-log = logging.getLogger("fair.web.solver")
+log = logging.getLogger("fair.realtime.solver")
 NAMESPACE = "/organiser"
 MIN_INTERVAL = 0.25  # seconds between progress events
 
