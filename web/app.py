@@ -144,9 +144,12 @@ def create_app(settings: Settings) -> web.Application:
     app[FEED_CACHE] = {}
     app[PAGE_CACHE] = {}
     setup_templates(app)
-    app.cleanup_ctx.append(executor_ctx)
     app.cleanup_ctx.append(rate_counter_ctx)
     app.cleanup_ctx.append(database_ctx)
+    # Torn down in reverse: the DB executor finishes its work (a cancelled request's or
+    # sweep's query still runs in its thread) before the engine is disposed, so no
+    # connection is handed back to a disposed pool and left open.
+    app.cleanup_ctx.append(executor_ctx)
     app.cleanup_ctx.append(agenda_books.books_ctx)
     app.cleanup_ctx.append(solver_executor_ctx)
     sio = create_server(

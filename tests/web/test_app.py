@@ -1,0 +1,54 @@
+"""The app factory's resources close in a safe order."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from fair.settings import Settings
+from tests.conftest import POSTGRES_URL
+from tests.web.conftest import ClientFactory
+from web.app import create_app
+from web.keys import DB_EXECUTOR, ENGINE
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+
+async def test_app_shutdown_lets_database_work_finish_before_disposing_the_engine(
+    aiohttp_client: ClientFactory, pg_schema: str, tmp_path: Path
+) -> None:
+    """A query still running in the DB executor at shutdown (a cancelled request's, a
+    sweep's) finishes and its connection is closed, not handed back to a disposed pool
+    and left open (psycopg then warns when it is collected)."""
+    url = sa.engine.make_url(POSTGRES_URL)
+    url = url.set(query={**url.query, "options": f"-csearch_path={pg_schema}"})
+    settings = Settings(
+        database_url=url.render_as_string(hide_password=False),
+        secret_key="test-secret",
+        smtp_outbox=str(tmp_path / "outbox"),
+    )
+    app = create_app(settings)
+    client = await aiohttp_client(app)
+    started = threading.Event()
+
+    def slow_query() -> int:
+        with app[ENGINE].connect() as conn:
+            started.set()
+            time.sleep(0.5)
+            return int(conn.exec_driver_sql("SELECT 1").scalar_one())
+
+    running = asyncio.get_running_loop().run_in_executor(app[DB_EXECUTOR], slow_query)
+    assert await asyncio.to_thread(started.wait, 10)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        await client.close()
+        assert await running == 1
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
