@@ -150,8 +150,8 @@ async def live(
     state = Live(server, published_fair[0], published_fair[1], live_meeting)
     yield state
     for peer in state.peers:
-        if peer.client.connected:
-            await peer.client.disconnect()
+        # Also when it dropped: a dropped client's HTTP session is closed only here.
+        await peer.client.disconnect()
 
 
 async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:

@@ -87,8 +87,8 @@ async def pair(
     yield state
     for stage in stages:
         for peer in stage.peers:
-            if peer.client.connected:
-                await peer.client.disconnect()
+            # Also when it dropped: a dropped client's HTTP session is closed only here.
+            await peer.client.disconnect()
 
 
 def registration(settings: Settings, instance: str) -> datetime:

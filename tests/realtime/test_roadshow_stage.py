@@ -124,8 +124,8 @@ async def stage(
     state.roadshow, state.products = roadshow, products
     yield state
     for peer in state.peers:
-        if peer.client.connected:
-            await peer.client.disconnect()
+        # Also when it dropped: a dropped client's HTTP session is closed only here.
+        await peer.client.disconnect()
 
 
 def rows(settings: Settings, model: Any) -> list[Any]:
