@@ -164,7 +164,8 @@ async def test_cli_demo_prints_a_live_link_that_opens_the_room(
 async def test_cli_demo_at_the_current_time_shows_a_live_meeting_on_the_agenda(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], aiohttp_client: ClientFactory
 ) -> None:
-    """Whenever the demo runs, its live link leads to an agenda with a meeting on now."""
+    """Whenever the demo runs, its live link leads to an agenda with a meeting marked
+    "now" (the real clock: the agenda page reads it)."""
     url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
     config = tmp_path / "config.toml"
     config.write_text("[solver]\ntime_limit = 3\nworkers = 1\n")
@@ -183,3 +184,4 @@ async def test_cli_demo_at_the_current_time_shows_a_live_meeting_on_the_agenda(
     assert (await client.get(link, allow_redirects=False)).status == 302
     agenda = await (await client.get("/me")).text()
     assert re.search(r'class="meeting [^"]*\blive\b', agenda), "no live meeting on the agenda"
+    assert re.search(r'class="tag now when-now"\s*>now<', agenda), "no meeting marked now"
