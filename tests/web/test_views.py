@@ -18,7 +18,15 @@ async def test_magic_link_with_next_sends_to_that_page(site: Site) -> None:
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "rooms/abc"]
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "/\t/evil.example/x",  # browsers drop the tab: //evil.example
+        "/\n/evil.example/x",
+        "rooms/abc",
+    ],
 )
 async def test_magic_link_with_next_off_site_goes_to_the_agenda(site: Site, target: str) -> None:
     response = await site.client.get(
