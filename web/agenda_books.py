@@ -180,6 +180,7 @@ def render(
                 f"{i18n.local_time(item.end, fair_zone)}",
                 "their_time": i18n.local_time(item.start, item.counterpart_timezone),
                 "live": item.start - timedelta(minutes=10) <= now < item.end,
+                "now": item.start <= now < item.end,
                 "past": item.end <= now,
                 "start_iso": item.start.isoformat(),
                 "end_iso": item.end.isoformat(),

@@ -18,10 +18,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -30,6 +31,9 @@ from fair.db import open_database, session_scope
 from fair.errors import FairError, ImportRejected, InvalidInput, NotFound
 from fair.models import Fair
 from fair.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from fair.sample.demo import Demo
 
 log = logging.getLogger("fair")
 
@@ -259,7 +263,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         settings = dataclasses.replace(settings, database_url=f"sqlite:///{path}")
     engine = _engine(settings)
     options = solver_options(settings, time_limit=min(settings.solver_time_limit, 20.0))
-    demo = prepare_demo(engine, args.scale, args.seed, options, log=_progress)
+    now = _instant(args.now) if args.now else None
+    demo = prepare_demo(engine, args.scale, args.seed, options, log=_progress, now=now)
     engine.dispose()
     base = settings.base_url
     lines = [
@@ -270,12 +275,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ]
     for p in demo.participants:
         lines.append(f"  Participant:  {base}/p/{p.token}   ({p.name}, {p.company}, {p.timezone})")
+    lines.extend(demo_live_lines(demo, base))
     lines.append("Press Ctrl-C to stop.")
     if args.no_serve:
         print("\n".join(lines[:-1]))
         return 0
     run(settings, print_urls=lines)
     return 0
+
+
+def _instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"--now {text!r} is not an ISO 8601 date and time") from exc
+    if moment.tzinfo is None:
+        raise InvalidInput(f"--now {text!r} needs its offset (e.g. +00:00 or Z)")
+    return moment
+
+
+def demo_live_lines(demo: Demo, base: str) -> list[str]:
+    """The demo's link straight into the meeting running now, through the participant's
+    own sign-in link (`?next=` the room), with when it ends in the fair's time."""
+    if demo.live is None:
+        return ["  Live now:     no meeting runs at this moment; the agendas show the next ones"]
+    person = demo.participants[demo.live.participant]
+    zone = ZoneInfo(demo.fair_timezone)
+    return [
+        f"  Live now:     {base}/p/{person.token}?next=/rooms/{demo.live.uid}   "
+        f"({person.name} in a meeting until {demo.live.end.astimezone(zone):%H:%M} "
+        f"{demo.fair_timezone})"
+    ]
 
 
 def cmd_organiser(args: argparse.Namespace) -> int:
@@ -375,6 +405,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--no-serve", action="store_true", help="set up the demo and exit")
+    p.add_argument(
+        "--now",
+        help="place the fair around this instant, ISO 8601 with its offset (default: now)",
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("organiser", parents=[common], help="create an organiser account")

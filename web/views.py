@@ -98,11 +98,13 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 async def magic_link(request: web.Request) -> web.StreamResponse:
-    """A participant's personal link: signs them in and sends them to their agenda (the
-    token leaves the address bar, so it is not kept in history or sent as a referrer)."""
+    """A participant's personal link: signs them in and sends them to their agenda, or to
+    `next` when that is a path on this site (the demo's link into a live room); the token
+    leaves the address bar, so it is not kept in history or sent as a referrer."""
     token = request.match_info["token"]
     person = await read(request.app, participant_for_token, token, TokenKind.MAGIC)
-    response = web.HTTPFound(request.app.router["agenda"].url_for())
+    target = local_path(request.query.get("next", ""))
+    response = web.HTTPFound(target or request.app.router["agenda"].url_for())
     sessions.store(
         response,
         request,

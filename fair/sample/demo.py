@@ -1,7 +1,9 @@
-"""The demo fair: generate a seed-modelled fair starting today, import, schedule, publish,
-and hand out an organiser login and participants' sign-in links.
+"""The demo fair: generate a seed-modelled fair running now, import, schedule, publish,
+and hand out an organiser login, participants' sign-in links and a meeting that is live.
 
-Used by `fair demo`; everything goes through the same code paths as a real fair.
+Used by `fair demo`; everything goes through the same code paths as a real fair. Unless
+a fixed `start` date is asked for, the fair's day is placed around `now` in the fair's
+own zone (`fair.sample.live`), so meetings are running when the demo opens.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import secrets
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -26,6 +28,7 @@ from fair.models import (
     Fair,
     Meeting,
     MeetingRequest,
+    MeetingStatus,
     Participant,
     Product,
     Role,
@@ -33,7 +36,9 @@ from fair.models import (
 )
 from fair.publishing import publish
 from fair.roadshows import RoadshowInput, schedule_roadshow
+from fair.sample import live
 from fair.sample.generate import generate, write
+from fair.sample.scales import SPECS
 from fair.scheduling import schedule_fair
 from fair.tokens import issue_token
 from fair.versions import published_version
@@ -51,13 +56,26 @@ class DemoParticipant:
 
 
 @dataclass(frozen=True)
+class LiveMeeting:
+    """A published meeting running at the demo's `now`: its room (`/rooms/{uid}`), when
+    it ends, and which of the demo's participants (an index into `participants`) is in it."""
+
+    uid: str
+    start: datetime
+    end: datetime
+    participant: int
+
+
+@dataclass(frozen=True)
 class Demo:
     fair_id: int
     fair_name: str
+    fair_timezone: str
     organiser_email: str
     organiser_password: str
     participants: tuple[DemoParticipant, ...]
     figures: dict[str, object]
+    live: LiveMeeting | None = None
 
 
 def prepare_demo(
@@ -67,11 +85,25 @@ def prepare_demo(
     options: sp.Options | None = None,
     start: date | None = None,
     log: Callable[[str], None] | None = None,
+    now: datetime | None = None,
 ) -> Demo:
-    """Build the demo fair in `engine` (an empty database) and return how to sign in."""
+    """Build the demo fair in `engine` (an empty database) and return how to sign in.
+
+    With `start`, the fair keeps its scale's hours from that date on. Otherwise its day
+    is placed around `now` (default: the current time) in the fair's zone, and the
+    result names a meeting running at `now` and one of its participants.
+    """
     say = log or (lambda _m: None)
-    say(f"generating a {scale} fair (seed {seed}) starting {start or date.today()} ...")
-    generated = generate(scale, seed, start or date.today())  # type: ignore[arg-type]
+    moment = now or datetime.now(UTC)
+    if start is not None:
+        say(f"generating a {scale} fair (seed {seed}) starting {start} ...")
+        generated = generate(scale, seed, start)  # type: ignore[arg-type]
+    else:
+        spec = SPECS[scale]
+        day = live.live_day(spec, moment)
+        placed = live.describe(day, spec.timezone)
+        say(f"generating a {scale} fair (seed {seed}) around now: {placed} ...")
+        generated = live.move(generate(scale, seed, day.start), day.shift)  # type: ignore[arg-type]
     with tempfile.TemporaryDirectory() as tmp:
         write(generated, Path(tmp))
         summary = import_files(engine, read_directory(Path(tmp)))
@@ -87,7 +119,7 @@ def prepare_demo(
     with session_scope(engine) as session:
         publish(session, summary.fair_id, number)
         create_organiser(session, ORGANISER_EMAIL, password, "Demo organiser")
-        people = _showcase(session, summary.fair_id)
+        people, running = _showcase(session, summary.fair_id, None if start else moment)
         handed = tuple(
             DemoParticipant(
                 key=p.key,
@@ -98,14 +130,23 @@ def prepare_demo(
             )
             for p, company in people
         )
+        timezone = _fair_timezone(session, summary.fair_id)
     return Demo(
         fair_id=summary.fair_id,
         fair_name=summary.fair_name,
+        fair_timezone=timezone,
         organiser_email=ORGANISER_EMAIL,
         organiser_password=password,
         participants=handed,
         figures=figures,
+        live=running,
     )
+
+
+def _fair_timezone(session: Session, fair_id: int) -> str:
+    fair = session.get(Fair, fair_id)
+    assert fair is not None
+    return fair.timezone
 
 
 def _roadshows(session: Session, fair_id: int, most: int = 4) -> int:
@@ -158,31 +199,42 @@ def _roadshows(session: Session, fair_id: int, most: int = 4) -> int:
     return made
 
 
-def _showcase(session: Session, fair_id: int) -> list[tuple[Participant, str]]:
-    """Two people who meet each other online in the published schedule: an exhibitor
-    and a buyer in different time zones if possible, so both agendas are worth a look."""
+def _showcase(
+    session: Session, fair_id: int, now: datetime | None
+) -> tuple[list[tuple[Participant, str]], LiveMeeting | None]:
+    """Two people who meet each other in the published schedule, in a meeting running at
+    `now` when there is one: an online meeting between different time zones if possible,
+    so both agendas (and the room) are worth a look. The meeting is returned when live."""
     version = published_version(session, fair_id)
     assert version is not None
     meetings = session.exec(
-        select(Meeting).where(Meeting.version_id == version.id).order_by(col(Meeting.start))
+        select(Meeting)
+        .where(Meeting.version_id == version.id, Meeting.status != MeetingStatus.CANCELLED)
+        .order_by(col(Meeting.start), col(Meeting.id))
     ).all()
-    best: tuple[Participant, Participant] | None = None
-    for m in meetings:
+    running = [m for m in meetings if now is not None and m.start <= now < m.end]
+    best: tuple[Meeting, Participant, Participant] | None = None
+    for m in running or meetings:
         request = session.get(MeetingRequest, m.request_id)
         assert request is not None
         a = session.get(Participant, request.from_id)
         b = session.get(Participant, request.to_id)
         assert a is not None and b is not None
         if best is None:
-            best = (a, b)
+            best = (m, a, b)
         if m.place_kind == "online" and a.timezone != b.timezone:
-            best = (a, b)
+            best = (m, a, b)
             break
     if best is None:
         raise RuntimeError("the demo schedule has no meetings")
+    meeting, *pair = best
     out = []
-    for person in best:
+    for person in pair:
         company = session.get(Company, person.company_id)
         assert company is not None
         out.append((person, f"{company.name} ({Role(company.role).value}, {company.country})"))
-    return out
+    if not running:
+        return out, None
+    request = session.get(MeetingRequest, meeting.request_id)
+    assert request is not None
+    return out, LiveMeeting(uid=request.uid, start=meeting.start, end=meeting.end, participant=0)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
 
+from fair.settings import Settings
 from tests.factories import fair_files
+from tests.web.conftest import ClientFactory
+from web.app import create_app
 from web.cli import main
 
 pytestmark = pytest.mark.integration
@@ -114,3 +120,68 @@ def test_cli_organiser_add_then_duplicate_is_refused(
     assert "lead@fair.example can now sign in" in capsys.readouterr().out
     assert main(["organiser", "--email", "lead@fair.example", *db]) == 1
     assert "already exists" in capsys.readouterr().err
+
+
+def _demo_link(out: str) -> str:
+    line = next(line for line in out.splitlines() if line.lstrip().startswith("Live now:"))
+    match = re.search(r"http://\S+(/p/\S+)", line)
+    assert match, line
+    return match.group(1)
+
+
+async def test_cli_demo_prints_a_live_link_that_opens_the_room(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], aiohttp_client: ClientFactory
+) -> None:
+    """At a fixed instant (00:30 the next day in the fair's zone) the printed live link
+    signs the participant in and opens the room of a meeting running then."""
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    config = tmp_path / "config.toml"
+    config.write_text("[solver]\ntime_limit = 3\nworkers = 1\n")
+    now = "2026-12-06T16:30:00+00:00"
+    args = ["demo", "--no-serve", "--scale", "small", "--now", now, "--db", url]
+    assert main([*args, "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"Live now: .* in a meeting until \d\d:\d\d Asia/Shanghai\)", out), out
+    link = _demo_link(out)
+    uid = link.split("next=/rooms/")[1]
+    settings = Settings(
+        database_url=url, secret_key="demo-test", smtp_outbox=str(tmp_path / "outbox")
+    )
+    client = await aiohttp_client(create_app(settings))
+    response = await client.get(link, allow_redirects=False)
+    assert response.status == 302 and response.headers["Location"] == f"/rooms/{uid}"
+    room = await client.get(f"/rooms/{uid}")
+    assert room.status == 200
+    page = await room.text()
+    assert f'data-meeting="{uid}"' in page
+    start = re.search(r'data-start="([^"]+)"', page)
+    end = re.search(r'data-end="([^"]+)"', page)
+    assert start and end
+    moment = datetime.fromisoformat(now)
+    assert datetime.fromisoformat(start[1]) <= moment < datetime.fromisoformat(end[1])
+
+
+async def test_cli_demo_at_the_current_time_shows_a_live_meeting_on_the_agenda(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], aiohttp_client: ClientFactory
+) -> None:
+    """Whenever the demo runs, its live link leads to an agenda with a meeting marked
+    "now" (the real clock: the agenda page reads it)."""
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    config = tmp_path / "config.toml"
+    config.write_text("[solver]\ntime_limit = 3\nworkers = 1\n")
+    code = main(["demo", "--no-serve", "--scale", "small", "--db", url, "--config", str(config)])
+    assert code == 0
+    out = capsys.readouterr().out
+    if "no meeting runs at this moment" in out:
+        local = datetime.now(ZoneInfo("Asia/Shanghai"))
+        # Only in the last minutes of the fair's day does no slot fit before midnight.
+        assert local.time() >= time(23, 30), out
+        pytest.skip("no slot fits before midnight in the fair's zone; day 1 is tomorrow")
+    link = _demo_link(out)
+    client = await aiohttp_client(
+        create_app(Settings(database_url=url, secret_key="demo-test", smtp_outbox=str(tmp_path)))
+    )
+    assert (await client.get(link, allow_redirects=False)).status == 302
+    agenda = await (await client.get("/me")).text()
+    assert re.search(r'class="meeting [^"]*\blive\b', agenda), "no live meeting on the agenda"
+    assert re.search(r'class="tag now when-now"\s*>now<', agenda), "no meeting marked now"

@@ -1,5 +1,6 @@
-// Keeps the agenda's Join buttons and "ended" tags right while the page stays open:
-// a meeting is live from ten minutes before its start until its end. Times come from
+// Keeps the agenda's Join buttons, "now" and "ended" tags right while the page stays
+// open: a meeting is live from ten minutes before its start until its end, and "now"
+// from its start to its end. Times come from
 // the server (data-now) so a wrong clock on this device does not matter.
 (function () {
   "use strict";
@@ -20,9 +21,11 @@
       li.classList.toggle("live", live);
       li.classList.toggle("past", past);
       var join = li.querySelector(".when-live");
+      var running = li.querySelector(".when-now");
       var ended = li.querySelector(".when-past");
       var coming = li.querySelector(".when-coming");
       if (join) { join.hidden = !live; }
+      if (running) { running.hidden = !(start <= now && now < end); }
       if (ended) { ended.hidden = !past; }
       if (coming) { coming.hidden = live || past; }
     }
