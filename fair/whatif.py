@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import time as clock
-from collections.abc import MutableMapping
-from dataclasses import dataclass
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 import scheduler.problem as sp
 from fair.errors import NotFound
 from fair.importer import parse_window
-from fair.models import Fair, Meeting, MeetingTable, Participant, Pavilion, PlaceKind
+from fair.models import Company, Fair, Meeting, MeetingTable, Participant, Pavilion, PlaceKind
 from fair.planning import Planning, build_problem, problem_digest
 from fair.requests import FieldError
 from fair.versions import get_version
@@ -41,12 +42,16 @@ CACHE_SIZE = 8  # versions whose levers a process keeps
 
 @dataclass(frozen=True)
 class WhatIf:
-    """A version's levers, most meetings gained first, and how long they took."""
+    """A version's levers, most meetings gained first, how long they took, and the
+    names a page shows for them: the levers' people (key → (name and company, time
+    zone)) and pavilions (key → name)."""
 
     version: int
     left_out: int
     levers: tuple[Lever, ...]
     seconds: float
+    people: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    pavilions: Mapping[str, str] = field(default_factory=dict)
     cached: bool = False
 
 
@@ -108,6 +113,22 @@ def _cache_key(version_id: int, planning: Planning, assignments: tuple[sp.Assign
     return f"{version_id}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
+def _names(session: Session, fair_id: int, levers: list[Lever]) -> dict[str, Any]:
+    keys = {lv.person for lv in levers if lv.person}
+    people = {
+        p.key: (f"{p.name}, {c.name}", p.timezone)
+        for p, c in session.exec(
+            select(Participant, Company)
+            .join(Company, col(Company.id) == col(Participant.company_id))
+            .where(Participant.fair_id == fair_id, col(Participant.key).in_(keys))
+        )
+    }
+    pavilions = {
+        p.key: p.name for p in session.exec(select(Pavilion).where(Pavilion.fair_id == fair_id))
+    }
+    return {"people": people, "pavilions": pavilions}
+
+
 def version_levers(
     session: Session,
     fair_id: int,
@@ -126,8 +147,7 @@ def version_levers(
     assignments = version_assignments(session, planning, version.id)
     key = _cache_key(version.id, planning, assignments)
     if cache is not None and key in cache:
-        hit = cache[key]
-        return WhatIf(hit.version, hit.left_out, hit.levers, hit.seconds, cached=True)
+        return replace(cache[key], cached=True)
     began = clock.perf_counter()
     result = sp.Result(status=sp.Status.FEASIBLE, assignments=assignments)
     levers = what_if(planning.problem, result, zone=planning.fair.timezone, limit=limit)
@@ -137,6 +157,7 @@ def version_levers(
         left_out=sum(1 for r in planning.problem.requests if r.id not in placed),
         levers=tuple(levers),
         seconds=round(clock.perf_counter() - began, 3),
+        **_names(session, fair_id, levers),
     )
     if cache is not None:
         while len(cache) >= CACHE_SIZE:
