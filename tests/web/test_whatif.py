@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from fair.accounts import create_organiser
@@ -18,7 +20,7 @@ from fair.models import MeetingTable, Participant, TokenKind
 from fair.settings import Settings
 from fair.tokens import issue_token
 from realtime.solver import SolverJob
-from tests.fair.test_whatif import one_table_fair
+from tests.fair.test_whatif import one_table_fair, short_hours_fair
 from tests.web.conftest import ORGANISER, ClientFactory, Site
 from web.app import create_app
 from web.keys import ENGINE, SOLVER_RUNS
@@ -26,11 +28,11 @@ from web.keys import ENGINE, SOLVER_RUNS
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-async def whatif_site(aiohttp_client: ClientFactory, settings: Settings) -> Site:
-    """The one-table fair (2 of 6 scheduled, published) served by the real app."""
+async def _serve(
+    aiohttp_client: ClientFactory, settings: Settings, build: Callable[[Engine], int]
+) -> Site:
     engine = open_database(settings.database_url)
-    fair_id = one_table_fair(engine)
+    fair_id = build(engine)
     with session_scope(engine) as session:
         create_organiser(session, *ORGANISER)
         person = session.exec(select(Participant).where(Participant.key == "b0")).one()
@@ -38,6 +40,12 @@ async def whatif_site(aiohttp_client: ClientFactory, settings: Settings) -> Site
     engine.dispose()
     client = await aiohttp_client(create_app(settings))
     return Site(client=client, tokens=tokens, fair_id=fair_id)
+
+
+@pytest.fixture
+async def whatif_site(aiohttp_client: ClientFactory, settings: Settings) -> Site:
+    """The one-table fair (2 of 6 scheduled, published) served by the real app."""
+    return await _serve(aiohttp_client, settings, one_table_fair)
 
 
 async def finish(site: Site) -> dict[str, Any]:
@@ -166,3 +174,13 @@ async def test_api_whatif_apply_refused_while_a_run_is_going(whatif_site: Site) 
 async def test_api_whatif_unknown_version_is_404(whatif_site: Site) -> None:
     await whatif_site.sign_in_organiser()
     assert (await whatif_site.client.get("/api/schedule/9/whatif")).status == 404
+
+
+async def test_version_page_names_the_person_of_an_hours_lever_and_their_zone(
+    aiohttp_client: ClientFactory, settings: Settings
+) -> None:
+    site = await _serve(aiohttp_client, settings, short_hours_fair)
+    await site.sign_in_organiser()
+    page = await text_of(site, "/organiser/versions/1?whatif=1")
+    assert "One more hour of Person b0, Company b0's time: a later end (Asia/Shanghai)" in page
+    assert 'name="direction" value="later"' in page
