@@ -71,7 +71,8 @@ def version_assignments(
     session: Session, planning: Planning, version_id: int
 ) -> tuple[sp.Assignment, ...]:
     """A version's meetings as the scheduler's assignments on `planning`'s grid (meetings
-    of requests no longer accepted, or off the grid, are left out)."""
+    of requests no longer accepted, off the grid, or at a booth or table that is gone
+    are left out)."""
     request_key = {v: k for k, v in planning.request_ids.items()}
     planned = {r.id for r in planning.problem.requests}
     slot_at = {s.start: s.index for s in planning.slots}
@@ -87,12 +88,14 @@ def version_assignments(
         if key not in planned or m.start not in slot_at:
             continue
         assert key is not None
-        if m.place_kind == PlaceKind.BOOTH and m.booth_id in booth_key:
-            place = booth_key[m.booth_id]
-        elif m.place_kind == PlaceKind.TABLE and m.table_id in table_key:
-            place = table_key[m.table_id]
+        if m.place_kind == PlaceKind.BOOTH:
+            place = booth_key.get(m.booth_id, "") if m.booth_id is not None else ""
+        elif m.place_kind == PlaceKind.TABLE:
+            place = table_key.get(m.table_id, "") if m.table_id is not None else ""
         else:
             place = m.room
+        if not place:  # its booth or table is gone: the meeting no longer holds a place
+            continue
         out.append(
             sp.Assignment(
                 request=key,

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 import scheduler.problem as sp
 from fair.db import session_scope
 from fair.loader import import_files
-from fair.models import Fair, MeetingTable, Participant
+from fair.models import Fair, Meeting, MeetingTable, Participant
 from fair.publishing import publish
 from fair.requests import FieldError
 from fair.scheduling import schedule_fair
@@ -198,3 +198,15 @@ def test_apply_slot_refuses_past_midnight(engine: Engine) -> None:
     with session_scope(engine) as session, pytest.raises(FieldError) as caught:
         apply_lever(session, fair_id, Change("slot"))
     assert "midnight" in str(caught.value)
+
+
+def test_version_levers_skip_a_meeting_whose_table_is_gone(engine: Engine) -> None:
+    fair_id = one_table_fair(engine)
+    with session_scope(engine) as session:
+        for meeting in session.exec(select(Meeting)):
+            meeting.table_id = None  # as if its table had been removed since
+            session.add(meeting)
+    with Session(engine) as session:
+        answer = version_levers(session, fair_id, 1)
+    assert answer.left_out == 6  # nothing holds a place any more
+    assert answer.levers[0].meetings >= 4
