@@ -22,12 +22,26 @@ from scheduler.problem import Assignment, Person, Problem, Result, Slot
 
 @dataclass(frozen=True)
 class Lever:
-    """One extra piece of capacity and how many left-out requests it would schedule."""
+    """One extra piece of capacity and how many left-out requests it would schedule.
+
+    Besides the sentence in `text` (in the fair's zone), a lever carries what it changes,
+    so a caller can show it in its own words and apply it: for "tables", `tables` more
+    in pool `pool` during `start`–`end` of day `day`; for "slot", one slot `start`–`end`
+    after the last of day `day`; for "hours", an hour more for `person` (`earlier` start
+    or later end) in each of their windows.
+    """
 
     kind: str  # "tables", "slot", "hours"
     text: str
     meetings: int
     requests: tuple[str, ...]
+    pool: str = ""
+    tables: int = 0
+    day: int = 0
+    start: datetime | None = None
+    end: datetime | None = None
+    person: str = ""
+    earlier: bool = False
 
 
 def _ledger(cat: Catalog, assignments: tuple[Assignment, ...]) -> Ledger:
@@ -101,7 +115,19 @@ def _table_levers(
             f"{slots[0].day + 1} {_clock(slots[0].start, zone)}–{_clock(slots[-1].end, zone)} "
             f"would schedule {len(gained)} more meeting{'s' if len(gained) > 1 else ''}"
         )
-        out.append(Lever("tables", text, len(gained), tuple(gained)))
+        out.append(
+            Lever(
+                "tables",
+                text,
+                len(gained),
+                tuple(gained),
+                pool=pool_id,
+                tables=extra,
+                day=slots[0].day,
+                start=slots[0].start,
+                end=slots[-1].end,
+            )
+        )
     return out
 
 
@@ -129,7 +155,17 @@ def _slot_levers(
                 f"({_clock(extra.start, zone)}–{_clock(extra.end, zone)}) would schedule "
                 f"{len(gained)} more meeting{'s' if len(gained) > 1 else ''}"
             )
-            out.append(Lever("slot", text, len(gained), tuple(gained)))
+            out.append(
+                Lever(
+                    "slot",
+                    text,
+                    len(gained),
+                    tuple(gained),
+                    day=day,
+                    start=extra.start,
+                    end=extra.end,
+                )
+            )
     return out
 
 
@@ -168,7 +204,9 @@ def _hour_levers(
                     f"one more hour of availability for {pid} ({when}, {person.timezone}) "
                     f"would schedule {len(gained)} more meeting{'s' if len(gained) > 1 else ''}"
                 )
-                out.append(Lever("hours", text, len(gained), tuple(gained)))
+                out.append(
+                    Lever("hours", text, len(gained), tuple(gained), person=pid, earlier=earlier)
+                )
     return out
 
 

@@ -20,7 +20,7 @@ from fair.publishing import VersionDiff, diff_versions, publish
 from fair.report import FORMATS, format_report, report_rows
 from fair.tokens import GRACE_DAYS, expires_at, issue_token, revoke_tokens
 from fair.versions import get_version, published_version
-from web import agenda_books, auth, calendar_routes
+from web import agenda_books, auth, calendar_routes, whatif
 from web.db import read, write
 from web.keys import DB_EXECUTOR, ENGINE, SETTINGS, SOLVER_RUNS
 from web.middleware import wants_json
@@ -123,6 +123,8 @@ async def version_detail(request: web.Request) -> web.StreamResponse:
         }
 
     data = await read(request.app, load)
+    # The what-if levers take seconds on a large fair: only when asked (the panel's button).
+    levers = await whatif.levers(request, number) if request.query.get("whatif") else None
     figures = data["version"].figures
     left = figures.get("unscheduled", {})
     reasons: dict[str, int] = defaultdict(int)
@@ -137,6 +139,7 @@ async def version_detail(request: web.Request) -> web.StreamResponse:
             "left": sorted(left.items())[:1000],
             "left_total": len(left),
             "reason_counts": sorted(reasons.items(), key=lambda kv: -kv[1]),
+            "whatif": levers,
         },
     )
 

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from fair.queries import AgendaBook
 from fair.settings import Settings
+from fair.whatif import WhatIf
 from web.ratelimit import Counter
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -82,6 +83,9 @@ BOOKS = web.AppKey("agenda_books", Books)
 
 # Built calendar feeds: (participant id, version id, reminder, base URL) → (expiry, file).
 FEED_CACHE = web.AppKey("feed_cache", dict[tuple[int, int, int, str], tuple[float, Any]])
+
+# What-if levers per version, while the fair and the version are unchanged (web.whatif).
+WHATIF_CACHE = web.AppKey("whatif_cache", dict[str, WhatIf])
 
 # Rendered personal pages, keyed by everything they depend on (see web.agenda).
 PAGE_CACHE = web.AppKey("page_cache", dict[tuple[Any, ...], tuple[float, bytes]])

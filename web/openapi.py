@@ -259,6 +259,40 @@ PATHS: Json = {
             write=True,
         )
     },
+    "/api/schedule/{number}/whatif": {
+        "get": _op(
+            "What-if levers of a version: extra capacity ranked by meetings gained (organiser)",
+            "organiser",
+            _json(ref("WhatIf"), "Most meetings gained first"),
+            errors=("401", "403", "404"),
+            parameters=[VERSION_NUMBER],
+        )
+    },
+    "/api/schedule/{number}/whatif/apply": {
+        "post": _op(
+            "Apply a lever to the fair and start a re-solve into a new draft (organiser)",
+            "organiser",
+            _json(
+                {
+                    "type": "object",
+                    "properties": {
+                        "applied": {"type": "string", "description": "What was changed."},
+                        "solver": {
+                            "type": "object",
+                            "description": "The re-solve's state, as GET "
+                            "/organiser/schedule/status returns it.",
+                        },
+                    },
+                },
+                "Applied; the re-solve is running",
+            ),
+            status="202",
+            errors=("400", "401", "403", "404", "409", "422"),
+            body=ref("LeverChange"),
+            parameters=[VERSION_NUMBER],
+            write=True,
+        )
+    },
     "/api/deals": {
         "get": _op(
             "Deals recorded at the fair (organiser)",

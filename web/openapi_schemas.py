@@ -265,6 +265,43 @@ SCHEMAS: Json = {
             },
         },
     },
+    "LeverChange": {
+        "type": "object",
+        "required": ["kind"],
+        "additionalProperties": False,
+        "description": "A lever to apply, as `apply` in a Lever: tables for a pavilion, "
+        "one more slot at the end of every day, or an hour more of a person's time.",
+        "properties": {
+            "kind": {"type": "string", "enum": ["tables", "slot", "hours"]},
+            "pool": {"type": "string", "description": "tables: the pavilion's id."},
+            "tables": {"type": "integer", "minimum": 1, "maximum": 20},
+            "person": {"type": "string", "description": "hours: the participant's id."},
+            "direction": {"type": "string", "enum": ["earlier", "later"], "default": "later"},
+        },
+    },
+    "Lever": {
+        "type": "object",
+        "properties": {
+            "kind": {"type": "string", "enum": ["tables", "slot", "hours"]},
+            "text": {"type": "string", "description": "In English, times in the fair's zone."},
+            "meetings": {"type": "integer", "description": "At least this many more."},
+            "requests": {"type": "array", "items": {"type": "string"}},
+            "day": {"type": ["integer", "null"], "description": "1-based; null for hours."},
+            "start": {"type": ["string", "null"], "format": "date-time"},
+            "end": {"type": ["string", "null"], "format": "date-time"},
+            "apply": ref("LeverChange"),
+        },
+    },
+    "WhatIf": {
+        "type": "object",
+        "properties": {
+            "version": {"type": "integer"},
+            "left_out": {"type": "integer"},
+            "seconds": {"type": "number", "description": "Time the levers took to find."},
+            "cached": {"type": "boolean"},
+            "levers": {"type": "array", "items": ref("Lever")},
+        },
+    },
     "GridRow": {
         "type": "object",
         "description": "One meeting, the same columns as `fair export` grid CSV/JSON.",
@@ -346,7 +383,8 @@ RESPONSES: Json = {
         "401": "Not signed in.",
         "403": "Signed in with the wrong role, not a party of the request, or no CSRF token.",
         "404": "No such request, version or fair.",
-        "409": "The request is no longer pending, or the version cannot be published.",
+        "409": "The request is no longer pending, the version cannot be published, or a "
+        "solver run is going.",
         "413": "The body is over the API's size limit (`limits.api_body_kib`, 64 KiB).",
         "422": "A field is missing, unknown or invalid; `error.field` names it.",
     }.items()

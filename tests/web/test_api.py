@@ -42,6 +42,8 @@ ENDPOINTS = [
     ("GET", "/api/schedule", "organiser"),
     ("GET", "/api/schedule/1/meetings", "organiser"),
     ("POST", "/api/schedule/1/publish", "organiser"),
+    ("GET", "/api/schedule/1/whatif", "organiser"),
+    ("POST", "/api/schedule/1/whatif/apply", "organiser"),
     ("GET", "/api/deals", "organiser"),
     ("GET", "/api/reports/deals", "organiser"),
 ]

@@ -66,7 +66,8 @@ ORGANISER_PAGES = {
     "/organiser/participants": ["Personal link", "E-mail a link"],
     "/organiser/import": ["Check and import"],
     "/organiser/dashboard": ["Live dashboard"],
-    "/organiser/versions/1": ["Objective, level by level"],
+    "/organiser/versions/1": ["Objective, level by level", "Find what would schedule more"],
+    "/organiser/versions/1?whatif=1": ["What if"],
 }
 PARTICIPANT_PAGES = {
     "/me": ["My agenda"],
