@@ -84,7 +84,10 @@ def _person_state(row: MeetingPresence | None) -> str:
         return "in"
     if row.no_show_at is not None and row.first_joined_at is None:
         return "no_show"
-    if row.late_at is not None and row.first_joined_at is None:
+    # A notice is sent from the room (`/meeting` `late`), so it holds once they left
+    # after sending it, until they join again.
+    joined = row.last_joined_at
+    if row.late_at is not None and (joined is None or row.late_at > joined):
         return "late"
     return "left" if row.first_joined_at is not None else "not_yet"
 
