@@ -6,7 +6,18 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web import agenda, api, calendar_routes, console, floor, portal, roadshows, rooms, views
+from web import (
+    agenda,
+    api,
+    calendar_routes,
+    console,
+    control,
+    floor,
+    portal,
+    roadshows,
+    rooms,
+    views,
+)
 
 STATIC = Path(__file__).parent / "static"
 VENDOR = Path(__file__).parent.parent / "node_modules" / "socket.io-client" / "dist"
@@ -47,3 +58,4 @@ def setup_routes(app: web.Application) -> None:
     api.setup(app)
     rooms.setup(app)
     roadshows.setup(app)
+    control.setup(app)
