@@ -16,21 +16,32 @@ from sqlmodel import Session, select
 from fair.control import rooms_now_and_next
 from fair.db import open_database
 from fair.models import Pavilion
+from tests.realtime import test_redis_processes as processes
 from tests.realtime.conftest import Live, Peer, eventually
+from tests.realtime.test_redis_processes import connect
 
 pytestmark = pytest.mark.integration
+two_servers = processes.two_servers  # two `fair serve` processes on Redis
 
 
-async def announce(live: Live, to: str, text: str) -> None:
-    """The organiser's announcement form on the control room page."""
-    cookie = await live.cookie("organiser")
-    headers = {"Cookie": f"fair_session={cookie}"}
-    async with aiohttp.ClientSession(headers=headers) as http:
-        page = await (await http.get(f"{live.base}/organiser/control")).text()
+async def announce(live: Live, to: str, text: str, base: str = "") -> None:
+    """The organiser's announcement form on the control room page (of the process at
+    `base`, the test server by default)."""
+    base = base or live.base
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        from tests.web.conftest import ORGANISER
+
+        signed_in = await http.post(
+            f"{base}/login",
+            data={"email": ORGANISER[0], "password": ORGANISER[1]},
+            allow_redirects=False,
+        )
+        assert signed_in.status == 302
+        page = await (await http.get(f"{base}/organiser/control")).text()
         csrf = re.search(r'name="csrf" value="([^"]+)"', page)
         assert csrf
         response = await http.post(
-            f"{live.base}/organiser/control/announce",
+            f"{base}/organiser/control/announce",
             data={"csrf": csrf.group(1), "to": to, "text": text},
             allow_redirects=False,
         )
@@ -123,3 +134,25 @@ async def test_meeting_late_notice_kept_for_control_room(live: Live, settings: o
     assert states()["김민준"] == ("in", None) and states()["王伟"] == ("late", 7)
     await buyer.call("join", {"meeting": live.uid})
     assert states()["王伟"] == ("in", None)
+
+
+@pytest.mark.redis
+async def test_notices_announcement_crosses_processes(
+    two_servers: list[str], published_fair: tuple[int, dict[str, str]], live_meeting: str
+) -> None:
+    """Sent on one `fair serve` process, an announcement reaches the pages connected to
+    the other (Redis), and only its audience there."""
+    a, b = two_servers
+    live = Live(server=None, fair_id=published_fair[0], tokens=published_fair[1], uid=live_meeting)  # type: ignore[arg-type]
+    member = await connect(b, live, "cn1", "/notices")
+    outsider = await connect(b, live, "kr2", "/notices")
+    try:
+        await announce(live, f"meeting:{live.uid}", "Room 1 moves online", base=a)
+        await announce(live, "fair", "Doors open at 9:00", base=a)
+        await eventually(lambda: "Doors open at 9:00" in texts(outsider), 10)
+        await eventually(lambda: len(texts(member)) == 2, 10)
+        assert texts(member) == ["Room 1 moves online", "Doors open at 9:00"]
+        assert texts(outsider) == ["Doors open at 9:00"]
+    finally:
+        for peer in (member, outsider):
+            await peer.client.disconnect()
