@@ -382,6 +382,32 @@ class MeetingPresence(SQLModel, table=True):
     last_joined_at: datetime | None = _instant(default=None)
     left_at: datetime | None = _instant(default=None)
     no_show_at: datetime | None = _instant(default=None)
+    # The last "running late" notice (`/meeting` `late`), for the organiser's control room.
+    late_minutes: int | None = None
+    late_at: datetime | None = _instant(default=None)
+
+
+class AnnouncementScope(StrEnum):
+    FAIR = "fair"
+    PAVILION = "pavilion"
+    MEETING = "meeting"
+
+
+class Announcement(SQLModel, table=True):
+    """A message from the organiser to the whole fair, one pavilion or one meeting room
+    (`fair.announcements`); `pavilion_id` or `request_id` names the pavilion or the room."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    organiser_id: int | None = Field(default=None, foreign_key="organiser.id")
+    author: str
+    scope: AnnouncementScope = _enum()
+    pavilion_id: int | None = Field(default=None, foreign_key="pavilion.id", ondelete="CASCADE")
+    request_id: int | None = Field(
+        default=None, foreign_key="meeting_request.id", ondelete="CASCADE"
+    )
+    text: str = Field(sa_type=sa.Text)
+    sent_at: datetime = _instant(default_factory=utcnow)
 
 
 class ChatMessage(SQLModel, table=True):

@@ -349,3 +349,14 @@ def mark_no_shows(session: Session, now: datetime, minutes: int) -> list[tuple[i
         session.add(meeting)
         marked.append((room.fair_id, room.uid))
     return marked
+
+
+def note_late(
+    session: Session, room: Room, participant_id: int, minutes: int, now: datetime
+) -> None:
+    """Keep a member's "running late" notice (the caller commits), so the organiser's
+    control room shows it on every process; joining the room supersedes it."""
+    row = _presence(session, current_meeting_id(session, room), participant_id, lock=True)
+    row.late_minutes = minutes
+    row.late_at = now
+    session.add(row)

@@ -26,3 +26,23 @@ def stage_room(roadshow_id: int) -> str:
 def stage_presenter_room(roadshow_id: int) -> str:
     """The presenter's connections on a roadshow's stage."""
     return f"stage:{roadshow_id}:presenter"
+
+
+# Announcements (`fair.announcements`) reach participants' open pages through `/notices`;
+# every page of a participant is in its fair's room, its company's pavilion's room and its
+# own (the room of a meeting reaches each of its members there).
+
+
+def notices_fair_room(fair_id: int) -> str:
+    """Every open page of a fair's participants."""
+    return f"notices:fair:{fair_id}"
+
+
+def notices_pavilion_room(pavilion_id: int) -> str:
+    """Every open page of the participants whose company is in a pavilion."""
+    return f"notices:pavilion:{pavilion_id}"
+
+
+def notices_participant_room(participant_id: int) -> str:
+    """Every open page of one participant."""
+    return f"notices:participant:{participant_id}"

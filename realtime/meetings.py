@@ -210,11 +210,15 @@ class MeetingNamespace(ParticipantNamespace):
             if not 1 <= minutes <= 30:
                 raise Refused("invalid", "minutes: a whole number from 1 to 30")
             member = room.member(pid)
+            moment = now()
+            # Kept, so the organiser's control room shows who is late on every process.
+            await self._write(lambda db: presence.note_late(db, room, pid, minutes, moment))
+            self.dashboard.changed(room.fair_id)
             notice = {
                 "participant": pid,
                 "name": member.name if member else session.get("name"),
                 "minutes": minutes,
-                "at": now().isoformat(),
+                "at": moment.isoformat(),
             }
             await self.emit("late", notice, room=meeting_room(room.uid))
             return {"ok": True}

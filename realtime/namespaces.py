@@ -2,7 +2,8 @@
 answering calls (`AnswersEveryCall`). Namespaces are singletons, so per-client state lives
 in the socket.io session (`save_session`), never on the namespace object.
 
-The namespaces: `/organiser` (`realtime.solver`), `/dashboard`, `/meeting` and `/stage`.
+The namespaces: `/organiser` (`realtime.solver`), `/dashboard`, `/meeting`, `/stage` and
+`/notices` (announcements).
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from realtime.base import now
 from realtime.dashboard import DashboardNamespace
 from realtime.meetings import MeetingNamespace
 from realtime.namespaces import Identify
+from realtime.notices import NoticesNamespace
 from realtime.services import RoomServices
 from realtime.solver import OrganiserNamespace
 from realtime.stage import StageNamespace
@@ -117,7 +118,8 @@ def create_server(
     max_message: int = 64 * 1024,
 ) -> socketio.AsyncServer:
     """A socket.io server; `identify(environ)` tells who a connecting client is. With
-    `rooms`, the live meeting rooms (`/meeting`) and dashboards (`/dashboard`) too.
+    `rooms`, the live meeting rooms (`/meeting`), dashboards (`/dashboard`), stages
+    (`/stage`) and announcements (`/notices`) too.
     A client that sends a message over `max_message` bytes is disconnected (websocket:
     close 1009; long-polling: 400)."""
     manager: Any = None
@@ -139,6 +141,7 @@ def create_server(
         server.register_namespace(dashboard)
         server.register_namespace(MeetingNamespace(identify, rooms, dashboard))
         server.register_namespace(StageNamespace(identify, rooms, dashboard))  # roadshows
+        server.register_namespace(NoticesNamespace(identify, rooms))  # announcements
     return server
 
 

@@ -16,12 +16,14 @@ from aiohttp import web
 
 from fair.db import open_database
 from fair.settings import Settings
+from realtime.notices import NAMESPACE as NOTICES
 from realtime.server import create_server, run_background, tune_gc
 from realtime.services import RoomServices
 from realtime.solver import SolverRuns
 from web import agenda_books, middleware, ratelimit, sessions
 from web.accesslog import AccessLogger, access_logger
 from web.keys import (
+    ANNOUNCER,
     DB_EXECUTOR,
     ENGINE,
     FEED_CACHE,
@@ -160,6 +162,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     sio.attach(app)
     app[SIO] = sio
+    app[ANNOUNCER] = sio.namespace_handlers[NOTICES]
     app[SOLVER_RUNS] = SolverRuns(
         sio, engine=lambda: app[ENGINE], executor=lambda: app[SOLVER_EXECUTOR], settings=settings
     )

@@ -3,8 +3,8 @@ small holders of state that some of them name.
 
 This module imports no other module of `web/` except `web.ratelimit` (which imports none)
 and nothing of `realtime/`, so every module can import it without a circle. What
-`realtime/` provides is named here by a Protocol (`SolverRunner`); `web/app.py` puts the
-real object on the application.
+`realtime/` provides is named here by a Protocol (`SolverRunner`, `Announcer`);
+`web/app.py` puts the real objects on the application.
 """
 
 from __future__ import annotations
@@ -53,6 +53,18 @@ class SolverRunner(Protocol):
 
 
 SOLVER_RUNS = web.AppKey[SolverRunner]("solver_runs")
+
+
+class Announcer(Protocol):
+    """The organiser's announcements, stored and sent live to their audience
+    (`realtime.notices.NoticesNamespace`)."""
+
+    async def announce(
+        self, fair_id: int, scope: str, target: object, text: str, organiser_id: int | None = None
+    ) -> dict[str, Any]: ...
+
+
+ANNOUNCER = web.AppKey[Announcer]("announcer")
 
 
 @dataclass

@@ -11,6 +11,7 @@ from web import (
     api,
     calendar_routes,
     console,
+    control,
     floor,
     portal,
     roadshows,
@@ -59,3 +60,4 @@ def setup_routes(app: web.Application) -> None:
     rooms.setup(app)
     roadshows.setup(app)
     whatif.setup(app)
+    control.setup(app)

@@ -66,6 +66,7 @@ ORGANISER_PAGES = {
     "/organiser/participants": ["Personal link", "E-mail a link"],
     "/organiser/import": ["Check and import"],
     "/organiser/dashboard": ["Live dashboard"],
+    "/organiser/control": ["Control room", "Send the announcement"],
     "/organiser/versions/1": ["Objective, level by level", "Find what would schedule more"],
     "/organiser/versions/1?whatif=1": ["What if"],
 }

@@ -1,0 +1,124 @@
+"""The organiser's control room (`/organiser/control`): every meeting room running now and
+next with live presence, filters, the seed's counters, and announcements to the fair, a
+pavilion or one room with the list of those sent.
+
+The page is thin: rooms come from `fair.control`, counters from `fair.deals.fair_totals`;
+the browser (`web/static/control.js`) refreshes the rooms whenever the `/dashboard`
+namespace pushes new totals (a join, a leave, a late notice, a deal, a no-show sweep).
+Announcements go through the `Announcer` (`realtime/notices.py`), which stores and sends
+them on every process.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from sqlmodel import Session
+
+from fair import announcements, control
+from fair.deals import fair_totals
+from fair.errors import InvalidInput
+from fair.models import Fair
+from fair.queries import first_fair
+from web import auth
+from web.db import read
+from web.keys import ANNOUNCER, SETTINGS
+from web.render import page
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/organiser/control", control_room, name="control")
+    r.add_get("/organiser/control/rooms", control_rooms, name="control_rooms")
+    r.add_post("/organiser/control/announce", announce, name="control_announce")
+
+
+def _filters(request: web.Request) -> control.Filters:
+    query = request.query
+    pavilion = query.get("pavilion", "")
+    status = query.get("status", "")
+    return control.Filters(
+        pavilion=int(pavilion) if pavilion.isdigit() and len(pavilion) < 10 else None,
+        country=query.get("country", "")[:2].upper(),
+        status=status if status in control.ROOM_STATES else "",
+    )
+
+
+def _rooms(db: Session, filters: control.Filters) -> dict[str, Any] | None:
+    fair = first_fair(db)
+    if fair is None or fair.id is None:
+        return None
+    return {
+        "fair": fair,
+        "rooms": control.rooms_now_and_next(db, fair.id, datetime.now(UTC), filters),
+        "filters": filters,
+    }
+
+
+async def control_room(
+    request: web.Request, error: str = "", form: dict[str, str] | None = None, status: int = 200
+) -> web.StreamResponse:
+    await auth.organiser(request)
+    filters = _filters(request)
+    rates = request.app[SETTINGS].rates
+
+    def load(db: Session) -> dict[str, Any] | None:
+        data = _rooms(db, filters)
+        if data is None:
+            return None
+        fair: Fair = data["fair"]
+        assert fair.id is not None
+        pavilions, countries = control.choices(db, fair.id)
+        everywhere = control.rooms_now_and_next(db, fair.id, datetime.now(UTC))
+        return {
+            **data,
+            "pavilions": pavilions,
+            "countries": countries,
+            "targets": [(r.uid, r.title(), r.start) for r in everywhere],
+            "announcements": announcements.recent(db, fair.id),
+            "totals": fair_totals(db, fair.id, rates),
+        }
+
+    data = await read(request.app, load)
+    if data is None:
+        raise web.HTTPFound(request.app.router["organiser"].url_for())
+    for item in data["announcements"]:
+        item["sent"] = datetime.fromisoformat(item["at"])
+    context = {
+        **data,
+        "states": control.ROOM_STATES,
+        "error": error,
+        "form": form or {},
+        "max_text": announcements.MAX_TEXT,
+    }
+    return page("control.html", request, context, status=status)
+
+
+async def control_rooms(request: web.Request) -> web.StreamResponse:
+    """The rooms alone (the same partial as the page), for the page's live refresh."""
+    await auth.organiser(request)
+    filters = _filters(request)
+    data = await read(request.app, lambda db: _rooms(db, filters))
+    if data is None:
+        raise web.HTTPNotFound(text="no fair has been imported yet")
+    response = page("_control_rooms.html", request, data)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def announce(request: web.Request) -> web.StreamResponse:
+    organiser = await auth.organiser(request)
+    form = await request.post()
+    to = str(form.get("to", "fair"))[:80]
+    text = str(form.get("text", ""))
+    scope, _, target = to.partition(":")
+    fair = await read(request.app, first_fair)
+    if fair is None or fair.id is None:
+        raise web.HTTPFound(request.app.router["organiser"].url_for())
+    try:
+        await request.app[ANNOUNCER].announce(fair.id, scope, target, text, organiser.id)
+    except InvalidInput as exc:
+        return await control_room(request, str(exc), {"to": to, "text": text[:2000]}, 400)
+    raise web.HTTPSeeOther(request.app.router["control"].url_for().with_query(sent="1"))
