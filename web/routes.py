@@ -6,7 +6,18 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web import agenda, api, calendar_routes, console, floor, portal, roadshows, rooms, views
+from web import (
+    agenda,
+    api,
+    api_grid,
+    calendar_routes,
+    console,
+    floor,
+    portal,
+    roadshows,
+    rooms,
+    views,
+)
 
 STATIC = Path(__file__).parent / "static"
 VENDOR = Path(__file__).parent.parent / "node_modules" / "socket.io-client" / "dist"
@@ -45,5 +56,6 @@ def setup_routes(app: web.Application) -> None:
     floor.setup(app)
     calendar_routes.setup(app)
     api.setup(app)
+    api_grid.setup(app)
     rooms.setup(app)
     roadshows.setup(app)

@@ -363,7 +363,7 @@ def test_lock_is_kept_by_a_later_solve(laid_out: Fixture) -> None:
 def test_check_targets_marks_every_cell_and_agrees_with_the_edits(laid_out: Fixture) -> None:
     engine, fair_id, slots = laid_out
     with Session(engine) as session:
-        verdicts = check_targets(session, fair_id, "r9")
+        verdicts = check_targets(session, fair_id, "r9").verdicts
     cells = {(v.target.slot, v.target.place): v for v in verdicts}
     assert {r.code for r in cells[(0, "KR-T02")].reasons} == {"no_third_seat"}
     assert cells[(2, "KR-T02")].ok  # where it is now
