@@ -25,7 +25,6 @@ import scheduler.problem as sp
 from fair.errors import Conflict, InvalidInput, NotFound
 from fair.models import (
     Meeting,
-    MeetingRequest,
     MeetingStatus,
     Participant,
     PlaceKind,
@@ -434,44 +433,3 @@ def check_targets(session: Session, fair_id: int, key: str) -> Targets:
     before = ws.current.get(key)
     verdicts = ws.checker([key]).targets(req, before.third_seat if before else None)
     return Targets(verdicts, [s.start for s in ws.problem.slots])
-
-
-@dataclass(frozen=True)
-class GridState:
-    """Where editing stands: the newest version, its recorded edits (oldest first:
-    kind, request keys, when) and its changes against the published version by request
-    key (None when it is the published version or nothing is published)."""
-
-    number: int
-    status: str
-    edits: tuple[dict[str, Any], ...]
-    changes: dict[str, list[str]] | None
-
-
-def grid_state(session: Session, fair_id: int) -> GridState:
-    version = latest_version(session, fair_id)
-    if version is None:
-        raise NotFound("this fair has no schedule yet; run `fair schedule` first")
-    diff = draft_diff(session, version)
-    changes = None
-    if diff is not None:
-        keys = dict(
-            session.exec(
-                select(MeetingRequest.id, MeetingRequest.key).where(
-                    MeetingRequest.fair_id == fair_id
-                )
-            ).all()
-        )
-        changes = {
-            name: sorted(keys[i] for i in ids)
-            for name, ids in (
-                ("moved", diff.moved),
-                ("new", diff.new),
-                ("cancelled", diff.cancelled),
-            )
-        }
-    edits = tuple(
-        {"kind": e["kind"], "requests": e["requests"], "at": e["at"]}
-        for e in version.figures.get("edits", [])
-    )
-    return GridState(version.number, str(version.status), edits, changes)

@@ -16,6 +16,7 @@ import scheduler.problem as sp
 from fair import grid_edits as ge
 from fair import queries
 from fair.errors import InvalidInput, NotFound
+from fair.grid_view import GridState, grid_state
 from scheduler.edits import Verdict
 from web import auth, i18n
 from web.api_input import Field, Json, body, guard
@@ -68,8 +69,8 @@ def _changes(diff: Any) -> Json | None:
 async def state(request: web.Request) -> web.StreamResponse:
     await auth.organiser(request)
 
-    def load(session: Session) -> ge.GridState:
-        return ge.grid_state(session, _fair_id(session))
+    def load(session: Session) -> GridState:
+        return grid_state(session, _fair_id(session))
 
     s = await read(request.app, load)
     return web.json_response(

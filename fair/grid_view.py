@@ -1,0 +1,81 @@
+"""What the editable grid shows besides its meetings: where editing stands (the newest
+version, its edits, its changes against the published one), each meeting's room address
+and lock, and the tables to drop meetings on. The edits themselves are `fair.grid_edits`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from fair.errors import NotFound
+from fair.grid_edits import draft_diff
+from fair.models import Booth, Meeting, MeetingRequest, MeetingTable, Pavilion, ScheduleVersion
+from fair.versions import latest_version
+
+
+@dataclass(frozen=True)
+class GridState:
+    """Where editing stands: the newest version, its recorded edits (oldest first:
+    kind, request keys, when) and its changes against the published version by request
+    key (None when it is the published version or nothing is published)."""
+
+    number: int
+    status: str
+    edits: tuple[dict[str, Any], ...]
+    changes: dict[str, list[str]] | None
+
+
+def grid_state(session: Session, fair_id: int) -> GridState:
+    version = latest_version(session, fair_id)
+    if version is None:
+        raise NotFound("this fair has no schedule yet; run `fair schedule` first")
+    diff = draft_diff(session, version)
+    changes = None
+    if diff is not None:
+        keys = dict(
+            session.exec(
+                select(MeetingRequest.id, MeetingRequest.key).where(
+                    MeetingRequest.fair_id == fair_id
+                )
+            ).all()
+        )
+        changes = {
+            name: sorted(keys[i] for i in ids)
+            for name, ids in (
+                ("moved", diff.moved),
+                ("new", diff.new),
+                ("cancelled", diff.cancelled),
+            )
+        }
+    edits = tuple(
+        {"kind": e["kind"], "requests": e["requests"], "at": e["at"]}
+        for e in version.figures.get("edits", [])
+    )
+    return GridState(version.number, str(version.status), edits, changes)
+
+
+def grid_marks(session: Session, version: ScheduleVersion) -> dict[str, tuple[str, bool]]:
+    """Request key → (calendar uid, for the room's address; locked) of each meeting."""
+    query = (
+        select(MeetingRequest.key, MeetingRequest.uid, Meeting.locked)
+        .join(Meeting, col(Meeting.request_id) == col(MeetingRequest.id))
+        .where(Meeting.version_id == version.id)
+    )
+    return {key: (uid, locked) for key, uid, locked in session.exec(query)}
+
+
+def grid_places(session: Session, fair_id: int) -> list[tuple[str, str, str]]:
+    """(pavilion key, "booth" or "table", key) of every booth and meeting table, by
+    pavilion, booths first."""
+    places: list[tuple[str, str, str]] = []
+    for kind, model in (("booth", Booth), ("table", MeetingTable)):
+        query = (
+            select(Pavilion.key, model.key)
+            .join(Pavilion, col(Pavilion.id) == col(model.pavilion_id))
+            .where(model.fair_id == fair_id)
+        )
+        places += [(p, kind, key) for p, key in session.exec(query)]
+    return sorted(places, key=lambda p: (p[0], p[1], p[2]))
