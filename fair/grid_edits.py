@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 import scheduler.problem as sp
 from fair.errors import Conflict, InvalidInput, NotFound
+from fair.grid_view import draft_diff
 from fair.models import (
     Meeting,
     MeetingStatus,
@@ -33,8 +34,8 @@ from fair.models import (
     utcnow,
 )
 from fair.planning import Planning, build_problem, version_assignments
-from fair.publishing import VersionDiff, diff_versions
-from fair.versions import latest_version, published_version
+from fair.publishing import VersionDiff
+from fair.versions import latest_version
 from scheduler.edits import Checker, Occupancy, Target, Verdict
 from scheduler.reasons import N_
 from scheduler.validate import validate
@@ -201,10 +202,13 @@ def _apply(
             ),
         )
     if not reasons:
-        known = set(validate(ws.problem, ws.current.values()))
+        errors = validate(problem, schedule)
+        # only what the edit adds counts: a fair changed since the draft was made (a new
+        # busy time, say) may already break it elsewhere, and that must not block edits
+        known = set(validate(ws.problem, ws.current.values())) if errors else set()
         reasons += [
             sp.Reason.of("invalid", N_("The schedule check refuses it: %(error)s"), error=e)
-            for e in validate(problem, schedule)
+            for e in errors
             if e not in known
         ]
     if reasons:
@@ -297,15 +301,6 @@ def _recount(
     figures["scheduled"] = len(met)
     figures["weight"] = sum(r.weight for r in ws.problem.requests if r.id in met)
     return figures
-
-
-def draft_diff(session: Session, version: ScheduleVersion) -> VersionDiff | None:
-    """How `version` differs from the published version (None: nothing is published,
-    or it is the published one)."""
-    published = published_version(session, version.fair_id)
-    if published is None or published.id == version.id:
-        return None
-    return diff_versions(session, published, version)
 
 
 # --------------------------------------------------------------------------- the edits

@@ -5,15 +5,45 @@ and lock, and the tables to drop meetings on. The edits themselves are `fair.gri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from fair.errors import NotFound
-from fair.grid_edits import draft_diff
 from fair.models import Booth, Meeting, MeetingRequest, MeetingTable, Pavilion, ScheduleVersion
-from fair.versions import latest_version
+from fair.publishing import VersionDiff
+from fair.versions import latest_version, published_version
+
+# what makes a meeting "the same" across versions, as in fair.publishing
+_PLACE = ("start", "end", "place_kind", "booth_id", "table_id", "room", "third_seat_id")
+
+
+def _places(session: Session, version: ScheduleVersion) -> dict[int, tuple[object, ...]]:
+    columns = [col(Meeting.request_id), *(col(getattr(Meeting, c)) for c in _PLACE)]
+    query = sa.select(*columns).where(col(Meeting.version_id) == version.id)
+    return {row[0]: tuple(row[1:]) for row in session.execute(query)}
+
+
+def draft_diff(session: Session, version: ScheduleVersion) -> VersionDiff | None:
+    """How `version` differs from the published version (None: nothing is published,
+    or it is the published one): `fair.publishing.diff_versions`' answer, read as
+    columns rather than whole rows because it is asked after every hand edit."""
+    published = published_version(session, version.fair_id)
+    if published is None or published.id == version.id:
+        return None
+    before, after = _places(session, published), _places(session, version)
+    return _diff(before, after)
+
+
+def _diff(before: Mapping[int, object], after: Mapping[int, object]) -> VersionDiff:
+    kept = sorted(r for r in after if r in before and before[r] == after[r])
+    moved = sorted(r for r in after if r in before and before[r] != after[r])
+    new = sorted(r for r in after if r not in before)
+    cancelled = sorted(r for r in before if r not in after)
+    return VersionDiff(tuple(kept), tuple(moved), tuple(new), tuple(cancelled))
 
 
 @dataclass(frozen=True)

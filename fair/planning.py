@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 import scheduler.problem as sp
@@ -309,7 +310,7 @@ class MeetingKeys:
             slot_minutes=rows.fair.slot_minutes,
         )
 
-    def assignment(self, m: Meeting) -> sp.Assignment | None:
+    def assignment(self, m: Any) -> sp.Assignment | None:
         """The meeting as the scheduler's assignment (None: its request is no longer
         accepted, or it is off the grid)."""
         if m.request_id not in self.request or m.start not in self.slot_at:
@@ -322,14 +323,12 @@ class MeetingKeys:
         else:
             place = m.room
         third = self.person[m.third_seat_id] if m.third_seat_id is not None else None
-        return sp.Assignment(
-            request=self.request[m.request_id],
-            start=self.slot_at[m.start],
-            length=length,
-            kind=sp.PlaceKind(m.place_kind),
-            place_id=place,
-            third_seat=third,
-        )
+        kind = sp.PlaceKind(m.place_kind)
+        start = self.slot_at[m.start]
+        return sp.Assignment(self.request[m.request_id], start, length, kind, place, third)
+
+
+_READ = ("request_id", "start", "end", "place_kind", "booth_id", "table_id", "room")
 
 
 def version_assignments(
@@ -338,11 +337,13 @@ def version_assignments(
     """The meetings of `version` (only the locked ones, if asked) by request key."""
     if version is None:
         return {}
-    query = select(Meeting).where(Meeting.version_id == version.id)
+    # the columns only, not whole rows: a fair's meetings are read on every hand edit
+    columns = [col(getattr(Meeting, c)) for c in (*_READ, "third_seat_id")]
+    query = sa.select(*columns).where(col(Meeting.version_id) == version.id)
     if locked_only:
         query = query.where(col(Meeting.locked).is_(True))
     found: dict[str, sp.Assignment] = {}
-    for m in session.exec(query):
+    for m in session.execute(query):
         a = keys.assignment(m)
         if a is not None:
             found[a.request] = a
