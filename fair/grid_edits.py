@@ -110,7 +110,7 @@ def working_draft(session: Session, fair_id: int) -> ScheduleVersion:
     if latest is None:
         raise NotFound("this fair has no schedule yet; run `fair schedule` first")
     if latest.status == VersionStatus.DRAFT:
-        return latest
+        return _hold(session, latest)
     draft = ScheduleVersion(
         fair_id=fair_id,
         number=latest.number + 1,
@@ -132,6 +132,15 @@ def working_draft(session: Session, fair_id: int) -> ScheduleVersion:
 
 
 _COPIED = tuple(f for f in Meeting.model_fields if f not in {"id", "fair_id", "version_id"})
+
+
+def _hold(session: Session, version: ScheduleVersion) -> ScheduleVersion:
+    """The draft's row, locked until the transaction ends (PostgreSQL; SQLite writes one
+    at a time anyway): two organisers editing at once take turns, so neither saves an
+    edit checked against a schedule the other has just changed, nor loses the other's
+    undo record."""
+    query = select(ScheduleVersion).where(ScheduleVersion.id == version.id).with_for_update()
+    return session.exec(query.execution_options(populate_existing=True)).one()
 
 
 def _snapshot(m: Meeting) -> dict[str, Any]:
@@ -373,6 +382,10 @@ def undo(session: Session, fair_id: int) -> EditOutcome:
     version = latest_version(session, fair_id)
     edits = list(version.figures.get("edits", [])) if version is not None else []
     if version is None or version.status != VersionStatus.DRAFT or not edits:
+        raise Conflict("there is no edit to undo")
+    version = _hold(session, version)
+    edits = list(version.figures.get("edits", []))
+    if not edits:
         raise Conflict("there is no edit to undo")
     assert version.id is not None
     entry = edits.pop()

@@ -5,6 +5,7 @@ by a later solve (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -378,3 +379,37 @@ def test_check_targets_marks_every_cell_and_agrees_with_the_edits(laid_out: Fixt
     for v in good:
         edit(engine, move, fair_id, "r9", slots[v.target.slot], v.target.place)
         assert_valid(engine, fair_id)
+
+
+def test_concurrent_edits_take_turns_on_the_draft(laid_out: Fixture) -> None:
+    engine, fair_id, slots = laid_out
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time anyway")
+    saved, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def first() -> None:  # KR-T01 at 11:30 on day 1 taken, not committed yet
+        with session_scope(engine) as session:
+            move(session, fair_id, "r4", slots[4], "KR-T01")
+            saved.set()
+            release.wait(10)
+
+    def second() -> None:  # the same table and time, for a meeting with other people
+        try:
+            edit(engine, move, fair_id, "r8", slots[4], "KR-T01")
+            outcome["second"] = "saved"
+        except EditRefused as refused:
+            outcome["second"] = {r.code for r in refused.reasons}
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert saved.wait(10)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(1.0)
+    assert two.is_alive()  # waits for the first edit's transaction
+    release.set()
+    one.join(10)
+    two.join(10)
+    assert outcome["second"] == {"full"}
+    assert_valid(engine, fair_id)
