@@ -16,11 +16,12 @@ BENCHMARKS = {
     "rooms": "bench.rooms.cli",
     "match": "bench.match",
     "search": "bench.search",
+    "edits": "bench.edits",
 }
 
 
 def bench(argv: Sequence[str]) -> int:
-    """Run a benchmark: scheduler, web, rooms, match or search."""
+    """Run a benchmark: scheduler, web, rooms, match, search or edits."""
     import importlib
 
     args = list(argv)

@@ -286,6 +286,8 @@ class Meeting(SQLModel, table=True):
     status: MeetingStatus = _enum(MeetingStatus.SCHEDULED)
     sequence: int = 0
     updated_at: datetime = _instant(default_factory=utcnow)
+    # locked by the organiser: every later solve keeps it at this time and place
+    locked: bool = False
 
 
 class Deal(SQLModel, table=True):

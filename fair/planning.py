@@ -19,10 +19,11 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 import scheduler.problem as sp
@@ -66,6 +67,7 @@ class Planning:
     booth_ids: Mapping[str, int]
     table_ids: Mapping[str, int]
     folded: Mapping[str, str]  # mutual request key → key of the request it was folded into
+    keys: MeetingKeys  # reads stored meetings back as assignments
 
 
 def fair_slots(session: Session, fair: Fair) -> list[GridSlot]:
@@ -286,39 +288,66 @@ def _scheduler_requests(
     return out
 
 
-def _previous(
-    session: Session, rows: _FairRows, requests: list[MeetingRequest]
-) -> dict[str, sp.Assignment]:
-    """The published schedule as assignments by request key (empty when none is
-    published), so a re-solve can keep meetings where they are."""
-    assert rows.fair.id is not None
-    published = published_version(session, rows.fair.id)
-    if published is None:
-        return {}
-    slot_at = {s.start: s.index for s in rows.slots}
-    request_key = {r.id: r.key for r in requests}
-    table_key = {t.id: t.key for t in rows.tables}
-    previous: dict[str, sp.Assignment] = {}
-    for m in session.exec(select(Meeting).where(Meeting.version_id == published.id)):
-        if m.request_id not in request_key or m.start not in slot_at:
-            continue
-        length = round((m.end - m.start).total_seconds() / 60 / rows.fair.slot_minutes)
+@dataclass(frozen=True)
+class MeetingKeys:
+    """Row ids → the scheduler's keys, to read stored meetings back as assignments."""
+
+    slot_at: Mapping[datetime, int]
+    request: Mapping[int, str]
+    booth: Mapping[int, str]
+    table: Mapping[int, str]
+    person: Mapping[int, str]
+    slot_minutes: int
+
+    @classmethod
+    def of(cls, rows: _FairRows, requests: list[MeetingRequest]) -> MeetingKeys:
+        return cls(
+            slot_at={s.start: s.index for s in rows.slots},
+            request={r.id: r.key for r in requests if r.id is not None},
+            booth={i: b.key for i, b in rows.booths.items() if i is not None},
+            table={t.id: t.key for t in rows.tables if t.id is not None},
+            person={i: p.key for i, p in rows.participants.items() if i is not None},
+            slot_minutes=rows.fair.slot_minutes,
+        )
+
+    def assignment(self, m: Any) -> sp.Assignment | None:
+        """The meeting as the scheduler's assignment (None: its request is no longer
+        accepted, or it is off the grid)."""
+        if m.request_id not in self.request or m.start not in self.slot_at:
+            return None
+        length = round((m.end - m.start).total_seconds() / 60 / self.slot_minutes)
         if m.place_kind == PlaceKind.BOOTH and m.booth_id is not None:
-            place = rows.booths[m.booth_id].key
+            place = self.booth[m.booth_id]
         elif m.place_kind == PlaceKind.TABLE and m.table_id is not None:
-            place = table_key[m.table_id]
+            place = self.table[m.table_id]
         else:
             place = m.room
-        third = rows.participants[m.third_seat_id].key if m.third_seat_id is not None else None
-        previous[request_key[m.request_id]] = sp.Assignment(
-            request=request_key[m.request_id],
-            start=slot_at[m.start],
-            length=length,
-            kind=sp.PlaceKind(m.place_kind),
-            place_id=place,
-            third_seat=third,
-        )
-    return previous
+        third = self.person[m.third_seat_id] if m.third_seat_id is not None else None
+        kind = sp.PlaceKind(m.place_kind)
+        start = self.slot_at[m.start]
+        return sp.Assignment(self.request[m.request_id], start, length, kind, place, third)
+
+
+_READ = ("request_id", "start", "end", "place_kind", "booth_id", "table_id", "room")
+
+
+def version_assignments(
+    session: Session, keys: MeetingKeys, version: ScheduleVersion | None, locked_only: bool = False
+) -> dict[str, sp.Assignment]:
+    """The meetings of `version` (only the locked ones, if asked) by request key."""
+    if version is None:
+        return {}
+    # the columns only, not whole rows: a fair's meetings are read on every hand edit
+    columns = [col(getattr(Meeting, c)) for c in (*_READ, "third_seat_id")]
+    query = sa.select(*columns).where(col(Meeting.version_id) == version.id)
+    if locked_only:
+        query = query.where(col(Meeting.locked).is_(True))
+    found: dict[str, sp.Assignment] = {}
+    for m in session.execute(query):
+        a = keys.assignment(m)
+        if a is not None:
+            found[a.request] = a
+    return found
 
 
 def build_problem(session: Session, fair_id: int) -> Planning:
@@ -329,18 +358,29 @@ def build_problem(session: Session, fair_id: int) -> Planning:
     pools, booths = _places(rows)
     requests, attendees = _accepted_requests(session, rows)
     planned, mutual, folded = _fold_mutual(requests, rows.participants)
+    keys = MeetingKeys.of(rows, requests)
+    assert rows.fair.id is not None
+    # The organiser's locks live on the newest version's meetings (fair.grid_edits);
+    # the published schedule is where a re-solve starts from.
+    locks = version_assignments(
+        session, keys, latest_version(session, rows.fair.id), locked_only=True
+    )
+    scheduler_requests = [
+        replace(r, lock=locks[r.id]) if r.id in locks else r
+        for r in _scheduler_requests(rows, planned, mutual, attendees, pools)
+    ]
     problem = sp.Problem(
         slots=tuple(
             sp.Slot(index=s.index, start=s.start, end=s.end, day=s.day, block=s.block)
             for s in rows.slots
         ),
         people=people,
-        requests=tuple(_scheduler_requests(rows, planned, mutual, attendees, pools)),
+        requests=tuple(scheduler_requests),
         booths=booths,
         table_pools=pools,
         online_capacity=rows.fair.online_rooms or None,
         third_seats=third_seats,
-        previous=_previous(session, rows, requests),
+        previous=version_assignments(session, keys, published_version(session, rows.fair.id)),
     )
     return Planning(
         fair=rows.fair,
@@ -351,6 +391,7 @@ def build_problem(session: Session, fair_id: int) -> Planning:
         booth_ids={b.key: b.id for b in rows.booths.values() if b.id is not None},
         table_ids={t.key: t.id for t in rows.tables if t.id is not None},
         folded=folded,
+        keys=keys,
     )
 
 
@@ -437,6 +478,7 @@ def store_result(
     session.add(version)
     session.flush()
     assert version.id is not None
+    locked = {r.id for r in planning.problem.requests if r.lock is not None}
     for a in result.assignments:
         first = planning.slots[a.start]
         last = planning.slots[a.start + a.length - 1]
@@ -452,6 +494,7 @@ def store_result(
                 table_id=planning.table_ids[a.place_id] if a.kind == sp.PlaceKind.TABLE else None,
                 room=a.place_id if a.kind == sp.PlaceKind.ONLINE else "",
                 third_seat_id=planning.person_ids[a.third_seat] if a.third_seat else None,
+                locked=a.request in locked,
             )
         )
     session.flush()

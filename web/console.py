@@ -14,12 +14,14 @@ from sqlmodel import Session
 from fair import queries
 from fair.errors import ImportRejected, InvalidInput, NotFound
 from fair.export import format_grid, grid_rows
+from fair.grid_view import grid_marks, grid_places, grid_state
 from fair.loader import ImportSummary, import_files
 from fair.models import Fair, TokenKind, utcnow
+from fair.planning import fair_slots
 from fair.publishing import VersionDiff, diff_versions, publish
 from fair.report import FORMATS, format_report, report_rows
 from fair.tokens import GRACE_DAYS, expires_at, issue_token, revoke_tokens
-from fair.versions import get_version, published_version
+from fair.versions import get_version, latest_version, published_version
 from web import agenda_books, auth, calendar_routes, whatif
 from web.db import read, write
 from web.keys import DB_EXECUTOR, ENGINE, SETTINGS, SOLVER_RUNS
@@ -172,7 +174,11 @@ async def grid(request: web.Request) -> web.StreamResponse:
         assert fair.id is not None
         version_arg = request.query.get("version")
         version = get_version(session, fair.id, int(version_arg) if version_arg else None)
-        return {"fair": fair, "version": version, "rows": grid_rows(session, version)}
+        data = {"fair": fair, "version": version, "rows": grid_rows(session, version)}
+        newest = latest_version(session, fair.id)
+        if request.query.get("format") is None and newest is not None and newest.id == version.id:
+            data["editing"] = _editing(session, fair, version, wanted_day)
+        return data
 
     data = await read(request.app, load)
     fmt = request.query.get("format")
@@ -192,9 +198,12 @@ async def grid(request: web.Request) -> web.StreamResponse:
         and (not pavilion_filter or r["pavilion"] == pavilion_filter)
         and (not country or country in (r["from_country"], r["to_country"]))
     ]
-    times = sorted({r["start"][11:] for r in rows})
+    editing = data.get("editing")
+    times = sorted({r["start"][11:] for r in rows} | set(editing["starts"] if editing else ()))
     if view == "places":
         columns, cells = _by_place(rows)
+        if editing:
+            columns += _drop_places(editing["places"], columns, pavilion_filter)
         people: list[dict[str, Any]] = []
     else:
         columns, (people, cells) = [], _by_person(rows, country)
@@ -208,6 +217,7 @@ async def grid(request: web.Request) -> web.StreamResponse:
         request,
         {
             **data,
+            "editing": editing,
             "times": times,
             "columns": columns,
             "people": people[:400],
@@ -223,6 +233,39 @@ async def grid(request: web.Request) -> web.StreamResponse:
             "count": len(rows),
         },
     )
+
+
+def _editing(session: Session, fair: Fair, version: Any, day: str) -> dict[str, Any]:
+    """What the grid needs to edit the newest version by hand (web/static/grid.js): the
+    day's slot starts (fair time → UTC), the booths and tables, each meeting's room and lock, where
+    editing stands, and the requests left out (to add)."""
+    assert fair.id is not None
+    starts = {
+        s.local_start.strftime("%H:%M"): s.start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        for s in fair_slots(session, fair)
+        if str(s.day + 1) == day
+    }
+    labels = queries.request_labels(session, fair.id)
+    left = version.figures.get("unscheduled", {})
+    return {
+        "starts": starts,
+        "places": grid_places(session, fair.id),
+        "marks": grid_marks(session, version),
+        "state": grid_state(session, fair.id),
+        "left": sorted((key, labels.get(key, "")) for key in left)[:300],
+    }
+
+
+def _drop_places(places: list[tuple[str, str, str]], shown: list[str], pavilion: str) -> list[str]:
+    """The empty places a meeting can be dropped on: every table (of the pavilion
+    filtered on), its booths too when one is chosen (a whole expo's booths would not
+    fit), and a column for any free video room."""
+    extra = [
+        key
+        for pav, kind, key in places
+        if key not in shown and (pav == pavilion or (not pavilion and kind == "table"))
+    ]
+    return [*extra, "online"]
 
 
 def _by_place(rows: list[dict[str, Any]]) -> tuple[list[str], Cells]:

@@ -9,6 +9,7 @@ document cannot fall behind the code.
 from __future__ import annotations
 
 from fair.rules import MAX_ID
+from web.openapi_grid import GRID_PATHS, GRID_SCHEMAS
 from web.openapi_schemas import RESPONSES, SCHEMAS, Json, ref
 
 
@@ -354,9 +355,9 @@ def document() -> Json:
             {"name": "participant", "description": "Only the signed-in participant's data."},
             {"name": "organiser", "description": "Organiser only: participants get 403."},
         ],
-        "paths": PATHS,
+        "paths": {**PATHS, **GRID_PATHS},
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **GRID_SCHEMAS},
             "responses": RESPONSES,
             "parameters": {
                 "csrf": {

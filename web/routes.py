@@ -9,6 +9,7 @@ from aiohttp import web
 from web import (
     agenda,
     api,
+    api_grid,
     calendar_routes,
     console,
     control,
@@ -57,6 +58,7 @@ def setup_routes(app: web.Application) -> None:
     floor.setup(app)
     calendar_routes.setup(app)
     api.setup(app)
+    api_grid.setup(app)
     rooms.setup(app)
     roadshows.setup(app)
     whatif.setup(app)

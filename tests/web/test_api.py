@@ -46,6 +46,12 @@ ENDPOINTS = [
     ("POST", "/api/schedule/1/whatif/apply", "organiser"),
     ("GET", "/api/deals", "organiser"),
     ("GET", "/api/reports/deals", "organiser"),
+    ("GET", "/api/organiser/grid", "organiser"),
+    ("GET", "/api/organiser/grid/targets", "organiser"),
+    *(
+        ("POST", f"/api/organiser/grid/{kind}", "organiser")
+        for kind in ("move", "add", "swap", "unschedule", "lock", "unlock", "undo")
+    ),
 ]
 PRIVATE = [e for e in ENDPOINTS if e[2] != "public"]
 

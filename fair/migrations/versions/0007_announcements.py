@@ -1,7 +1,7 @@
 """announcements and late notices
 
-Revision ID: 0008_announcements
-Revises: 0005_live_connections
+Revision ID: 0007_announcements
+Revises: 0006_meeting_locks
 Create Date: 2026-12-06 01:41:16.591355
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import fair.models
 
-revision: str = "0008_announcements"
-down_revision: str | None = "0005_live_connections"
+revision: str = "0007_announcements"
+down_revision: str | None = "0006_meeting_locks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
