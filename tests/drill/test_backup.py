@@ -19,9 +19,9 @@ from fair import chat, deals, presence
 from fair.db import current_revision, head_revision, open_database, session_scope
 from fair.settings import Settings
 from tests.conftest import IN_CI, POSTGRES_URL
-from tests.drill.conftest import schema_url
+from tests.drill.conftest import SEVERED, schema_url
 
-pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+pytestmark = [pytest.mark.integration, pytest.mark.postgres, SEVERED]
 
 
 def libpq(url: str, database: str | None = None) -> str:

@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from fair.settings import Settings
-from tests.drill.conftest import TcpProxy
+from tests.drill.conftest import SEVERED, TcpProxy
 from tests.realtime.conftest import Live
 
-pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+pytestmark = [pytest.mark.integration, pytest.mark.postgres, SEVERED]
 
 
 def deal(key: str) -> dict[str, str]:

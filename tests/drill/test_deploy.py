@@ -24,9 +24,10 @@ import socketio
 from bench.servers import free_port, start_redis
 from fair.settings import Settings
 from tests.conftest import IN_CI
+from tests.drill.conftest import SEVERED
 from tests.realtime.conftest import Live
 
-pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis, SEVERED]
 ROOT = Path(__file__).resolve().parents[2]
 CODE = "import sys; from web.cli import main; sys.exit(main(sys.argv[1:]))"
 
