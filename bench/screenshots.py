@@ -60,6 +60,7 @@ async def shoot(out: Path) -> None:
                     ("grid", "/organiser/grid?day=1"),
                     ("grid-people", "/organiser/grid?day=1&view=people"),
                     ("version", "/organiser/versions/1"),
+                    ("whatif", "/organiser/versions/1?whatif=1"),
                     ("control", "/organiser/control"),
                     ("floor", f"/fair/{demo.fair_id}"),
                     ("catalogue", f"/fair/{demo.fair_id}/catalogue?q=%EC%8B%9D%ED%92%88"),
