@@ -25,6 +25,7 @@ import scheduler.problem as sp
 from fair.errors import Conflict, InvalidInput, NotFound
 from fair.grid_view import draft_diff
 from fair.models import (
+    Fair,
     Meeting,
     MeetingStatus,
     Participant,
@@ -106,6 +107,10 @@ class _Workspace:
 def working_draft(session: Session, fair_id: int) -> ScheduleVersion:
     """The version edits go into: the newest when it is a draft, else a new draft copied
     from the newest (its meetings, locks included), so a published version never changes."""
+    # The fair's row is held first: two first edits at once would each copy the published
+    # version into a draft of the same number (the second insert breaks the unique
+    # number); held, the second waits and then finds the first's draft.
+    session.exec(select(Fair.id).where(Fair.id == fair_id).with_for_update()).first()
     latest = latest_version(session, fair_id)
     if latest is None:
         raise NotFound("this fair has no schedule yet; run `fair schedule` first")
