@@ -124,6 +124,7 @@ async def test_control_announce_stored_and_listed(site: Site, settings: Settings
         ("fair", "   ", "text: 1–500 characters"),
         ("fair", "x" * 501, "text: 1–500 characters"),
         ("pavilion:999999", "hi", "pavilion: choose one of the fair's pavilions"),
+        ("pavilion:" + "9" * 30, "hi", "pavilion: choose one of the fair's pavilions"),
         ("meeting:nope", "hi", "meeting: no such meeting in the published schedule"),
         ("everyone", "hi", "scope: fair, pavilion or meeting"),
     ],
