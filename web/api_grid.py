@@ -15,8 +15,9 @@ from sqlmodel import Session
 import scheduler.problem as sp
 from fair import grid_edits as ge
 from fair import queries
-from fair.errors import InvalidInput, NotFound
+from fair.errors import NotFound
 from fair.grid_view import GridState, grid_state
+from fair.requests import FieldError
 from scheduler.edits import Verdict
 from web import auth, i18n
 from web.api_input import Field, Json, body, guard
@@ -115,7 +116,7 @@ def _start(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput(f"start {value!r} is not an ISO 8601 time") from None
+        raise FieldError("start", f"{value!r} is not an ISO 8601 time") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

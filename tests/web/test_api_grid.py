@@ -95,10 +95,20 @@ async def test_grid_api_bad_field_is_422(
     assert status == 422 and data["error"]["field"] == field
 
 
-async def test_grid_api_unknown_place_or_time_is_400(site: Site) -> None:
+@pytest.mark.parametrize(
+    ("path", "payload", "field"),
+    [
+        ("move", {"request": "r1", "start": DAY1_0930, "place": "nowhere"}, "place"),
+        ("move", {"request": "r1", "start": "noon", "place": "KR-T01"}, "start"),
+        ("move", {"request": "r1", "start": "2026-11-27T01:31:00Z", "place": "KR-T01"}, "start"),
+        ("add", {"request": "r2", "start": "2031-01-01T00:00:00Z", "place": "online"}, "start"),
+        ("swap", {"request": "r1", "with": "r1"}, "with"),
+    ],
+)
+async def test_grid_api_unknown_place_or_time_is_422_naming_the_field(
+    site: Site, path: str, payload: dict[str, Any], field: str
+) -> None:
     await site.sign_in_organiser()
-    for cell in ({"start": DAY1_0930, "place": "nowhere"}, {"start": "noon", "place": "KR-T01"}):
-        status, data = await call(
-            site, "POST", "/api/organiser/grid/move", json={"request": "r1", **cell}
-        )
-        assert status == 400, data
+    status, data = await call(site, "POST", f"/api/organiser/grid/{path}", json=payload)
+    assert status == 422, data
+    assert data["error"]["field"] == field and data["error"]["message"].startswith(field)
