@@ -60,6 +60,8 @@ def announce(
     text = text.strip() if isinstance(text, str) else ""
     if not text or len(text) > MAX_TEXT:
         raise InvalidInput("text: 1–500 characters")
+    if "\x00" in text:  # PostgreSQL cannot store it
+        raise InvalidInput("text: no NUL characters")
     row = Announcement(
         fair_id=fair_id, organiser_id=organiser_id, author=author, text=text, sent_at=now
     )
@@ -70,6 +72,8 @@ def announce(
         row.pavilion_id = _pavilion(session, fair_id, target).id
     elif scope == AnnouncementScope.MEETING:
         try:
+            if "\x00" in str(target):  # PostgreSQL cannot compare it; no uid has one
+                raise NotFound("no such meeting")
             room = load_room(session, str(target or ""))
         except NotFound:
             raise InvalidInput("meeting: no such meeting in the published schedule") from None
