@@ -93,6 +93,15 @@ async def test_control_room_filters_by_pavilion_country_status(
     assert ("No meeting is running or about to start." in page) is not shown
 
 
+@pytest.mark.parametrize("path", ["/organiser/control", "/organiser/control/rooms"])
+async def test_control_room_odd_pavilion_filter_is_no_filter(site: Site, path: str) -> None:
+    """"²" is a digit to str.isdigit but not to int(): it used to be a 500."""
+    await site.sign_in_organiser()
+    for odd in ("²", "-1", "1e3", " 1"):
+        response = await site.client.get(path, params={"pavilion": odd})
+        assert response.status == 200, odd
+
+
 async def test_control_rooms_partial_for_live_refresh(site: Site, settings: Settings) -> None:
     uid = running_now(settings)
     await site.sign_in_organiser()
