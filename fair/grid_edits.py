@@ -25,7 +25,6 @@ import scheduler.problem as sp
 from fair.errors import Conflict, NotFound
 from fair.grid_view import draft_diff
 from fair.models import (
-    Fair,
     Meeting,
     MeetingStatus,
     Participant,
@@ -37,7 +36,7 @@ from fair.models import (
 from fair.planning import Planning, build_problem, version_assignments
 from fair.publishing import VersionDiff
 from fair.requests import FieldError
-from fair.versions import latest_version
+from fair.versions import latest_version, latest_version_held
 from scheduler.edits import Checker, Occupancy, Target, Verdict
 from scheduler.reasons import N_
 from scheduler.validate import validate
@@ -108,11 +107,9 @@ class _Workspace:
 def working_draft(session: Session, fair_id: int) -> ScheduleVersion:
     """The version edits go into: the newest when it is a draft, else a new draft copied
     from the newest (its meetings, locks included), so a published version never changes."""
-    # The fair's row is held first: two first edits at once would each copy the published
-    # version into a draft of the same number (the second insert breaks the unique
-    # number); held, the second waits and then finds the first's draft.
-    session.exec(select(Fair.id).where(Fair.id == fair_id).with_for_update()).first()
-    latest = latest_version(session, fair_id)
+    # Held: two first edits at once would each copy the published version into a draft
+    # of the same number; the second now waits and then finds the first's draft.
+    latest = latest_version_held(session, fair_id)
     if latest is None:
         raise NotFound("this fair has no schedule yet; run `fair schedule` first")
     if latest.status == VersionStatus.DRAFT:
