@@ -95,7 +95,7 @@ async def test_control_room_filters_by_pavilion_country_status(
 
 @pytest.mark.parametrize("path", ["/organiser/control", "/organiser/control/rooms"])
 async def test_control_room_odd_pavilion_filter_is_no_filter(site: Site, path: str) -> None:
-    """"²" is a digit to str.isdigit but not to int(): it used to be a 500."""
+    """A "²" is a digit to str.isdigit but not to int(): it used to be a 500."""
     await site.sign_in_organiser()
     for odd in ("²", "-1", "1e3", " 1"):
         response = await site.client.get(path, params={"pavilion": odd})
