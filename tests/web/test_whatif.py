@@ -178,6 +178,25 @@ async def test_api_whatif_apply_refused_while_a_run_is_going(whatif_site: Site) 
     assert "solver run is going" in (await response.json())["error"]["message"]
 
 
+async def test_api_whatif_two_applies_at_once_one_is_refused(whatif_site: Site) -> None:
+    """Both used to pass the "no run is going" check before either had changed the fair:
+    both changed it, and the second's change could miss the re-solve that had started."""
+    site = whatif_site
+    await site.sign_in_organiser()
+    headers = await _csrf_header(site)
+    change = {"kind": "tables", "pool": "KR", "tables": 1}
+    responses = await asyncio.gather(
+        *(
+            site.client.post("/api/schedule/1/whatif/apply", json=change, headers=headers)
+            for _ in range(2)
+        )
+    )
+    assert sorted(r.status for r in responses) == [202, 409]
+    await finish(site)
+    with Session(site.client.app[ENGINE]) as session:
+        assert len(session.exec(select(MeetingTable)).all()) == 2  # one table added, once
+
+
 async def test_api_whatif_unknown_version_is_404(whatif_site: Site) -> None:
     await whatif_site.sign_in_organiser()
     assert (await whatif_site.client.get("/api/schedule/9/whatif")).status == 404
