@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from realtime.solver import SolverJob
 from tests.web.conftest import Site
 from tests.web.test_api import call
+from web.keys import SOLVER_RUNS
 
 pytestmark = pytest.mark.integration
 
@@ -112,3 +114,15 @@ async def test_grid_api_unknown_place_or_time_is_422_naming_the_field(
     status, data = await call(site, "POST", f"/api/organiser/grid/{path}", json=payload)
     assert status == 422, data
     assert data["error"]["field"] == field and data["error"]["message"].startswith(field)
+
+
+async def test_grid_api_edit_refused_while_a_solver_run_is_going(site: Site) -> None:
+    """A run stores a draft of the fair as it read it at its start: an edit (a lock, say)
+    saved meanwhile would be left behind in the older draft, and the lock lost."""
+    await site.sign_in_organiser()
+    runs: Any = site.client.app[SOLVER_RUNS]
+    runs.jobs[site.fair_id] = SolverJob(fair_id=site.fair_id, time_limit=30)  # running
+    status, data = await call(site, "POST", "/api/organiser/grid/lock", json={"request": "r1"})
+    assert status == 409 and "solver run is going" in data["error"]["message"]
+    status, data = await call(site, "GET", "/api/organiser/grid")
+    assert data["version"] == 1 and data["edits"] == []
