@@ -25,6 +25,7 @@ from fair.models import (
 )
 from fair.presence import load_room
 from fair.rooms import notices_fair_room, notices_participant_room, notices_pavilion_room
+from fair.rules import MAX_ID
 
 MAX_TEXT = 500  # characters, as the meeting rooms' `announce` (docs/security.md)
 
@@ -34,7 +35,8 @@ def _pavilion(session: Session, fair_id: int, target: object) -> Pavilion:
         pavilion_id = int(str(target))
     except ValueError:
         raise InvalidInput("pavilion: choose one of the fair's pavilions") from None
-    pavilion = session.get(Pavilion, pavilion_id)
+    # an id no row can have is refused before the query (a huge one overflows the driver)
+    pavilion = session.get(Pavilion, pavilion_id) if 1 <= pavilion_id <= MAX_ID else None
     if pavilion is None or pavilion.fair_id != fair_id:
         raise InvalidInput("pavilion: choose one of the fair's pavilions")
     return pavilion
@@ -58,6 +60,8 @@ def announce(
     text = text.strip() if isinstance(text, str) else ""
     if not text or len(text) > MAX_TEXT:
         raise InvalidInput("text: 1–500 characters")
+    if "\x00" in text:  # PostgreSQL cannot store it
+        raise InvalidInput("text: no NUL characters")
     row = Announcement(
         fair_id=fair_id, organiser_id=organiser_id, author=author, text=text, sent_at=now
     )
@@ -68,6 +72,8 @@ def announce(
         row.pavilion_id = _pavilion(session, fair_id, target).id
     elif scope == AnnouncementScope.MEETING:
         try:
+            if "\x00" in str(target):  # PostgreSQL cannot compare it; no uid has one
+                raise NotFound("no such meeting")
             room = load_room(session, str(target or ""))
         except NotFound:
             raise InvalidInput("meeting: no such meeting in the published schedule") from None

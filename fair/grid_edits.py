@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import scheduler.problem as sp
-from fair.errors import Conflict, InvalidInput, NotFound
+from fair.errors import Conflict, NotFound
 from fair.grid_view import draft_diff
 from fair.models import (
     Meeting,
@@ -35,7 +35,8 @@ from fair.models import (
 )
 from fair.planning import Planning, build_problem, version_assignments
 from fair.publishing import VersionDiff
-from fair.versions import latest_version
+from fair.requests import FieldError
+from fair.versions import latest_version, latest_version_held
 from scheduler.edits import Checker, Occupancy, Target, Verdict
 from scheduler.reasons import N_
 from scheduler.validate import validate
@@ -93,20 +94,22 @@ class _Workspace:
         "online" for any free video room)."""
         slot = next((s.index for s in self.problem.slots if s.start == start), None)
         if slot is None:
-            raise InvalidInput(f"no slot of the grid starts at {start.isoformat()}")
+            raise FieldError("start", f"no slot of the grid starts at {start.isoformat()}")
         if place in self.problem.booths:
             return Target(slot, sp.PlaceKind.BOOTH, place)
         if any(place in pool.tables for pool in self.problem.table_pools.values()):
             return Target(slot, sp.PlaceKind.TABLE, place)
         if place == "online" or place.startswith("online-"):
             return Target(slot, sp.PlaceKind.ONLINE, "" if place == "online" else place)
-        raise InvalidInput(f"no place {place}")
+        raise FieldError("place", f"no place {place}")
 
 
 def working_draft(session: Session, fair_id: int) -> ScheduleVersion:
     """The version edits go into: the newest when it is a draft, else a new draft copied
     from the newest (its meetings, locks included), so a published version never changes."""
-    latest = latest_version(session, fair_id)
+    # Held: two first edits at once would each copy the published version into a draft
+    # of the same number; the second now waits and then finds the first's draft.
+    latest = latest_version_held(session, fair_id)
     if latest is None:
         raise NotFound("this fair has no schedule yet; run `fair schedule` first")
     if latest.status == VersionStatus.DRAFT:
@@ -339,7 +342,7 @@ def swap(session: Session, fair_id: int, first: str, second: str) -> EditOutcome
         if key not in ws.current:
             raise Conflict(f"request {key} is not scheduled")
     if first == second:
-        raise InvalidInput("swap needs two different meetings")
+        raise FieldError("with", "swap needs two different meetings")
     a, b = ws.current[first], ws.current[second]
     return _apply(
         session,

@@ -50,7 +50,7 @@ from fair.models import (
 )
 from fair.rules import DEFAULT_TO_PRIORITY
 from fair.slots import GridSlot, build_slots
-from fair.versions import latest_version, published_version
+from fair.versions import latest_version, latest_version_held, published_version
 
 MUTUAL_BONUS = 3
 
@@ -426,7 +426,7 @@ def store_result(
     """Write `result` as the fair's next draft version (the caller commits)."""
     fair = planning.fair
     assert fair.id is not None
-    latest = latest_version(session, fair.id)
+    latest = latest_version_held(session, fair.id)  # an edit making a draft: take turns
     version = ScheduleVersion(
         fair_id=fair.id,
         number=(latest.number + 1) if latest else 1,

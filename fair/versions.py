@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from fair.errors import NotFound
-from fair.models import ScheduleVersion, VersionStatus
+from fair.models import Fair, ScheduleVersion, VersionStatus
 
 
 def published_version(session: Session, fair_id: int) -> ScheduleVersion | None:
@@ -39,6 +39,15 @@ def latest_version(session: Session, fair_id: int) -> ScheduleVersion | None:
         .where(ScheduleVersion.fair_id == fair_id)
         .order_by(col(ScheduleVersion.number).desc())
     ).first()
+
+
+def latest_version_held(session: Session, fair_id: int) -> ScheduleVersion | None:
+    """The newest version, read after holding the fair's row until the transaction ends
+    (PostgreSQL; SQLite writes one at a time anyway). Whoever adds the next version (a
+    solve storing its draft, an organiser's first hand edit) reads through here, so two
+    at once take turns instead of both taking the number above the newest."""
+    session.exec(select(Fair.id).where(Fair.id == fair_id).with_for_update()).first()
+    return latest_version(session, fair_id)
 
 
 def get_version(session: Session, fair_id: int, number: int | None) -> ScheduleVersion:

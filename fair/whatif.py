@@ -179,9 +179,14 @@ def _fair(session: Session, fair_id: int) -> Fair:
 def _add_tables(session: Session, fair: Fair, pool: str, count: int) -> str:
     if not 1 <= count <= MAX_EXTRA_TABLES:
         raise FieldError("tables", f"between 1 and {MAX_EXTRA_TABLES}")
-    pavilion = session.exec(
-        select(Pavilion).where(Pavilion.fair_id == fair.id, Pavilion.key == pool)
-    ).first()
+    # NUL: PostgreSQL cannot compare it, and no key has one
+    pavilion = (
+        None
+        if "\x00" in pool
+        else session.exec(
+            select(Pavilion).where(Pavilion.fair_id == fair.id, Pavilion.key == pool)
+        ).first()
+    )
     if pavilion is None:
         raise FieldError("pool", f"no pavilion {pool!r}")
     taken = set(session.exec(select(MeetingTable.key).where(MeetingTable.fair_id == fair.id)))
@@ -211,9 +216,13 @@ def _hhmm(t: time) -> str:
 
 
 def _widen(session: Session, fair: Fair, key: str, earlier: bool) -> str:
-    person = session.exec(
-        select(Participant).where(Participant.fair_id == fair.id, Participant.key == key)
-    ).first()
+    person = (
+        None
+        if "\x00" in key  # as for a pool's key
+        else session.exec(
+            select(Participant).where(Participant.fair_id == fair.id, Participant.key == key)
+        ).first()
+    )
     if person is None:
         raise FieldError("person", f"no participant {key!r}")
     if not person.windows:

@@ -15,12 +15,14 @@ from sqlmodel import Session
 import scheduler.problem as sp
 from fair import grid_edits as ge
 from fair import queries
-from fair.errors import InvalidInput, NotFound
+from fair.errors import Conflict, NotFound
 from fair.grid_view import GridState, grid_state
+from fair.requests import FieldError
 from scheduler.edits import Verdict
 from web import auth, i18n
 from web.api_input import Field, Json, body, guard
 from web.db import read, write
+from web.keys import SOLVER_RUNS
 from web.middleware import error_response
 
 REQUEST = Field("request", "string", required=True)
@@ -115,7 +117,7 @@ def _start(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput(f"start {value!r} is not an ISO 8601 time") from None
+        raise FieldError("start", f"{value!r} is not an ISO 8601 time") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -153,9 +155,15 @@ def _edit_handler(kind: str) -> Callable[[web.Request], Any]:
         async def act() -> web.StreamResponse:
             data = await body(request, FIELDS[kind])
             action = _action(kind, data)
+            fair_id = await read(request.app, _fair_id)
+            # A run stores the fair as it read it at its start: an edit (a lock) saved
+            # meanwhile would be left behind in the older draft.
+            job = request.app[SOLVER_RUNS].job(fair_id)
+            if job is not None and job.state().get("running"):
+                raise Conflict("a solver run is going: wait for it or stop it, then edit")
 
             def run(session: Session) -> ge.EditOutcome:
-                return action(session, _fair_id(session))
+                return action(session, fair_id)
 
             try:
                 outcome = await write(request.app, run)

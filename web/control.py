@@ -40,7 +40,10 @@ def _filters(request: web.Request) -> control.Filters:
     pavilion = query.get("pavilion", "")
     status = query.get("status", "")
     return control.Filters(
-        pavilion=int(pavilion) if pavilion.isdigit() and len(pavilion) < 10 else None,
+        # ASCII digits only: str.isdigit() also takes "²", which int() refuses
+        pavilion=int(pavilion)
+        if pavilion.isascii() and pavilion.isdigit() and len(pavilion) < 10
+        else None,
         country=query.get("country", "")[:2].upper(),
         status=status if status in control.ROOM_STATES else "",
     )

@@ -98,6 +98,8 @@ FEED_CACHE = web.AppKey("feed_cache", dict[tuple[int, int, int, str], tuple[floa
 
 # What-if levers per version, while the fair and the version are unchanged (web.whatif).
 WHATIF_CACHE = web.AppKey("whatif_cache", dict[str, WhatIf])
+# Held while a lever is applied and its re-solve started, so two applies take turns.
+WHATIF_APPLYING = web.AppKey("whatif_applying", asyncio.Lock)
 
 # Rendered personal pages, keyed by everything they depend on (see web.agenda).
 PAGE_CACHE = web.AppKey("page_cache", dict[tuple[Any, ...], tuple[float, bytes]])

@@ -12,6 +12,7 @@ published version.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -26,13 +27,14 @@ from scheduler.whatif import Lever
 from web import auth
 from web.api_input import Field, Json, body, guard, path_number
 from web.db import read, write
-from web.keys import SETTINGS, SOLVER_RUNS, WHATIF_CACHE
+from web.keys import SETTINGS, SOLVER_RUNS, WHATIF_APPLYING, WHATIF_CACHE
 
 DIRECTIONS = ("earlier", "later")
 
 
 def setup(app: web.Application) -> None:
     app[WHATIF_CACHE] = {}
+    app[WHATIF_APPLYING] = asyncio.Lock()
     r = app.router
     r.add_post("/organiser/versions/{number:\\d+}/whatif/apply", apply_form, name="whatif_apply")
     r.add_get("/api/schedule/{number:\\d+}/whatif", levers_json, name="api_whatif")
@@ -60,20 +62,22 @@ async def _apply(request: web.Request, number: int, change: Change) -> tuple[str
     """Apply `change` to the fair and start the re-solve; (what changed, the run's state).
 
     Refused (409) while a solver run is going: it would store a draft of the fair as it
-    was before the change.
+    was before the change. Applies take turns from the check to the run's start: two at
+    once both passed the check, changed the fair, and the second missed the re-solve.
     """
     runs = request.app[SOLVER_RUNS]
     fair_id = await read(request.app, _fair_id)
-    job = runs.job(fair_id)
-    if job is not None and job.state().get("running"):
-        raise Conflict("a solver run is going: wait for it or stop it, then apply the lever")
 
     def act(session: Session) -> str:
         get_version(session, fair_id, number)  # 404 for a version that does not exist
         return apply_lever(session, fair_id, change)
 
-    done = await write(request.app, act)
-    started = runs.start(fair_id, request.app[SETTINGS].solver_time_limit)
+    async with request.app[WHATIF_APPLYING]:
+        job = runs.job(fair_id)
+        if job is not None and job.state().get("running"):
+            raise Conflict("a solver run is going: wait for it or stop it, then apply the lever")
+        done = await write(request.app, act)
+        started = runs.start(fair_id, request.app[SETTINGS].solver_time_limit)
     return done, started.state()
 
 

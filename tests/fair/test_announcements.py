@@ -69,7 +69,11 @@ def test_announcement_to_fair_and_meeting_reach_their_audience(
         ("fair", None, "x" * 501, "text: 1–500 characters"),
         ("pavilion", "999999", "hi", "pavilion: choose one of the fair's pavilions"),
         ("pavilion", "KR", "hi", "pavilion: choose one of the fair's pavilions"),
+        ("pavilion", "9" * 30, "hi", "pavilion: choose one of the fair's pavilions"),
+        ("pavilion", "-1", "hi", "pavilion: choose one of the fair's pavilions"),
         ("meeting", "nope", "hi", "meeting: no such meeting in the published schedule"),
+        ("meeting", "r\x001", "hi", "meeting: no such meeting in the published schedule"),
+        ("fair", None, "hi\x00", "text: no NUL characters"),  # PostgreSQL refuses NUL
         ("hall", None, "hi", "scope: fair, pavilion or meeting"),
     ],
 )

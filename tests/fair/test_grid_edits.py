@@ -29,7 +29,7 @@ from fair.grid_edits import (
     unschedule,
 )
 from fair.loader import import_files
-from fair.models import Meeting, MeetingRequest
+from fair.models import Meeting, MeetingRequest, ScheduleVersion
 from fair.planning import build_problem, version_assignments
 from fair.publishing import publish
 from fair.scheduling import schedule_fair
@@ -413,3 +413,85 @@ def test_concurrent_edits_take_turns_on_the_draft(laid_out: Fixture) -> None:
     two.join(10)
     assert outcome["second"] == {"full"}
     assert_valid(engine, fair_id)
+
+
+def test_concurrent_first_edits_share_one_new_draft(laid_out: Fixture) -> None:
+    """Two organisers' first edits after a publish, at once: both used to copy the
+    published version into a draft numbered one above it, and the second insert broke the
+    (fair, number) uniqueness (a 500). The second now waits and edits the first's draft."""
+    engine, fair_id, _ = laid_out
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time anyway")
+    with session_scope(engine) as session:
+        publish(session, fair_id)
+    published = where(engine, fair_id)
+    first_key, second_key = sorted(published)[:2]
+    saved, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def first() -> None:
+        with session_scope(engine) as session:
+            outcome["first"] = unschedule(session, fair_id, first_key).draft
+            saved.set()
+            release.wait(10)
+
+    def second() -> None:
+        try:
+            outcome["second"] = edit(engine, unschedule, fair_id, second_key).draft
+        except Exception as exc:  # what the organiser's page would have got as a 500
+            outcome["second"] = repr(exc)
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert saved.wait(10)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(1.0)
+    release.set()
+    one.join(10)
+    two.join(10)
+    assert outcome["first"] == outcome["second"]
+    after = where(engine, fair_id)
+    assert first_key not in after and second_key not in after
+    assert_valid(engine, fair_id)
+
+
+def test_first_edit_and_a_solve_at_once_save_two_drafts(laid_out: Fixture) -> None:
+    """A solve storing its draft while an organiser's first edit after a publish makes
+    one: both took the number above the published version (the later insert broke the
+    unique number). The solve now waits for the edit and stores the next number."""
+    engine, fair_id, _ = laid_out
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time anyway")
+    with session_scope(engine) as session:
+        publish(session, fair_id)
+        published = session.exec(
+            select(ScheduleVersion.number).where(ScheduleVersion.fair_id == fair_id)
+        ).all()
+    saved, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def first() -> None:
+        with session_scope(engine) as session:
+            outcome["edit"] = unschedule(session, fair_id, sorted(where(engine, fair_id))[0]).draft
+            saved.set()
+            release.wait(10)
+
+    def second() -> None:
+        try:
+            options = sp.Options(time_limit=5, workers=1, levels=1)
+            outcome["solve"] = schedule_fair(engine, fair_id, options, method="greedy")[0]
+        except Exception as exc:  # what the console's run would have ended with
+            outcome["solve"] = repr(exc)
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert saved.wait(10)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(1.0)
+    release.set()
+    one.join(10)
+    two.join(30)
+    top = max(published)
+    assert (outcome["edit"], outcome["solve"]) == (top + 1, top + 2)

@@ -177,6 +177,8 @@ def test_version_levers_cache_answers_unchanged_version(engine: Engine) -> None:
         (Change("tables", pool="KR", tables=0), "tables"),
         (Change("hours", person="e0"), "person"),  # no working hours of their own
         (Change("hours", person="nobody"), "person"),
+        (Change("tables", pool="K\x00R", tables=1), "pool"),  # PostgreSQL refuses NUL
+        (Change("hours", person="e\x000"), "person"),
         (Change("rooms"), "kind"),
     ],
 )

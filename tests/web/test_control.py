@@ -93,6 +93,15 @@ async def test_control_room_filters_by_pavilion_country_status(
     assert ("No meeting is running or about to start." in page) is not shown
 
 
+@pytest.mark.parametrize("path", ["/organiser/control", "/organiser/control/rooms"])
+async def test_control_room_odd_pavilion_filter_is_no_filter(site: Site, path: str) -> None:
+    """A "²" is a digit to str.isdigit but not to int(): it used to be a 500."""
+    await site.sign_in_organiser()
+    for odd in ("²", "-1", "1e3", " 1"):
+        response = await site.client.get(path, params={"pavilion": odd})
+        assert response.status == 200, odd
+
+
 async def test_control_rooms_partial_for_live_refresh(site: Site, settings: Settings) -> None:
     uid = running_now(settings)
     await site.sign_in_organiser()
@@ -124,6 +133,7 @@ async def test_control_announce_stored_and_listed(site: Site, settings: Settings
         ("fair", "   ", "text: 1–500 characters"),
         ("fair", "x" * 501, "text: 1–500 characters"),
         ("pavilion:999999", "hi", "pavilion: choose one of the fair's pavilions"),
+        ("pavilion:" + "9" * 30, "hi", "pavilion: choose one of the fair's pavilions"),
         ("meeting:nope", "hi", "meeting: no such meeting in the published schedule"),
         ("everyone", "hi", "scope: fair, pavilion or meeting"),
     ],

@@ -12,11 +12,18 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from fair.accounts import create_organiser
 from fair.db import open_database, session_scope
-from fair.models import MeetingTable, Participant, TokenKind
+from fair.models import (
+    Meeting,
+    MeetingRequest,
+    MeetingTable,
+    Participant,
+    ScheduleVersion,
+    TokenKind,
+)
 from fair.settings import Settings
 from fair.tokens import issue_token
 from realtime.solver import SolverJob
@@ -171,6 +178,25 @@ async def test_api_whatif_apply_refused_while_a_run_is_going(whatif_site: Site) 
     assert "solver run is going" in (await response.json())["error"]["message"]
 
 
+async def test_api_whatif_two_applies_at_once_one_is_refused(whatif_site: Site) -> None:
+    """Both used to pass the "no run is going" check before either had changed the fair:
+    both changed it, and the second's change could miss the re-solve that had started."""
+    site = whatif_site
+    await site.sign_in_organiser()
+    headers = await _csrf_header(site)
+    change = {"kind": "tables", "pool": "KR", "tables": 1}
+    responses = await asyncio.gather(
+        *(
+            site.client.post("/api/schedule/1/whatif/apply", json=change, headers=headers)
+            for _ in range(2)
+        )
+    )
+    assert sorted(r.status for r in responses) == [202, 409]
+    await finish(site)
+    with Session(site.client.app[ENGINE]) as session:
+        assert len(session.exec(select(MeetingTable)).all()) == 2  # one table added, once
+
+
 async def test_api_whatif_unknown_version_is_404(whatif_site: Site) -> None:
     await whatif_site.sign_in_organiser()
     assert (await whatif_site.client.get("/api/schedule/9/whatif")).status == 404
@@ -184,3 +210,38 @@ async def test_version_page_names_the_person_of_an_hours_lever_and_their_zone(
     page = await text_of(site, "/organiser/versions/1?whatif=1")
     assert "One more hour of Person b0, Company b0's time: a later end (Asia/Shanghai)" in page
     assert 'name="direction" value="later"' in page
+
+
+async def test_whatif_apply_after_a_hand_lock_keeps_the_locked_meeting(whatif_site: Site) -> None:
+    """The seam of hand edits and what-if: a meeting locked on the grid (a draft made by
+    the edit) stays locked and in place in the draft the lever's re-solve stores."""
+    site = whatif_site
+    await site.sign_in_organiser()
+    headers = await _csrf_header(site)
+    grid = await (await site.client.get("/api/schedule/1/meetings")).json()
+    first = grid["meetings"][0]
+    key = first["request"]
+    response = await site.client.post(
+        "/api/organiser/grid/lock", json={"request": key}, headers=headers
+    )
+    assert response.status == 200, await response.text()
+    assert (await response.json())["version"] == 2
+    response = await site.client.post(
+        "/api/schedule/1/whatif/apply",
+        json={"kind": "tables", "pool": "KR", "tables": 2},
+        headers=headers,
+    )
+    assert response.status == 202, await response.text()
+    state = await finish(site)
+    assert state["result"]["version"] == 3
+    solved = await (await site.client.get("/api/schedule/3/meetings")).json()
+    (kept,) = [m for m in solved["meetings"] if m["request"] == key]
+    assert (kept["start_utc"], kept["place"]) == (first["start_utc"], first["place"])
+    with Session(site.client.app[ENGINE]) as session:
+        locked = session.exec(
+            select(MeetingRequest.key)
+            .join(Meeting, col(Meeting.request_id) == col(MeetingRequest.id))
+            .join(ScheduleVersion, col(Meeting.version_id) == col(ScheduleVersion.id))
+            .where(ScheduleVersion.number == 3, col(Meeting.locked).is_(True))
+        ).all()
+    assert locked == [key]
