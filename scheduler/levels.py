@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 from scheduler.comfort import improve_comfort, total_cost
 from scheduler.cpsat import Progress, Restricted, Run, Stop, run
 from scheduler.fairness import serve_unserved
-from scheduler.lp import LpPair, solve_lp_pair, solve_restricted_mip
+from scheduler.lp import solve_lp_pair, solve_restricted_mip
 from scheduler.model import HardModel, Variables, decode, encode
 from scheduler.objectives import (
     at_previous,
@@ -153,11 +153,10 @@ class Levels:
             )
             return
         resolve = self.resolving()
-        big = v.size > FULL_MODEL_VARS
-        # a quick re-solve of a large fair skips the LP (8-13 s at expo scale) and
-        # repairs the published grid instead; its bound is then unknown
-        skip_lp = resolve and big and self.left() < 30
-        bound, extra, have_lp = self._lp_level1(resolve, skip_lp)
+        # a re-solve takes the first solve's LP path at any limit: the repaired published
+        # grid stays the start and moves are priced, but the LP gives the bound and the
+        # support the restricted MIP searches (skipping it left greedy's weight unbounded)
+        bound, extra, have_lp = self._lp_level1(resolve)
         value = _weight(v, self.best)
         log.info(
             "level 1: greedy %d, best rounding %d, LP bound %s", _weight(v, base), value, bound
@@ -181,16 +180,12 @@ class Levels:
             LevelReport(1, "total weight", value, bound, st, time.perf_counter() - started)
         )
 
-    def _lp_level1(self, resolve: bool, skip_lp: bool) -> tuple[float, set[int], bool]:
-        """Solve the LP pair (unless `skip_lp`), keep a better rounding as the best and
+    def _lp_level1(self, resolve: bool) -> tuple[float, set[int], bool]:
+        """Solve the LP pair, keep a better rounding as the best (not on a re-solve) and
         the LP's support for the restricted models; returns the bound, the variables of
         the roundings and whether the search has an LP to start from."""
         v = self.v
-        pair = (
-            LpPair(math.inf, None, None, 0.0)
-            if skip_lp
-            else solve_lp_pair(self.hm, self.left() * 0.5)
-        )
+        pair = solve_lp_pair(self.hm, self.left() * 0.5)
         bound = math.floor(pair.bound + 1e-6) if math.isfinite(pair.bound) else math.inf
         extra: set[int] = set()
         for lp, threshold in ((pair.vertex, SUPPORT), (pair.interior, INTERIOR_SUPPORT)):
@@ -205,7 +200,7 @@ class Levels:
             if pair.vertex is None:
                 threshold = SUPPORT  # no basic solution: keep the interior one's spread
             self.lp_support |= support(v, lp.values, threshold)
-        have_lp = pair.vertex is not None or pair.interior is not None or skip_lp
+        have_lp = pair.vertex is not None or pair.interior is not None
         return bound, extra, have_lp
 
     def _budget_level1(self) -> float:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import replace
 
 import pytest
 
+from scheduler.baselines import greedy
 from scheduler.diff import diff
 from scheduler.freed import propose_for_freed
 from scheduler.problem import Assignment, Mode, Options, PlaceKind, Status
 from scheduler.solve import solve
 from scheduler.validate import validate
-from tests.scheduler.factories import fair, make_fair, person, request
+from tests.scheduler.factories import expo_fair, fair, make_fair, person, request
 
 pytestmark = pytest.mark.unit
 
@@ -54,6 +56,24 @@ def test_resolve_after_small_change_moves_few() -> None:
     d = diff(first.assignments, second.assignments)
     assert len(d.moved) < 2 * (len(drop) + len(extra))
     assert [lv.level for lv in second.levels][:2] == [1, 4]
+
+
+def test_resolve_of_expo_fair_at_the_default_limit_runs_the_lp() -> None:
+    # Issue 16: a re-solve of a large fair at the default 30 s skipped the LP (the rule
+    # measured the time left after building the model and less a reserve, always under
+    # 30 s) and returned the published grid with greedy's weight and no bound.
+    p = expo_fair(1)
+    published = greedy(p)
+    weights = {r.id: r.weight for r in p.requests}
+    before = sum(weights[a.request] for a in published.assignments)
+    p2 = replace(p, previous={a.request: a for a in published.assignments})
+    res = solve(p2, Options())  # the default time limit
+    level1 = res.levels[0]
+    assert level1.level == 1
+    assert math.isfinite(level1.bound), "a default re-solve must report a level-1 bound"
+    assert before <= level1.value <= level1.bound
+    assert sum(weights[a.request] for a in res.assignments) == level1.value
+    assert validate(p2, res.assignments) == []
 
 
 def test_freed_slot_proposes_waiting_pair_that_is_free() -> None:
