@@ -154,6 +154,13 @@ def reasons(refused: pytest.ExceptionInfo[EditRefused]) -> dict[str, str]:
     return {r.code: r.text for r in refused.value.reasons}
 
 
+# Races between transactions: SQLite writes one transaction at a time anyway, so these
+# run on PostgreSQL only (no skipped SQLite twin).
+ON_POSTGRESQL = pytest.mark.parametrize(
+    "engine", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+
+
 @pytest.fixture
 def laid_out(engine: Engine) -> Fixture:
     """The fair solved and published as version 1, then its draft cleared and laid out
@@ -381,10 +388,9 @@ def test_check_targets_marks_every_cell_and_agrees_with_the_edits(laid_out: Fixt
         assert_valid(engine, fair_id)
 
 
+@ON_POSTGRESQL
 def test_concurrent_edits_take_turns_on_the_draft(laid_out: Fixture) -> None:
     engine, fair_id, slots = laid_out
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite writes one transaction at a time anyway")
     saved, release = threading.Event(), threading.Event()
     outcome: dict[str, object] = {}
 
@@ -415,13 +421,12 @@ def test_concurrent_edits_take_turns_on_the_draft(laid_out: Fixture) -> None:
     assert_valid(engine, fair_id)
 
 
+@ON_POSTGRESQL
 def test_concurrent_first_edits_share_one_new_draft(laid_out: Fixture) -> None:
     """Two organisers' first edits after a publish, at once: both used to copy the
     published version into a draft numbered one above it, and the second insert broke the
     (fair, number) uniqueness (a 500). The second now waits and edits the first's draft."""
     engine, fair_id, _ = laid_out
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite writes one transaction at a time anyway")
     with session_scope(engine) as session:
         publish(session, fair_id)
     published = where(engine, fair_id)
@@ -456,13 +461,12 @@ def test_concurrent_first_edits_share_one_new_draft(laid_out: Fixture) -> None:
     assert_valid(engine, fair_id)
 
 
+@ON_POSTGRESQL
 def test_first_edit_and_a_solve_at_once_save_two_drafts(laid_out: Fixture) -> None:
     """A solve storing its draft while an organiser's first edit after a publish makes
     one: both took the number above the published version (the later insert broke the
     unique number). The solve now waits for the edit and stores the next number."""
     engine, fair_id, _ = laid_out
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite writes one transaction at a time anyway")
     with session_scope(engine) as session:
         publish(session, fair_id)
         published = session.exec(
