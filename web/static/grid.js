@@ -20,6 +20,7 @@
     undo: document.getElementById("grid-undo")
   };
   var picked = null; // the meeting (or not-scheduled request) being moved
+  var edits = 0; // edits posted so far
   var swapping = false;
   var verdicts = {}; // "start|place" → target verdict from the server
 
@@ -90,6 +91,7 @@
     el.classList.add("picked");
     selectedText.textContent = say(L.lSelected, { meeting: el.dataset.label || el.dataset.request });
     tell(L.lChecking);
+    var asked = edits; // a drop can be answered before the targets: keep its answer shown
     var url = "/api/organiser/grid/targets?request=" + encodeURIComponent(el.dataset.request);
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.json(); })
@@ -97,12 +99,13 @@
         if (picked !== el) { return; }
         (data.targets || []).forEach(function (v) { verdicts[v.start + "|" + v.place] = v; });
         mark();
-        tell(L.lReady);
+        if (edits === asked) { tell(L.lReady); }
       })
       .catch(function () { tell(L.lError); });
   }
 
   function post(kind, payload) {
+    edits += 1;
     tell(L.lSaving);
     return fetch("/api/organiser/grid/" + kind, {
       method: "POST",
