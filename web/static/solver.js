@@ -61,7 +61,13 @@
 
   if (window.io) {
     var socket = window.io("/organiser", { withCredentials: true });
-    socket.on("connect", function () { socket.emit("watch_solver", { fair: fair }); });
+    socket.on("connect", function () {
+      // A run that ended between the page's poll and joining its room sent its
+      // solver:done to nobody: once in the room, ask for the state again.
+      socket.emit("watch_solver", { fair: fair }, function () {
+        if (box.dataset.running === "yes") { poll(); }
+      });
+    });
     socket.on("solver:progress", show);
     socket.on("solver:done", show);
     socket.on("solver:error", show);
