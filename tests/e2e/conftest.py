@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 
@@ -23,10 +25,13 @@ FLAGS = [
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
 ]
+# Without it Chromium gathers no ICE candidates where only loopback exists.
+LOOPBACK_FLAGS = [*FLAGS, "--allow-loopback-in-peer-connection"]
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[object]:
+@asynccontextmanager
+async def launched(flags: list[str]) -> AsyncIterator[Any]:
+    """Chromium with these flags, or a skip (a failure in CI) when it is missing."""
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         if IN_CI:
             pytest.fail(f"Chromium is required in CI and missing at {CHROMIUM}")
@@ -38,9 +43,28 @@ async def browser() -> AsyncIterator[object]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        instance = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        instance = await playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
+        try:
+            yield instance
+        finally:
+            await instance.close()
+
+
+# Both browsers depend on `aiohttp_server` so that pytest closes them before the test
+# servers: a server shut down under a live page cancels the requests it is serving, and
+# a static file request cancelled while aiohttp opens the file leaves the file open
+# (an "unclosed file" ResourceWarning, an error here).
+@pytest.fixture
+async def browser(aiohttp_server: Any) -> AsyncIterator[Any]:
+    async with launched(FLAGS) as instance:
         yield instance
-        await instance.close()
+
+
+@pytest.fixture
+async def loopback_browser(aiohttp_server: Any) -> AsyncIterator[Any]:
+    """A browser whose WebRTC gathers candidates on loopback (rooms and stages)."""
+    async with launched(LOOPBACK_FLAGS) as instance:
+        yield instance
 
 
 # The same published fair as the integration tests.

@@ -5,8 +5,6 @@ purchase interest in a shown product and attends; the organiser's dashboard coun
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,29 +12,12 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from fair.settings import Settings
-from tests.e2e.conftest import CHROMIUM, FLAGS, IN_CI
 from tests.realtime.test_roadshow_stage import add_roadshow
 from tests.web.conftest import ORGANISER
 from web.app import create_app
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(os.environ.get("FAIR_SCREENSHOTS", "/nonexistent"))
-# Without it Chromium gathers no ICE candidates where only loopback exists.
-STAGE_FLAGS = [*FLAGS, "--allow-loopback-in-peer-connection"]
-
-
-@pytest.fixture
-async def stage_browser() -> AsyncIterator[Any]:
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        if IN_CI:
-            pytest.fail(f"Chromium is required in CI and missing at {CHROMIUM}")
-        pytest.skip(f"Chromium not installed at {CHROMIUM}")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        instance = await playwright.chromium.launch(executable_path=CHROMIUM, args=STAGE_FLAGS)
-        yield instance
-        await instance.close()
 
 
 @pytest.fixture
@@ -60,7 +41,7 @@ async def signed_in(browser: Any, server: TestServer, token: str) -> Any:
 
 
 async def test_browser_viewer_joins_a_roadshow_and_registers_interest(
-    stage_browser: Any,
+    loopback_browser: Any,
     server: tuple[TestServer, int, list[int]],
     published_fair: tuple[int, dict[str, str]],
 ) -> None:
@@ -68,13 +49,13 @@ async def test_browser_viewer_joins_a_roadshow_and_registers_interest(
     fair_id, tokens = published_fair
     stage_path = f"/fair/{fair_id}/roadshows/{roadshow}"
 
-    presenter = await signed_in(stage_browser, site, tokens["kr2"])
+    presenter = await signed_in(loopback_browser, site, tokens["kr2"])
     await presenter.goto(str(site.make_url(stage_path)))
     await presenter.wait_for_selector("#stage[data-joined='yes']")
     await presenter.click("#btn-start")
     await presenter.wait_for_selector("#stage[data-status='live']")
 
-    viewer = await signed_in(stage_browser, site, tokens["de1"])
+    viewer = await signed_in(loopback_browser, site, tokens["de1"])
     await viewer.goto(str(site.make_url(f"/fair/{fair_id}/programme")))
     await viewer.click("a.programme-title")
     await viewer.wait_for_url(f"**{stage_path}")
@@ -109,7 +90,7 @@ async def test_browser_viewer_joins_a_roadshow_and_registers_interest(
     if SHOTS.is_dir():
         await viewer.screenshot(path=str(SHOTS / "roadshow.png"))
 
-    context = await stage_browser.new_context()
+    context = await loopback_browser.new_context()
     board = await context.new_page()
     await board.goto(str(site.make_url("/login")))
     await board.fill("input[name=email]", ORGANISER[0])

@@ -4,8 +4,6 @@ confirm a deal, and the organiser's dashboard shows the new total."""
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,6 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from fair.settings import Settings
-from tests.e2e.conftest import CHROMIUM, FLAGS, IN_CI
 from tests.realtime.conftest import move_online_meeting
 from tests.web.conftest import ORGANISER
 from web.app import create_app
@@ -22,22 +19,6 @@ from web.app import create_app
 pytestmark = pytest.mark.e2e
 # Set FAIR_SCREENSHOTS=DIR to keep screenshots of the room and the dashboard.
 SHOTS = Path(os.environ.get("FAIR_SCREENSHOTS", "/nonexistent"))
-# Without it Chromium gathers no ICE candidates where only loopback exists.
-ROOM_FLAGS = [*FLAGS, "--allow-loopback-in-peer-connection"]
-
-
-@pytest.fixture
-async def room_browser() -> AsyncIterator[Any]:
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        if IN_CI:
-            pytest.fail(f"Chromium is required in CI and missing at {CHROMIUM}")
-        pytest.skip(f"Chromium not installed at {CHROMIUM}")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        instance = await playwright.chromium.launch(executable_path=CHROMIUM, args=ROOM_FLAGS)
-        yield instance
-        await instance.close()
 
 
 @pytest.fixture
@@ -63,11 +44,11 @@ async def open_room(browser: Any, server: TestServer, token: str) -> Any:
 
 
 async def test_browser_two_participants_meet_chat_and_close_a_deal(
-    room_browser: Any, server: TestServer, published_fair: tuple[int, dict[str, str]]
+    loopback_browser: Any, server: TestServer, published_fair: tuple[int, dict[str, str]]
 ) -> None:
     tokens = published_fair[1]
-    buyer = await open_room(room_browser, server, tokens["cn1"])
-    seller = await open_room(room_browser, server, tokens["kr1"])
+    buyer = await open_room(loopback_browser, server, tokens["cn1"])
+    seller = await open_room(loopback_browser, server, tokens["kr1"])
     for page in (buyer, seller):
         await page.wait_for_selector("#room[data-connection='connected']", timeout=20000)
         assert await page.locator("#media-error").is_hidden()
@@ -85,7 +66,7 @@ async def test_browser_two_participants_meet_chat_and_close_a_deal(
     if SHOTS.is_dir():
         await seller.screenshot(path=str(SHOTS / "room.png"))
 
-    context = await room_browser.new_context()
+    context = await loopback_browser.new_context()
     board = await context.new_page()
     await board.goto(str(server.make_url("/login")))
     await board.fill("input[name=email]", ORGANISER[0])
