@@ -268,6 +268,10 @@ class ScheduleVersion(SQLModel, table=True):
     time_limit: float = 0.0
     figures: dict[str, Any] = _json({})
     inputs: dict[str, Any] = _json({})
+    # Bumped by every change to the published version during the fair (a meeting booked
+    # into a freed slot, a meeting cancelled: `fair.freed`), so that what is cached per
+    # version (agendas, calendar feeds) is cached per (version, revision).
+    revision: int = 0
 
 
 class Meeting(SQLModel, table=True):
@@ -410,6 +414,44 @@ class Announcement(SQLModel, table=True):
     )
     text: str = Field(sa_type=sa.Text)
     sent_at: datetime = _instant(default_factory=utcnow)
+
+
+class OfferStatus(StrEnum):
+    WAITING = "waiting"  # ranked, not offered yet (the organiser may offer it)
+    OFFERED = "offered"  # both sides were asked
+    BOOKED = "booked"  # both sides accepted: the meeting exists
+    DECLINED = "declined"
+    TAKEN = "taken"  # the slot, a person or the request went to another meeting
+
+
+class SlotOffer(SQLModel, table=True):
+    """A waiting request proposed for the slot and place of a meeting that became a
+    no-show or was cancelled during the fair (`fair.freed`), ranked by the scheduler's
+    `propose_for_freed`; both sides accept it to book it."""
+
+    __tablename__ = "slot_offer"
+    __table_args__ = (sa.UniqueConstraint("freed_id", "request_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    freed_id: int = Field(foreign_key="meeting.id", index=True, ondelete="CASCADE")
+    request_id: int = Field(foreign_key="meeting_request.id", index=True, ondelete="CASCADE")
+    rank: int = 0
+    start: datetime = _instant()
+    end: datetime = _instant()
+    place_kind: PlaceKind = _enum()
+    booth_id: int | None = Field(default=None, foreign_key="booth.id")
+    table_id: int | None = Field(default=None, foreign_key="meeting_table.id")
+    room: str = ""
+    third_seat_id: int | None = Field(default=None, foreign_key="participant.id")
+    weight: int = 0
+    why: str = ""
+    status: OfferStatus = _enum(OfferStatus.WAITING)
+    from_accepted_at: datetime | None = _instant(default=None)
+    to_accepted_at: datetime | None = _instant(default=None)
+    declined_by_id: int | None = Field(default=None, foreign_key="participant.id")
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    created_at: datetime = _instant(default_factory=utcnow)
+    updated_at: datetime = _instant(default_factory=utcnow)
 
 
 class ChatMessage(SQLModel, table=True):

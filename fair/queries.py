@@ -328,6 +328,11 @@ class AgendaBook:
     agendas: dict[int, tuple[AgendaItem, ...]]  # participant id → items in time order
     companies: dict[int, CompanyLabel]  # participant id → their company
     people: dict[int, PersonLabel]  # participant id → name and time zone
+    revision: int = 0  # the version's revision when read (changes during the fair)
+
+    @property
+    def edition(self) -> tuple[int, int]:
+        return (self.version_id, self.revision)
 
 
 def agenda_book(session: Session, fair_id: int, version_id: int) -> AgendaBook:
@@ -337,6 +342,9 @@ def agenda_book(session: Session, fair_id: int, version_id: int) -> AgendaBook:
     if fair is None:
         raise NotFound(f"no fair {fair_id}")
     connection = session.connection()
+    revision = session.exec(
+        select(ScheduleVersion.revision).where(ScheduleVersion.id == version_id)
+    ).first()
     people = {row.id: row for row in connection.execute(_FAIR_PEOPLE, {"fair": fair_id})}
     places: dict[tuple[str, int], tuple[str, str]] = {}
     for kind, stmt in (("booth", _FAIR_BOOTHS), ("table", _FAIR_TABLES)):
@@ -368,6 +376,7 @@ def agenda_book(session: Session, fair_id: int, version_id: int) -> AgendaBook:
         people={
             pid: PersonLabel(name=row.name, timezone=row.timezone) for pid, row in people.items()
         },
+        revision=revision or 0,
     )
 
 

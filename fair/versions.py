@@ -33,6 +33,19 @@ def published_version_id(session: Session, fair_id: int) -> int | None:
     ).first()
 
 
+def published_edition(session: Session, fair_id: int) -> tuple[int, int] | None:
+    """The published version's id and revision (bumped by changes during the fair,
+    `fair.freed`): what is cached per published schedule is cached per both."""
+    row = session.exec(
+        select(ScheduleVersion.id, ScheduleVersion.revision)
+        .where(
+            ScheduleVersion.fair_id == fair_id, ScheduleVersion.status == VersionStatus.PUBLISHED
+        )
+        .order_by(col(ScheduleVersion.number).desc())
+    ).first()
+    return (row[0], row[1]) if row is not None and row[0] is not None else None
+
+
 def latest_version(session: Session, fair_id: int) -> ScheduleVersion | None:
     return session.exec(
         select(ScheduleVersion)

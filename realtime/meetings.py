@@ -28,6 +28,7 @@ from fair.rules import MAX_ID
 from realtime.base import SIGNAL_KEYS, ParticipantNamespace, Refused, now
 from realtime.dashboard import DashboardNamespace
 from realtime.namespaces import Identify
+from realtime.offers import SlotOffers
 from realtime.services import RoomServices
 
 log = logging.getLogger("fair.realtime.meetings")
@@ -52,9 +53,14 @@ class MeetingNamespace(ParticipantNamespace):
     )
 
     def __init__(
-        self, identify: Identify, services: RoomServices, dashboard: DashboardNamespace
+        self,
+        identify: Identify,
+        services: RoomServices,
+        dashboard: DashboardNamespace,
+        offers: SlotOffers | None = None,
     ) -> None:
         super().__init__(NAMESPACE, identify, services, dashboard)
+        self.offers = offers  # a no-show's slot is offered to waiting pairs
         # Event names with a colon: python-socketio looks up `on_<event>` by name.
         setattr(self, "on_deal:record", self.on_deal_record)
         setattr(self, "on_deal:confirm", self.on_deal_confirm)
@@ -364,21 +370,27 @@ class MeetingNamespace(ParticipantNamespace):
     # -- no-shows -------------------------------------------------------------------
 
     async def sweep_no_shows(self) -> list[tuple[int, str]]:
-        """Mark no-shows once and tell the rooms and dashboards concerned."""
+        """Mark no-shows once and tell the rooms and dashboards concerned; each one's
+        slot is offered to the waiting pairs who could use it now (`realtime.offers`)."""
         moment = now()
         minutes = self.services.no_show_minutes
         marked = await self._write(lambda db: presence.mark_no_shows(db, moment, minutes))
         for fair_id, uid in marked:
 
-            def people(db: Session, uid: str = uid) -> list[dict[str, object]]:
-                return presence.presence(db, presence.load_room(db, uid))
+            def people(db: Session, uid: str = uid) -> tuple[int, list[dict[str, object]]]:
+                room = presence.load_room(db, uid)
+                return room.meeting_id, presence.presence(db, room)
 
+            meeting_id, present = await self._read(people)
             await self.emit(
-                "presence",
-                {"people": await self._read(people), "no_show": True},
-                room=meeting_room(uid),
+                "presence", {"people": present, "no_show": True}, room=meeting_room(uid)
             )
             self.dashboard.changed(fair_id)
+            if self.offers is not None:
+                try:
+                    await self.offers.slot_freed(meeting_id)
+                except Exception:  # the no-show stands; its slot is just not offered
+                    log.exception("offering the slot of no-show %s failed", uid)
         for fair_id, watchers in list(self.dashboard.watched.items()):
             if watchers > 0:  # meetings start and end with the clock
                 self.dashboard.changed(fair_id)

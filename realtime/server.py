@@ -36,6 +36,7 @@ from realtime.dashboard import DashboardNamespace
 from realtime.meetings import MeetingNamespace
 from realtime.namespaces import Identify
 from realtime.notices import NoticesNamespace
+from realtime.offers import SlotOffers
 from realtime.services import RoomServices
 from realtime.solver import OrganiserNamespace
 from realtime.stage import StageNamespace
@@ -138,10 +139,12 @@ def create_server(
     server.register_namespace(OrganiserNamespace("/organiser", identify))
     if rooms is not None:
         dashboard = DashboardNamespace(identify, rooms)
+        offers = SlotOffers(server, rooms, dashboard)  # freed slots refilled live
         server.register_namespace(dashboard)
-        server.register_namespace(MeetingNamespace(identify, rooms, dashboard))
+        server.register_namespace(MeetingNamespace(identify, rooms, dashboard, offers))
         server.register_namespace(StageNamespace(identify, rooms, dashboard))  # roadshows
-        server.register_namespace(NoticesNamespace(identify, rooms))  # announcements
+        # announcements and slot offers
+        server.register_namespace(NoticesNamespace(identify, rooms, offers))
     return server
 
 

@@ -46,6 +46,7 @@ def propose_for_freed(
     freed: Assignment,
     now_slot: int,
     limit: int = 5,
+    exclude: Iterable[str] = (),
 ) -> list[Proposal]:
     """Rank waiting requests that could use `freed`'s slot and place right now.
 
@@ -55,13 +56,15 @@ def propose_for_freed(
         freed: the meeting that will not take place.
         now_slot: index of the current slot; only slots from here on are offered.
         limit: how many proposals to return.
+        exclude: requests not to propose (say, those whose meeting was a no-show: their
+            people are free again, but they had their slot).
 
     Returns:
         Up to `limit` proposals, best first: higher weight, then people with fewer
         meetings so far, then earlier arrival. Empty if the freed slots are past.
     """
     current = [a for a in assignments if a.request != freed.request]
-    placed = {a.request for a in current}
+    placed = {a.request for a in current} | set(exclude)
     busy: dict[str, set[int]] = {}
     count: Counter[str] = Counter()
     per_day: Counter[tuple[str, int]] = Counter()

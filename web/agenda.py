@@ -17,7 +17,7 @@ from fair.errors import NotFound
 from fair.ical import CalendarFile, participant_calendar, participant_calendar_file
 from fair.models import Company, Fair, Participant, TokenKind
 from fair.tokens import issue_token, participant_for_token
-from fair.versions import published_version_id
+from fair.versions import published_edition
 from web import agenda_books, auth, i18n
 from web.db import read, write
 from web.keys import FEED_CACHE, PAGE_CACHE, SESSION, SETTINGS
@@ -28,13 +28,13 @@ FEED_CACHE_SECONDS = 60.0
 
 async def agenda(request: web.Request) -> web.StreamResponse:
     person, version = await auth.participant_with(
-        request, lambda session, person: published_version_id(session, person.fair_id)
+        request, lambda session, person: published_edition(session, person.fair_id)
     )
     csrf = request.get(SESSION, {}).get("csrf", "")
     # Rendered once per participant, version and language (ahead of time for a new
     # version, see web/agenda_books.py); the session's CSRF token and the time go in on the way
     # out.
-    key = agenda_books.page_key(person.id or 0, version or 0, i18n.current())
+    key = agenda_books.page_key(person.id or 0, version or (0, 0), i18n.current())
     cached_page = request.app[PAGE_CACHE].get(key)
     if cached_page is not None and cached_page[0] > time.monotonic():
         return agenda_books.fill_in(cached_page[1], csrf)
@@ -43,7 +43,7 @@ async def agenda(request: web.Request) -> web.StreamResponse:
         items: tuple[queries.AgendaItem, ...] = ()
         company = await read(request.app, _company_label, person.company_id)
     else:
-        book = await agenda_books.book(request.app, person.fair_id, version)
+        book = await agenda_books.book(request.app, person.fair_id, *version)
         fair = book.fair
         items = book.agendas.get(person.id or 0, ())
         held = book.companies.get(person.id or 0)
@@ -111,17 +111,18 @@ async def feed(request: web.Request) -> web.StreamResponse:
     base = request.app[SETTINGS].base_url
     reminder = request.app[SETTINGS].calendar_reminder_minutes
 
-    def identify(session: Session) -> tuple[Participant, int | None]:
+    def identify(session: Session) -> tuple[Participant, tuple[int, int] | None]:
         person = participant_for_token(session, token, TokenKind.FEED)
-        version = published_version_id(session, person.fair_id)
+        version = published_edition(session, person.fair_id)
         return person, version
 
-    person, version_id = await read(request.app, identify)
-    # Calendars are built from the published version, which does not change once
-    # published; a short-lived cache per participant and version makes polling clients
-    # (and 304s) cheap while re-imported names or notes still show within a minute.
+    person, edition = await read(request.app, identify)
+    # Calendars are built from the published version, which changes only by its revisions
+    # during the fair (`fair.freed`); a short-lived cache per participant, version and
+    # revision makes polling clients (and 304s) cheap while re-imported names or notes
+    # still show within a minute.
     cache = request.app[FEED_CACHE]
-    key = (person.id or 0, version_id or 0, reminder, base)
+    key = (person.id or 0, edition or (0, 0), reminder, base)
     now = time.monotonic()
     hit = cache.get(key)
     if hit is not None and hit[0] > now:

@@ -39,7 +39,7 @@ from sqlmodel import Session, col, select
 
 from fair.models import Fair, ScheduleVersion, VersionStatus
 from fair.queries import AgendaBook, AgendaItem, CompanyLabel, PersonLabel, agenda_book
-from fair.versions import published_version_id
+from fair.versions import published_edition
 from web import i18n
 from web.db import read
 from web.keys import BOOKS, DB_EXECUTOR, PAGE_CACHE, Books
@@ -55,12 +55,17 @@ CSRF_SLOT = f"csrf-{secrets.token_hex(12)}"
 NOW_SLOT = f"now-{secrets.token_hex(12)}"
 
 
-async def book(app: web.Application, fair_id: int, version_id: int) -> AgendaBook:
-    """The agendas of `version_id`, from memory when held (a stale book answers while its
-    replacement is built), else built now."""
+async def book(
+    app: web.Application, fair_id: int, version_id: int, revision: int = 0
+) -> AgendaBook:
+    """The agendas of `version_id` at `revision` or later, from memory when held (a stale
+    book answers while its replacement is built), else built now. A revision is a change
+    to the published version during the fair (a meeting booked into a freed slot or
+    cancelled, `fair.freed`): the book is rebuilt at once, so the change shows on the
+    next request."""
     books = app[BOOKS]
     held = books.held.get(fair_id)
-    if held is not None and held[1].version_id == version_id:
+    if held is not None and held[1].version_id == version_id and held[1].revision >= revision:
         built, found = held
         if time.monotonic() - built > REFRESH_SECONDS:
             _start_build(app, fair_id, version_id)
@@ -69,7 +74,8 @@ async def book(app: web.Application, fair_id: int, version_id: int) -> AgendaBoo
 
 
 def _start_build(app: web.Application, fair_id: int, version_id: int) -> asyncio.Future[AgendaBook]:
-    """One build per (fair, version) at a time; everyone asking meanwhile shares it."""
+    """One build per (fair, version) at a time; everyone asking meanwhile shares it (a
+    build reads the version's newest revision)."""
     books = app[BOOKS]
     key = (fair_id, version_id)
     running = books.building.get(key)
@@ -82,9 +88,9 @@ def _start_build(app: web.Application, fair_id: int, version_id: int) -> asyncio
             made = await read(app, agenda_book, fair_id, version_id)
             held = books.held.get(fair_id)
             # A slower build of an older version never replaces a newer one.
-            if held is None or held[1].version_id <= version_id:
+            if held is None or held[1].edition <= made.edition:
                 books.held[fair_id] = (started, made)
-                if held is None or held[1].version_id != version_id:
+                if held is None or held[1].edition != made.edition:
                     _prerender(app, made)  # a version new to this process
             return made
         finally:
@@ -109,9 +115,9 @@ def published(app: web.Application, fair_id: int) -> None:
     ask (in the background; the publisher does not wait)."""
 
     async def warm() -> None:
-        version_id = await read(app, published_version_id, fair_id)
-        if version_id is not None:
-            await _start_build(app, fair_id, version_id)
+        edition = await read(app, published_edition, fair_id)
+        if edition is not None:
+            await _start_build(app, fair_id, edition[0])
 
     task = asyncio.ensure_future(warm())
     app[BOOKS].warming.add(task)
@@ -152,8 +158,10 @@ async def books_ctx(app: web.Application) -> AsyncIterator[None]:
 # ---------------------------------------------------------------------------- pages
 
 
-def page_key(participant_id: int, version_id: int, language: str) -> tuple[Any, ...]:
-    return ("agenda", participant_id, version_id, language)
+def page_key(participant_id: int, edition: tuple[int, int], language: str) -> tuple[Any, ...]:
+    """A rendered agenda's key: the participant, the published version and its revision
+    (`fair.versions.published_edition`), the language."""
+    return ("agenda", participant_id, edition, language)
 
 
 def render(
@@ -246,13 +254,13 @@ def _prerender(app: web.Application, made: AgendaBook) -> None:
         started = time.monotonic()
         for i in range(0, len(people), PRERENDER_CHUNK):
             held = app[BOOKS].held.get(made.fair.id or 0)
-            if held is None or held[1].version_id != made.version_id:
-                return  # a newer version was published meanwhile
+            if held is None or held[1].edition != made.edition:
+                return  # a newer version or revision was published meanwhile
             done = await loop.run_in_executor(
                 app[DB_EXECUTOR], chunk, people[i : i + PRERENDER_CHUNK]
             )
             for pid, body in done:
-                keep(app, page_key(pid, made.version_id, language), body)
+                keep(app, page_key(pid, made.edition, language), body)
         log.info(
             "rendered %d agendas of version %d in %.1f s",
             len(people),

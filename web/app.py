@@ -31,6 +31,7 @@ from web.keys import (
     RATE_COUNTER,
     SETTINGS,
     SIO,
+    SLOT_OFFERS,
     SOLVER_EXECUTOR,
     SOLVER_RUNS,
 )
@@ -162,7 +163,8 @@ def create_app(settings: Settings) -> web.Application:
     )
     sio.attach(app)
     app[SIO] = sio
-    app[ANNOUNCER] = sio.namespace_handlers[NOTICES]
+    app[ANNOUNCER] = notices = sio.namespace_handlers[NOTICES]
+    app[SLOT_OFFERS] = notices.offers
     app[SOLVER_RUNS] = SolverRuns(
         sio, engine=lambda: app[ENGINE], executor=lambda: app[SOLVER_EXECUTOR], settings=settings
     )

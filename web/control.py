@@ -17,14 +17,15 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import Session
 
-from fair import announcements, control
+from fair import announcements, control, freed
 from fair.deals import fair_totals
-from fair.errors import InvalidInput
+from fair.errors import FairError, InvalidInput
 from fair.models import Fair
 from fair.queries import first_fair
 from web import auth
 from web.db import read
-from web.keys import ANNOUNCER, SETTINGS
+from web.keys import ANNOUNCER, SETTINGS, SLOT_OFFERS
+from web.middleware import STATUS
 from web.render import page
 
 
@@ -33,6 +34,8 @@ def setup(app: web.Application) -> None:
     r.add_get("/organiser/control", control_room, name="control")
     r.add_get("/organiser/control/rooms", control_rooms, name="control_rooms")
     r.add_post("/organiser/control/announce", announce, name="control_announce")
+    r.add_post("/organiser/control/cancel", cancel, name="control_cancel")
+    r.add_post("/organiser/control/offer", offer, name="control_offer")
 
 
 def _filters(request: web.Request) -> control.Filters:
@@ -53,15 +56,25 @@ def _rooms(db: Session, filters: control.Filters) -> dict[str, Any] | None:
     fair = first_fair(db)
     if fair is None or fair.id is None:
         return None
+    moment = datetime.now(UTC)
+    slots = freed.recent(db, fair.id, moment)
+    for slot in slots:
+        for item in slot.offers:  # the template shows it in the fair's zone
+            item["at"] = datetime.fromisoformat(item["start"])
     return {
         "fair": fair,
-        "rooms": control.rooms_now_and_next(db, fair.id, datetime.now(UTC), filters),
+        "rooms": control.rooms_now_and_next(db, fair.id, moment, filters),
         "filters": filters,
+        "freed": slots,
     }
 
 
 async def control_room(
-    request: web.Request, error: str = "", form: dict[str, str] | None = None, status: int = 200
+    request: web.Request,
+    error: str = "",
+    form: dict[str, str] | None = None,
+    status: int = 200,
+    action_error: str = "",
 ) -> web.StreamResponse:
     await auth.organiser(request)
     filters = _filters(request)
@@ -93,6 +106,8 @@ async def control_room(
         **data,
         "states": control.ROOM_STATES,
         "error": error,
+        "action_error": action_error,
+        "done": request.query.get("done", "") if request.method == "GET" else "",
         "form": form or {},
         "max_text": announcements.MAX_TEXT,
     }
@@ -125,3 +140,39 @@ async def announce(request: web.Request) -> web.StreamResponse:
     except InvalidInput as exc:
         return await control_room(request, str(exc), {"to": to, "text": text[:2000]}, 400)
     raise web.HTTPSeeOther(request.app.router["control"].url_for().with_query(sent="1"))
+
+
+async def cancel(request: web.Request) -> web.StreamResponse:
+    """Cancel a meeting that has not ended (`fair.freed.cancel_meeting`); its slot is
+    offered to the waiting pairs who could use it (`realtime.offers`)."""
+    await auth.organiser(request)
+    form = await request.post()
+    uid = str(form.get("uid", ""))[:64]
+    fair = await read(request.app, first_fair)
+    if fair is None or fair.id is None:
+        raise web.HTTPFound(request.app.router["organiser"].url_for())
+    try:
+        await request.app[SLOT_OFFERS].cancel(fair.id, uid)
+    except FairError as exc:
+        return await control_room(request, status=_status(exc), action_error=str(exc))
+    raise web.HTTPSeeOther(request.app.router["control"].url_for().with_query(done="cancelled"))
+
+
+async def offer(request: web.Request) -> web.StreamResponse:
+    """Offer a waiting proposal for a freed slot to both its sides."""
+    await auth.organiser(request)
+    form = await request.post()
+    text = str(form.get("offer", ""))
+    offer_id = int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
+    fair = await read(request.app, first_fair)
+    if fair is None or fair.id is None:
+        raise web.HTTPFound(request.app.router["organiser"].url_for())
+    try:
+        await request.app[SLOT_OFFERS].offer(fair.id, offer_id)
+    except FairError as exc:
+        return await control_room(request, status=_status(exc), action_error=str(exc))
+    raise web.HTTPSeeOther(request.app.router["control"].url_for().with_query(done="offered"))
+
+
+def _status(exc: FairError) -> int:
+    return next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)

@@ -67,6 +67,18 @@ class Announcer(Protocol):
 ANNOUNCER = web.AppKey[Announcer]("announcer")
 
 
+class SlotOfferer(Protocol):
+    """Freed slots refilled live (`realtime.offers.SlotOffers`): the organiser's actions,
+    stored and told to the people concerned on every process."""
+
+    async def cancel(self, fair_id: int, uid: str) -> Any: ...
+
+    async def offer(self, fair_id: int, offer_id: int) -> Any: ...
+
+
+SLOT_OFFERS = web.AppKey[SlotOfferer]("slot_offers")
+
+
 @dataclass
 class Mailer:
     """The mail worker's state (`web.calendar_routes`): its thread, what wakes it, and the
@@ -93,8 +105,11 @@ class Books:
 
 BOOKS = web.AppKey("agenda_books", Books)
 
-# Built calendar feeds: (participant id, version id, reminder, base URL) → (expiry, file).
-FEED_CACHE = web.AppKey("feed_cache", dict[tuple[int, int, int, str], tuple[float, Any]])
+# Built calendar feeds: (participant id, (version id, revision), reminder, base URL)
+# → (expiry, file).
+FEED_CACHE = web.AppKey(
+    "feed_cache", dict[tuple[int, tuple[int, int], int, str], tuple[float, Any]]
+)
 
 # What-if levers per version, while the fair and the version are unchanged (web.whatif).
 WHATIF_CACHE = web.AppKey("whatif_cache", dict[str, WhatIf])
