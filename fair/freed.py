@@ -8,10 +8,12 @@ others wait for the organiser (who can offer any of them, `offer`) or for a decl
 Each side answers (`respond`); when both have accepted, `book` adds the meeting to the
 published version.
 
-No double booking, whatever the number of server processes: a booking holds the
-published version's row (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite writes one at a
-time) while it checks that every person of the meeting and its place are still free, and
-the version's unique (version, request) constraint refuses a request booked twice. The
+No double booking, whatever the number of server processes: an answer to an offer holds
+the published version's row first (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite writes
+one at a time), so answers and bookings go one at a time; a booking checks that every
+person of the meeting and its place are still free, it closes every other offer of the
+slot, and the version's unique (version, request) constraint refuses a request booked
+twice. The
 version's `revision` is bumped in the same transaction, so agendas and calendar feeds
 (cached per version and revision) show the new meeting at once, and the meeting's room
 opens like any other (`fair.presence.load_room` reads the published version).
@@ -217,6 +219,19 @@ def members(session: Session, offer: SlotOffer) -> list[int]:
     return found
 
 
+def _hold_version_of(session: Session, offer_id: int) -> None:
+    """Hold the version of an offer's freed meeting before the offer itself: every
+    answer and booking of a fair's offers then goes one at a time, and two bookings
+    never wait on each other's offers (a deadlock on PostgreSQL)."""
+    version_id = session.exec(
+        select(Meeting.version_id)
+        .join(SlotOffer, col(SlotOffer.freed_id) == col(Meeting.id))
+        .where(SlotOffer.id == offer_id)
+    ).first()
+    if version_id is not None:
+        _held(session, ScheduleVersion, version_id)
+
+
 def _is_open(offer: SlotOffer, now: datetime) -> bool:
     return offer.status in OPEN and offer.end > now
 
@@ -224,6 +239,7 @@ def _is_open(offer: SlotOffer, now: datetime) -> bool:
 def offer(session: Session, fair_id: int, offer_id: int, now: datetime) -> Changed:
     """The organiser offers a waiting proposal to both its sides (beside any already
     offered: the first pair to accept books the slot)."""
+    _hold_version_of(session, offer_id)
     row = _held(session, SlotOffer, offer_id)
     if row is None or row.fair_id != fair_id:
         raise NotFound("no such offer")
@@ -255,6 +271,7 @@ def respond(
 ) -> Changed:
     """A side's answer to an offer. A decline closes it and offers the next waiting
     proposal of the same slot; the second side's accept books the meeting."""
+    _hold_version_of(session, offer_id)
     row = _held(session, SlotOffer, offer_id)
     side = sides(session, row.request_id).get(participant_id) if row is not None else None
     if row is None or side is None:
@@ -311,7 +328,7 @@ def book(session: Session, row: SlotOffer, now: datetime) -> Changed:
     people and place are still free, else mark it taken."""
     freed = session.get(Meeting, row.freed_id)
     assert freed is not None
-    version = _held(session, ScheduleVersion, freed.version_id)
+    version = _held(session, ScheduleVersion, freed.version_id)  # held already by respond
     told = members(session, row)
     reason = ""
     if version is None or version.status != VersionStatus.PUBLISHED:
