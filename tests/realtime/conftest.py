@@ -85,6 +85,8 @@ EVENTS = (
     "deal",
     "late",
     "announcement",
+    "offer",
+    "cancelled",
     "error",
     "totals",
 )

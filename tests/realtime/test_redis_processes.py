@@ -4,6 +4,7 @@ recorded on both add up to one total on every dashboard."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -46,6 +47,16 @@ def free_port() -> int:
 
 @pytest.fixture
 def two_servers(settings: Settings, live_meeting: str, tmp_path: Path) -> Iterator[list[str]]:
+    with serve_two(settings, tmp_path) as urls:
+        yield urls
+
+
+@contextlib.contextmanager
+def serve_two(
+    settings: Settings, tmp_path: Path, extra: dict[str, str] | None = None
+) -> Iterator[list[str]]:
+    """Two `fair serve` processes on `settings`' database and a shared Redis (skips, or
+    fails in CI, without Redis), with `extra` environment variables; their base URLs."""
     if not redis_available():
         if IN_CI:
             pytest.fail(f"Redis is required in CI and not reachable for {REDIS_URL}")
@@ -60,6 +71,7 @@ def two_servers(settings: Settings, live_meeting: str, tmp_path: Path) -> Iterat
         "FAIR_REDIS_URL": REDIS_URL,
         "FAIR_DEALS_RATES": '{"CNY": 0.14, "KRW": 0.00072}',
         "PYTHONPATH": str(ROOT),
+        **(extra or {}),
     }
     code = "import sys; from web.cli import main; sys.exit(main(sys.argv[1:]))"
     ports = [free_port(), free_port()]
