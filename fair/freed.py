@@ -538,12 +538,28 @@ class Freed:
 
 
 def recent(session: Session, fair_id: int, now: datetime) -> list[Freed]:
-    """The meetings freed in the last hours with their offers, newest first."""
-    freed_ids = session.exec(
-        select(SlotOffer.freed_id)
-        .where(SlotOffer.fair_id == fair_id, col(SlotOffer.created_at) >= now - RECENT)
-        .distinct()
-    ).all()
+    """The freed meetings of the published schedule whose slot has not ended (offered or
+    not: no waiting pair may fit) and those offered in the last hours, newest first."""
+    offered = set(
+        session.exec(
+            select(SlotOffer.freed_id).where(
+                SlotOffer.fair_id == fair_id, col(SlotOffer.created_at) >= now - RECENT
+            )
+        ).all()
+    )
+    version = published_version(session, fair_id)
+    running: set[int | None] = set()
+    if version is not None:
+        running = set(
+            session.exec(
+                select(Meeting.id).where(
+                    Meeting.version_id == version.id,
+                    col(Meeting.status).in_((MeetingStatus.NO_SHOW, MeetingStatus.CANCELLED)),
+                    col(Meeting.end) > now,
+                )
+            ).all()
+        )
+    freed_ids = offered | {i for i in running if i is not None}
     out = []
     for meeting in session.exec(
         select(Meeting)

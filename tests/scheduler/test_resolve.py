@@ -90,6 +90,10 @@ def test_freed_slot_proposes_waiting_pair_that_is_free() -> None:
     assert [x.request for x in props] == ["r2", "r3"]
     assert validate(p, [props[0].assignment]) == []
     assert propose_for_freed(p, res.assignments, meeting, now_slot=1) == []
+    # A pair that had its slot (a no-show, a cancelled meeting) is not offered another.
+    props = propose_for_freed(p, res.assignments, meeting, now_slot=0, exclude=["r2"])
+    assert [x.request for x in props] == ["r3"]
+    assert len(propose_for_freed(p, res.assignments, meeting, now_slot=0, limit=1)) == 1
 
 
 def test_freed_slot_respects_place_and_busy_people() -> None:

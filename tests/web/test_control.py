@@ -153,3 +153,37 @@ async def test_control_announce_refused_with_reason(
     with Session(engine) as session:
         assert session.exec(select(Announcement)).all() == []
     engine.dispose()
+
+
+async def test_control_cancel_and_offer_need_the_organiser_and_say_why(
+    site: Site, settings: Settings
+) -> None:
+    uid = running_now(settings)
+    await site.sign_in_organiser()
+    csrf = await site.csrf()
+    response = await site.client.post(
+        "/organiser/control/offer", data={"csrf": csrf, "offer": "99"}, allow_redirects=False
+    )
+    assert response.status == 404 and "no such offer" in await response.text()
+    response = await site.client.post(
+        "/organiser/control/cancel", data={"csrf": csrf, "uid": uid}, allow_redirects=False
+    )
+    assert response.status == 303
+    page = await text_of(site, "/organiser/control?done=cancelled")
+    assert "Meeting cancelled; its slot is offered" in page
+    assert "Freed slots" in page and "No waiting pair can use this slot now." in page
+    response = await site.client.post(
+        "/organiser/control/cancel", data={"csrf": csrf, "uid": uid}, allow_redirects=False
+    )
+    assert response.status == 409 and "already cancelled" in await response.text()
+
+    await site.sign_in_participant("cn1")
+    found = re.search(r'name="csrf" value="([^"]+)"', await text_of(site, "/me"))
+    assert found
+    for path, data in (("cancel", {"uid": uid}), ("offer", {"offer": "1"})):
+        response = await site.client.post(
+            f"/organiser/control/{path}",
+            data={"csrf": found.group(1), **data},
+            allow_redirects=False,
+        )
+        assert response.status in (302, 403), path  # to the sign-in, never done
