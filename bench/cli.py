@@ -17,11 +17,12 @@ BENCHMARKS = {
     "match": "bench.match",
     "search": "bench.search",
     "edits": "bench.edits",
+    "freed": "bench.freed",
 }
 
 
 def bench(argv: Sequence[str]) -> int:
-    """Run a benchmark: scheduler, web, rooms, match, search or edits."""
+    """Run a benchmark: scheduler, web, rooms, match, search, edits or freed."""
     import importlib
 
     args = list(argv)
