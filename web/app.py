@@ -136,6 +136,7 @@ def create_app(settings: Settings) -> web.Application:
             middleware.database_errors,
             middleware.body_limits(settings),
             middleware.id_limits,
+            middleware.no_nul,
             middleware.rate_limits(counter),
             middleware.session,
             middleware.csrf,

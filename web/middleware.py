@@ -394,6 +394,29 @@ async def id_limits(request: web.Request, handler: Handler) -> web.StreamRespons
 
 
 @web.middleware
+async def no_nul(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A NUL character in a query parameter or a form field is refused (400, naming it):
+    no text of the product holds one, PostgreSQL refuses it in text (a 500 otherwise)
+    and SQLite truncates at it."""
+    for name, value in request.query.items():
+        if "\x00" in name or "\x00" in value:
+            raise web.HTTPBadRequest(text=f"{_field(name)}: NUL characters are not allowed")
+    if request.method == "POST" and request.content_type in {
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    }:
+        for name, field in (await request.post()).items():
+            if "\x00" in name or (isinstance(field, str) and "\x00" in field):
+                raise web.HTTPBadRequest(text=f"{_field(name)}: NUL characters are not allowed")
+    return await handler(request)
+
+
+def _field(name: str) -> str:
+    """A parameter's name as an error message may quote it."""
+    return name.replace("\x00", "\\0")[:40]
+
+
+@web.middleware
 async def language(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Pages in the language asked for (`?lang=`, then the cookie, then the browser's
     Accept-Language); a `?lang=` choice is kept in a cookie for a year."""
