@@ -464,3 +464,24 @@ async def test_sign_in_goes_back_only_to_a_page_of_this_site(
     ):
         assert response.status == 302
         assert response.headers["Location"] == lands
+
+
+async def test_a_personal_link_asks_before_replacing_another_session(site: Site) -> None:
+    """Login CSRF through a link: a page of another site that sends the organiser's
+    browser to an attacker's personal link must not sign it in as the attacker."""
+    await site.sign_in_organiser()
+    link = f"/p/{site.tokens['cn1']}"
+    response = await site.client.get(link, allow_redirects=False)
+    assert response.status == 200 and "Switch account?" in await response.text()
+    assert (await site.client.get("/organiser", allow_redirects=False)).status == 200
+    # A cross-site form cannot confirm it: it has no CSRF token of the session.
+    response = await site.client.post(link, data={}, allow_redirects=False)
+    assert response.status == 403
+    assert (await site.client.get("/organiser", allow_redirects=False)).status == 200
+    # The person at the keyboard can.
+    await site.sign_in_participant("cn1")
+    assert (await site.client.get("/me", allow_redirects=False)).status == 200
+    # The same participant's link again signs in at once; another participant's asks.
+    assert (await site.client.get(link, allow_redirects=False)).status == 302
+    other = await site.client.get(f"/p/{site.tokens['kr1']}", allow_redirects=False)
+    assert other.status == 200
