@@ -32,6 +32,7 @@ from fair.settings import Settings
 from fair.tokens import LinkExpired
 from web import i18n, ratelimit, sessions
 from web.accesslog import redact
+from web.forwarded import forwarded
 from web.i18n import N_
 from web.keys import SESSION, SETTINGS
 from web.render import page
@@ -168,9 +169,9 @@ def _retry(request: web.Request, status: int) -> str | None:
 
 def same_origin(request: web.Request, address: str) -> bool:
     """Whether `address` (a browser's Origin or Referer) names this site: its scheme, host
-    and port, the scheme from `X-Forwarded-Proto` behind the reverse proxy (which passes
-    `Host` through). "null" (a sandboxed frame) and anything unparsable are not."""
-    scheme = request.headers.get("X-Forwarded-Proto") or request.scheme
+    and port, the scheme from `X-Forwarded-Proto` behind a trusted reverse proxy (which
+    passes `Host` through). "null" (a sandboxed frame) and anything unparsable are not."""
+    scheme = forwarded(request, "X-Forwarded-Proto") or request.scheme
     try:
         page, site = URL(address), URL(f"{scheme}://{request.host}")
     except ValueError:

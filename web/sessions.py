@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from web.forwarded import forwarded
+
 COOKIE = "fair_session"
 MAX_AGE = 14 * 24 * 3600
 
@@ -54,7 +56,7 @@ def new_session(**values: Any) -> dict[str, Any]:
 def store(
     response: web.StreamResponse, request: web.Request, secret: str, data: dict[str, Any]
 ) -> None:
-    secure = request.secure or request.headers.get("X-Forwarded-Proto") == "https"
+    secure = request.secure or forwarded(request, "X-Forwarded-Proto") == "https"
     response.set_cookie(
         COOKIE,
         encode(secret, data),
