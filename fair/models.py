@@ -337,6 +337,17 @@ class Organiser(SQLModel, table=True):
     created_at: datetime = _instant(default_factory=utcnow)
 
 
+class SessionCutoff(SQLModel, table=True):
+    """Sessions of one person issued before `after` are over (`fair.accounts`): signing
+    out ends every session of that person, on every device, server-side (a session
+    cookie is otherwise valid until it expires). `holder` is "o:<organiser id>" or
+    "p:<participant id>"."""
+
+    __tablename__ = "session_cutoff"
+    holder: str = Field(primary_key=True, sa_type=sa.String(24))
+    after: datetime = _instant()
+
+
 class ServerInstance(SQLModel, table=True):
     """A running server process (`fair serve`), known by a random id drawn at its start.
 

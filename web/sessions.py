@@ -50,7 +50,25 @@ def decode(secret: str, value: str) -> dict[str, Any]:
 
 
 def new_session(**values: Any) -> dict[str, Any]:
-    return {**values, "csrf": secrets.token_urlsafe(24), "exp": int(time.time()) + MAX_AGE}
+    """A session's data: who (`o` organiser or `p` participant with `t` the hash of the
+    link that opened it), its CSRF token, when it was issued (`iat`, compared with the
+    person's sign-out: `fair.accounts.session_live`) and when it expires."""
+    now = time.time()
+    return {
+        **values,
+        "csrf": secrets.token_urlsafe(24),
+        "iat": round(now, 3),
+        "exp": int(now) + MAX_AGE,
+    }
+
+
+def holder(data: dict[str, Any]) -> str:
+    """Whose session this is, as `fair.accounts` names it ("" for nobody)."""
+    if data.get("o") is not None:
+        return f"o:{data['o']}"
+    if data.get("p") is not None:
+        return f"p:{data['p']}"
+    return ""
 
 
 def store(

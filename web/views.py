@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 
 from aiohttp import web
 from sqlmodel import Session
 
 from fair import queries
-from fair.accounts import authenticate
+from fair.accounts import authenticate, end_sessions
 from fair.errors import Forbidden
 from fair.models import TokenKind
 from fair.tokens import hash_token, participant_for_token
 from web import sessions
-from web.db import read
+from web.db import read, write
 from web.keys import SESSION, SETTINGS
 from web.middleware import CSRF_REFUSED, local_path, same_origin
 from web.render import page
@@ -92,6 +93,12 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
+    """Sign out: ends every session of this person server-side (a copy of the cookie
+    replayed later is refused) and clears this browser's cookie."""
+    who = sessions.holder(request.get(SESSION) or {})
+    if who:
+        moment = datetime.now(UTC)
+        await write(request.app, lambda db: end_sessions(db, who, moment))
     response = web.HTTPFound("/")
     sessions.clear(response)
     raise response
