@@ -128,6 +128,7 @@ _bases: _Lru[tuple[int, str], tuple[Planning, Mapping[str, str]]] = _Lru(4)
 _versions: _Lru[tuple[str, int, str], VersionMeetings] = _Lru(16)
 _plannings: _Lru[Key, Planning] = _Lru(8)
 _workspaces: _Lru[Key, Workspace] = _Lru(4)
+_builds = 0  # how many entries were built, to settle after a build (`_settle`)
 
 
 def clear() -> None:
@@ -180,13 +181,18 @@ def version_token(session: Session, version_id: int) -> str | None:
     return row.token if row is not None else None
 
 
-def _settle() -> None:
-    """After a build: collect the garbage, then leave everything alive out of later
-    collections. The cache holds millions of small objects; without this every full
-    collection walks them all (150 ms at expo scale, measured: the outliers of
-    `fair bench edits`), and one lands in an edit every few dozen."""
-    gc.collect()
-    gc.freeze()
+SETTLE_REQUESTS = 1000  # from this many requests a build is frozen out of collections
+
+
+def _settle(planning: Planning) -> None:
+    """After building for a large fair: collect the garbage, then leave everything alive
+    out of later collections (`gc.freeze`). The cache then holds millions of small
+    objects; without this every full collection walks them all (150 ms at expo scale,
+    measured: the outliers of `fair bench edits`), and one lands in an edit every few
+    dozen. Small fairs (the tests) are left to the collector as usual."""
+    if len(planning.problem.requests) >= SETTLE_REQUESTS:
+        gc.collect()
+        gc.freeze()
 
 
 def _cached(lru: _Lru[K, V], key: K, build: Callable[[], V]) -> V:
@@ -195,9 +201,10 @@ def _cached(lru: _Lru[K, V], key: K, build: Callable[[], V]) -> V:
     if found is not None:
         return found
     value = build()
+    global _builds
     with _lock:
         lru.put(key, value)
-    _settle()
+        _builds += 1
     return value
 
 
@@ -246,6 +253,7 @@ def _version(
 def _planning(
     session: Session, key: Key
 ) -> tuple[Planning, Mapping[str, str], VersionMeetings | None]:
+    builds = _builds
     base, names = _base(session, key)
     latest = _version(session, key, base.keys, key.latest) if key.latest else None
     published = _version(session, key, base.keys, key.published) if key.published else None
@@ -254,7 +262,10 @@ def _planning(
         locks = {k: latest.assignments[k] for k in latest.locked} if latest else {}
         return with_schedules(base, locks, published.assignments if published else {})
 
-    return _cached(_plannings, key, build), names, latest
+    planning = _cached(_plannings, key, build)
+    if _builds != builds:
+        _settle(planning)
+    return planning, names, latest
 
 
 def planning_for(session: Session, fair_id: int) -> Planning:
@@ -287,7 +298,7 @@ def take_workspace(session: Session, key: Key) -> Workspace:
     planning, names, latest = _planning(session, key)
     assert latest is not None
     ws = workspace(key, planning, names, latest)
-    _settle()
+    _settle(planning)
     return ws
 
 
@@ -337,6 +348,32 @@ def put_workspace(ws: Workspace) -> None:
     with _lock:
         _workspaces.put(ws.key, ws)
         _plannings.put(ws.key, ws.planning)
+
+
+def carry_over(session: Session, source: Key | None, version_id: int) -> None:
+    """Version `version_id` was just made, in this transaction, as an exact copy of the
+    meetings of `source`'s newest version (the first hand edit after a publish): the
+    source's workspace, if cached, becomes the copy's, under the key read now. Its
+    planning holds: the locks are the same meetings', the published version is the
+    same. Nothing is carried when anything else moved the key meanwhile."""
+    if source is None or source.latest is None:
+        return
+    with _lock:
+        ws = _workspaces.pop(source)
+    if ws is None:
+        return
+    key = read_key(session, source.fair_id)
+    if (
+        key is None
+        or key.latest is None
+        or key.latest[0] != version_id
+        or (key.fair, key.published) != (source.fair, source.published)
+    ):
+        return
+    ws.key = key
+    with _lock:
+        _versions.put((key.fair, *key.latest), ws.meetings)
+    put_workspace(ws)
 
 
 def advance(
