@@ -22,7 +22,10 @@ Triggers rather than a counter each writer bumps: they also see the writers nobo
 lists (a script, psql, a new use case), cascades and bulk statements, on SQLite and
 PostgreSQL alike, and so they hold across processes. Random tokens rather than
 counters: a counter bumped by a transaction that rolled back would come back with
-other rows behind it. Reading the key costs two small queries.
+other rows behind it. Reading the key costs two small queries. What is built for a key
+is read after the key, so under PostgreSQL's read committed it may be newer than its
+token (a writer committed in between; its new token is then what everyone reads next),
+never older.
 
 What is kept, per process (bounded, least recently used first out):
 
@@ -124,10 +127,13 @@ class _Lru(Generic[K, V]):
 
 
 _lock = threading.Lock()
-_bases: _Lru[tuple[int, str], tuple[Planning, Mapping[str, str]]] = _Lru(4)
-_versions: _Lru[tuple[str, int, str], VersionMeetings] = _Lru(16)
-_plannings: _Lru[Key, Planning] = _Lru(8)
-_workspaces: _Lru[Key, Workspace] = _Lru(4)
+# A fair's older keys are never read again once its tokens move (but by transactions
+# already under way), so a few entries each suffice; at expo scale a fair's problem
+# and workspace take ~35 MB, and each version's meetings a few.
+_bases: _Lru[tuple[int, str], tuple[Planning, Mapping[str, str]]] = _Lru(2)
+_versions: _Lru[tuple[str, int, str], VersionMeetings] = _Lru(6)
+_plannings: _Lru[Key, Planning] = _Lru(3)
+_workspaces: _Lru[Key, Workspace] = _Lru(2)
 _builds = 0  # how many entries were built, to settle after a build (`_settle`)
 
 
