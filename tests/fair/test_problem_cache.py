@@ -6,6 +6,7 @@ equals a freshly built one, and the hand edits' cached workspace follows the dra
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -18,7 +19,7 @@ import scheduler.problem as sp
 from fair import grid_edits, problem_cache
 from fair.availability import set_availability
 from fair.busy import import_busy
-from fair.db import session_scope
+from fair.db import make_engine, session_scope
 from fair.grid_view import draft_diff
 from fair.loader import import_files
 from fair.models import MeetingRequest, Participant, Pavilion
@@ -31,6 +32,7 @@ from fair.versions import latest_version
 from fair.whatif import Change, apply_lever
 from scheduler.edits import Occupancy
 from scheduler.validate import validate
+from tests.conftest import POSTGRES_URL
 from tests.factories import PARTICIPANTS, fair_files
 
 pytestmark = pytest.mark.integration
@@ -328,3 +330,40 @@ def test_busy_time_of_the_writers_own_transaction_is_seen(engine: Engine, fair: 
         )
         after = same_as_fresh(session, fair)
         assert after.problem != before.problem
+
+
+def _edit_in_another_process(schema: str, fair_id: int, start: datetime) -> None:
+    """A second server process: its own engine and its own (empty) cache."""
+    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        with session_scope(engine) as session:
+            grid_edits.move(session, fair_id, "r2", start, "online-6")
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_an_edit_in_another_process_is_seen(postgres_engine: Engine, pg_schema: str) -> None:
+    engine = postgres_engine
+    fair_id = import_files(engine, fair_files(participants=PEOPLE)).fair_id
+    schedule_fair(engine, fair_id, OPTIONS, method="greedy")
+    with session_scope(engine) as session:
+        publish(session, fair_id, 1)
+        planning = build_problem(session, fair_id)
+        where = version_assignments(session, planning.keys, latest_version(session, fair_id))
+    start = planning.problem.slots[where["r2"].start].start
+    with session_scope(engine) as session:
+        grid_edits.move(session, fair_id, "r2", start, "online-5")  # cached here
+    other = multiprocessing.get_context("spawn").Process(
+        target=_edit_in_another_process, args=(pg_schema, fair_id, start)
+    )
+    other.start()
+    other.join(60)
+    assert other.exitcode == 0
+    assert_workspace_fresh(engine, fair_id)  # r2 in online-6, as the other process left it
+    with session_scope(engine) as session:
+        back = grid_edits.undo(session, fair_id)  # takes back the other process's edit
+    assert back.changed == ("r2",)
+    with Session(engine) as session:
+        now = version_assignments(session, planning.keys, latest_version(session, fair_id))
+    assert now["r2"].place_id == "online-5"
