@@ -306,10 +306,19 @@ def test_workspace_follows_every_kind_of_edit(engine: Engine, fair: int) -> None
 
 
 def test_a_missing_token_means_no_cache(engine: Engine, fair: int) -> None:
+    with Session(engine) as session:
+        planning = build_problem(session, fair)
+        where = version_assignments(session, planning.keys, latest_version(session, fair))
+    start = planning.problem.slots[where["r2"].start].start
     with session_scope(engine) as session:
         session.execute(sa.text("DELETE FROM input_revision WHERE scope = 'fair'"))
         assert problem_cache.read_key(session, fair) is None
         same_as_fresh(session, fair)  # built fresh each time
+        # an edit reads everything afresh, and still checks and saves
+        out = grid_edits.move(session, fair, "r2", start, "online-4")
+        draft = latest_version(session, fair)
+        assert draft is not None and out.diff == draft_diff(session, draft)
+        assert out.diff is not None and len(out.diff.moved) == 1
 
 
 def test_busy_time_of_the_writers_own_transaction_is_seen(engine: Engine, fair: int) -> None:
