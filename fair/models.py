@@ -586,3 +586,18 @@ class RoadshowQuestion(SQLModel, table=True):
     author: str
     text: str = Field(sa_type=sa.Text)
     sent_at: datetime = _instant(default_factory=utcnow)
+
+
+class InputRevision(SQLModel, table=True):
+    """A random token per fair ("fair") and per schedule version ("version") that changes
+    in the same transaction as any change to what `fair.planning` builds a problem from.
+
+    Written only by the database's own triggers (migration 0010_fair_revision), so every
+    writer — the importer, requests, busy times, roadshows, hand edits, a solve, a
+    publish, a script in psql — moves it; `fair.problem_cache` keys its cache by it.
+    """
+
+    __tablename__ = "input_revision"
+    scope: str = Field(primary_key=True, max_length=10)  # "fair" or "version"
+    ref_id: int = Field(primary_key=True)  # the fair's or the version's id
+    token: str = Field(max_length=40)
