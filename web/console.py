@@ -348,7 +348,7 @@ async def import_upload(request: web.Request) -> web.StreamResponse:
     await auth.organiser(request)
     form = await request.post()
     files: dict[str, bytes] = {}
-    for field in ("fair.toml", "participants.csv", "requests.csv", "products.csv"):
+    for field in ("fair.toml", "participants.csv", "requests.csv", "products.csv", "terms.csv"):
         upload = form.get(field)
         if isinstance(upload, web.FileField):
             data = upload.file.read()
