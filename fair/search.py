@@ -124,17 +124,21 @@ def _sector_words(sectors: list[str]) -> list[str]:
     return [w for s in sectors for w in SECTOR_WORDS.get(s, ())]
 
 
-def rebuild(session: Session, fair_id: int) -> int:
+def rebuild(session: Session, fair_id: int, dictionary: terms.Dictionary | None = None) -> int:
     """Index the fair's companies and products afresh; returns the number of entries.
 
-    Runs in the caller's transaction (an import rebuilds before it commits).
+    Runs in the caller's transaction (an import rebuilds before it commits). The product
+    terms come from `dictionary`, by default the fair's (`fair.terms.for_fair`); an empty
+    one indexes the words as written (the benchmark's baseline, the search before the
+    dictionary).
     """
     session.exec(delete(SearchEntry).where(col(SearchEntry.fair_id) == fair_id))
     pavilions = {
         p.id: p.name for p in session.exec(select(Pavilion).where(Pavilion.fair_id == fair_id))
     }
     companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}
-    dictionary = terms.for_fair(session, fair_id)
+    if dictionary is None:
+        dictionary = terms.for_fair(session, fair_id)
     rows: list[dict[str, Any]] = []
     for c in companies.values():
         rows.append(
@@ -280,16 +284,20 @@ def search(
     kind: str = "",
     page: int = 1,
     per_page: int = PER_PAGE,
+    dictionary: terms.Dictionary | None = None,
 ) -> Results:
     """One page of the fair's products and companies matching every word of `query`.
 
     An empty query lists everything that passes the filters (`pavilion_id`, `country`,
     `sector`, `kind` "company" or "product"), by name. `page` counts from 1; a page past
-    the end is empty, with `total` still right.
+    the end is empty, with `total` still right. `dictionary` as for `rebuild` (an empty
+    one searches the words as typed).
     """
     words = words_of(query)
-    if words:
-        words = terms.words_for(terms.for_fair(session, fair_id), words, query)[:MAX_WORDS]
+    if dictionary is None and words:
+        dictionary = terms.for_fair(session, fair_id)
+    if dictionary:
+        words = terms.words_for(dictionary, words, query)[:MAX_WORDS]
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     e = SearchEntry

@@ -164,6 +164,19 @@ class Dictionary:
         compact = _compact(" ".join(stem(w) for w in normalize(query).split()))
         return self._compact.get(compact) or self._compact.get(_compact(query))
 
+    def name_in(self, tag: str, language: str) -> str | None:
+        """What `language` calls the concept `tag` is one name of (a sector, an offer or
+        a need as imported: "sheet masks" → 마스크팩), or None when no concept has that
+        name. The first concept wins when several share it."""
+        if _CJK.search(tag):
+            found = self._cjk.get(_compact(tag))
+        else:
+            found = self._latin.get(_latin_key(tag))
+        if not found:
+            return None
+        names = self.concepts[min(found)].terms.get(language, ())
+        return names[0] if names else None
+
     def __len__(self) -> int:
         return len(self.concepts)
 
