@@ -17,6 +17,7 @@ from fair import search, terms
 from fair.columns import TERMS
 from fair.db import session_scope
 from fair.errors import ImportRejected
+from fair.export import export_fair_files
 from fair.importer import parse_files, read_directory
 from fair.loader import import_files
 from fair.models import Company, Fair, Product, ProductTerm, Role
@@ -279,3 +280,39 @@ def test_terms_docs_name_exactly_the_columns_and_the_folder_is_read(tmp_path: Pa
     for name, data in _with_terms(TERMS_HEADER + "yuja tea,柚子茶,유자차,ゆず茶\r\n").items():
         (tmp_path / name).write_bytes(data)
     assert "terms.csv" in read_directory(tmp_path)
+
+
+@pytest.mark.integration
+def test_search_does_not_expand_descriptions(engine: Engine) -> None:
+    fair_id = _catalogue(engine)
+    with session_scope(engine) as s:
+        company = s.exec(select(Company).where(Company.name == "Qingdao Trading")).one()
+        assert company.id is not None
+        s.add(
+            Product(
+                fair_id=fair_id,
+                key="E9",
+                company_id=company.id,
+                name="Pork Belly, 1 kg",
+                description="Grill it and serve with kimchi",
+                currency="USD",
+                certifications=[],
+            )
+        )
+        s.flush()
+        search.rebuild(s, fair_id)
+    with Session(engine) as s:
+        english = {h.name for h in search.search(s, fair_id, "kimchi").hits}
+        chinese = {h.name for h in search.search(s, fair_id, "泡菜").hits}
+    assert "Pork Belly, 1 kg" in english  # the description is searched as written
+    assert "Pork Belly, 1 kg" not in chinese  # but does not make the product kimchi
+
+
+@pytest.mark.integration
+def test_export_of_a_fair_writes_no_terms_file(sqlite_engine: Engine) -> None:
+    summary = import_files(
+        sqlite_engine, _with_terms(TERMS_HEADER + "yuja tea,柚子茶,유자차,ゆず茶\r\n")
+    )
+    with Session(sqlite_engine) as s:
+        exported = export_fair_files(s, summary.fair_id)
+    assert "terms.csv" not in exported and "participants.csv" in exported
