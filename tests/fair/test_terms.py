@@ -21,6 +21,7 @@ from fair.export import export_fair_files
 from fair.importer import parse_files, read_directory
 from fair.loader import import_files
 from fair.models import Company, Fair, Product, ProductTerm, Role
+from fair.sample.sectors import CATEGORIES, SECTORS
 from tests.factories import fair_files
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "import.md"
@@ -316,3 +317,13 @@ def test_export_of_a_fair_writes_no_terms_file(sqlite_engine: Engine) -> None:
     with Session(sqlite_engine) as s:
         exported = export_fair_files(s, summary.fair_id)
     assert "terms.csv" not in exported and "participants.csv" in exported
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("language", ["zh", "ko", "ja"])
+def test_every_generated_sector_and_category_has_a_name_in_each_language(language: str) -> None:
+    d = terms.built_in_dictionary()
+    tags = {c.key for c in CATEGORIES} | {s.key for s in SECTORS}
+    assert {t for t in tags if d.name_in(t, language) is None} == set()
+    sheet_mask = {"zh": "面膜", "ko": "마스크팩", "ja": "シートマスク"}
+    assert d.name_in("sheet masks", language) == sheet_mask[language]
