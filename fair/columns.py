@@ -84,6 +84,16 @@ PRODUCTS: Final[tuple[Column, ...]] = (
     _no("certifications", "certifications such as CE;KC;FDA"),
 )
 
+# terms.csv (optional): the organiser's product terms, added to the built-in dictionary
+# (`fair.terms`); one concept a row, names separated by semicolons. Not in `CSV_FILES`:
+# the generator and the export write no terms file.
+TERMS: Final[tuple[Column, ...]] = (
+    _no("en", "English names of the concept"),
+    _no("zh", "Chinese names"),
+    _no("ko", "Korean names"),
+    _no("ja", "Japanese names"),
+)
+
 # fair.toml: the [fair] table, then the arrays of tables, each with its keys.
 FAIR_KEYS: Final[tuple[Column, ...]] = (
     _yes("name", "identifies the fair"),

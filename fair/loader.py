@@ -31,6 +31,7 @@ from fair.models import (
     Participant,
     Pavilion,
     Product,
+    ProductTerm,
     RequestAttendee,
     Role,
 )
@@ -55,6 +56,8 @@ class ImportSummary:
         parts.append(
             f"{kind}: {self.created.get(kind, 0)} new, {self.updated.get(kind, 0)} updated"
         )
+        if "terms" in self.created:
+            parts.append(f"product terms: {self.created['terms']}")
         return f"imported {self.fair_name!r} (fair {self.fair_id}); " + "; ".join(parts)
 
 
@@ -113,6 +116,7 @@ def load(session: Session, data: ImportData) -> ImportSummary:
     participants = _participants(up, fair_id, data, companies)
     _requests(up, fair_id, data, participants)
     _products(up, fair_id, data, companies)
+    _terms(up, fair_id, data)
     session.flush()
     return ImportSummary(fair_id, data.fair.name, up.created, up.updated)
 
@@ -408,6 +412,19 @@ def _products(
                 "certifications": list(pr.certifications),
             },
         )
+
+
+def _terms(up: _Upserter, fair_id: int, data: ImportData) -> None:
+    """A terms.csv replaces the fair's product terms as a whole (its rows have no ids);
+    an import without one keeps them."""
+    if data.terms is None:
+        return
+    up.session.exec(delete(ProductTerm).where(col(ProductTerm.fair_id) == fair_id))
+    for t in data.terms:
+        up.session.add(
+            ProductTerm(fair_id=fair_id, row=t.row, terms={k: list(v) for k, v in t.terms.items()})
+        )
+    up.created["terms"] = len(data.terms)
 
 
 def import_files(engine: Engine, files: Mapping[str, bytes]) -> ImportSummary:

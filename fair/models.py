@@ -508,6 +508,17 @@ class SearchEntry(SQLModel, table=True):
     doc: str = Field(sa_type=sa.Text)
 
 
+class ProductTerm(SQLModel, table=True):
+    """One concept of the organiser's `terms.csv` (`fair.terms`): its names by language,
+    `{"en": ["sheet mask"], "ko": ["마스크팩"], ...}`; `row` keeps the file's order."""
+
+    __tablename__ = "product_term"
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    row: int
+    terms: dict[str, list[str]] = _json({})
+
+
 # -- roadshows and livestreams (fair.roadshows) ----------------------------------------
 
 

@@ -22,7 +22,7 @@ from fair.publishing import VersionDiff, diff_versions, publish
 from fair.report import FORMATS, format_report, report_rows
 from fair.tokens import GRACE_DAYS, expires_at, issue_token, revoke_tokens
 from fair.versions import get_version, latest_version, published_version
-from web import agenda_books, auth, calendar_routes, whatif
+from web import agenda_books, auth, calendar_routes, i18n, whatif
 from web.api_input import query_number
 from web.db import read, write
 from web.keys import DB_EXECUTOR, ENGINE, SETTINGS, SOLVER_RUNS
@@ -326,10 +326,11 @@ async def report(request: web.Request) -> web.StreamResponse:
     if fmt not in FORMATS:
         raise InvalidInput(f"format: expected csv or json, not {fmt!r}")
     rates = request.app[SETTINGS].rates
+    countries = i18n.country_names()  # the request's language, read before leaving it
 
     def load(session: Session) -> bytes:  # built and formatted off the event loop
         rows = report_rows(session, _fair_or_404(session).id or 0, name, rates)
-        return format_report(name, rows, fmt)
+        return format_report(name, rows, fmt, countries)
 
     data = await read(request.app, load)
     return web.Response(
@@ -350,7 +351,7 @@ async def import_upload(request: web.Request) -> web.StreamResponse:
     await auth.organiser(request)
     form = await request.post()
     files: dict[str, bytes] = {}
-    for field in ("fair.toml", "participants.csv", "requests.csv", "products.csv"):
+    for field in ("fair.toml", "participants.csv", "requests.csv", "products.csv", "terms.csv"):
         upload = form.get(field)
         if isinstance(upload, web.FileField):
             data = upload.file.read()

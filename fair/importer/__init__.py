@@ -7,7 +7,7 @@ message) instead of stopping at the first. Nothing here touches the database: wr
 
 The package's parts: `specs` (the checked data), `cells` (one cell's value), `rows`
 (decoding a file and its CSV rows), one module per file (`fair_toml`,
-`participants_csv`, `requests_csv`, `products_csv`) and `files` (all of them together,
+`participants_csv`, `requests_csv`, `products_csv`, `terms_csv`) and `files` (all of them together,
 and reading a folder). The columns themselves are `fair.columns`.
 """
 
@@ -25,6 +25,7 @@ from fair.importer.specs import (
     ProductSpec,
     RequestSpec,
     TableSpec,
+    TermSpec,
 )
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "ProductSpec",
     "RequestSpec",
     "TableSpec",
+    "TermSpec",
     "check_timezone",
     "parse_files",
     "parse_window",

@@ -1,7 +1,8 @@
 """The set of import files: which are expected, checking them together, reading a folder.
 
 `parse_files` checks `fair.toml` first, then `participants.csv` against its days and
-places, then `requests.csv` and `products.csv` against the participants, and raises
+places, then `requests.csv` and `products.csv` against the participants, then the
+optional `terms.csv` (product terms for the catalogue search), and raises
 `ImportRejected` with every problem of every file, or returns the `ImportData`.
 """
 
@@ -17,8 +18,9 @@ from fair.importer.products_csv import parse_products
 from fair.importer.requests_csv import parse_requests
 from fair.importer.rows import MAX_FILE_BYTES, Collector
 from fair.importer.specs import CompanySpec, ImportData, ParticipantSpec
+from fair.importer.terms_csv import parse_terms
 
-FILES = ("fair.toml", "participants.csv", "requests.csv", "products.csv")
+FILES = ("fair.toml", "participants.csv", "requests.csv", "products.csv", "terms.csv")
 REQUIRED_FILES = ("fair.toml", "participants.csv")
 
 
@@ -51,9 +53,12 @@ def parse_files(files: Mapping[str, bytes]) -> ImportData:
         if "products.csv" in files and has_people
         else []
     )
+    terms = tuple(parse_terms(files["terms.csv"], out)) if "terms.csv" in files else None
     if out.problems or fair is None:
         raise ImportRejected(out.problems)
-    return ImportData(fair, tuple(companies), tuple(people), tuple(requests), tuple(products))
+    return ImportData(
+        fair, tuple(companies), tuple(people), tuple(requests), tuple(products), terms
+    )
 
 
 def read_directory(path: Path) -> dict[str, bytes]:

@@ -7,6 +7,7 @@ products), with ids kept as the organiser wrote them; `fair.loader` turns them i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -134,6 +135,14 @@ class ProductSpec:
 
 
 @dataclass(frozen=True)
+class TermSpec:
+    """One concept of a terms file: its names by language ("en", "zh", "ko", "ja")."""
+
+    row: int
+    terms: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
 class ImportData:
     """Everything one import describes, checked and consistent."""
 
@@ -142,3 +151,5 @@ class ImportData:
     participants: tuple[ParticipantSpec, ...]
     requests: tuple[RequestSpec, ...]
     products: tuple[ProductSpec, ...]
+    # The organiser's terms.csv; None when the import has none (the stored terms stay).
+    terms: tuple[TermSpec, ...] | None = None
