@@ -22,7 +22,7 @@ from fair.settings import Settings
 from tests.fair.test_busy import WEEKLY_SEOUL, ics
 from tests.fair.test_ical import next_draft
 from tests.fair.test_notify import Inbox, free_port
-from tests.web.conftest import Site
+from tests.web.conftest import ClientFactory, Site
 
 pytestmark = pytest.mark.integration
 
@@ -138,6 +138,39 @@ async def test_busy_upload_hostile_file_is_refused_and_changes_nothing(site: Sit
     assert "Fri 27 Nov 10:00–11:00" in text  # the earlier import is still there
     status, text = await upload(site, b"\xff\xfe" + "日本".encode("utf-16-le"), csrf)
     assert status == 400 and "not UTF-8" in text
+
+
+async def test_busy_upload_endless_rule_is_refused_while_the_server_answers(
+    aiohttp_client: ClientFactory, settings: Settings, published_fair: tuple[int, dict[str, str]]
+) -> None:
+    """The upload's reader runs in a worker process under `calendar.upload_seconds`: the
+    server answers other requests meanwhile, then refuses the file naming the event."""
+    from dataclasses import replace
+
+    from fair import busy
+    from tests.fair.test_busy_budget import ENDLESS, bomb
+    from web.app import create_app
+
+    client = await aiohttp_client(create_app(replace(settings, calendar_upload_seconds=6)))
+    site = Site(client=client, tokens=published_fair[1], fair_id=published_fair[0])
+    await site.sign_in_participant("kr1")
+    csrf = await participant_csrf(site)
+    await upload(site, ics(WEEKLY_SEOUL), csrf)
+    pending = asyncio.create_task(upload(site, ics(WEEKLY_SEOUL, bomb(ENDLESS)), csrf))
+    while not busy._workers:
+        await asyncio.sleep(0.01)
+    for _ in range(3):  # pages that read the database while the file is being read
+        page = await site.client.get("/me/busy")
+        assert page.status == 200
+        assert "Fri 27 Nov 10:00–11:00" in await page.text()
+    assert not pending.done()
+    status, text = await pending
+    assert status == 400
+    assert (
+        "event UID &#39;bomb&#39; &#39;Bomb&#39;: reading it takes longer than the budget of 6 s"
+        in text
+    )
+    assert "Fri 27 Nov 10:00–11:00" in text  # the earlier import is still there
 
 
 async def test_busy_upload_without_csrf_is_refused(site: Site) -> None:
