@@ -5,8 +5,9 @@ one place), and single-event iTIP objects for e-mail.
 DTSTART/DTEND are written in UTC (`...Z`), which every client places on the right instant
 whatever its time-zone database; each side's local time is spelled out in DESCRIPTION.
 A meeting's UID is its request's random UID (no names or e-mails), stable across
-re-solves; SEQUENCE and DTSTAMP come from the meeting row, so an unchanged schedule gives
-a byte-identical file. Meetings dropped by a later version stay as STATUS:CANCELLED (with
+re-solves; SEQUENCE and DTSTAMP come from the meeting row, and in a participant's calendar
+from what that person's calendar last showed (`fair.calendar_state`), so they move exactly
+when what the person sees changes and an unchanged schedule gives a byte-identical file. Meetings dropped by a later version stay as STATUS:CANCELLED (with
 SEQUENCE one higher and DTSTAMP at the publication that dropped them) so that subscribed
 clients remove them.
 
@@ -24,6 +25,7 @@ from datetime import datetime, timedelta
 from icalendar import Calendar, Event
 from sqlmodel import Session, col, or_, select
 
+from fair import calendar_state
 from fair.calendar_events import CalendarEvent, CalendarRows, meeting_event, roadshow_event
 from fair.errors import NotFound
 from fair.models import (
@@ -47,10 +49,13 @@ REFRESH = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class CalendarFile:
-    """A calendar's text and the newest change in it (for Last-Modified)."""
+    """A calendar's text and the newest change in it (for Last-Modified); `stale`: what
+    the participant sees differs from what `fair.calendar_state` recorded (the caller
+    should record it, `fair.notify.sync_calendars`, and build the file again)."""
 
     text: str
     last_modified: datetime | None
+    stale: bool = False
 
 
 def published_history(
@@ -212,13 +217,20 @@ def participant_calendar_file(
 ) -> CalendarFile:
     """The participant's calendar (METHOD:PUBLISH) and when it last changed."""
     fair, person = _find(session, fair_id, participant_key)
+    assert person.id is not None
     cal = _header(f"{fair.name} — {person.name}", person.timezone, "PUBLISH")
-    events = participant_events(session, fair, person, base_url, reminder_minutes)
+    meetings = participant_events(session, fair, person, base_url, reminder_minutes)
+    shown = calendar_state.show(meetings, calendar_state.load(session, person.id))
+    events = list(shown.events)
     # Roadshows presented or attended sit between the meetings, in start order.
     events += roadshow_events(session, fair, person, base_url, reminder_minutes)
     events.sort(key=lambda e: (e.component.decoded("dtstart"), e.uid))
     current, _ = published_history(session, fair_id)
-    return _file(cal, events, current.published_at if current else None)
+    made = _file(cal, events, current.published_at if current else None)
+    last = max(
+        (t for t in (made.last_modified, shown.last_modified) if t is not None), default=None
+    )
+    return CalendarFile(made.text, last, shown.stale)
 
 
 def participant_calendar(

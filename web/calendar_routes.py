@@ -115,6 +115,26 @@ def schedule_changed(app: web.Application, fair_id: int, diff: VersionDiff) -> a
     return _spawn(app, work())
 
 
+def calendars_changed(app: web.Application, fair_id: int) -> asyncio.Task[Any]:
+    """After an import has committed (names, colleagues): record the calendars, queue
+    the iTIP messages of the people whose events changed and wake the sender, in the
+    background."""
+
+    async def work() -> None:
+        settings = app[SETTINGS]
+        try:
+            paths = await asyncio.get_running_loop().run_in_executor(
+                app[MAILER].executor, notify.queue_calendar_changes, app[ENGINE], fair_id, settings
+            )
+        except Exception:
+            log.exception("could not queue the calendar-change e-mails of fair %s", fair_id)
+            return
+        if paths:
+            app[MAILER].wake.set()
+
+    return _spawn(app, work())
+
+
 async def email_link(request: web.Request) -> web.StreamResponse:
     """E-mail a participant a new personal link (the old one stops working)."""
     await auth.organiser(request)

@@ -107,6 +107,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     summary = import_files(engine, files)
     _progress(f"written in {time.perf_counter() - t0:.1f}s")
     print(summary.describe())
+    from fair import notify
+
+    # Renamed companies and colleagues added to or removed from requests change
+    # published calendars: tell the people concerned (iTIP), as a publication does.
+    queued = notify.queue_calendar_changes(engine, summary.fair_id, settings)
+    if queued:
+        delivery = notify.deliver(settings)
+        print(
+            f"e-mailed {len(queued)} participant(s) whose calendars changed: "
+            f"{delivery.sent} sent, {delivery.waiting} waiting in {settings.smtp_outbox}"
+        )
     return 0
 
 

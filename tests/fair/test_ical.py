@@ -421,7 +421,7 @@ def test_calendar_queries_do_not_grow_with_meetings(engine: Engine, fair: int) -
             fair_wide = len(statements)
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
-    assert per_participant <= 12, per_participant
+    assert per_participant <= 13, per_participant  # one more: the calendar_state rows
     assert fair_wide <= 12, fair_wide
 
 

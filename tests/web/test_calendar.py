@@ -107,6 +107,85 @@ def _settings_key():  # type: ignore[no-untyped-def]
     return SETTINGS
 
 
+async def test_feed_last_modified_moves_when_content_changes_without_a_version(
+    site: Site,
+) -> None:
+    """A counterpart renamed, a meeting appearing and then vanishing (a colleague added
+    to and removed from a request): each moves Last-Modified, so a client polling with
+    If-Modified-Since gets the new file, with a higher SEQUENCE."""
+    from fair.models import Company, MeetingRequest, Participant, RequestAttendee
+    from web.keys import FEED_CACHE
+
+    def poll(headers: dict[str, str]):  # type: ignore[no-untyped-def]
+        site.client.app[FEED_CACHE].clear()  # the feed cache lives a minute (docs)
+        return site.client.get(path, headers=headers)
+
+    def sequences(text: str) -> dict[str, tuple[int, str]]:
+        cal = icalendar.Calendar.from_ical(text)
+        return {
+            str(e["UID"]): (int(e["SEQUENCE"]), str(e["STATUS"]))
+            for e in cal.walk("VEVENT")
+            if "roadshow" not in str(e["UID"])
+        }
+
+    from fair import notify
+
+    engine = open_database(site.client.app[_settings_key()].database_url)
+    # The site was published without the publication's e-mails: record its calendars
+    # as the publication would have (nothing new to tell).
+    assert (
+        notify.queue_calendar_changes(engine, site.fair_id, site.client.app[_settings_key()]) == []
+    )
+    path = await feed_path(site, "kr1")
+    first = await poll({})
+    old = sequences(await first.text())
+    assert (await poll({"If-Modified-Since": first.headers["Last-Modified"]})).status == 304
+    with session_scope(engine) as session:
+        r1 = session.exec(select(MeetingRequest).where(MeetingRequest.key == "r1")).one()
+        cn1 = session.exec(select(Participant).where(Participant.key == "cn1")).one()
+        company = session.get(Company, cn1.company_id)
+        assert company is not None
+        company.name = "Renamed Trading Co"
+        session.add(company)
+    renamed = await poll({"If-Modified-Since": first.headers["Last-Modified"]})
+    assert renamed.status == 200
+    assert renamed.headers["Last-Modified"] != first.headers["Last-Modified"]
+    text = await renamed.text()
+    assert "Renamed Trading Co" in text
+    uid = f"{r1.uid}@fair"
+    assert sequences(text)[uid] == (old[uid][0] + 1, "CONFIRMED")
+    assert (await poll({"If-Modified-Since": renamed.headers["Last-Modified"]})).status == 304
+
+    path = await feed_path(site, "de1")
+    before = await poll({})
+    assert uid not in sequences(await before.text())
+    with session_scope(engine) as session:
+        de1 = session.exec(select(Participant).where(Participant.key == "de1")).one()
+        session.add(RequestAttendee(request_id=r1.id, participant_id=de1.id, side="from"))
+    added = await poll({"If-Modified-Since": before.headers["Last-Modified"]})
+    assert added.status == 200 and sequences(await added.text())[uid][1] == "CONFIRMED"
+    with session_scope(engine) as session:
+        row = session.exec(
+            select(RequestAttendee).where(RequestAttendee.participant_id == de1.id)
+        ).one()
+        session.delete(row)
+    gone = await poll({"If-Modified-Since": added.headers["Last-Modified"]})
+    assert gone.status == 200
+    assert gone.headers["Last-Modified"] != added.headers["Last-Modified"]
+    assert sequences(await gone.text())[uid][1] == "CANCELLED"
+    engine.dispose()
+    # The feeds told the people affected: de1 the invitation and then the CANCEL, kr1
+    # and cn1 an update each time (the rename, the attendee added and removed).
+    told: dict[str, list[str]] = {}
+    for m in outbox_messages(site.client.app[_settings_key()]):
+        address = str(m["To"]).rsplit("<", 1)[-1].rstrip(">")
+        for part in m.iter_attachments():
+            method = str(icalendar.Calendar.from_ical(part.get_payload(decode=True))["METHOD"])
+            told.setdefault(address, []).append(method)
+    assert told[de1.email] == ["REQUEST", "CANCEL"]
+    assert told[cn1.email] == ["REQUEST", "REQUEST", "REQUEST"]
+
+
 # ---------------------------------------------------------------------------- busy times
 
 
