@@ -344,6 +344,37 @@ def _occurrences(
     return found
 
 
+def _check_order(event: Event, zone: ZoneInfo, label: str) -> None:
+    """Refuse an event that ends before it starts (a DTEND before DTSTART, a negative
+    DURATION) rather than guess: the expansion would swap the two, the clipping drop it."""
+    start_value = event.decoded("DTSTART")
+    start = _instant(start_value, zone)
+    if "DTEND" in event:
+        end_value = event.decoded("DTEND")
+        if _instant(end_value, zone) < start:
+            raise InvalidInput(
+                f"{label}: it ends before it starts (DTEND {_shown_time(end_value)} is before "
+                f"DTSTART {_shown_time(start_value)}); fix the event in your calendar"
+            )
+    elif "DURATION" in event:
+        length = event.decoded("DURATION")
+        if isinstance(length, timedelta) and length < timedelta(0):
+            raw = event["DURATION"].to_ical()
+            written = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+            raise InvalidInput(
+                f"{label}: it ends before it starts (DURATION {written} is negative); fix "
+                "the event in your calendar"
+            )
+
+
+def _shown_time(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M") + (
+            " UTC" if value.utcoffset() == timedelta(0) else ""
+        )
+    return str(value)
+
+
 def _busy_of(occurrence: Event, zone: ZoneInfo, label: str) -> tuple[datetime, datetime] | None:
     """The busy interval of one occurrence (None: it blocks nothing)."""
     if str(occurrence.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
@@ -416,6 +447,7 @@ def parse_busy(
             single.add_component(event)
         try:
             for event in group:
+                _check_order(event, own_zone, label)
                 _pay_for(meter, event, _instant(event.decoded("DTSTART"), own_zone), window_end)
             for occurrence in _occurrences(single, timezones, group, own_zone, window, meter):
                 interval = _busy_of(occurrence, own_zone, label)

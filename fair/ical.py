@@ -5,9 +5,10 @@ one place), and single-event iTIP objects for e-mail.
 DTSTART/DTEND are written in UTC (`...Z`), which every client places on the right instant
 whatever its time-zone database; each side's local time is spelled out in DESCRIPTION.
 A meeting's UID is its request's random UID (no names or e-mails), stable across
-re-solves; SEQUENCE and DTSTAMP come from the meeting row, and in a participant's calendar
-from what that person's calendar last showed (`fair.calendar_state`), so they move exactly
-when what the person sees changes and an unchanged schedule gives a byte-identical file. Meetings dropped by a later version stay as STATUS:CANCELLED (with
+re-solves; SEQUENCE and DTSTAMP come from the meeting row, and in a participant's
+calendar from what that person's calendar last showed (`fair.calendar_state`), so they
+move exactly when what the person sees changes and an unchanged schedule gives a
+byte-identical file. Meetings dropped by a later version stay as STATUS:CANCELLED (with
 SEQUENCE one higher and DTSTAMP at the publication that dropped them) so that subscribed
 clients remove them.
 
