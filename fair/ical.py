@@ -42,6 +42,7 @@ from fair.models import (
     VersionStatus,
 )
 from fair.programme import calendar_roadshows, fair_calendar_roadshows
+from fair.versions import get_version
 
 PRODID = "-//Open Virtual Trade Fair//fair 0.1//EN"
 DEFAULT_REMINDER_MINUTES = 15
@@ -75,6 +76,27 @@ def published_history(
     return current, older
 
 
+def history(
+    session: Session, fair_id: int, number: int | None = None
+) -> tuple[ScheduleVersion | None, list[ScheduleVersion]]:
+    """The version a calendar shows and the published ones before it (oldest first):
+    the published version by default, or version `number` whatever its status (a draft,
+    an older one) with the versions published before it."""
+    if number is None:
+        return published_history(session, fair_id)
+    version = get_version(session, fair_id, number)
+    older = session.exec(
+        select(ScheduleVersion)
+        .where(
+            ScheduleVersion.fair_id == fair_id,
+            col(ScheduleVersion.published_at).is_not(None),
+            col(ScheduleVersion.number) < version.number,
+        )
+        .order_by(col(ScheduleVersion.number))
+    ).all()
+    return version, list(older)
+
+
 def _cancelled(
     session: Session,
     current: ScheduleVersion,
@@ -100,9 +122,8 @@ def _cancelled(
             last[m.request_id] = (index, m)
     out = []
     for index, m in last.values():
-        dropped_at = after[index + 1].published_at
-        assert dropped_at is not None
-        out.append((m, dropped_at))
+        following = after[index + 1]
+        out.append((m, following.published_at or following.created_at))
     return out
 
 
@@ -155,10 +176,12 @@ def participant_events(
     person: Participant,
     base_url: str,
     reminder_minutes: int = DEFAULT_REMINDER_MINUTES,
+    version: int | None = None,
 ) -> list[CalendarEvent]:
-    """Every published meeting of `person` (and the cancelled ones), by start time."""
+    """Every published meeting of `person` (and the cancelled ones), by start time; or
+    those of version `version` (`history`)."""
     assert fair.id is not None and person.id is not None
-    current, older = published_history(session, fair.id)
+    current, older = history(session, fair.id, version)
     if current is None:
         return []
     attended = select(RequestAttendee.request_id).where(RequestAttendee.participant_id == person.id)
@@ -215,23 +238,35 @@ def participant_calendar_file(
     participant_key: str,
     base_url: str,
     reminder_minutes: int = DEFAULT_REMINDER_MINUTES,
+    version: int | None = None,
 ) -> CalendarFile:
-    """The participant's calendar (METHOD:PUBLISH) and when it last changed."""
+    """The participant's calendar (METHOD:PUBLISH) and when it last changed. With
+    `version`, that version's meetings as it describes them (SEQUENCE and DTSTAMP from
+    its rows; what the person's calendar showed is left aside)."""
     fair, person = _find(session, fair_id, participant_key)
     assert person.id is not None
     cal = _header(f"{fair.name} — {person.name}", person.timezone, "PUBLISH")
-    meetings = participant_events(session, fair, person, base_url, reminder_minutes)
-    shown = calendar_state.show(meetings, calendar_state.load(session, person.id))
+    meetings = participant_events(session, fair, person, base_url, reminder_minutes, version)
+    if version is None:
+        shown = calendar_state.show(meetings, calendar_state.load(session, person.id))
+    else:
+        shown = calendar_state.Shown(meetings, None, False)
     events = list(shown.events)
     # Roadshows presented or attended sit between the meetings, in start order.
     events += roadshow_events(session, fair, person, base_url, reminder_minutes)
     events.sort(key=lambda e: (e.component.decoded("dtstart"), e.uid))
-    current, _ = published_history(session, fair_id)
-    made = _file(cal, events, current.published_at if current else None)
+    current, _ = history(session, fair_id, version)
+    made = _file(cal, events, _when(current))
     last = max(
         (t for t in (made.last_modified, shown.last_modified) if t is not None), default=None
     )
     return CalendarFile(made.text, last, shown.stale)
+
+
+def _when(version: ScheduleVersion | None) -> datetime | None:
+    if version is None:
+        return None
+    return version.published_at or version.created_at
 
 
 def participant_calendar(
@@ -240,10 +275,11 @@ def participant_calendar(
     participant_key: str,
     base_url: str,
     reminder_minutes: int = DEFAULT_REMINDER_MINUTES,
+    version: int | None = None,
 ) -> str:
     """The participant's calendar as text (CRLF lines, folded at 75 octets)."""
     return participant_calendar_file(
-        session, fair_id, participant_key, base_url, reminder_minutes
+        session, fair_id, participant_key, base_url, reminder_minutes, version
     ).text
 
 
@@ -253,10 +289,12 @@ def fair_calendar_file(
     base_url: str,
     place: str | None = None,
     reminder_minutes: int = 0,
+    version: int | None = None,
 ) -> CalendarFile:
     """The organiser's calendar: every published meeting and every roadshow, or the
     meetings at one booth, table or video room (`place` is its key). Cancelled meetings
-    and roadshows stay as STATUS:CANCELLED."""
+    and roadshows stay as STATUS:CANCELLED. `version`: that version's meetings instead
+    of the published ones (`history`)."""
     fair = session.get(Fair, fair_id)
     if fair is None:
         raise NotFound(f"no fair {fair_id}")
@@ -282,7 +320,7 @@ def fair_calendar_file(
             for entry in fair_calendar_roadshows(session, fair_id)
         ]
     )
-    current, older = published_history(session, fair_id)
+    current, older = history(session, fair_id, version)
     if current is None:
         return _file(cal, shows, None)
     meetings = session.exec(select(Meeting).where(Meeting.version_id == current.id)).all()
@@ -316,7 +354,7 @@ def fair_calendar_file(
     ]
     events += shows
     events.sort(key=lambda e: (e.component.decoded("dtstart"), e.uid))
-    return _file(cal, events, current.published_at)
+    return _file(cal, events, _when(current))
 
 
 def itip(event: CalendarEvent, method: str) -> bytes:

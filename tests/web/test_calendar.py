@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -360,6 +361,43 @@ def test_cli_exports_fair_wide_calendar_for_one_place(
     events = icalendar.Calendar.from_ical(text).walk("VEVENT")
     assert events and all("KR-B01" in str(e["LOCATION"]) for e in events)
     assert main(["export", "ics", *db]) == 1
+
+
+def test_cli_export_ics_honours_version(
+    tmp_path: Path, published_fair: tuple[int, dict[str, str]], settings: Settings
+) -> None:
+    """`--version N` exports version N's meetings, not the published version's."""
+    from web.cli import main
+
+    engine = open_database(settings.database_url)
+    with session_scope(engine) as session:
+        publish(session, published_fair[0], next_draft(session, published_fair[0], move="r1"))
+    engine.dispose()
+    db = ["--db", settings.database_url]
+
+    def starts(*args: str) -> dict[str, tuple[object, int]]:
+        out = tmp_path / "out.ics"
+        assert main(["export", "ics", *args, "-o", str(out), *db]) == 0
+        events = icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT")
+        return {
+            str(e["UID"]): (e.decoded("DTSTART"), int(e["SEQUENCE"]))
+            for e in events
+            if "roadshow" not in str(e["UID"])
+        }
+
+    first, second = starts("--participant", "kr1", "--version", "1"), starts("--participant", "kr1")
+    assert starts("--participant", "kr1", "--version", "2") == second
+    moved = [uid for uid in first if first[uid][0] != second[uid][0]]
+    assert len(moved) == 1
+    (uid,) = moved
+    assert second[uid][0] - first[uid][0] == timedelta(days=1)  # type: ignore[operator]
+    assert (first[uid][1], second[uid][1]) == (0, 1)
+    fair_first, fair_second = starts("--fair-wide", "--version", "1"), starts("--fair-wide")
+    assert fair_first != fair_second and set(fair_first) == set(fair_second)
+    out = tmp_path / "none.ics"
+    assert (
+        main(["export", "ics", "--participant", "kr1", "--version", "9", "-o", str(out), *db]) == 1
+    )
 
 
 def test_cli_exports_the_reports(
