@@ -225,7 +225,12 @@ def participant_events(
 def _file(
     cal: Calendar, events: Sequence[CalendarEvent], fallback: datetime | None
 ) -> CalendarFile:
+    """A METHOD:PUBLISH calendar of `events`. RFC 5546 (3.2.1) has no ATTENDEE in a
+    published event: the people are in DESCRIPTION, the requester stays as ORGANIZER,
+    and only the iTIP messages (`itip`) carry ATTENDEEs, so no client offers to
+    accept or decline a feed's events or mails replies to the others."""
     for e in events:
+        e.component.pop("ATTENDEE", None)
         cal.add_component(e.component)
     stamps = [e.stamp for e in events]
     last = max(stamps) if stamps else fallback
