@@ -9,13 +9,14 @@ lost). A message being sent sits in `sending/`; one left there by a crash goes b
 the queue after `STALE`.
 
 `sync_calendars` records what each participant's calendar now shows
-(`fair.calendar_state`) and writes one message to each person whose events changed, and
-only to them: after a publication (`schedule_messages`), after an import
-(`queue_calendar_changes`) and when a feed finds a change not yet recorded. It lists
-what changed and attaches one iTIP object (RFC 5546) per meeting: METHOD:REQUEST for a
-new, moved or otherwise changed meeting, METHOD:CANCEL for a dropped one or one the
-person was taken off, with the meeting's stable UID and the person's higher SEQUENCE, so
-people who imported a file rather than subscribing stay right too.
+(`fair.calendar_state`) and writes one message per changed meeting to each person whose
+events changed, and only to them: after a publication (`schedule_messages`), after an
+import (`queue_calendar_changes`) and when a feed finds a change not yet recorded. Each
+message says what changed and carries that meeting's iTIP object (RFC 5546, sent as
+iMIP): METHOD:REQUEST for a new, moved or otherwise changed meeting, METHOD:CANCEL for a
+dropped one or one the person was taken off, with the meeting's stable UID and the
+person's higher SEQUENCE, so people who imported a file rather than subscribing stay
+right too.
 """
 
 from __future__ import annotations
@@ -280,61 +281,59 @@ def sync_calendars(
             )
         )
     calendar_state.apply(session, (p for _, p in plans))
-    return [
-        _changes_message(settings, fair, person, p.changes, moved)
-        for person, p in sorted(plans, key=lambda x: x[0].key)
-        if p.changes
-    ]
+    notices = []
+    for person, p in sorted(plans, key=lambda x: x[0].key):
+        changes = sorted(
+            p.changes, key=lambda c: (c.event.component.decoded("DTSTART"), c.event.uid)
+        )
+        notices += [_change_message(settings, fair, person, c, moved) for c in changes]
+    return notices
 
 
-def _changes_message(
+def _change_message(
     settings: Settings,
     fair: Fair,
     person: Participant,
-    changes: list[calendar_state.Change],
+    change: calendar_state.Change,
     moved: frozenset[int],
 ) -> Notice:
-    lines = [
-        f"Hello {person.name},",
-        "",
-        f"your meetings at {fair.name} changed (times in {person.timezone}):",
-        "",
-    ]
-    attachments: list[tuple[bytes, str]] = []
-    changes = sorted(changes, key=lambda c: (c.event.component.decoded("DTSTART"), c.event.uid))
-    for change in changes:
-        event = change.event
-        summary = str(event.component.get("SUMMARY", ""))
-        where = str(event.component.get("LOCATION", ""))
-        if change.kind == "cancelled":
-            what, method = "Cancelled", "CANCEL"
-        elif event.request_id in moved:
-            what, method = "Moved", "REQUEST"
-        else:
-            what, method = ("New" if change.kind == "new" else "Changed"), "REQUEST"
-        lines.append(f"- {what}: {summary}, {_when(event, person.timezone)}, {where}")
-        attachments.append((itip(event, method), method))
-    lines += [
-        "",
-        "The attached invitations update your calendar if you imported the schedule "
-        "as a file; a subscribed calendar updates itself.",
-        f"Your agenda: {settings.base_url}/me",
-    ]
-    count = len(changes)
-    message = _message(
-        settings,
-        person,
-        f"{fair.name}: your schedule changed ({count} meeting{'s' if count > 1 else ''})",
-        "\n".join(lines) + "\n",
+    """One iMIP message (RFC 6047) for one change: a short text, and the iTIP object
+    both inline (multipart/alternative, where Outlook looks for it) and as an .ics
+    attachment (where Gmail and Apple Mail offer it). One meeting per message: Outlook
+    reads only the first invitation of a message and the first VEVENT of an object,
+    and iTIP allows one UID per object, so a digest could not update calendars."""
+    event = change.event
+    summary = str(event.component.get("SUMMARY", ""))
+    where = str(event.component.get("LOCATION", ""))
+    if change.kind == "cancelled":
+        what, method = "Cancelled", "CANCEL"
+    elif event.request_id in moved:
+        what, method = "Moved", "REQUEST"
+    else:
+        what, method = ("New" if change.kind == "new" else "Changed"), "REQUEST"
+    when = _when(event, person.timezone)
+    body = "\n".join(
+        [
+            f"Hello {person.name},",
+            "",
+            f"your schedule at {fair.name} changed (times in {person.timezone}):",
+            "",
+            f"- {what}: {summary}, {when}, {where}",
+            "",
+            "The invitation updates your calendar if you imported the schedule as a "
+            "file; a subscribed calendar updates itself.",
+            f"Your agenda: {settings.base_url}/me",
+        ]
     )
-    for n, (data, method) in enumerate(attachments, 1):
-        message.add_attachment(
-            data,
-            maintype="text",
-            subtype="calendar",
-            params={"method": method, "charset": "utf-8"},
-            filename=f"{'cancel' if method == 'CANCEL' else 'invite'}-{n}.ics",
-        )
+    message = _message(settings, person, f"{fair.name}: {what} – {summary}, {when}", body + "\n")
+    text = itip(event, method).decode("utf-8")
+    message.add_alternative(text, subtype="calendar", params={"method": method})
+    message.add_attachment(
+        text,
+        subtype="calendar",
+        params={"method": method},
+        filename="cancel.ics" if method == "CANCEL" else "invite.ics",
+    )
     return Notice(person.key, person.email, message)
 
 

@@ -66,23 +66,23 @@ def fair(engine: Engine, settings: Settings) -> int:
 
 
 def outbox(settings: Settings) -> dict[str, dict[str, tuple[str, int, str]]]:
-    """Queued messages: recipient address → {UID: (METHOD, SEQUENCE, STATUS)}; the
-    queue is emptied."""
+    """Queued messages: recipient address → {UID: (METHOD, SEQUENCE, STATUS)} (one
+    invitation a message, one message a meeting); the queue is emptied."""
     found: dict[str, dict[str, tuple[str, int, str]]] = {}
     for path in sorted(Path(settings.smtp_outbox).glob("*.eml")):
         message = message_from_bytes(path.read_bytes(), policy=policy.default)
         address = str(message["To"]).rsplit("<", 1)[-1].rstrip(">")
-        assert address not in found, f"{address} got two messages"
-        items = {}
+        items = found.setdefault(address, {})
+        assert len(list(message.iter_attachments())) == 1  # type: ignore[attr-defined]
         for part in message.iter_attachments():  # type: ignore[attr-defined]
             cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
             (event,) = cal.walk("VEVENT")
+            assert str(event["UID"]) not in items, "two messages for one meeting"
             items[str(event["UID"])] = (
                 str(cal["METHOD"]),
                 int(event["SEQUENCE"]),
                 str(event["STATUS"]),
             )
-        found[address] = items
         path.unlink()
     return found
 
