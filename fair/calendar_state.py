@@ -41,10 +41,14 @@ GONE = "CANCELLED: you are no longer on this meeting."
 def fingerprint(component: Event) -> str:
     """What a person sees of an event: its content without DTSTAMP, LAST-MODIFIED,
     SEQUENCE and the reminder (a setting, not a change of the meeting)."""
+    return _digest(component.to_ical().decode("utf-8"))
+
+
+def _digest(text: str) -> str:
+    """`fingerprint` of an event already written out."""
     kept: list[str] = []
     alarm = 0
-    text = component.to_ical().decode("utf-8").replace("\r\n ", "")
-    for line in text.split("\r\n"):
+    for line in text.replace("\r\n ", "").split("\r\n"):
         upper = line.upper()
         if upper.startswith("BEGIN:VALARM"):
             alarm += 1
@@ -165,10 +169,12 @@ def show(events: Sequence[CalendarEvent], state: State) -> Shown:
 
 @dataclass(frozen=True)
 class Change:
-    """One event a person should be told about: "new", "changed" or "cancelled"."""
+    """One event a person should be told about: "new", "changed" or "cancelled";
+    `text`: the event written out (for its iTIP message)."""
 
     kind: str
     event: CalendarEvent
+    text: str
 
 
 @dataclass
@@ -197,6 +203,7 @@ def _record(
     participant_id: int,
     event: CalendarEvent,
     digest: str,
+    text: str,
 ) -> CalendarEntry:
     row = entry or CalendarEntry(participant_id=participant_id, uid=event.uid)
     row.request_id = event.request_id or None
@@ -204,7 +211,7 @@ def _record(
     row.sequence = event.sequence
     row.stamp = event.stamp
     row.cancelled = event.cancelled
-    row.event = event.component.to_ical().decode("utf-8")
+    row.event = text
     return row
 
 
@@ -224,7 +231,8 @@ def plan(
     first = state.calendar is None
     touched = False
     for event in events:
-        digest = fingerprint(event.component)
+        text = event.component.to_ical().decode("utf-8")
+        digest = _digest(text)
         entry = left.pop(event.uid, None)
         if entry is not None and entry.fingerprint == digest:
             continue
@@ -240,16 +248,19 @@ def plan(
                 kind = None if entry.cancelled else "cancelled"
             else:
                 kind = "new" if entry.cancelled else "changed"
-        touched = touched or entry is not None or kind is not None
-        result.rows.append(_record(entry, participant_id, event, digest))
+        if entry is not None or kind is not None:  # restamped: write it out again
+            touched = True
+            text = event.component.to_ical().decode("utf-8")
+        result.rows.append(_record(entry, participant_id, event, digest, text))
         if kind is not None:
-            result.changes.append(Change(kind, event))
+            result.changes.append(Change(kind, event, text))
     for entry in left.values():
         if entry.cancelled:
             continue
         event = _gone(entry, entry.sequence + 1, moment)
-        result.rows.append(_record(entry, participant_id, event, fingerprint(event.component)))
-        result.changes.append(Change("cancelled", event))
+        text = event.component.to_ical().decode("utf-8")
+        result.rows.append(_record(entry, participant_id, event, _digest(text), text))
+        result.changes.append(Change("cancelled", event, text))
         touched = True
     calendar = state.calendar
     if calendar is None:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Calendar
 from sqlmodel import Session, col, or_, select
 
 from fair import calendar_state
@@ -362,14 +362,22 @@ def fair_calendar_file(
     return _file(cal, events, _when(current))
 
 
-def itip(event: CalendarEvent, method: str) -> bytes:
-    """A one-event iTIP object (RFC 5546): METHOD:REQUEST for a new or moved meeting,
-    METHOD:CANCEL for a dropped one."""
-    cal = _header("", "UTC", method)
-    component = Event.from_ical(event.component.to_ical())
-    assert isinstance(component, Event)
+def itip(event: CalendarEvent, method: str, text: str | None = None) -> bytes:
+    """A one-event iTIP object (RFC 5546): METHOD:REQUEST for a new or changed meeting,
+    METHOD:CANCEL (without the reminder) for a dropped one. `text`: the event already
+    written out (`fair.calendar_state.Change.text`), so it is not written again."""
+    head: bytes = _header("", "UTC", method).to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert head.endswith(end)
+    body = text if text is not None else event.component.to_ical().decode("utf-8")
     if method == "CANCEL":
-        component.subcomponents = []
-    cal.add_component(component)
-    data: bytes = cal.to_ical()
-    return data
+        kept, alarm = [], False
+        for line in body.split("\r\n"):
+            if line == "BEGIN:VALARM":
+                alarm = True
+            if not alarm:
+                kept.append(line)
+            if line == "END:VALARM":
+                alarm = False
+        body = "\r\n".join(kept)
+    return head[: -len(end)] + body.encode("utf-8") + end

@@ -326,7 +326,7 @@ def _change_message(
         ]
     )
     message = _message(settings, person, f"{fair.name}: {what} – {summary}, {when}", body + "\n")
-    text = itip(event, method).decode("utf-8")
+    text = itip(event, method, change.text).decode("utf-8")
     message.add_alternative(text, subtype="calendar", params={"method": method})
     message.add_attachment(
         text,
