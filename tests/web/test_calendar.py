@@ -4,6 +4,7 @@ the organiser's fair-wide calendar, e-mails after publishing, and the CLI export
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -14,9 +15,10 @@ import icalendar
 import pytest
 from aiohttp import FormData
 from aiosmtpd.controller import Controller
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from fair.db import open_database, session_scope
+from fair.loader import import_files
 from fair.models import BusyTime
 from fair.publishing import publish
 from fair.settings import Settings
@@ -185,6 +187,118 @@ async def test_feed_last_modified_moves_when_content_changes_without_a_version(
             told.setdefault(address, []).append(method)
     assert told[de1.email] == ["REQUEST", "CANCEL"]
     assert told[cn1.email] == ["REQUEST", "REQUEST", "REQUEST"]
+
+
+def _with_colleague(colleague: str | None) -> dict[str, bytes]:
+    """The site's import files with `colleague` (a participant key) on r1's "to" side."""
+    from tests.factories import (
+        FAIR_TOML,
+        PARTICIPANT_HEADER,
+        PARTICIPANTS,
+        REQUEST_HEADER,
+        REQUESTS,
+        csv_bytes,
+    )
+
+    requests = [
+        {**r, "with_to": colleague if colleague and r["id"] == "r1" else ""} for r in REQUESTS
+    ]
+    return {
+        "fair.toml": FAIR_TOML.encode("utf-8"),
+        "participants.csv": csv_bytes(PARTICIPANT_HEADER, PARTICIPANTS),
+        "requests.csv": csv_bytes((*REQUEST_HEADER, "with_to"), requests),
+    }
+
+
+def _told(settings: Settings) -> dict[str, list[str]]:
+    """Queued messages: recipient address → METHODs, oldest first; the queue is emptied."""
+    told: dict[str, list[str]] = {}
+    for path in sorted(Path(settings.smtp_outbox).glob("*.eml")):
+        m = message_from_bytes(path.read_bytes(), policy=policy.default)
+        address = str(m["To"]).rsplit("<", 1)[-1].rstrip(">")
+        for part in m.iter_attachments():  # type: ignore[attr-defined]
+            cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+            told.setdefault(address, []).append(str(cal["METHOD"]))
+        path.unlink()
+    return told
+
+
+async def test_console_import_that_changes_attendees_mails_the_people_affected(
+    site: Site, settings: Settings
+) -> None:
+    """The organiser's import page records the calendars it changed and queues their
+    iTIP messages: kr2 added to r1 gets an invitation, the others on r1 an update."""
+    from fair import notify
+    from fair.models import Participant
+
+    engine = open_database(settings.database_url)
+    assert notify.queue_calendar_changes(engine, site.fair_id, settings) == []  # recorded
+    with Session(engine) as session:
+        email = {p.key: p.email for p in session.exec(select(Participant))}
+    engine.dispose()
+    await site.sign_in_organiser()
+    form = FormData()
+    form.add_field("csrf", await site.csrf())
+    for name, data in _with_colleague("kr2").items():
+        form.add_field(name, data, filename=name)
+    response = await site.client.post("/organiser/import", data=form)
+    assert response.status == 200, await response.text()
+    await wait_for(lambda: len(list(Path(settings.smtp_outbox).glob("*.eml"))) >= 3)
+    await asyncio.sleep(0.2)  # the same background task writes them one after another
+    told = _told(settings)
+    assert told[email["kr2"]] == ["REQUEST"]
+    assert told[email["kr1"]] == ["REQUEST"] and told[email["cn1"]] == ["REQUEST"]
+
+
+def test_cli_import_that_removes_a_colleague_mails_cancel(
+    tmp_path: Path,
+    published_fair: tuple[int, dict[str, str]],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fair import notify
+    from fair.models import Participant
+    from web.cli import main
+
+    engine = open_database(settings.database_url)
+    import_files(engine, _with_colleague("kr2"))
+    notify.queue_calendar_changes(engine, published_fair[0], settings)
+    _told(settings)
+    with Session(engine) as session:
+        email = {p.key: p.email for p in session.exec(select(Participant))}
+    engine.dispose()
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for name, data in _with_colleague(None).items():
+        (folder / name).write_bytes(data)
+    monkeypatch.setenv("FAIR_SMTP_OUTBOX", settings.smtp_outbox)
+    assert main(["import", str(folder), "--db", settings.database_url]) == 0
+    told = _told(settings)
+    assert told[email["kr2"]] == ["CANCEL"]
+    assert told[email["kr1"]] == ["REQUEST"]
+
+
+async def test_server_shutdown_kills_a_busy_upload_reader(
+    aiohttp_client: ClientFactory, settings: Settings, published_fair: tuple[int, dict[str, str]]
+) -> None:
+    from dataclasses import replace
+
+    from fair import busy
+    from tests.fair.test_busy_budget import ENDLESS, bomb
+    from web.app import create_app
+
+    client = await aiohttp_client(create_app(replace(settings, calendar_upload_seconds=300)))
+    site = Site(client=client, tokens=published_fair[1], fair_id=published_fair[0])
+    await site.sign_in_participant("kr1")
+    csrf = await participant_csrf(site)
+    pending = asyncio.create_task(upload(site, ics(bomb(ENDLESS)), csrf))
+    while not busy._workers:
+        await asyncio.sleep(0.01)
+    (worker,) = busy._workers
+    await client.close()  # shutdown: on_shutdown kills the worker, the handler ends
+    assert worker.returncode is not None
+    with contextlib.suppress(Exception):
+        await pending
 
 
 # ---------------------------------------------------------------------------- busy times
