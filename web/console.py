@@ -371,9 +371,11 @@ async def import_upload(request: web.Request) -> web.StreamResponse:
 
 async def write_import(request: web.Request, files: dict[str, bytes]) -> ImportSummary:
     engine = request.app[ENGINE]
-    return await asyncio.get_running_loop().run_in_executor(
+    summary = await asyncio.get_running_loop().run_in_executor(
         request.app[DB_EXECUTOR], import_files, engine, files
     )
+    calendar_routes.calendars_changed(request.app, summary.fair_id)  # renamed, re-attended
+    return summary
 
 
 async def participants(request: web.Request) -> web.StreamResponse:
