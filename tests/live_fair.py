@@ -13,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 import scheduler.problem as sp
 from fair.accounts import create_organiser
-from fair.db import session_scope
+from fair.db import open_database, session_scope
 from fair.loader import import_files
 from fair.models import (
     Meeting,
@@ -31,8 +32,10 @@ from fair.models import (
 )
 from fair.publishing import publish
 from fair.scheduling import schedule_fair
+from fair.settings import Settings
 from fair.tokens import issue_token
 from tests.factories import PARTICIPANT_HEADER, REQUEST_HEADER, csv_bytes
+from tests.web.conftest import ORGANISER
 
 PEOPLE = [
     ("e1", "Busan Marine", "Kim Minjun", "exhibitor", "KR"),
@@ -155,3 +158,24 @@ def meeting_of(session: Session, uid: str) -> Meeting:
         .where(MeetingRequest.uid == uid)
         .order_by(col(Meeting.id).desc())
     ).one()
+
+
+@pytest.fixture
+def live_fair(settings: Settings) -> LiveFair:
+    """The fair running now in the test's database, with the organiser's account."""
+    engine = open_database(settings.database_url)
+    try:
+        return build_live_fair(engine, ORGANISER)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch, live_fair: LiveFair) -> list[datetime]:
+    """The no-show sweep's clock, a minute into the current slot (no one is a no-show
+    yet, whenever the tests run); a test moves it on."""
+    import realtime.meetings
+
+    moment = [live_fair.slot_start + timedelta(minutes=1)]
+    monkeypatch.setattr(realtime.meetings, "now", lambda: moment[0])
+    return moment

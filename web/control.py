@@ -11,6 +11,7 @@ them on every process.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -145,33 +146,41 @@ async def announce(request: web.Request) -> web.StreamResponse:
 async def cancel(request: web.Request) -> web.StreamResponse:
     """Cancel a meeting that has not ended (`fair.freed.cancel_meeting`); its slot is
     offered to the waiting pairs who could use it (`realtime.offers`)."""
-    await auth.organiser(request)
-    form = await request.post()
+    form = await _organiser_form(request)
     uid = str(form.get("uid", ""))[:64]
-    fair = await read(request.app, first_fair)
-    if fair is None or fair.id is None:
-        raise web.HTTPFound(request.app.router["organiser"].url_for())
-    try:
-        await request.app[SLOT_OFFERS].cancel(fair.id, uid)
-    except FairError as exc:
-        return await control_room(request, status=_status(exc), action_error=str(exc))
-    raise web.HTTPSeeOther(request.app.router["control"].url_for().with_query(done="cancelled"))
+    return await _act(
+        request, "cancelled", lambda fair_id: request.app[SLOT_OFFERS].cancel(fair_id, uid)
+    )
 
 
 async def offer(request: web.Request) -> web.StreamResponse:
     """Offer a waiting proposal for a freed slot to both its sides."""
-    await auth.organiser(request)
-    form = await request.post()
+    form = await _organiser_form(request)
     text = str(form.get("offer", ""))
     offer_id = int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
+    return await _act(
+        request, "offered", lambda fair_id: request.app[SLOT_OFFERS].offer(fair_id, offer_id)
+    )
+
+
+async def _organiser_form(request: web.Request) -> Any:
+    await auth.organiser(request)
+    return await request.post()
+
+
+async def _act(
+    request: web.Request, done: str, action: Callable[[int], Awaitable[Any]]
+) -> web.StreamResponse:
+    """Run one of the control room's actions on the fair; back to the page with `done`,
+    or the page with the refusal's reason."""
     fair = await read(request.app, first_fair)
     if fair is None or fair.id is None:
         raise web.HTTPFound(request.app.router["organiser"].url_for())
     try:
-        await request.app[SLOT_OFFERS].offer(fair.id, offer_id)
+        await action(fair.id)
     except FairError as exc:
         return await control_room(request, status=_status(exc), action_error=str(exc))
-    raise web.HTTPSeeOther(request.app.router["control"].url_for().with_query(done="offered"))
+    raise web.HTTPSeeOther(request.app.router["control"].url_for().with_query(done=done))
 
 
 def _status(exc: FairError) -> int:

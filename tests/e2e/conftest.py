@@ -68,4 +68,6 @@ async def loopback_browser(aiohttp_server: Any) -> AsyncIterator[Any]:
 
 
 # The same published fair as the integration tests.
+# The fair running now of the freed-slot tests (tests/live_fair.py).
+from tests.live_fair import clock, live_fair  # noqa: E402, F401
 from tests.web.conftest import published_fair, settings  # noqa: E402, F401

@@ -12,34 +12,14 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
-from fair.db import open_database
 from fair.settings import Settings
-from tests.live_fair import LiveFair, build_live_fair
+from tests.live_fair import LiveFair
 from tests.web.conftest import ORGANISER
 from web.app import create_app
 from web.keys import SIO
 
 pytestmark = pytest.mark.e2e
 SHOTS = Path(os.environ.get("FAIR_SCREENSHOTS", "/nonexistent"))
-
-
-@pytest.fixture
-def live_fair(settings: Settings) -> LiveFair:
-    engine = open_database(settings.database_url)
-    try:
-        return build_live_fair(engine, ORGANISER)
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch, live_fair: LiveFair) -> list[datetime]:
-    """The no-show sweep's clock: a minute into the slot until the test moves it."""
-    import realtime.meetings
-
-    moment = [live_fair.slot_start + timedelta(minutes=1)]
-    monkeypatch.setattr(realtime.meetings, "now", lambda: moment[0])
-    return moment
 
 
 @pytest.fixture

@@ -175,3 +175,6 @@ def money(text: str) -> Decimal:
 import tests.web.conftest as web_conftest  # noqa: E402
 
 published_fair = web_conftest.published_fair
+
+# The fair running now of the freed-slot tests (tests/live_fair.py).
+from tests.live_fair import clock, live_fair  # noqa: E402, F401

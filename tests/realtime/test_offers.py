@@ -14,9 +14,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from fair.db import open_database
 from fair.settings import Settings
-from tests.live_fair import LiveFair, build_live_fair
+from tests.live_fair import LiveFair
 from tests.realtime import test_redis_processes as processes
 from tests.realtime.conftest import Live, Peer, eventually
 from tests.web.conftest import ORGANISER
@@ -24,26 +23,6 @@ from web.app import create_app
 from web.keys import SIO
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def live_fair(settings: Settings) -> LiveFair:
-    engine = open_database(settings.database_url)
-    try:
-        return build_live_fair(engine, ORGANISER)
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch, live_fair: LiveFair) -> list[datetime]:
-    """The no-show sweep's clock, a minute into the current slot (no one is a no-show
-    yet, whenever the tests run); a test moves it on."""
-    import realtime.meetings
-
-    moment = [live_fair.slot_start + timedelta(minutes=1)]
-    monkeypatch.setattr(realtime.meetings, "now", lambda: moment[0])
-    return moment
 
 
 @pytest.fixture
