@@ -50,7 +50,7 @@ from fair.models import (
     VersionStatus,
 )
 from fair.planning import Planning
-from fair.problem_cache import planning_for
+from fair.problem_cache import base_planning_for
 from fair.versions import published_version
 from scheduler.freed import propose_for_freed
 
@@ -144,7 +144,8 @@ def offer_freed(
         or freed.end <= now
     ):
         return Changed(fair_id=freed.fair_id)
-    planning = planning or planning_for(session, freed.fair_id)
+    # The fair without its schedules: the meetings holding a slot are read below.
+    planning = planning or base_planning_for(session, freed.fair_id)
     freed_at = planning.keys.assignment(freed)
     if freed_at is None:
         return Changed(fair_id=freed.fair_id)

@@ -286,6 +286,23 @@ def planning_for(session: Session, fair_id: int) -> Planning:
     return _planning(session, key)[0]
 
 
+def base_planning_for(session: Session, fair_id: int) -> Planning:
+    """`planning_for` without what comes from schedule versions (no locks, no previous
+    schedule), cached by the fair's own token only: a meeting booked, moved or cancelled
+    does not rebuild it. For readers that take the schedule from the database themselves
+    (the freed-slot offers, `fair.freed`)."""
+    key = read_key(session, fair_id)
+    if key is None:
+        from fair.planning import build_base
+
+        return build_base(session, fair_id)
+    builds = _builds
+    planning = _base(session, key)[0]
+    if _builds != builds:
+        _settle(planning)
+    return planning
+
+
 def published_places(session: Session, key: Key) -> Mapping[int, tuple[Any, ...]] | None:
     """The published version's meetings' places by request id (None: none published)."""
     if key.published is None:
