@@ -6,6 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
+def N_(template: str) -> str:
+    """Marks a message template for the translation catalogues (`./dev messages`); the
+    domain itself stays free of any translation machinery (the pages translate)."""
+    return template
+
+
 class FairError(Exception):
     """Base of every error the domain raises on purpose."""
 

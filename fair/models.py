@@ -575,3 +575,19 @@ class RoadshowQuestion(SQLModel, table=True):
     author: str
     text: str = Field(sa_type=sa.Text)
     sent_at: datetime = _instant(default_factory=utcnow)
+
+
+class ImportUpload(SQLModel, table=True):
+    """Import files an organiser uploaded, kept between the preview and the confirmation
+    under an unguessable token (stored as its SHA-256 hash) until `expires_at`; `digest`
+    fingerprints the changes the preview showed, so the confirmation writes exactly those
+    (`fair.loader`)."""
+
+    __tablename__ = "import_upload"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True)
+    encoding: str = "auto"
+    files: bytes = Field(sa_type=sa.LargeBinary)
+    digest: str
+    created_at: datetime = _instant(default_factory=utcnow)
+    expires_at: datetime = _instant(index=True)

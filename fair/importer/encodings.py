@@ -18,9 +18,9 @@ CP949 on Korean, Shift_JIS (CP932) on Japanese; "CSV UTF-8" adds a byte-order ma
    checked on its own: KS X 1001 Hangul occupies the same byte rows (0xB0-0xC8) as part
    of GB2312's hanzi, so Korean text read as GB18030 scores well as Chinese, but all
    its hanzi fall in those rows, which real Chinese text never does for long.
-4. The best reading wins when it scores clearly above the others; otherwise the file is
-   ambiguous (or undecodable) and the organiser chooses the encoding (`--encoding`, or
-   the upload form's choice).
+4. A single strict reading is taken as it is. Of several, the best wins when it scores
+   clearly above the others; otherwise the file is ambiguous and the organiser chooses
+   the encoding (`--encoding`, or the upload form's choice).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from __future__ import annotations
 import codecs
 import unicodedata
 from typing import Final
+
+from fair.errors import N_
 
 AUTO: Final = "auto"
 # Label shown and accepted → Python codec. Shift_JIS is read as CP932, Windows' superset
@@ -44,12 +46,7 @@ CHOICES: Final = (AUTO, *ENCODINGS)
 
 MARGIN = 0.2  # how far ahead the best reading must be
 MINIMUM = 0.6  # below this fit no reading is taken for the organiser's language
-
-
-def N_(template: str) -> str:
-    """Marks a message template for the translation catalogues (`./dev messages`); the
-    domain itself stays free of any translation machinery."""
-    return template
+SHADOW_MINIMUM = 6  # characters before the Korean trait is trusted
 
 
 class Undecodable(Exception):
@@ -90,9 +87,11 @@ def normalise(name: str) -> str:
 
 
 def decode(raw: bytes, encoding: str = AUTO) -> tuple[str, str]:
-    """(text, encoding label) of `raw`, in the chosen encoding or the detected one;
-    raises `Undecodable` naming the first bad byte, or the candidates when ambiguous."""
-    if encoding != AUTO:
+    """(text, encoding label) of `raw`, in the detected encoding; raises `Undecodable`
+    naming the first bad byte, or the candidates when ambiguous. A chosen `encoding`
+    replaces the legacy guess (step 3): a byte-order mark or valid UTF-8 still decide
+    first, so one choice serves a mix of UTF-8 files and a locale's CSV."""
+    if encoding in ("utf-8", "utf-16") or (encoding != AUTO and not _unicode(raw)):
         return _strict(raw, encoding), encoding
     if raw.startswith(codecs.BOM_UTF8):
         return _strict(raw, "utf-8"), "utf-8"
@@ -115,8 +114,19 @@ def decode(raw: bytes, encoding: str = AUTO) -> tuple[str, str]:
                 "CSV UTF-8"
             )
         )
-    label = choose(readings)
+    label = next(iter(readings)) if len(readings) == 1 else choose(readings)
     return readings[label], label
+
+
+def _unicode(raw: bytes) -> bool:
+    """Whether a byte-order mark or valid UTF-8 settles the encoding."""
+    if raw.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def choose(readings: dict[str, str]) -> str:
@@ -174,7 +184,7 @@ def _weight(label: str, char: str) -> float:
         encoded = _encodes(char, "euc_kr") or b""
         if len(encoded) != 2:
             return 0.0
-        return 0.5 if unicodedata.name(char, "").startswith("CJK UNIFIED") else 1.0
+        return 0.2 if unicodedata.name(char, "").startswith("CJK UNIFIED") else 1.0
     if "\uff61" <= char <= "\uff9f":  # half-width katakana: what stray bytes become
         return 0.0
     return 1.0 if _encodes(char, "euc_jp") else 0.0
@@ -189,12 +199,14 @@ def fit(label: str, text: str) -> float:
 
 
 def korean_shadow(readings: dict[str, str]) -> bool:
-    """Whether the bytes look like Korean read as Chinese: mostly Hangul as CP949, and
-    as GB18030 hanzi only from the byte rows KS X 1001 puts Hangul in."""
-    hangul = [c for c in readings["cp949"] if "\uac00" <= c <= "\ud7a3"]
+    """Whether the bytes look like Korean read as Chinese: mostly Hangul as CP949, and as
+    GB18030 nearly all hanzi from the byte rows KS X 1001 puts Hangul in. Chinese text
+    leaves those rows (GB2312 level 1 is in pinyin order: 是, 有, 在, 我, 中, 公司 and
+    most of the alphabet lie beyond them) within a few characters."""
     wide = [c for c in readings["cp949"] if ord(c) > 0x7F]
-    if not wide or len(hangul) < 0.7 * len(wide):
+    hangul = [c for c in wide if "\uac00" <= c <= "\ud7a3"]
+    if len(wide) < SHADOW_MINIMUM or len(hangul) < 0.7 * len(wide):
         return False
-    rows = [b[0] for c in readings["gb18030"] if ord(c) > 0x7F and (b := _encodes(c, "gb2312"))]
     # Korean read as GB18030 yields GB2312 hanzi only (KS X 1001 pairs are GB2312 pairs).
-    return bool(rows) and sum(0xB0 <= r <= 0xC8 for r in rows) >= 0.7 * len(rows)
+    rows = [b[0] for c in readings["gb18030"] if ord(c) > 0x7F and (b := _encodes(c, "gb2312"))]
+    return bool(rows) and sum(0xB0 <= r <= 0xC8 for r in rows) >= 0.85 * len(rows)

@@ -14,8 +14,8 @@ from datetime import date, datetime, time
 from typing import Any
 
 from fair.columns import FAIR_KEYS, TOML_TABLES, names
+from fair.errors import N_
 from fair.importer.cells import COUNTRY, check_timezone, parse_hhmm
-from fair.importer.encodings import N_
 from fair.importer.rows import Collector, decode_utf8
 from fair.importer.specs import BoothSpec, BreakSpec, FairSpec, PavilionSpec, TableSpec
 from fair.rules import DEFAULT_CURRENCY, is_currency

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from fair.columns import CSV_FILES
-from fair.errors import ImportRejected, Problem
-from fair.importer.encodings import AUTO, N_
+from fair.errors import N_, ImportRejected, Problem
+from fair.importer.encodings import AUTO
 from fair.importer.fair_toml import parse_fair
 from fair.importer.participants_csv import parse_participants
 from fair.importer.products_csv import parse_products
@@ -106,7 +106,10 @@ def parse_files(files: Mapping[str, bytes], encoding: str = AUTO) -> ImportData:
     )
     if out.problems or fair is None:
         raise ImportRejected(out.problems)
-    return ImportData(fair, tuple(companies), tuple(people), tuple(requests), tuple(products))
+    sources = {sheet.label: out.encodings.get(sheet.label, "xlsx") for sheet in sheets.values()}
+    return ImportData(
+        fair, tuple(companies), tuple(people), tuple(requests), tuple(products), sources
+    )
 
 
 def read_directory(path: Path) -> dict[str, bytes]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import time
 
 from fair.columns import PARTICIPANTS
+from fair.errors import N_
 from fair.importer.cells import (
     COUNTRY,
     EMAIL,
@@ -22,7 +23,6 @@ from fair.importer.cells import (
     parse_window,
     split_list,
 )
-from fair.importer.encodings import N_
 from fair.importer.rows import Collector, Sheet, cell, required, table_rows
 from fair.importer.specs import CompanySpec, FairSpec, ParticipantSpec
 from fair.models import Role

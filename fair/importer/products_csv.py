@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fair.columns import PRODUCTS
+from fair.errors import N_
 from fair.importer.cells import COUNTRY, parse_decimal, parse_int, split_list
-from fair.importer.encodings import N_
 from fair.importer.rows import Collector, Sheet, cell, required, table_rows
 from fair.importer.specs import CompanySpec, ProductSpec
 from fair.rules import is_currency

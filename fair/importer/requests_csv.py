@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from fair.columns import REQUESTS
+from fair.errors import N_
 from fair.importer.cells import normalise_pair, parse_choice, parse_int, split_list
-from fair.importer.encodings import N_
 from fair.importer.rows import Collector, Sheet, cell, required, table_rows
 from fair.importer.specs import FairSpec, ParticipantSpec, RequestSpec
 from fair.models import Mode, RequestStatus

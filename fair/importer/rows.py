@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from fair.columns import Column
-from fair.errors import Problem
+from fair.errors import N_, Problem
 from fair.importer.cells import CellError
-from fair.importer.encodings import AUTO, N_, Undecodable
+from fair.importer.encodings import AUTO, Undecodable
 from fair.importer.encodings import decode as decode_bytes
 
 MAX_FILE_BYTES = 50 * 1024 * 1024

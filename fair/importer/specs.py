@@ -7,7 +7,8 @@ products), with ids kept as the organiser wrote them; `fair.loader` turns them i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -142,3 +143,5 @@ class ImportData:
     participants: tuple[ParticipantSpec, ...]
     requests: tuple[RequestSpec, ...]
     products: tuple[ProductSpec, ...]
+    # Where each table was read from: file or sheet → encoding (or "xlsx"); not data.
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)

@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from fair.columns import CSV_FILES
-from fair.importer.encodings import N_
+from fair.errors import N_
 from fair.importer.rows import Collector, Sheet, too_large
 
 
