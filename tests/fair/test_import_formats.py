@@ -289,25 +289,25 @@ def test_any_generated_fair_imports_identically_from_xlsx_and_csv(seed: int, cas
 # locale's company form, and a surname with a given name.
 NAMES = {
     "gb18030": (
-        "青岛 上海 北京 深圳 广州 杭州 山东 大连 宁波 厦门".split(),
-        "海润 食品 贸易 科技 电子 化妆品 海参 人参 茶叶 进出口 农产品 水产 面膜 服装 机械".split(),
-        "有限公司 股份有限公司 集团".split(),
-        "王 李 张 刘 陈 杨 赵 黄 周 吴".split(),
-        "伟 娜 敏 洋 静 强 磊 军 丽 芳".split(),
+        "青岛 上海 北京 深圳 广州 杭州 山东 大连 宁波 厦门",
+        "海润 食品 贸易 科技 电子 化妆品 海参 人参 茶叶 进出口 农产品 水产 面膜 服装 机械",
+        "有限公司 股份有限公司 集团",
+        "王 李 张 刘 陈 杨 赵 黄 周 吴",
+        "伟 娜 敏 洋 静 强 磊 军 丽 芳",
     ),
     "cp949": (
-        "부산 서울 제주 인천 대구 광주 울산 수원 창원 포항".split(),
-        "해양 식품 무역 화장품 인삼 김치 전자 농산물 수산 홍삼 유통 산업 바이오 코스메틱".split(),
-        "주식회사 (주) 상사".split(),
-        "김 이 박 최 정 강 조 윤 장 임".split(),
-        "민준 서연 지훈 유나 하늘 도윤 서준 하은 지민 수빈".split(),
+        "부산 서울 제주 인천 대구 광주 울산 수원 창원 포항",
+        "해양 식품 무역 화장품 인삼 김치 전자 농산물 수산 홍삼 유통 산업 바이오 코스메틱",
+        "주식회사 (주) 상사",
+        "김 이 박 최 정 강 조 윤 장 임",
+        "민준 서연 지훈 유나 하늘 도윤 서준 하은 지민 수빈",
     ),
     "shift_jis": (
-        "東京 大阪 横浜 名古屋 福岡 札幌 神戸 京都 仙台 広島".split(),
-        "物産 食品 商事 化粧品 電子 貿易 水産 工業 さくら シートマスク 高麗人参 お茶".split(),
-        "株式会社 有限会社 ホールディングス".split(),
-        "田中 佐藤 鈴木 高橋 伊藤 渡辺 山本 中村 小林 加藤".split(),
-        "花子 太郎 翔太 さくら 陽菜 健 優子 大輔 美咲 ゆい".split(),
+        "東京 大阪 横浜 名古屋 福岡 札幌 神戸 京都 仙台 広島",
+        "物産 食品 商事 化粧品 電子 貿易 水産 工業 さくら シートマスク 高麗人参 お茶",
+        "株式会社 有限会社 ホールディングス",
+        "田中 佐藤 鈴木 高橋 伊藤 渡辺 山本 中村 小林 加藤",
+        "花子 太郎 翔太 さくら 陽菜 健 優子 大輔 美咲 ゆい",
     ),
 }
 CODECS = {"cp949": "cp949", "gb18030": "gb18030", "shift_jis": "cp932"}
@@ -316,7 +316,7 @@ CODECS = {"cp949": "cp949", "gb18030": "gb18030", "shift_jis": "cp932"}
 @st.composite
 def local_names(draw: st.DrawFn) -> tuple[str, list[str]]:
     label = draw(st.sampled_from(sorted(NAMES)))
-    places, trades, forms, surnames, given = NAMES[label]
+    places, trades, forms, surnames, given = (text.split() for text in NAMES[label])
     pick = lambda words: draw(st.sampled_from(words))  # noqa: E731
     companies = [pick(places) + pick(trades) + pick(trades) + pick(forms) for _ in range(2)]
     people = [pick(surnames) + pick(given) for _ in range(5)]
