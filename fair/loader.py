@@ -112,8 +112,9 @@ class ImportChanged(Conflict):
         "written. Check the new preview and confirm again."
     )
 
-    def __init__(self) -> None:
+    def __init__(self, preview: ImportSummary | None = None) -> None:
         super().__init__(self.template)
+        self.preview = preview  # what the same files would do now
 
 
 class _Upserter:
@@ -615,13 +616,26 @@ def upload_files(engine: Engine, token: str) -> tuple[dict[str, bytes], str, str
 
 
 def confirm_upload(engine: Engine, token: str) -> ImportSummary:
-    """Write the previewed files, if that does exactly what the preview showed; the
-    upload is used up either way (a changed import needs a new preview)."""
+    """Write the previewed files, if that does exactly what the preview showed; then the
+    upload is used up. When it would not (the database changed since), nothing is
+    written: `ImportChanged` carries the new preview, which the same token now confirms."""
     files, encoding, digest = upload_files(engine, token)
     try:
-        return import_files(engine, files, encoding, expect=digest)
-    finally:
+        summary = import_files(engine, files, encoding, expect=digest)
+    except ImportChanged:
+        fresh = preview_files(engine, files, encoding)
         with session_scope(engine) as session:
-            session.exec(
-                delete(ImportUpload).where(col(ImportUpload.token_hash) == hash_token(token))
-            )
+            upload = _upload(session, token)
+            upload.digest = fresh.digest
+            session.add(upload)
+        raise ImportChanged(fresh) from None
+    except ImportRejected:
+        _drop_upload(engine, token)
+        raise
+    _drop_upload(engine, token)
+    return summary
+
+
+def _drop_upload(engine: Engine, token: str) -> None:
+    with session_scope(engine) as session:
+        session.exec(delete(ImportUpload).where(col(ImportUpload.token_hash) == hash_token(token)))

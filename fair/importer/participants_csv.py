@@ -16,6 +16,7 @@ from fair.importer.cells import (
     COUNTRY,
     EMAIL,
     LANGUAGE,
+    CellError,
     check_timezone,
     normalise_pair,
     parse_choice,
@@ -217,13 +218,13 @@ class _Reader:
                     {parse_int(d, 1, fair.days if fair else None) for d in split_list(c["onsite"])}
                 )
             )
-        except ValueError as exc:
+        except CellError as exc:
             self.out.add(
                 self.file,
                 row,
                 "onsite",
-                N_("%(error)s (day numbers 1..%(days)s)"),
-                error=exc,
+                N_("%(value)s is not a day of the fair (day numbers 1..%(days)s)"),
+                value=exc.params.get("value", repr(c["onsite"])),
                 days=fair.days if fair else "?",
             )
             return ()

@@ -119,7 +119,7 @@ def test_parse_bad_request_cell_names_column(column: str, value: str, message: s
         ("role", "visitor", "'visitor' is not one of exhibitor, buyer, service, interpreter"),
         ("country", "Korea", "'Korea' is not an ISO code like KR"),
         ("email", "not-an-email", "'not-an-email' is not an e-mail address"),
-        ("onsite", "3", "3 is out of range (1–2) (day numbers 1..2)"),
+        ("onsite", "3", "3 is not a day of the fair (day numbers 1..2)"),
         ("available", "18:00-09:00", "window '18:00-09:00' ends before it starts"),
         ("available", "9am-5pm", "'9am-5pm' is not a window HH:MM-HH:MM"),
         ("booth", "JP-B99", "unknown booth 'JP-B99' (not in fair.toml)"),
