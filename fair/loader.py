@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, delete, select
 
@@ -44,6 +45,7 @@ from fair.models import (
     Product,
     RequestAttendee,
     Role,
+    new_uid,
     utcnow,
 )
 from fair.tokens import hash_token
@@ -149,10 +151,16 @@ class _Upserter:
         model: type[M],
         fixed: Mapping[str, Any],
         values: Mapping[str, Any],
-    ) -> M:
+        new: list[dict[str, Any]] | None = None,
+    ) -> M | None:
         """Create `model(**fixed, **values)` under `key`, or update `values` on the
-        existing row."""
+        existing row. With `new`, a new row is only appended there as a dict (every
+        column given), for the caller's bulk INSERT: no ORM object, none returned."""
         obj = existing.get(key)
+        if obj is None and new is not None:
+            new.append({**fixed, **values})
+            self.mark(kind, key, NEW)
+            return None
         if obj is None:
             obj = model(**{**fixed, **values})
             self.session.add(obj)
@@ -410,6 +418,7 @@ def _requests(
     requests = _by(session, MeetingRequest, fair_id, "key")
     _check_pairs(requests, participants, data)
     base = datetime.now(UTC).replace(microsecond=0)
+    new: list[dict[str, Any]] = []
     for index, r in enumerate(data.requests):
         from_id = _id(participants[r.from_key])
         to_id = _id(participants[r.to_key])
@@ -432,12 +441,23 @@ def _requests(
             requests,
             r.key,
             MeetingRequest,
-            dict(fair_id=fair_id, key=r.key, from_id=from_id, to_id=to_id),
+            dict(fair_id=fair_id, key=r.key, from_id=from_id, to_id=to_id, uid=new_uid()),
             values,
+            new,
         )
     session.flush()
+    if new:  # thousands at expo scale: one INSERT, without an ORM object each
+        session.execute(insert(MeetingRequest), new)
     if data.requests:
-        _attendees(up, data, requests, participants)
+        ids = {key: _id(obj) for key, obj in requests.items()}
+        if new:
+            rows = session.exec(
+                select(MeetingRequest.key, MeetingRequest.id).where(
+                    MeetingRequest.fair_id == fair_id
+                )
+            )
+            ids.update((key, int(i)) for key, i in rows if i is not None)
+        _attendees(up, data, ids, participants)
 
 
 def _check_pairs(
@@ -473,13 +493,13 @@ def _check_pairs(
 def _attendees(
     up: _Upserter,
     data: ImportData,
-    requests: Mapping[str, MeetingRequest],
+    requests: Mapping[str, int],
     participants: Mapping[str, Participant],
 ) -> None:
     """The file's colleagues replace the imported requests' attendees (a request whose
     colleagues change counts as updated)."""
     session = up.session
-    request_ids = [_id(requests[r.key]) for r in data.requests]
+    request_ids = [requests[r.key] for r in data.requests]
     before: dict[int, set[tuple[int, str]]] = {}
     for chunk in range(0, len(request_ids), 1000):
         ids = request_ids[chunk : chunk + 1000]
@@ -489,7 +509,7 @@ def _attendees(
             before.setdefault(a.request_id, set()).add((a.participant_id, a.side))
     session.exec(delete(RequestAttendee).where(col(RequestAttendee.request_id).in_(request_ids)))
     for r in data.requests:
-        request_id = _id(requests[r.key])
+        request_id = requests[r.key]
         after = {
             (_id(participants[key]), side)
             for side, keys in (("from", r.with_from), ("to", r.with_to))
@@ -507,6 +527,7 @@ def _products(
     up: _Upserter, fair_id: int, data: ImportData, companies: Mapping[str, Company]
 ) -> None:
     products = _by(up.session, Product, fair_id, "key")
+    new: list[dict[str, Any]] = []
     for pr in data.products:
         company_id = _id(companies[pr.company])
         up.upsert(
@@ -527,7 +548,10 @@ def _products(
                 "moq": pr.moq,
                 "certifications": list(pr.certifications),
             },
+            new,
         )
+    if new:  # ten thousand at expo scale: one INSERT, without an ORM object each
+        up.session.execute(insert(Product), new)
 
 
 def import_files(

@@ -12,12 +12,13 @@ CP949 on Korean, Shift_JIS (CP932) on Japanese; "CSV UTF-8" adds a byte-order ma
    bytes (GB18030 decodes almost anything, and an EUC-KR Hangul pair is also a valid
    GB2312 pair), so each reading is scored by how much of its non-ASCII text lies in
    what that locale's text is made of: GB2312 characters for Chinese; Korean's
-   KS X 1001 Hangul syllables (its hanja count half, as Korean text seldom uses them);
+   KS X 1001 Hangul syllables (a rarely written shape counts half, a hanja a fifth);
    Japanese kana and JIS X 0208 kanji (not half-width katakana or private-use code
    points, which are what other encodings' bytes turn into). One Korean trait is
    checked on its own: KS X 1001 Hangul occupies the same byte rows (0xB0-0xC8) as part
    of GB2312's hanzi, so Korean text read as GB18030 scores well as Chinese, but all
-   its hanzi fall in those rows, which real Chinese text never does for long.
+   its hanzi fall in those rows, which real Chinese text never does for long; when
+   the CP949 reading is also mostly common Hangul shapes, the bytes are Korean.
 4. A single strict reading is taken as it is. Of several, the best wins when it scores
    clearly above the others; otherwise the file is ambiguous and the organiser chooses
    the encoding (`--encoding`, or the upload form's choice).
@@ -46,7 +47,7 @@ CHOICES: Final = (AUTO, *ENCODINGS)
 
 MARGIN = 0.2  # how far ahead the best reading must be
 MINIMUM = 0.6  # below this fit no reading is taken for the organiser's language
-SHADOW_MINIMUM = 6  # characters before the Korean trait is trusted
+SHADOW_MINIMUM = 6  # distinct characters before the Korean trait is trusted
 
 
 class Undecodable(Exception):
@@ -184,7 +185,9 @@ def _weight(label: str, char: str) -> float:
         encoded = _encodes(char, "euc_kr") or b""
         if len(encoded) != 2:
             return 0.0
-        return 0.2 if unicodedata.name(char, "").startswith("CJK UNIFIED") else 1.0
+        if unicodedata.name(char, "").startswith("CJK UNIFIED"):
+            return 0.2
+        return 0.5 if rare_hangul(char) else 1.0
     if "\uff61" <= char <= "\uff9f":  # half-width katakana: what stray bytes become
         return 0.0
     return 1.0 if _encodes(char, "euc_jp") else 0.0
@@ -198,15 +201,34 @@ def fit(label: str, text: str) -> float:
     return sum(_weight(label, c) for c in chars) / len(chars)
 
 
+# Hangul syllables Korean seldom writes: a compound final consonant (ㄳ ㄵ ㄶ ㄺ ㄻ ㄼ ㄽ
+# ㄾ ㄿ ㅀ ㅄ) or ㅋ ㅌ ㅍ as a final, or the vowels ㅒ ㅖ ㅙ ㅞ ㅟ ㅢ. About a quarter of
+# KS X 1001's syllables, so of the "Hangul" other bytes turn into, and a few per cent of
+# Korean names and company words.
+RARE_FINALS = frozenset({3, 5, 6, 9, 10, 11, 12, 13, 14, 15, 18, 24, 25, 26})
+RARE_VOWELS = frozenset({3, 7, 10, 15, 16, 19})
+
+
+def rare_hangul(char: str) -> bool:
+    index = ord(char) - 0xAC00
+    if not 0 <= index < 11172:
+        return False
+    return index % 28 in RARE_FINALS or (index % 588) // 28 in RARE_VOWELS
+
+
 def korean_shadow(readings: dict[str, str]) -> bool:
-    """Whether the bytes look like Korean read as Chinese: mostly Hangul as CP949, and as
-    GB18030 nearly all hanzi from the byte rows KS X 1001 puts Hangul in. Chinese text
-    leaves those rows (GB2312 level 1 is in pinyin order: 是, 有, 在, 我, 中, 公司 and
-    most of the alphabet lie beyond them) within a few characters."""
-    wide = [c for c in readings["cp949"] if ord(c) > 0x7F]
-    hangul = [c for c in wide if "\uac00" <= c <= "\ud7a3"]
+    """Whether the bytes look like Korean read as Chinese: mostly common Hangul as CP949,
+    and as GB18030 nearly all hanzi from the byte rows KS X 1001 puts Hangul in. Chinese
+    text leaves those rows (GB2312 level 1 is in pinyin order: 是, 有, 在, 我, 中, 团 and
+    most of the alphabet lie beyond them) within a few characters. Counted over distinct
+    characters, so that a few words repeated down a column weigh as little as they tell."""
+    wide = {c for c in readings["cp949"] if ord(c) > 0x7F}
+    hangul = {c for c in wide if "\uac00" <= c <= "\ud7a3"}
     if len(wide) < SHADOW_MINIMUM or len(hangul) < 0.7 * len(wide):
         return False
+    if sum(rare_hangul(c) for c in hangul) > 0.1 * len(hangul):
+        return False
     # Korean read as GB18030 yields GB2312 hanzi only (KS X 1001 pairs are GB2312 pairs).
-    rows = [b[0] for c in readings["gb18030"] if ord(c) > 0x7F and (b := _encodes(c, "gb2312"))]
+    hanzi = {c for c in readings["gb18030"] if ord(c) > 0x7F}
+    rows = [b[0] for c in hanzi if (b := _encodes(c, "gb2312"))]
     return bool(rows) and sum(0xB0 <= r <= 0xC8 for r in rows) >= 0.85 * len(rows)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import codecs
 import copy
+import csv
+import io
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -351,4 +353,87 @@ def test_any_local_names_are_detected_and_read_identically(case: tuple[str, list
             "explicitly, or save the sheet as CSV UTF-8"
         ]
         return
-    assert same_data(detected, expected)
+    assert same_data(detected, expected), (label, words)
+
+
+# ---------------------------------------------------------------------------- workbooks
+
+
+def test_workbook_cells_read_as_csv_text() -> None:
+    from datetime import datetime, time
+
+    from openpyxl import Workbook
+
+    from fair.importer.workbook import text
+
+    assert [text(v) for v in (None, 5, 5.0, 2.5, "x", True)] == ["", "5", "5", "2.5", "x", "true"]
+    assert text(datetime(2026, 11, 27)) == "2026-11-27"
+    assert text(time(9, 30)) == "09:30"
+    book = Workbook()
+    book.active.title = "Sheet1"  # the empty default sheet is passed over
+    people = book.create_sheet("Participants ")
+    for row in csv.reader(io.StringIO(fair_files()["participants.csv"].decode())):
+        people.append(row)
+    notes = book.create_sheet("notes")
+    notes.append(["my own remarks"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    files = {"fair.toml": fair_files()["fair.toml"], "mine.xlsx": buffer.getvalue()}
+    with pytest.raises(ImportRejected) as info:
+        parse_files(files)
+    assert [str(p) for p in info.value.problems] == [
+        "[mine.xlsx]notes: unknown sheet (expected: participants, requests, products)"
+    ]
+    book.remove(notes)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    files["mine.xlsx"] = buffer.getvalue()
+    assert parse_files(files).participants == parse_files(fair_files()).participants
+    files["participants.csv"] = fair_files()["participants.csv"]
+    with pytest.raises(ImportRejected) as info:
+        parse_files(files)
+    assert [p.message for p in info.value.problems] == [
+        "participants.csv is given twice (also in [mine.xlsx]Participants )"
+    ]
+
+
+def test_semicolon_separated_csv_reads_the_same() -> None:
+    files = fair_files()
+    text = files["participants.csv"].decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows(rows)
+    files["participants.csv"] = buffer.getvalue().encode("utf-8")
+    assert parse_files(files).participants == parse_files(fair_files()).participants
+
+
+@pytest.mark.integration
+def test_an_expired_preview_cannot_be_confirmed(engine: Engine) -> None:
+    files = fair_files()
+    token = keep_upload(engine, files, "auto", preview_files(engine, files).digest)
+    with Session(engine) as session:
+        upload = session.exec(select(ImportUpload)).one()
+        upload.expires_at = upload.created_at - timedelta(seconds=1)
+        session.add(upload)
+        session.commit()
+    with pytest.raises(NotFound):
+        confirm_upload(engine, token)
+    keep_upload(engine, files, "auto", "")  # keeping another drops the expired one
+    with Session(engine) as session:
+        assert len(session.exec(select(ImportUpload)).all()) == 1
+        assert session.exec(select(Fair)).first() is None
+
+
+def test_exported_workbook_keeps_every_text_as_written() -> None:
+    from fair.export import shared_strings_workbook
+    from fair.importer.rows import Collector
+    from fair.importer.workbook import xlsx_sheets
+
+    tricky = ["=A1+1", " leading and trailing ", "a\r\nb\nc", "<&>'\"", "001", "1e5", "株式会社"]
+    book = shared_strings_workbook(
+        {"products": [["id", "name"], *[[str(i), t] for i, t in enumerate(tricky)]]}
+    )
+    [sheet] = xlsx_sheets("x.xlsx", book, Collector())
+    assert [row[1] for row in sheet.rows[1:]] == tricky
+    with pytest.raises(ValueError, match="control characters"):
+        shared_strings_workbook({"products": [["id"], ["\x07"]]})
