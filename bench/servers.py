@@ -107,6 +107,9 @@ def fair_serve(db_url: str, directory: Path, startup_timeout: float = 60.0) -> I
     port = free_port()
     env = child_env()
     env["FAIR_SECRET_KEY"] = secrets.token_urlsafe(32)
+    # As deployed behind the documented nginx on the same machine (docs/deploy.md): the
+    # load drivers stand for many clients by the X-Forwarded-For the proxy would set.
+    env["FAIR_SERVER_TRUSTED_PROXIES"] = "127.0.0.1"
     command = [
         sys.executable,
         "-m",

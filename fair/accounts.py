@@ -6,11 +6,13 @@ import base64
 import hashlib
 import hmac
 import secrets
+from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
 from fair.errors import Conflict, Forbidden, InvalidInput
-from fair.models import Organiser
+from fair.models import Organiser, SessionCutoff
+from fair.tokens import token_is_live
 
 # scrypt cost: n=2**15, r=8 takes ~60 ms and 32 MiB here, which slows guessing without
 # making sign-in feel slow.
@@ -70,3 +72,35 @@ def authenticate(session: Session, email: str, password: str) -> Organiser:
     if not verify_password(password, organiser.password_hash):
         raise Forbidden("wrong e-mail or password")
     return organiser
+
+
+def end_sessions(session: Session, holder: str, now: datetime) -> None:
+    """End every session of `holder` ("o:<id>" or "p:<id>") issued before `now`."""
+    row = session.get(SessionCutoff, holder)
+    if row is None:
+        row = SessionCutoff(holder=holder, after=now)
+    row.after = max(row.after, now)
+    session.add(row)
+
+
+def session_live(session: Session, holder: str, issued: float) -> bool:
+    """Whether a session of `holder` issued at `issued` (seconds since the epoch) is
+    still on: not signed out since."""
+    row = session.get(SessionCutoff, holder)
+    return row is None or datetime.fromtimestamp(issued, UTC) >= row.after
+
+
+def signed_in(session: Session, who: dict[str, object]) -> bool:
+    """Whether a live connection's identity (`{"organiser": id}` or `{"participant": id,
+    "token_hash": ...}`, with `iat`, from its session cookie) still holds: the organiser
+    exists, the participant's link is live, and neither has signed out since."""
+    issued = float(str(who.get("iat", 0) or 0))
+    if who.get("organiser") is not None:
+        oid = int(str(who["organiser"]))
+        return session.get(Organiser, oid) is not None and session_live(session, f"o:{oid}", issued)
+    if who.get("participant") is not None:
+        pid = int(str(who["participant"]))
+        return token_is_live(session, pid, str(who.get("token_hash", ""))) and session_live(
+            session, f"p:{pid}", issued
+        )
+    return False

@@ -49,7 +49,8 @@ from fair.models import (
     SlotOffer,
     VersionStatus,
 )
-from fair.planning import Planning, build_problem
+from fair.planning import Planning
+from fair.problem_cache import planning_for
 from fair.versions import published_version
 from scheduler.freed import propose_for_freed
 
@@ -143,7 +144,7 @@ def offer_freed(
         or freed.end <= now
     ):
         return Changed(fair_id=freed.fair_id)
-    planning = planning or build_problem(session, freed.fair_id)
+    planning = planning or planning_for(session, freed.fair_id)
     freed_at = planning.keys.assignment(freed)
     if freed_at is None:
         return Changed(fair_id=freed.fair_id)

@@ -35,10 +35,11 @@ def draft_diff(session: Session, version: ScheduleVersion) -> VersionDiff | None
     if published is None or published.id == version.id:
         return None
     before, after = _places(session, published), _places(session, version)
-    return _diff(before, after)
+    return diff_places(before, after)
 
 
-def _diff(before: Mapping[int, object], after: Mapping[int, object]) -> VersionDiff:
+def diff_places(before: Mapping[int, object], after: Mapping[int, object]) -> VersionDiff:
+    """Two versions' meetings compared by their places (request id → place)."""
     kept = sorted(r for r in after if r in before and before[r] == after[r])
     moved = sorted(r for r in after if r in before and before[r] != after[r])
     new = sorted(r for r in after if r not in before)

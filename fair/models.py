@@ -337,6 +337,17 @@ class Organiser(SQLModel, table=True):
     created_at: datetime = _instant(default_factory=utcnow)
 
 
+class SessionCutoff(SQLModel, table=True):
+    """Sessions of one person issued before `after` are over (`fair.accounts`): signing
+    out ends every session of that person, on every device, server-side (a session
+    cookie is otherwise valid until it expires). `holder` is "o:<organiser id>" or
+    "p:<participant id>"."""
+
+    __tablename__ = "session_cutoff"
+    holder: str = Field(primary_key=True, sa_type=sa.String(24))
+    after: datetime = _instant()
+
+
 class ServerInstance(SQLModel, table=True):
     """A running server process (`fair serve`), known by a random id drawn at its start.
 
@@ -591,3 +602,18 @@ class ImportUpload(SQLModel, table=True):
     digest: str
     created_at: datetime = _instant(default_factory=utcnow)
     expires_at: datetime = _instant(index=True)
+
+
+class InputRevision(SQLModel, table=True):
+    """A random token per fair ("fair") and per schedule version ("version") that changes
+    in the same transaction as any change to what `fair.planning` builds a problem from.
+
+    Written only by the database's own triggers (migration 0010_fair_revision), so every
+    writer — the importer, requests, busy times, roadshows, hand edits, a solve, a
+    publish, a script in psql — moves it; `fair.problem_cache` keys its cache by it.
+    """
+
+    __tablename__ = "input_revision"
+    scope: str = Field(primary_key=True, max_length=10)  # "fair" or "version"
+    ref_id: int = Field(primary_key=True)  # the fair's or the version's id
+    token: str = Field(max_length=40)

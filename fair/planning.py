@@ -352,35 +352,42 @@ def version_assignments(
 
 def build_problem(session: Session, fair_id: int) -> Planning:
     """The scheduler's view of the fair: accepted requests, people, places, the grid,
-    and the published schedule as `previous` (for a re-solve with few moves)."""
+    and the published schedule as `previous` (for a re-solve with few moves).
+
+    Read fresh from the database; `fair.problem_cache.planning_for` gives the same
+    answer from a cache that follows every change (for live features and hand edits)."""
+    planning = build_base(session, fair_id)
+    assert planning.fair.id is not None
+    # The organiser's locks live on the newest version's meetings (fair.grid_edits);
+    # the published schedule is where a re-solve starts from.
+    keys = planning.keys
+    locks = version_assignments(
+        session, keys, latest_version(session, planning.fair.id), locked_only=True
+    )
+    previous = version_assignments(session, keys, published_version(session, planning.fair.id))
+    return with_schedules(planning, locks, previous)
+
+
+def build_base(session: Session, fair_id: int) -> Planning:
+    """`build_problem` without what comes from schedule versions: no locks, and no
+    previous schedule (`with_schedules` adds them)."""
     rows = _read_fair(session, fair_id)
     people, third_seats = _people(rows, _busy_times(session, rows))
     pools, booths = _places(rows)
     requests, attendees = _accepted_requests(session, rows)
     planned, mutual, folded = _fold_mutual(requests, rows.participants)
     keys = MeetingKeys.of(rows, requests)
-    assert rows.fair.id is not None
-    # The organiser's locks live on the newest version's meetings (fair.grid_edits);
-    # the published schedule is where a re-solve starts from.
-    locks = version_assignments(
-        session, keys, latest_version(session, rows.fair.id), locked_only=True
-    )
-    scheduler_requests = [
-        replace(r, lock=locks[r.id]) if r.id in locks else r
-        for r in _scheduler_requests(rows, planned, mutual, attendees, pools)
-    ]
     problem = sp.Problem(
         slots=tuple(
             sp.Slot(index=s.index, start=s.start, end=s.end, day=s.day, block=s.block)
             for s in rows.slots
         ),
         people=people,
-        requests=tuple(scheduler_requests),
+        requests=tuple(_scheduler_requests(rows, planned, mutual, attendees, pools)),
         booths=booths,
         table_pools=pools,
         online_capacity=rows.fair.online_rooms or None,
         third_seats=third_seats,
-        previous=version_assignments(session, keys, published_version(session, rows.fair.id)),
     )
     return Planning(
         fair=rows.fair,
@@ -392,6 +399,19 @@ def build_problem(session: Session, fair_id: int) -> Planning:
         table_ids={t.key: t.id for t in rows.tables if t.id is not None},
         folded=folded,
         keys=keys,
+    )
+
+
+def with_schedules(
+    planning: Planning, locks: Mapping[str, sp.Assignment], previous: Mapping[str, sp.Assignment]
+) -> Planning:
+    """`planning` (from `build_base`) with the organiser's locks (the newest version's
+    locked meetings) on its requests and `previous` (the published schedule)."""
+    requests = tuple(
+        replace(r, lock=locks[r.id]) if r.id in locks else r for r in planning.problem.requests
+    )
+    return replace(
+        planning, problem=replace(planning.problem, requests=requests, previous=dict(previous))
     )
 
 

@@ -10,6 +10,7 @@ process, which is fine for the embedded demo but logs everyone out on restart.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -51,6 +52,16 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Public URL of the site, used in links that leave the site (e-mails, calendar "
         "feeds); empty means http://host:port.",
+    ),
+    Setting(
+        "server",
+        "trusted_proxies",
+        str,
+        "",
+        "Addresses or networks of the reverse proxies in front (comma-separated, e.g. "
+        "`127.0.0.1, ::1`): only a request from one of them has its `X-Forwarded-For` "
+        "and `X-Forwarded-Proto` believed (the client's address for rate limits, https "
+        "for cookies and origin checks). Empty trusts no one.",
     ),
     Setting(
         "database",
@@ -166,6 +177,7 @@ class Settings:
     server_host: str = "127.0.0.1"
     server_port: int = 8080
     server_base_url: str = ""
+    server_trusted_proxies: str = ""
     database_url: str = "sqlite:///var/fair.sqlite"
     redis_url: str = ""
     solver_time_limit: float = 30.0
@@ -295,7 +307,21 @@ def _ice_servers(value: Any, where: str) -> tuple[tuple[tuple[str, Any], ...], .
     return tuple(servers)
 
 
+def trusted_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """`server.trusted_proxies` as networks; InvalidInput names a bad entry."""
+    found = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            found.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise InvalidInput(
+                f"server.trusted_proxies: {item!r} is not an address or network"
+            ) from None
+    return tuple(found)
+
+
 def _check(values: dict[str, Any]) -> None:
+    trusted_networks(values["server_trusted_proxies"])
     if values["server_port"] <= 0 or values["server_port"] > 65535:
         raise InvalidInput(f"server.port must be 1–65535, got {values['server_port']}")
     if values["solver_time_limit"] <= 0:

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import socketio
 from sqlmodel import Session
 
+from fair.accounts import signed_in
 from fair.db import database_unavailable, session_scope
 from fair.errors import Conflict, FairError, Forbidden, InvalidInput, NotFound
 from fair.models import Participant
-from fair.tokens import token_is_live
 from realtime.namespaces import AnswersEveryCall, Identify
 from realtime.services import RoomServices
 
@@ -114,6 +114,10 @@ class ParticipantNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: 
     async def on_connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
         who = self.identify(environ)
         if who and "organiser" in who:
+            if not await self._read(lambda session: signed_in(session, who)):
+                raise socketio.exceptions.ConnectionRefusedError(
+                    "you signed out; sign in again", {"code": "signin"}
+                )
             await self.save_session(sid, {"organiser": who["organiser"], "name": "Organiser"})
             return
         if not who or "participant" not in who:
@@ -121,7 +125,7 @@ class ParticipantNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: 
         pid, token_hash = int(who["participant"]), str(who.get("token_hash", ""))
 
         def load(session: Session) -> dict[str, Any] | None:
-            if not token_is_live(session, pid, token_hash):
+            if not signed_in(session, who):
                 return None
             person = session.get(Participant, pid)
             return None if person is None else {"name": person.name, "fair": person.fair_id}

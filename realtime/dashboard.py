@@ -17,6 +17,7 @@ from typing import Any
 import socketio
 from sqlmodel import Session
 
+from fair.accounts import signed_in
 from fair.deals import fair_totals
 from fair.rooms import dashboard_room
 from fair.stage import livestream_totals
@@ -43,7 +44,13 @@ class DashboardNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: ig
 
     async def on_connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
         who = self.identify(environ)
-        if not who or "organiser" not in who:
+        engine = self.services.engine
+
+        def live() -> bool:
+            with Session(engine()) as session:
+                return who is not None and signed_in(session, who)
+
+        if not who or "organiser" not in who or not await self.services.run(live):
             raise socketio.exceptions.ConnectionRefusedError(
                 "the dashboard is for the organiser; sign in", {"code": "signin"}
             )

@@ -24,11 +24,11 @@ import socketio
 from sqlmodel import Session, col, select
 
 from fair import announcements, freed
+from fair.accounts import signed_in
 from fair.db import session_scope
 from fair.errors import FairError
 from fair.models import Announcement, Participant
 from fair.rules import MAX_ID
-from fair.tokens import token_is_live
 from realtime.base import CODES, now
 from realtime.namespaces import AnswersEveryCall, Identify
 from realtime.offers import SlotOffers
@@ -61,12 +61,12 @@ class NoticesNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: igno
             raise socketio.exceptions.ConnectionRefusedError(
                 "announcements are for participants; open your personal link", {"code": "signin"}
             )
-        pid, token_hash = int(who["participant"]), str(who.get("token_hash", ""))
+        pid = int(who["participant"])
         engine = self.services.engine
 
         def rooms() -> list[str] | None:
             with Session(engine()) as session:
-                if not token_is_live(session, pid, token_hash):
+                if not signed_in(session, who):
                     return None
                 return announcements.listening_rooms(session, pid)
 

@@ -14,6 +14,7 @@ import asyncio
 import gc
 import logging
 import os
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -102,6 +103,48 @@ class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                     await asyncio.sleep(0.1 * attempt)
 
 
+PACKET_HEAD = re.compile(r"^(\d)(/[^,]{0,100},)?(\d{1,9})?")
+
+
+class Server(socketio.AsyncServer):  # type: ignore[misc]
+    """The socket.io server, answering packets it cannot decode (JSON nested past the
+    parser's depth, integers of thousands of digits, nonsense) with an error
+    acknowledgement where the packet asked for one, instead of python-socketio's silence
+    and a logged traceback per packet; such refusals are logged once a minute, counted."""
+
+    refused = 0
+    _logged_at = 0.0
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
+            await self._refuse_packet(eio_sid, data, exc)
+
+    async def _refuse_packet(self, eio_sid: str, data: Any, exc: BaseException) -> None:
+        Server.refused += 1
+        moment = time.monotonic()
+        if moment - Server._logged_at > 60:
+            Server._logged_at = moment
+            log.warning(
+                "refused undecodable socket.io packets (%d so far; the last: %s)",
+                Server.refused,
+                type(exc).__name__,
+            )
+        head = PACKET_HEAD.match(data) if isinstance(data, str) else None
+        if head is None or head.group(1) != str(socketio.packet.EVENT) or not head.group(3):
+            return
+        namespace = (head.group(2) or "/,")[:-1]
+        if not self.manager.sid_from_eio_sid(eio_sid, namespace):
+            return  # not connected to that namespace: nothing to answer
+        message = "malformed packet: nested too deeply, a number too long, or not JSON"
+        error = {"ok": False, "error": {"code": "invalid", "message": message}}
+        ack = self.packet_class(
+            socketio.packet.ACK, namespace=namespace, data=[error], id=int(head.group(3))
+        )
+        await self._send_packet(eio_sid, ack)
+
+
 def tune_gc() -> None:
     """After start-up: keep everything loaded so far out of the collector, and collect
     less often. A full collection over thousands of connections' objects is a pause every
@@ -126,7 +169,7 @@ def create_server(
     manager: Any = None
     if redis_url:
         manager = RedisManager(redis_url)
-    server = socketio.AsyncServer(
+    server = Server(
         async_mode="aiohttp",
         client_manager=manager,
         # None = only the page's own origin (the Host, or X-Forwarded-Host/-Proto behind

@@ -83,6 +83,7 @@ class Occupancy:
         for booth in problem.booths.values():
             self.capacity[(PlaceKind.BOOTH, booth.id)] = booth.tables
         self.person_slot: dict[tuple[str, int], str] = {}
+        self._all_at: defaultdict[tuple[str, int], list[str]] = defaultdict(list)
         self.place_slot: defaultdict[tuple[PlaceKind, str, int], list[str]] = defaultdict(list)
         self.online_slot: Counter[int] = Counter()
         self.per_day: Counter[tuple[str, int]] = Counter()
@@ -101,10 +102,33 @@ class Occupancy:
             self.total[pid] += 1
             for t in a.slots:
                 self.person_slot[(pid, t)] = a.request
+                self._all_at[(pid, t)].append(a.request)
         for t in a.slots:
             self.place_slot[(a.kind, a.place_id, t)].append(a.request)
             if a.kind is PlaceKind.ONLINE:
                 self.online_slot[t] += 1
+
+    def remove(self, a: Assignment) -> None:
+        """Take back `add(a)`: afterwards the index is as if `a` had never been added
+        (a cached index follows a schedule edit by edit instead of being rebuilt)."""
+        day = self.problem.slots[a.start].day
+        for pid in self.people_of(a):
+            self.per_day[(pid, day)] -= 1
+            self.total[pid] -= 1
+            for t in a.slots:
+                here = self._all_at[(pid, t)]
+                here.remove(a.request)
+                if here:
+                    self.person_slot[(pid, t)] = here[-1]
+                else:
+                    del self.person_slot[(pid, t)], self._all_at[(pid, t)]
+        for t in a.slots:
+            places = self.place_slot[(a.kind, a.place_id, t)]
+            places.remove(a.request)
+            if not places:
+                del self.place_slot[(a.kind, a.place_id, t)]
+            if a.kind is PlaceKind.ONLINE:
+                self.online_slot[t] -= 1
 
     def free_room(self, start: int, length: int) -> str:
         """The lowest-numbered video room free for the whole meeting."""

@@ -145,44 +145,68 @@ def _check_assignment(
     return errors
 
 
+def _place_cap(
+    problem: Problem, table_of: dict[str, tuple[str, int]], kind: str, place: str
+) -> int:
+    if kind == PlaceKind.BOOTH.value:
+        booth = problem.booths.get(place)
+        return booth.tables if booth is not None else 0
+    if kind == PlaceKind.TABLE.value:
+        return table_of.get(place, ("", 0))[1]
+    return 1  # one meeting per video room at a time
+
+
+def _double_booked(pid: str, t: int, rids: list[str]) -> str | None:
+    return f"{pid} double-booked at slot {t}: {', '.join(sorted(rids))}" if len(rids) > 1 else None
+
+
+def _over_place(
+    problem: Problem, table_of: dict[str, tuple[str, int]], key: tuple[str, str, int], n: int
+) -> str | None:
+    kind, place, t = key
+    cap = _place_cap(problem, table_of, kind, place)
+    return f"{kind} {place} holds {n} meetings at slot {t} (capacity {cap})" if n > cap else None
+
+
+def _over_online(problem: Problem, t: int, n: int) -> str | None:
+    rooms = problem.online_capacity
+    return (
+        f"{n} online meetings at slot {t} (rooms {rooms})"
+        if rooms is not None and n > rooms
+        else None
+    )
+
+
+def _over_day(problem: Problem, pid: str, day: int, n: int) -> str | None:
+    cap = problem.people[pid].max_per_day
+    return (
+        f"{pid} has {n} meetings on day {day} (cap {cap})" if cap is not None and n > cap else None
+    )
+
+
+def _over_total(problem: Problem, pid: str, n: int) -> str | None:
+    cap = problem.people[pid].max_total
+    return f"{pid} has {n} meetings (cap {cap})" if cap is not None and n > cap else None
+
+
 def _overlap_errors(
     problem: Problem, tally: _Tally, table_of: dict[str, tuple[str, int]]
 ) -> list[str]:
     """What the assignments break together: locks dropped, requests met twice, people
     double-booked, places and video rooms over capacity, caps per day and in total."""
-    errors: list[str] = []
+    errors: list[str | None] = []
     for req in problem.requests:
         if req.lock is not None and req.id not in tally.seen:
             errors.append(f"{req.id}: locked meeting dropped")
     for rid, n in tally.seen.items():
         if n > 1:
             errors.append(f"{rid}: scheduled {n} times")
-    for (pid, t), rids in tally.person_slot.items():
-        if len(rids) > 1:
-            errors.append(f"{pid} double-booked at slot {t}: {', '.join(sorted(rids))}")
-    for (kind, place, t), n in tally.place_slot.items():
-        if kind == PlaceKind.BOOTH.value:
-            booth = problem.booths.get(place)
-            cap = booth.tables if booth is not None else 0
-        elif kind == PlaceKind.TABLE.value:
-            cap = table_of.get(place, ("", 0))[1]
-        else:
-            cap = 1  # one meeting per video room at a time
-        if n > cap:
-            errors.append(f"{kind} {place} holds {n} meetings at slot {t} (capacity {cap})")
-    if problem.online_capacity is not None:
-        for t, n in tally.online_slot.items():
-            if n > problem.online_capacity:
-                errors.append(f"{n} online meetings at slot {t} (rooms {problem.online_capacity})")
-    for (pid, day), n in tally.per_day.items():
-        cap_day = problem.people[pid].max_per_day
-        if cap_day is not None and n > cap_day:
-            errors.append(f"{pid} has {n} meetings on day {day} (cap {cap_day})")
-    for pid, n in tally.total.items():
-        cap_total = problem.people[pid].max_total
-        if cap_total is not None and n > cap_total:
-            errors.append(f"{pid} has {n} meetings (cap {cap_total})")
-    return errors
+    errors += (_double_booked(pid, t, rids) for (pid, t), rids in tally.person_slot.items())
+    errors += (_over_place(problem, table_of, key, n) for key, n in tally.place_slot.items())
+    errors += (_over_online(problem, t, n) for t, n in tally.online_slot.items())
+    errors += (_over_day(problem, pid, day, n) for (pid, day), n in tally.per_day.items())
+    errors += (_over_total(problem, pid, n) for pid, n in tally.total.items())
+    return [e for e in errors if e is not None]
 
 
 def validate(problem: Problem, assignments: Iterable[Assignment]) -> list[str]:
@@ -207,3 +231,100 @@ def validate(problem: Problem, assignments: Iterable[Assignment]) -> list[str]:
             continue
         errors += _check_assignment(problem, req, a, table_of, tally)
     return errors + _overlap_errors(problem, tally, table_of)
+
+
+class Ledger:
+    """`validate` kept up to date while one schedule changes a meeting at a time.
+
+    The schedule holds at most one assignment per request (a grid, not any list). What
+    each meeting breaks on its own is checked once, when it is set, by the same code as
+    `validate` (`_check_assignment`); what the meetings break together (double bookings,
+    places and video rooms over capacity, caps, locks dropped) is counted as in
+    `validate` and rechecked only where a changed meeting sits. `errors()` holds the
+    same violations as `validate(problem, schedule.values())`, in another order
+    (tests/scheduler/test_validate.py checks it on random edits with hypothesis), so
+    checking an edit on the whole schedule costs what the edit touches, not the fair.
+    """
+
+    def __init__(self, problem: Problem, schedule: Iterable[Assignment] = ()) -> None:
+        self.problem = problem
+        self._requests = {r.id: r for r in problem.requests}
+        self._table_of = _tables(problem)
+        self.schedule: dict[str, Assignment] = {}
+        self._own: dict[str, list[str]] = {}  # request → what it breaks on its own
+        self._parts: dict[str, _Tally] = {}  # request → what it occupies
+        self._tally = _Tally()
+        self._bad: dict[tuple[object, ...], str] = {}  # what is broken together
+        for req in problem.requests:
+            if req.lock is not None:
+                self._bad[("lock", req.id)] = f"{req.id}: locked meeting dropped"
+        for a in schedule:
+            self.set(a.request, a)
+
+    def errors(self) -> list[str]:
+        """Every violation of the schedule as it stands."""
+        return [e for own in self._own.values() for e in own] + list(self._bad.values())
+
+    def set(self, request: str, a: Assignment | None) -> Assignment | None:
+        """Put request `request`'s meeting at `a` (None: take it off); returns where it
+        was (None: it was not scheduled), so a caller can put it back."""
+        if a is not None and a.request != request:
+            raise ValueError(f"assignment of {a.request} set for {request}")
+        before = self.schedule.pop(request, None)
+        if before is not None:
+            self._count(before, -1)
+        if a is not None:
+            self.schedule[request] = a
+            self._count(a, +1)
+        return before
+
+    def _count(self, a: Assignment, sign: int) -> None:
+        rid = a.request
+        req = self._requests.get(rid)
+        if sign > 0:
+            part = _Tally()
+            if req is None:
+                own = [f"{rid}: no such request"]
+            else:
+                own = _check_assignment(self.problem, req, a, self._table_of, part)
+            if own:
+                self._own[rid] = own
+            self._parts[rid] = part
+        else:
+            part = self._parts.pop(rid)
+            self._own.pop(rid, None)
+        if req is not None and req.lock is not None:
+            if sign > 0:
+                self._bad.pop(("lock", rid), None)
+            else:
+                self._bad[("lock", rid)] = f"{rid}: locked meeting dropped"
+        tally, problem = self._tally, self.problem
+        for key, mine in part.person_slot.items():
+            rids = tally.person_slot[key]
+            for _ in mine:
+                if sign > 0:
+                    rids.append(rid)
+                else:
+                    rids.remove(rid)
+            if not rids:
+                del tally.person_slot[key]
+            self._mark(("person", *key), _double_booked(*key, rids))
+        for spot, n in part.place_slot.items():
+            tally.place_slot[spot] += sign * n
+            m = tally.place_slot[spot]
+            self._mark(("place", *spot), _over_place(problem, self._table_of, spot, m))
+        for t, n in part.online_slot.items():
+            tally.online_slot[t] += sign * n
+            self._mark(("online", t), _over_online(problem, t, tally.online_slot[t]))
+        for (pid, day), n in part.per_day.items():
+            tally.per_day[(pid, day)] += sign * n
+            self._mark(("day", pid, day), _over_day(problem, pid, day, tally.per_day[(pid, day)]))
+        for pid, n in part.total.items():
+            tally.total[pid] += sign * n
+            self._mark(("total", pid), _over_total(problem, pid, tally.total[pid]))
+
+    def _mark(self, key: tuple[object, ...], error: str | None) -> None:
+        if error is None:
+            self._bad.pop(key, None)
+        else:
+            self._bad[key] = error

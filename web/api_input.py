@@ -72,6 +72,10 @@ async def body(request: web.Request, fields: tuple[Field, ...]) -> Json:
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise web.HTTPBadRequest(text=f"malformed JSON: {exc.msg} at {exc.pos}") from None
+        except RecursionError:
+            raise web.HTTPBadRequest(text="malformed JSON: nested too deeply") from None
+        except ValueError:  # an integer of more than 4,300 digits
+            raise web.HTTPBadRequest(text="malformed JSON: a number is too long") from None
     if not isinstance(data, dict):
         raise web.HTTPBadRequest(text="the body must be a JSON object")
     known = {f.name: f for f in fields}
@@ -85,7 +89,17 @@ async def body(request: web.Request, fields: tuple[Field, ...]) -> Json:
             continue
         if not _type_ok(data[f.name], f.kind):
             raise BadField(f.name, f"must be {_describe(f.kind)}")
+        if _has_nul(data[f.name]):
+            raise BadField(f.name, "NUL characters are not allowed")
     return data
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _unprocessable(request: web.Request, field: str, message: str) -> web.Response:
@@ -101,6 +115,19 @@ async def guard(request: web.Request, action: Any) -> web.StreamResponse:
         return _unprocessable(request, exc.field, str(exc))
     except rq.FieldError as exc:
         return _unprocessable(request, exc.field, str(exc))
+
+
+def query_number(request: web.Request, name: str) -> int | None:
+    """An optional numeric query parameter: absent is None; anything but a number is 400,
+    one no row can have is 404 (never a 500)."""
+    text = request.query.get(name)
+    if text is None or text == "":
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise web.HTTPBadRequest(text=f"{name}: expected a number")
+    if len(text) > 9 or not 1 <= int(text) <= MAX_ID:
+        raise web.HTTPNotFound(text=f"no such {name} {text[:12]}")
+    return int(text)
 
 
 def path_number(request: web.Request, name: str) -> int:

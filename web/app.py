@@ -109,10 +109,11 @@ def identify(secret: str) -> Callable[[Mapping[str, Any]], dict[str, Any] | None
         if request is None:
             return None
         data = sessions.decode(secret, request.cookies.get(sessions.COOKIE, ""))
+        issued = float(data.get("iat", 0))
         if "o" in data:
-            return {"organiser": data["o"]}
+            return {"organiser": data["o"], "iat": issued}
         if "p" in data:
-            return {"participant": data["p"], "token_hash": data.get("t", "")}
+            return {"participant": data["p"], "token_hash": data.get("t", ""), "iat": issued}
         return None
 
     return who
@@ -136,6 +137,7 @@ def create_app(settings: Settings) -> web.Application:
             middleware.database_errors,
             middleware.body_limits(settings),
             middleware.id_limits,
+            middleware.no_nul,
             middleware.rate_limits(counter),
             middleware.session,
             middleware.csrf,

@@ -8,6 +8,7 @@ from typing import TypeVar
 from aiohttp import web
 from sqlmodel import Session
 
+from fair.accounts import session_live
 from fair.models import Organiser, Participant
 from fair.tokens import token_is_live
 from web.db import read
@@ -32,7 +33,11 @@ async def organiser(request: web.Request) -> Organiser:
             raise web.HTTPForbidden(text="This page is for the organiser.")
         raise _unauthorised(request)
 
+    issued = float(request[SESSION].get("iat", 0))
+
     def load(session: Session, oid: int) -> Organiser | None:
+        if not session_live(session, f"o:{oid}", issued):
+            return None  # signed out since: every session of theirs ended
         return session.get(Organiser, oid)
 
     found = await read(request.app, load, organiser_id)
@@ -59,10 +64,13 @@ async def participant_with(
         raise _unauthorised(request)
 
     token_hash = request[SESSION].get("t", "")
+    issued = float(request[SESSION].get("iat", 0))
 
     def load(session: Session, pid: int) -> tuple[Participant, T] | None:
-        # A revoked or replaced link ends the sessions it opened.
+        # A revoked or replaced link ends the sessions it opened; signing out ends them all.
         if not token_is_live(session, pid, token_hash):
+            return None
+        if not session_live(session, f"p:{pid}", issued):
             return None
         person = session.get(Participant, pid)
         if person is None:

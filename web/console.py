@@ -34,6 +34,7 @@ from fair.report import FORMATS, format_report, report_rows
 from fair.tokens import GRACE_DAYS, expires_at, issue_token, revoke_tokens
 from fair.versions import get_version, latest_version, published_version
 from web import agenda_books, auth, calendar_routes, i18n, whatif
+from web.api_input import query_number
 from web.db import read, write
 from web.i18n import N_
 from web.keys import DB_EXECUTOR, ENGINE, SETTINGS, SOLVER_RUNS
@@ -181,11 +182,12 @@ async def grid(request: web.Request) -> web.StreamResponse:
     wanted_day = request.query.get("day", "1")
     pavilion_filter = request.query.get("pavilion", "")
 
+    version_arg = query_number(request, "version")
+
     def load(session: Session) -> dict[str, Any]:
         fair = _fair_or_404(session)
         assert fair.id is not None
-        version_arg = request.query.get("version")
-        version = get_version(session, fair.id, int(version_arg) if version_arg else None)
+        version = get_version(session, fair.id, version_arg)
         data = {"fair": fair, "version": version, "rows": grid_rows(session, version)}
         newest = latest_version(session, fair.id)
         if request.query.get("format") is None and newest is not None and newest.id == version.id:

@@ -32,6 +32,7 @@ from fair.settings import Settings
 from fair.tokens import LinkExpired
 from web import i18n, ratelimit, sessions
 from web.accesslog import redact
+from web.forwarded import forwarded
 from web.i18n import N_
 from web.keys import SESSION, SETTINGS
 from web.render import page
@@ -168,9 +169,9 @@ def _retry(request: web.Request, status: int) -> str | None:
 
 def same_origin(request: web.Request, address: str) -> bool:
     """Whether `address` (a browser's Origin or Referer) names this site: its scheme, host
-    and port, the scheme from `X-Forwarded-Proto` behind the reverse proxy (which passes
-    `Host` through). "null" (a sandboxed frame) and anything unparsable are not."""
-    scheme = request.headers.get("X-Forwarded-Proto") or request.scheme
+    and port, the scheme from `X-Forwarded-Proto` behind a trusted reverse proxy (which
+    passes `Host` through). "null" (a sandboxed frame) and anything unparsable are not."""
+    scheme = forwarded(request, "X-Forwarded-Proto") or request.scheme
     try:
         page, site = URL(address), URL(f"{scheme}://{request.host}")
     except ValueError:
@@ -391,6 +392,29 @@ async def id_limits(request: web.Request, handler: Handler) -> web.StreamRespons
         if f"(?P<{name}>\\d+)" in pattern and len(value) > 9 and int(value) > MAX_ID:
             raise web.HTTPNotFound(text=f"no such {name}")
     return await handler(request)
+
+
+@web.middleware
+async def no_nul(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A NUL character in a query parameter or a form field is refused (400, naming it):
+    no text of the product holds one, PostgreSQL refuses it in text (a 500 otherwise)
+    and SQLite truncates at it."""
+    for name, value in request.query.items():
+        if "\x00" in name or "\x00" in value:
+            raise web.HTTPBadRequest(text=f"{_field(name)}: NUL characters are not allowed")
+    if request.method == "POST" and request.content_type in {
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    }:
+        for name, field in (await request.post()).items():
+            if "\x00" in name or (isinstance(field, str) and "\x00" in field):
+                raise web.HTTPBadRequest(text=f"{_field(name)}: NUL characters are not allowed")
+    return await handler(request)
+
+
+def _field(name: str) -> str:
+    """A parameter's name as an error message may quote it."""
+    return name.replace("\x00", "\\0")[:40]
 
 
 @web.middleware

@@ -19,6 +19,8 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from web.forwarded import forwarded
+
 log = logging.getLogger(__name__)
 
 
@@ -116,7 +118,8 @@ class RedisCounter:
 
 
 def client_address(request: web.Request) -> str:
-    # Behind the documented reverse proxy the client is the first X-Forwarded-For entry;
-    # the proxy must overwrite that header (docs/deploy.md).
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    return forwarded.split(",")[0].strip() or (request.remote or "unknown")
+    # Behind a trusted reverse proxy (`server.trusted_proxies`) the client is the first
+    # X-Forwarded-For entry; the proxy must overwrite that header (docs/deploy.md). From
+    # anyone else the header is ignored: a client cannot rotate it to dodge the limits.
+    sent = forwarded(request, "X-Forwarded-For")
+    return sent.split(",")[0].strip() or (request.remote or "unknown")

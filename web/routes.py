@@ -33,6 +33,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/login", views.login, name="login_post")
     r.add_post("/logout", views.logout, name="logout")
     r.add_get("/p/{token}", views.magic_link, name="magic_link")
+    r.add_post("/p/{token}", views.magic_link, name="magic_link_confirm")
     r.add_get("/me", agenda.agenda, name="agenda")
     r.add_get("/me/agenda.ics", agenda.agenda_ics, name="agenda_ics")
     r.add_post("/me/feed", agenda.new_feed_link, name="new_feed_link")

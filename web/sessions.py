@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from web.forwarded import forwarded
+
 COOKIE = "fair_session"
 MAX_AGE = 14 * 24 * 3600
 
@@ -48,13 +50,31 @@ def decode(secret: str, value: str) -> dict[str, Any]:
 
 
 def new_session(**values: Any) -> dict[str, Any]:
-    return {**values, "csrf": secrets.token_urlsafe(24), "exp": int(time.time()) + MAX_AGE}
+    """A session's data: who (`o` organiser or `p` participant with `t` the hash of the
+    link that opened it), its CSRF token, when it was issued (`iat`, compared with the
+    person's sign-out: `fair.accounts.session_live`) and when it expires."""
+    now = time.time()
+    return {
+        **values,
+        "csrf": secrets.token_urlsafe(24),
+        "iat": round(now, 3),
+        "exp": int(now) + MAX_AGE,
+    }
+
+
+def holder(data: dict[str, Any]) -> str:
+    """Whose session this is, as `fair.accounts` names it ("" for nobody)."""
+    if data.get("o") is not None:
+        return f"o:{data['o']}"
+    if data.get("p") is not None:
+        return f"p:{data['p']}"
+    return ""
 
 
 def store(
     response: web.StreamResponse, request: web.Request, secret: str, data: dict[str, Any]
 ) -> None:
-    secure = request.secure or request.headers.get("X-Forwarded-Proto") == "https"
+    secure = request.secure or forwarded(request, "X-Forwarded-Proto") == "https"
     response.set_cookie(
         COOKIE,
         encode(secret, data),

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 
 from aiohttp import web
 from sqlmodel import Session
 
 from fair import queries
-from fair.accounts import authenticate
+from fair.accounts import authenticate, end_sessions
 from fair.errors import Forbidden
 from fair.models import TokenKind
 from fair.tokens import hash_token, participant_for_token
 from web import sessions
-from web.db import read
+from web.db import read, write
 from web.keys import SESSION, SETTINGS
 from web.middleware import CSRF_REFUSED, local_path, same_origin
 from web.render import page
@@ -92,6 +93,12 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
+    """Sign out: ends every session of this person server-side (a copy of the cookie
+    replayed later is refused) and clears this browser's cookie."""
+    who = sessions.holder(request.get(SESSION) or {})
+    if who:
+        moment = datetime.now(UTC)
+        await write(request.app, lambda db: end_sessions(db, who, moment))
     response = web.HTTPFound("/")
     sessions.clear(response)
     raise response
@@ -100,10 +107,19 @@ async def logout(request: web.Request) -> web.StreamResponse:
 async def magic_link(request: web.Request) -> web.StreamResponse:
     """A participant's personal link: signs them in and sends them to their agenda, or to
     `next` when that is a path on this site (the demo's link into a live room); the token
-    leaves the address bar, so it is not kept in history or sent as a referrer."""
+    leaves the address bar, so it is not kept in history or sent as a referrer.
+
+    A browser already signed in as someone else (the organiser, another participant) is
+    asked first, with a form that carries that session's CSRF token: a link followed
+    from another site cannot replace a session unnoticed (login CSRF)."""
     token = request.match_info["token"]
     person = await read(request.app, participant_for_token, token, TokenKind.MAGIC)
     target = local_path(request.query.get("next", ""))
+    current = request.get(SESSION) or {}
+    someone_else = current.get("o") is not None or current.get("p") not in (None, person.id)
+    if someone_else and request.method == "GET":
+        context = {"person": person, "next": target or "", "organiser": current.get("o")}
+        return page("switch_account.html", request, context)
     response = web.HTTPFound(target or request.app.router["agenda"].url_for())
     sessions.store(
         response,

@@ -2,9 +2,9 @@
 `.csv` (`participants`, `requests`, `products`, ...), each with the header on row 1.
 
 Cells become the text the CSV would hold: numbers without a trailing `.0`, dates as ISO
-dates, times as HH:MM; a formula is not computed, its value as last saved is read. Sheets with no value at
-all are passed over (a workbook's empty default sheet); any other sheet must be a known
-file kind, as an unknown CSV file would be refused.
+dates, times as HH:MM; a formula is not computed, its value as last saved is read.
+Sheets with no value at all are passed over (a workbook's empty default sheet); any
+other sheet must be a known file kind, as an unknown CSV file would be refused.
 """
 
 from __future__ import annotations

@@ -94,6 +94,7 @@ def stack(settings: Settings, live_meeting: str, tmp_path: Path) -> Iterator[Sta
         "FAIR_SECRET_KEY": settings.secret_key,
         "FAIR_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "FAIR_DATABASE_URL": settings.database_url,
+        "FAIR_SERVER_TRUSTED_PROXIES": "127.0.0.1",  # the nginx in front, as docs/deploy.md
         "PYTHONPATH": str(ROOT),
     }
     ports = [free_port(), free_port()]

@@ -247,3 +247,32 @@ async def test_numbers_beyond_any_id_are_client_errors(
         check_ack("watch", await send(dashboard, "watch", {"fair": value}, "/dashboard"))
         check_ack("solver", await send(organiser, "watch_solver", {"fair": value}, "/organiser"))
     assert not errors, [r.getMessage() for r in errors]
+
+
+async def test_undecodable_packets_get_an_error_ack_and_no_error_log(
+    live: Live,  # noqa: F811
+    errors: list[logging.LogRecord],
+) -> None:
+    """Packets no JSON parser takes (nested past its depth, an integer of 5,000 digits,
+    nonsense) are answered like any refused call, not with silence and a traceback."""
+    import asyncio
+
+    member = await live.connect("kr1")
+    assert (await send(member, "time", NO_ARGS, "/meeting"))["ok"]  # its callbacks exist
+    packets = {
+        9001: '["chat",' + "[" * 5000 + "]" * 5000 + "]",
+        9002: '["chat",{"text":' + "9" * 5000 + "}]",
+        9003: "[nonsense",
+    }
+    for ack_id, body in packets.items():
+        answered: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        member.client.callbacks["/meeting"][ack_id] = lambda *args, f=answered: f.set_result(
+            args[0] if args else None
+        )
+        await member.client.eio.send(f"2/meeting,{ack_id}{body}")
+        ack = await asyncio.wait_for(answered, 5)
+        check_ack("packet", ack)
+        assert ack["ok"] is False and "malformed packet" in ack["error"]["message"]
+    assert member.client.connected
+    assert (await send(member, "time", NO_ARGS, "/meeting"))["ok"]
+    assert not errors, [r.getMessage() for r in errors]

@@ -11,6 +11,7 @@ data comes back.
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, date, datetime
 from typing import Any
@@ -464,3 +465,70 @@ async def test_sign_in_goes_back_only_to_a_page_of_this_site(
     ):
         assert response.status == 302
         assert response.headers["Location"] == lands
+
+
+async def test_a_personal_link_asks_before_replacing_another_session(site: Site) -> None:
+    """Login CSRF through a link: a page of another site that sends the organiser's
+    browser to an attacker's personal link must not sign it in as the attacker."""
+    await site.sign_in_organiser()
+    link = f"/p/{site.tokens['cn1']}"
+    response = await site.client.get(link, allow_redirects=False)
+    assert response.status == 200 and "Switch account?" in await response.text()
+    assert (await site.client.get("/organiser", allow_redirects=False)).status == 200
+    # A cross-site form cannot confirm it: it has no CSRF token of the session.
+    response = await site.client.post(link, data={}, allow_redirects=False)
+    assert response.status == 403
+    assert (await site.client.get("/organiser", allow_redirects=False)).status == 200
+    # The person at the keyboard can.
+    await site.sign_in_participant("cn1")
+    assert (await site.client.get("/me", allow_redirects=False)).status == 200
+    # The same participant's link again signs in at once; another participant's asks.
+    assert (await site.client.get(link, allow_redirects=False)).status == 302
+    other = await site.client.get(f"/p/{site.tokens['kr1']}", allow_redirects=False)
+    assert other.status == 200
+
+
+async def test_signing_out_ends_every_session_of_that_person(site: Site) -> None:
+    """A copy of the organiser's cookie replayed after sign-out is refused (it was
+    valid for 14 days), and so is another device's session of the same organiser; a
+    new sign-in works."""
+    await site.sign_in_organiser()
+    stolen = site.client.session.cookie_jar.filter_cookies(site.client.make_url("/"))
+    cookie = stolen["fair_session"].value
+    assert (await site.client.get("/organiser", allow_redirects=False)).status == 200
+    csrf = await site.csrf()
+    assert (
+        await site.client.post("/logout", data={"csrf": csrf}, allow_redirects=False)
+    ).status == 302
+    replayed = await site.client.get(
+        "/organiser", headers={"Cookie": f"fair_session={cookie}"}, allow_redirects=False
+    )
+    assert replayed.status == 302  # to the sign-in page
+    client = socketio.AsyncClient(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(
+            str(site.client.make_url("/")).rstrip("/"),
+            namespaces=["/dashboard"],
+            headers={"Cookie": f"fair_session={cookie}"},
+            transports=["websocket"],
+        )
+    await client.disconnect()
+    time.sleep(0.01)
+    await site.sign_in_organiser()
+    assert (await site.client.get("/organiser", allow_redirects=False)).status == 200
+
+
+async def test_a_participant_signing_out_ends_their_sessions(site: Site) -> None:
+    await site.sign_in_participant("cn1")
+    cookie = site.client.session.cookie_jar.filter_cookies(site.client.make_url("/"))[
+        "fair_session"
+    ].value
+    found = re.search(r'name="csrf" value="([^"]+)"', await (await site.client.get("/me")).text())
+    assert found
+    await site.client.post("/logout", data={"csrf": found.group(1)}, allow_redirects=False)
+    replayed = await site.client.get(
+        "/me", headers={"Cookie": f"fair_session={cookie}"}, allow_redirects=False
+    )
+    assert replayed.status == 302
+    await site.sign_in_participant("cn1")  # the personal link still works
+    assert (await site.client.get("/me", allow_redirects=False)).status == 200

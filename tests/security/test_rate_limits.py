@@ -3,15 +3,20 @@ deal recording — which happens over socket.io, so the HTTP limiter does not se
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
 from sqlmodel import Session, select
 
 from fair.db import open_database
 from fair.models import Deal
+from fair.settings import Settings
 from realtime.meetings import DEALS_PER_MINUTE
 from tests.realtime.conftest import Live, live, live_meeting  # noqa: F401
 from tests.realtime.conftest import settings as settings
 from tests.web.conftest import Site
+from web.app import create_app
 from web.keys import SETTINGS
 
 pytestmark = pytest.mark.integration
@@ -60,3 +65,38 @@ async def test_magic_link_issue_is_rate_limited(site: Site) -> None:
         codes.append(response.status)
     assert set(codes[:60]) == {200}
     assert codes[60:] == [429, 429]
+
+
+@pytest.mark.parametrize("trusted", ["", "10.0.0.0/8"])
+async def test_a_rotating_forwarded_for_from_an_untrusted_client_is_ignored(
+    aiohttp_client: Any, settings: Settings, published_fair: Any, trusted: str
+) -> None:
+    """40 wrong passwords each with another X-Forwarded-For: the header counts only from
+    a trusted proxy (`server.trusted_proxies`), so the sign-in limit still refuses."""
+    client = await aiohttp_client(create_app(replace(settings, server_trusted_proxies=trusted)))
+    statuses = []
+    for n in range(40):
+        response = await client.post(
+            "/login",
+            data={"email": "organiser@fair.example", "password": f"wrong-{n}"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        )
+        statuses.append(response.status)
+    assert 429 in statuses
+
+
+async def test_a_trusted_proxy_s_forwarded_for_names_the_client(
+    aiohttp_client: Any, settings: Settings, published_fair: Any
+) -> None:
+    client = await aiohttp_client(
+        create_app(replace(settings, server_trusted_proxies="127.0.0.1, ::1"))
+    )
+    statuses = []
+    for n in range(40):
+        response = await client.post(
+            "/login",
+            data={"email": "organiser@fair.example", "password": f"wrong-{n}"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        )
+        statuses.append(response.status)
+    assert 429 not in statuses  # 40 clients, one wrong password each

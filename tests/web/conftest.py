@@ -43,7 +43,16 @@ class Site:
         assert response.status == 302, await response.text()
 
     async def sign_in_participant(self, key: str) -> None:
+        """Open `key`'s personal link; confirm the switch when already signed in as
+        someone else."""
         response = await self.client.get(f"/p/{self.tokens[key]}", allow_redirects=False)
+        if response.status == 200:  # "Switch account?": continue, with the CSRF token
+            page = await response.text()
+            match = re.search(r'name="csrf" value="([^"]+)"', page)
+            assert match and 'id="switch-account"' in page
+            response = await self.client.post(
+                f"/p/{self.tokens[key]}", data={"csrf": match.group(1)}, allow_redirects=False
+            )
         assert response.status == 302
 
     async def csrf(self) -> str:

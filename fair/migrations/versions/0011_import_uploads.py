@@ -1,7 +1,7 @@
 """import uploads kept between an import's preview and its confirmation
 
-Revision ID: 0009_import_uploads
-Revises: 0008_slot_offers
+Revision ID: 0011_import_uploads
+Revises: 0010_fair_revision
 Create Date: 2026-12-06 05:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import fair.models
 
-revision: str = "0009_import_uploads"
-down_revision: str | None = "0008_slot_offers"
+revision: str = "0011_import_uploads"
+down_revision: str | None = "0010_fair_revision"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
