@@ -8,6 +8,14 @@ Latin queries) is run once to warm up, then timed. Each query is one catalogue p
 `fair.search.search` (the count and the first 24 ranked results). The baseline, in the
 same run on the same database, is the naive way: `LIKE '%word%'` on the product and
 company tables joined, every word, ordered by name, with its count.
+
+`--recall` measures what the product-term dictionary (`fair.terms`) finds instead of
+how fast: the held-out queries of `bench.search_queries` (English, Chinese, Korean,
+Japanese) against the same fair on SQLite, once with the dictionary and once as the
+search was before it (the index rebuilt with an empty dictionary, queries taken as
+typed). Per language: mean recall (the share of the relevant products a query finds, all
+pages), queries that find no relevant product, and the share of relevant products on
+the first page.
 """
 
 from __future__ import annotations
@@ -31,7 +39,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from bench.fairs import generated_files
-from fair import search
+from bench.search_queries import LANGUAGES, QUERIES
+from fair import search, terms
 from fair.db import open_database
 from fair.loader import import_files
 from fair.models import Company, Product
@@ -124,6 +133,15 @@ def ours(session: Session, fair_id: int, query: str) -> int:
     return search.search(session, fair_id, query).total
 
 
+def without_terms(session: Session, fair_id: int, query: str) -> int:
+    """The same search skipping the product-term dictionary's query step (loading the
+    fair's terms, folding the words): what that step costs."""
+    return search.search(session, fair_id, query, dictionary=NO_TERMS).total
+
+
+NO_TERMS = terms.Dictionary()
+
+
 def time_queries(
     engine: Engine,
     fair_id: int,
@@ -161,7 +179,8 @@ def measure(database: str, engine: Engine, files: dict[str, bytes], n: int, seed
     with Session(engine) as session:
         queries = queries_from(session, summary.fair_id, n, seed)
     rows = []
-    for name, method in (("search", ours), ("naive LIKE", naive)):
+    methods = (("search", ours), ("search, no terms", without_terms), ("naive LIKE", naive))
+    for name, method in methods:
         for script in ("all", "cjk", "latin"):
             chosen = [q for q in queries if script in ("all", q.script)]
             times, found = time_queries(engine, summary.fair_id, chosen, method)
@@ -179,13 +198,127 @@ def measure(database: str, engine: Engine, files: dict[str, bytes], n: int, seed
     return rows
 
 
+@dataclass(frozen=True)
+class RecallRow:
+    method: str  # "today" or "dictionary"
+    language: str
+    queries: int
+    recall: float  # mean over queries of |found ∩ relevant| / |relevant|
+    misses: int  # queries that found no relevant product
+    first_page: float  # mean share of the first page's products that are relevant
+
+
+def relevant_products(session: Session, fair_id: int, words: Sequence[str]) -> set[int]:
+    """Products whose name contains one of `words` (the generator's own English)."""
+    found: set[int] = set()
+    for product_id, name in session.exec(
+        select(Product.id, Product.name).where(Product.fair_id == fair_id)
+    ):
+        if any(w.lower() in name.lower() for w in words):
+            assert product_id is not None
+            found.add(product_id)
+    return found
+
+
+def found_products(
+    session: Session, fair_id: int, query: str, dictionary: terms.Dictionary | None
+) -> tuple[set[int], list[int]]:
+    """Every product the catalogue finds for `query` (all pages), and the first page."""
+    found: set[int] = set()
+    first: list[int] = []
+    page = 1
+    while True:
+        results = search.search(
+            session,
+            fair_id,
+            query,
+            kind="product",
+            page=page,
+            per_page=search.MAX_PER_PAGE,
+            dictionary=dictionary,
+        )
+        ids = [h.ref_id for h in results.hits]
+        if page == 1:
+            first = ids[: search.PER_PAGE]
+        found.update(ids)
+        if page >= results.pages:
+            return found, first
+        page += 1
+
+
+def recall_rows(
+    session: Session, fair_id: int, method: str, dictionary: terms.Dictionary | None
+) -> list[RecallRow]:
+    per_language: dict[str, list[tuple[float, float]]] = {lang: [] for lang in LANGUAGES}
+    for words, queries in QUERIES:
+        relevant = relevant_products(session, fair_id, words)
+        if not relevant:  # a smaller fair does not sell everything: nothing to find
+            continue
+        for language, texts in queries.items():
+            for text in texts:
+                found, first = found_products(session, fair_id, text, dictionary)
+                recall = len(found & relevant) / len(relevant)
+                on_first = sum(1 for i in first if i in relevant) / len(first) if first else 0.0
+                per_language[language].append((recall, on_first))
+    rows = []
+    for language in (*LANGUAGES, "all"):
+        values = (
+            [v for vs in per_language.values() for v in vs]
+            if language == "all"
+            else per_language[language]
+        )
+        rows.append(
+            RecallRow(
+                method=method,
+                language=language,
+                queries=len(values),
+                recall=round(statistics.fmean(r for r, _ in values), 3),
+                misses=sum(1 for r, _ in values if r == 0),
+                first_page=round(statistics.fmean(p for _, p in values), 3),
+            )
+        )
+    return rows
+
+
+def measure_recall(files: dict[str, bytes]) -> list[RecallRow]:
+    """The held-out queries with the dictionary, then as the search was before it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = open_database(f"sqlite:///{Path(tmp) / 'recall.sqlite'}")
+        try:
+            print("importing the fair for the recall run ...", file=sys.stderr, flush=True)
+            fair_id = import_files(engine, files).fair_id  # indexed with the dictionary
+            with Session(engine) as session:
+                rows = recall_rows(session, fair_id, "dictionary", None)
+            empty = terms.Dictionary()
+            with Session(engine) as session:
+                search.rebuild(session, fair_id, empty)
+                session.commit()
+                rows += recall_rows(session, fair_id, "today", empty)
+        finally:
+            engine.dispose()
+    order = {"today": 0, "dictionary": 1}
+    return sorted(rows, key=lambda r: ((*LANGUAGES, "all").index(r.language), order[r.method]))
+
+
+def recall_table(rows: Sequence[RecallRow]) -> str:
+    head = f"{'language':<9} {'method':<11} {'queries':>7} {'recall':>7} {'misses':>7}"
+    head += f" {'first page':>10}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(
+            f"{r.language:<9} {r.method:<11} {r.queries:>7} {r.recall:>7.3f} {r.misses:>7}"
+            f" {r.first_page:>10.3f}"
+        )
+    return "\n".join(lines)
+
+
 def table(rows: Sequence[Row]) -> str:
-    head = f"{'database':<11} {'method':<20} {'queries':>7} {'p50 ms':>8} {'p99 ms':>8}"
+    head = f"{'database':<11} {'method':<26} {'queries':>7} {'p50 ms':>8} {'p99 ms':>8}"
     head += f" {'mean ms':>8} {'found':>6}"
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(
-            f"{r.database:<11} {r.method:<20} {r.queries:>7} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f}"
+            f"{r.database:<11} {r.method:<26} {r.queries:>7} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f}"
             f" {r.mean_ms:>8.2f} {r.found:>6}"
         )
     return "\n".join(lines)
@@ -203,9 +336,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--postgres", default=POSTGRES_URL, help="PostgreSQL URL ('' to skip)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--recall",
+        action="store_true",
+        help="recall of held-out queries in four languages, today's search vs the dictionary",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
 
     files = generated_files(args.scale, args.seed)
+    if args.recall:
+        recall = measure_recall(files)
+        print(
+            json.dumps([asdict(r) for r in recall], indent=2) if args.json else recall_table(recall)
+        )
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         engine = open_database(f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
         try:

@@ -19,12 +19,12 @@ from fair.models import (
     Booth,
     Company,
     Fair,
-    MeetingRequest,
     Participant,
     Pavilion,
     Product,
     Role,
 )
+from fair.requests import requested_people
 
 SERVICE_KEY = "services"  # the pseudo-pavilion of service providers without a hall
 
@@ -296,7 +296,7 @@ def booth(
     viewer: Participant | None = None,
 ) -> BoothView:
     """A company's stand: its profile, its products and (if `with_people`) its people,
-    marking those `viewer` already asked for a meeting."""
+    marking those `viewer` already has a request with (either of them asked)."""
     fair = get_fair(session, fair_id)
     company = session.get(Company, company_id)
     if company is None or company.fair_id != fair_id:
@@ -312,11 +312,7 @@ def booth(
     if with_people:
         asked: set[int] = set()
         if viewer is not None and viewer.id is not None:
-            asked = set(
-                session.exec(
-                    select(MeetingRequest.to_id).where(MeetingRequest.from_id == viewer.id)
-                ).all()
-            )
+            asked = requested_people(session, viewer)
         people = tuple(
             Person(
                 key=p.key,

@@ -87,6 +87,17 @@ PRODUCTS: Final[tuple[Column, ...]] = (
     _no("certifications", N_("certifications such as CE;KC;FDA")),
 )
 
+# terms.csv (optional): the organiser's product terms, added to the built-in dictionary
+# (`fair.terms`); one concept a row, names separated by semicolons. Not in `CSV_FILES`
+# (the generator, the export and the templates write no terms file), but in
+# `IMPORT_TABLES`: a CSV file in any encoding or a workbook's `terms` sheet.
+TERMS: Final[tuple[Column, ...]] = (
+    _no("en", "English names of the concept"),
+    _no("zh", "Chinese names"),
+    _no("ko", "Korean names"),
+    _no("ja", "Japanese names"),
+)
+
 # fair.toml: the [fair] table, then the arrays of tables, each with its keys.
 FAIR_KEYS: Final[tuple[Column, ...]] = (
     _yes("name", "identifies the fair"),
@@ -133,6 +144,9 @@ CSV_FILES: Final[dict[str, tuple[Column, ...]]] = {
     "requests.csv": REQUESTS,
     "products.csv": PRODUCTS,
 }
+
+# Every table an import reads: the CSV files above and the optional terms.csv.
+IMPORT_TABLES: Final[dict[str, tuple[Column, ...]]] = {**CSV_FILES, "terms.csv": TERMS}
 
 
 def names(columns: Iterable[Column]) -> tuple[str, ...]:

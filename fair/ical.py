@@ -5,8 +5,10 @@ one place), and single-event iTIP objects for e-mail.
 DTSTART/DTEND are written in UTC (`...Z`), which every client places on the right instant
 whatever its time-zone database; each side's local time is spelled out in DESCRIPTION.
 A meeting's UID is its request's random UID (no names or e-mails), stable across
-re-solves; SEQUENCE and DTSTAMP come from the meeting row, so an unchanged schedule gives
-a byte-identical file. Meetings dropped by a later version stay as STATUS:CANCELLED (with
+re-solves; SEQUENCE and DTSTAMP come from the meeting row, and in a participant's
+calendar from what that person's calendar last showed (`fair.calendar_state`), so they
+move exactly when what the person sees changes and an unchanged schedule gives a
+byte-identical file. Meetings dropped by a later version stay as STATUS:CANCELLED (with
 SEQUENCE one higher and DTSTAMP at the publication that dropped them) so that subscribed
 clients remove them.
 
@@ -21,9 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Calendar
 from sqlmodel import Session, col, or_, select
 
+from fair import calendar_state
 from fair.calendar_events import CalendarEvent, CalendarRows, meeting_event, roadshow_event
 from fair.errors import NotFound
 from fair.models import (
@@ -39,6 +42,7 @@ from fair.models import (
     VersionStatus,
 )
 from fair.programme import calendar_roadshows, fair_calendar_roadshows
+from fair.versions import get_version
 
 PRODID = "-//Open Virtual Trade Fair//fair 0.1//EN"
 DEFAULT_REMINDER_MINUTES = 15
@@ -47,10 +51,13 @@ REFRESH = timedelta(hours=1)
 
 @dataclass(frozen=True)
 class CalendarFile:
-    """A calendar's text and the newest change in it (for Last-Modified)."""
+    """A calendar's text and the newest change in it (for Last-Modified); `stale`: what
+    the participant sees differs from what `fair.calendar_state` recorded (the caller
+    should record it, `fair.notify.sync_calendars`, and build the file again)."""
 
     text: str
     last_modified: datetime | None
+    stale: bool = False
 
 
 def published_history(
@@ -67,6 +74,27 @@ def published_history(
     if current is not None:
         older = [v for v in older if v.number < current.number]
     return current, older
+
+
+def history(
+    session: Session, fair_id: int, number: int | None = None
+) -> tuple[ScheduleVersion | None, list[ScheduleVersion]]:
+    """The version a calendar shows and the published ones before it (oldest first):
+    the published version by default, or version `number` whatever its status (a draft,
+    an older one) with the versions published before it."""
+    if number is None:
+        return published_history(session, fair_id)
+    version = get_version(session, fair_id, number)
+    older = session.exec(
+        select(ScheduleVersion)
+        .where(
+            ScheduleVersion.fair_id == fair_id,
+            col(ScheduleVersion.published_at).is_not(None),
+            col(ScheduleVersion.number) < version.number,
+        )
+        .order_by(col(ScheduleVersion.number))
+    ).all()
+    return version, list(older)
 
 
 def _cancelled(
@@ -94,9 +122,8 @@ def _cancelled(
             last[m.request_id] = (index, m)
     out = []
     for index, m in last.values():
-        dropped_at = after[index + 1].published_at
-        assert dropped_at is not None
-        out.append((m, dropped_at))
+        following = after[index + 1]
+        out.append((m, following.published_at or following.created_at))
     return out
 
 
@@ -149,10 +176,12 @@ def participant_events(
     person: Participant,
     base_url: str,
     reminder_minutes: int = DEFAULT_REMINDER_MINUTES,
+    version: int | None = None,
 ) -> list[CalendarEvent]:
-    """Every published meeting of `person` (and the cancelled ones), by start time."""
+    """Every published meeting of `person` (and the cancelled ones), by start time; or
+    those of version `version` (`history`)."""
     assert fair.id is not None and person.id is not None
-    current, older = published_history(session, fair.id)
+    current, older = history(session, fair.id, version)
     if current is None:
         return []
     attended = select(RequestAttendee.request_id).where(RequestAttendee.participant_id == person.id)
@@ -196,7 +225,12 @@ def participant_events(
 def _file(
     cal: Calendar, events: Sequence[CalendarEvent], fallback: datetime | None
 ) -> CalendarFile:
+    """A METHOD:PUBLISH calendar of `events`. RFC 5546 (3.2.1) has no ATTENDEE in a
+    published event: the people are in DESCRIPTION, the requester stays as ORGANIZER,
+    and only the iTIP messages (`itip`) carry ATTENDEEs, so no client offers to
+    accept or decline a feed's events or mails replies to the others."""
     for e in events:
+        e.component.pop("ATTENDEE", None)
         cal.add_component(e.component)
     stamps = [e.stamp for e in events]
     last = max(stamps) if stamps else fallback
@@ -209,16 +243,35 @@ def participant_calendar_file(
     participant_key: str,
     base_url: str,
     reminder_minutes: int = DEFAULT_REMINDER_MINUTES,
+    version: int | None = None,
 ) -> CalendarFile:
-    """The participant's calendar (METHOD:PUBLISH) and when it last changed."""
+    """The participant's calendar (METHOD:PUBLISH) and when it last changed. With
+    `version`, that version's meetings as it describes them (SEQUENCE and DTSTAMP from
+    its rows; what the person's calendar showed is left aside)."""
     fair, person = _find(session, fair_id, participant_key)
+    assert person.id is not None
     cal = _header(f"{fair.name} — {person.name}", person.timezone, "PUBLISH")
-    events = participant_events(session, fair, person, base_url, reminder_minutes)
+    meetings = participant_events(session, fair, person, base_url, reminder_minutes, version)
+    if version is None:
+        shown = calendar_state.show(meetings, calendar_state.load(session, person.id))
+    else:
+        shown = calendar_state.Shown(meetings, None, False)
+    events = list(shown.events)
     # Roadshows presented or attended sit between the meetings, in start order.
     events += roadshow_events(session, fair, person, base_url, reminder_minutes)
     events.sort(key=lambda e: (e.component.decoded("dtstart"), e.uid))
-    current, _ = published_history(session, fair_id)
-    return _file(cal, events, current.published_at if current else None)
+    current, _ = history(session, fair_id, version)
+    made = _file(cal, events, _when(current))
+    last = max(
+        (t for t in (made.last_modified, shown.last_modified) if t is not None), default=None
+    )
+    return CalendarFile(made.text, last, shown.stale)
+
+
+def _when(version: ScheduleVersion | None) -> datetime | None:
+    if version is None:
+        return None
+    return version.published_at or version.created_at
 
 
 def participant_calendar(
@@ -227,10 +280,11 @@ def participant_calendar(
     participant_key: str,
     base_url: str,
     reminder_minutes: int = DEFAULT_REMINDER_MINUTES,
+    version: int | None = None,
 ) -> str:
     """The participant's calendar as text (CRLF lines, folded at 75 octets)."""
     return participant_calendar_file(
-        session, fair_id, participant_key, base_url, reminder_minutes
+        session, fair_id, participant_key, base_url, reminder_minutes, version
     ).text
 
 
@@ -240,10 +294,12 @@ def fair_calendar_file(
     base_url: str,
     place: str | None = None,
     reminder_minutes: int = 0,
+    version: int | None = None,
 ) -> CalendarFile:
     """The organiser's calendar: every published meeting and every roadshow, or the
     meetings at one booth, table or video room (`place` is its key). Cancelled meetings
-    and roadshows stay as STATUS:CANCELLED."""
+    and roadshows stay as STATUS:CANCELLED. `version`: that version's meetings instead
+    of the published ones (`history`)."""
     fair = session.get(Fair, fair_id)
     if fair is None:
         raise NotFound(f"no fair {fair_id}")
@@ -269,7 +325,7 @@ def fair_calendar_file(
             for entry in fair_calendar_roadshows(session, fair_id)
         ]
     )
-    current, older = published_history(session, fair_id)
+    current, older = history(session, fair_id, version)
     if current is None:
         return _file(cal, shows, None)
     meetings = session.exec(select(Meeting).where(Meeting.version_id == current.id)).all()
@@ -303,17 +359,25 @@ def fair_calendar_file(
     ]
     events += shows
     events.sort(key=lambda e: (e.component.decoded("dtstart"), e.uid))
-    return _file(cal, events, current.published_at)
+    return _file(cal, events, _when(current))
 
 
-def itip(event: CalendarEvent, method: str) -> bytes:
-    """A one-event iTIP object (RFC 5546): METHOD:REQUEST for a new or moved meeting,
-    METHOD:CANCEL for a dropped one."""
-    cal = _header("", "UTC", method)
-    component = Event.from_ical(event.component.to_ical())
-    assert isinstance(component, Event)
+def itip(event: CalendarEvent, method: str, text: str | None = None) -> bytes:
+    """A one-event iTIP object (RFC 5546): METHOD:REQUEST for a new or changed meeting,
+    METHOD:CANCEL (without the reminder) for a dropped one. `text`: the event already
+    written out (`fair.calendar_state.Change.text`), so it is not written again."""
+    head: bytes = _header("", "UTC", method).to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert head.endswith(end)
+    body = text if text is not None else event.component.to_ical().decode("utf-8")
     if method == "CANCEL":
-        component.subcomponents = []
-    cal.add_component(component)
-    data: bytes = cal.to_ical()
-    return data
+        kept, alarm = [], False
+        for line in body.split("\r\n"):
+            if line == "BEGIN:VALARM":
+                alarm = True
+            if not alarm:
+                kept.append(line)
+            if line == "END:VALARM":
+                alarm = False
+        body = "\r\n".join(kept)
+    return head[: -len(end)] + body.encode("utf-8") + end

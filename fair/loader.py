@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import secrets
 import zipfile
 from collections.abc import Mapping
@@ -43,6 +44,7 @@ from fair.models import (
     Participant,
     Pavilion,
     Product,
+    ProductTerm,
     RequestAttendee,
     Role,
     new_uid,
@@ -62,6 +64,7 @@ KINDS = (
     "participants",
     "requests",
     "products",
+    "terms",
 )
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 UPLOAD_LIFETIME = timedelta(hours=2)
@@ -198,6 +201,7 @@ def load(session: Session, data: ImportData) -> ImportSummary:
     participants = _participants(up, fair_id, data, companies)
     _requests(up, fair_id, data, participants)
     _products(up, fair_id, data, companies)
+    _terms(up, fair_id, data)
     session.flush()
     return ImportSummary(
         fair_id,
@@ -552,6 +556,28 @@ def _products(
         )
     if new:  # ten thousand at expo scale: one INSERT, without an ORM object each
         up.session.execute(insert(Product), new)
+
+
+def _terms(up: _Upserter, fair_id: int, data: ImportData) -> None:
+    """A terms.csv replaces the fair's product terms as a whole (its rows have no ids);
+    an import without one keeps them. A concept the fair already had, with the same
+    names, counts as unchanged; every other one as new."""
+    if data.terms is None:
+        return
+    had = {
+        _concept(t.terms)
+        for t in up.session.exec(select(ProductTerm).where(col(ProductTerm.fair_id) == fair_id))
+    }
+    up.session.exec(delete(ProductTerm).where(col(ProductTerm.fair_id) == fair_id))
+    for t in data.terms:
+        terms = {k: list(v) for k, v in t.terms.items()}
+        up.session.add(ProductTerm(fair_id=fair_id, row=t.row, terms=terms))
+        concept = _concept(terms)
+        up.mark("terms", f"{t.row}\t{concept}", UNCHANGED if concept in had else NEW)
+
+
+def _concept(terms: Mapping[str, Any]) -> str:
+    return json.dumps({k: list(v) for k, v in terms.items()}, ensure_ascii=False, sort_keys=True)
 
 
 def import_files(

@@ -11,8 +11,10 @@ the page:
 - a professional service (legal, audit, visa ...) every company may need, weakly.
 
 `rank` works on plain `Profile`s (no database); `suggestions` loads them for a signed-in
-participant, leaves out their own company and the companies they already asked, and
-picks the person to ask at each company (one who shares a language if there is one).
+participant, leaves out their own company and every company they already have (`known`:
+one of its people and the participant have a request in either direction, whatever its
+status, or a meeting in the published schedule), and picks the person to ask at each
+company (one who shares a language if there is one).
 """
 
 from __future__ import annotations
@@ -24,7 +26,17 @@ from typing import Final
 
 from sqlmodel import Session, col, select
 
-from fair.models import Booth, Company, MeetingRequest, Participant, Pavilion, Product, Role
+from fair.models import (
+    Booth,
+    Company,
+    Meeting,
+    MeetingRequest,
+    Participant,
+    Pavilion,
+    Product,
+    Role,
+)
+from fair.versions import published_version_id
 
 # How much each kind of reason weighs.
 W_OFFERS: Final = 3.0
@@ -240,20 +252,44 @@ def _contact(people: Sequence[Participant], languages: Iterable[str]) -> Partici
     return min(people, key=lambda p: (-len(mine & set(p.languages)), p.key))
 
 
+def known(session: Session, me: Participant) -> set[int]:
+    """Companies `me` already has: one of its people and `me` have a request in either
+    direction (pending, accepted or declined), or a meeting in the published schedule
+    (the third seat counts: an interpreter has met both companies)."""
+    assert me.id is not None
+    pairs = session.exec(
+        select(MeetingRequest.id, MeetingRequest.from_id, MeetingRequest.to_id).where(
+            MeetingRequest.fair_id == me.fair_id,
+            (col(MeetingRequest.from_id) == me.id) | (col(MeetingRequest.to_id) == me.id),
+        )
+    ).all()
+    others = {to_id if from_id == me.id else from_id for _, from_id, to_id in pairs}
+    version_id = published_version_id(session, me.fair_id)
+    if version_id is not None:
+        for from_id, to_id in session.exec(
+            select(MeetingRequest.from_id, MeetingRequest.to_id)
+            .join(Meeting, col(Meeting.request_id) == col(MeetingRequest.id))
+            .where(Meeting.version_id == version_id, Meeting.third_seat_id == me.id)
+        ):
+            others.update((from_id, to_id))
+    if not others:
+        return set()
+    return set(
+        session.exec(
+            select(Participant.company_id).where(col(Participant.id).in_(sorted(others)))
+        ).all()
+    )
+
+
 def suggestions(session: Session, me: Participant, limit: int = 20) -> list[Suggestion]:
-    """The companies `me` should meet, best first, without those already asked."""
+    """The companies `me` should meet, best first, without those `me` already has
+    (`known`)."""
     assert me.id is not None
     everyone = profiles(session, me.fair_id)
     mine = everyone.get(me.company_id)
     if mine is None:
         return []
-    asked = set(
-        session.exec(
-            select(Participant.company_id)
-            .join(MeetingRequest, col(MeetingRequest.to_id) == col(Participant.id))
-            .where(MeetingRequest.from_id == me.id)
-        ).all()
-    )
+    asked = known(session, me)
     people: dict[int, list[Participant]] = {}
     for p in session.exec(
         select(Participant).where(Participant.fair_id == me.fair_id).order_by(col(Participant.key))

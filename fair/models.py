@@ -508,6 +508,17 @@ class SearchEntry(SQLModel, table=True):
     doc: str = Field(sa_type=sa.Text)
 
 
+class ProductTerm(SQLModel, table=True):
+    """One concept of the organiser's `terms.csv` (`fair.terms`): its names by language,
+    `{"en": ["sheet mask"], "ko": ["마스크팩"], ...}`; `row` keeps the file's order."""
+
+    __tablename__ = "product_term"
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    row: int
+    terms: dict[str, list[str]] = _json({})
+
+
 # -- roadshows and livestreams (fair.roadshows) ----------------------------------------
 
 
@@ -617,3 +628,24 @@ class InputRevision(SQLModel, table=True):
     scope: str = Field(primary_key=True, max_length=10)  # "fair" or "version"
     ref_id: int = Field(primary_key=True)  # the fair's or the version's id
     token: str = Field(max_length=40)
+
+
+class CalendarEntry(SQLModel, table=True):
+    """What one participant's calendar last showed of one meeting (`fair.calendar_state`):
+    its content's fingerprint, SEQUENCE and DTSTAMP, and the VEVENT itself (to send a
+    cancellation once the person is no longer on the meeting). The row with `uid` ""
+    (and no request) stands for the calendar as a whole: when its content last changed."""
+
+    __tablename__ = "calendar_entry"
+    __table_args__ = (sa.UniqueConstraint("participant_id", "uid"),)
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    request_id: int | None = Field(
+        default=None, foreign_key="meeting_request.id", index=True, ondelete="CASCADE"
+    )
+    uid: str
+    fingerprint: str = ""
+    sequence: int = 0
+    stamp: datetime = _instant()
+    cancelled: bool = False
+    event: str = Field(default="", sa_type=sa.Text)

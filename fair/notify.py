@@ -8,11 +8,15 @@ refuses for good to `failed/`, and leaves the rest for the next round (logged, n
 lost). A message being sent sits in `sending/`; one left there by a crash goes back to
 the queue after `STALE`.
 
-After a publication, `schedule_messages` writes one message to each participant whose
-meetings moved, appeared or were cancelled, and only to them. It lists what changed and
-attaches one iTIP object (RFC 5546) per meeting: METHOD:REQUEST for a new or moved
-meeting, METHOD:CANCEL for a dropped one, with the meeting's stable UID and its higher
-SEQUENCE, so people who imported a file rather than subscribing stay right too.
+`sync_calendars` records what each participant's calendar now shows
+(`fair.calendar_state`) and writes one message per changed meeting to each person whose
+events changed, and only to them: after a publication (`schedule_messages`), after an
+import (`queue_calendar_changes`) and when a feed finds a change not yet recorded. Each
+message says what changed and carries that meeting's iTIP object (RFC 5546, sent as
+iMIP): METHOD:REQUEST for a new, moved or otherwise changed meeting, METHOD:CANCEL for a
+dropped one or one the person was taken off, with the meeting's stable UID and the
+person's higher SEQUENCE, so people who imported a file rather than subscribing stay
+right too.
 """
 
 from __future__ import annotations
@@ -36,7 +40,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from fair import calendar_state
 from fair.calendar_events import CalendarEvent
+from fair.db import session_scope
 from fair.ical import itip, participant_events, published_history
 from fair.models import (
     Fair,
@@ -227,74 +233,127 @@ class Notice:
     message: EmailMessage
 
 
+def sync_calendars(
+    session: Session,
+    fair_id: int,
+    settings: Settings,
+    person_ids: set[int] | None = None,
+    now: datetime | None = None,
+    announce: frozenset[int] = frozenset(),
+    moved: frozenset[int] = frozenset(),
+) -> list[Notice]:
+    """Record what each participant's calendar now shows (`fair.calendar_state`) and
+    build one message for each person whose events changed. `person_ids`: only these
+    people, and everyone else on the requests whose events changed for them (None:
+    every participant of the fair). `announce`: requests whose events count as new on a
+    calendar never recorded before (a publication's new, moved and dropped meetings);
+    `moved`: requests described as moved rather than changed. The caller commits, then
+    queues the messages."""
+    fair = session.get(Fair, fair_id)
+    assert fair is not None
+    moment = now or utcnow()
+    query = select(Participant).where(Participant.fair_id == fair_id)
+    if person_ids is not None:
+        query = query.where(col(Participant.id).in_(person_ids))
+    plans: list[tuple[Participant, calendar_state.Plan]] = []
+    done: set[int] = set()
+    people = list(session.exec(query.order_by(col(Participant.key))))
+    for round_ in range(2):
+        for person in people:
+            assert person.id is not None
+            done.add(person.id)
+            events = participant_events(
+                session, fair, person, settings.base_url, settings.calendar_reminder_minutes
+            )
+            state = calendar_state.load(session, person.id)
+            plans.append((person, calendar_state.plan(person.id, events, state, moment, announce)))
+        if person_ids is None or round_:
+            break
+        # Everyone else who sees the requests that changed for these people.
+        changed = set().union(*(p.request_ids for _, p in plans))
+        others = _involved(session, fair_id, changed) | calendar_state.people_on(session, changed)
+        others -= done
+        people = list(
+            session.exec(
+                select(Participant)
+                .where(col(Participant.id).in_(others))
+                .order_by(col(Participant.key))
+            )
+        )
+    calendar_state.apply(session, (p for _, p in plans))
+    notices = []
+    for person, p in sorted(plans, key=lambda x: x[0].key):
+        changes = sorted(
+            p.changes, key=lambda c: (c.event.component.decoded("DTSTART"), c.event.uid)
+        )
+        notices += [_change_message(settings, fair, person, c, moved) for c in changes]
+    return notices
+
+
+def _change_message(
+    settings: Settings,
+    fair: Fair,
+    person: Participant,
+    change: calendar_state.Change,
+    moved: frozenset[int],
+) -> Notice:
+    """One iMIP message (RFC 6047) for one change: a short text, and the iTIP object
+    both inline (multipart/alternative, where Outlook looks for it) and as an .ics
+    attachment (where Gmail and Apple Mail offer it). One meeting per message: Outlook
+    reads only the first invitation of a message and the first VEVENT of an object,
+    and iTIP allows one UID per object, so a digest could not update calendars."""
+    event = change.event
+    summary = str(event.component.get("SUMMARY", ""))
+    where = str(event.component.get("LOCATION", ""))
+    if change.kind == "cancelled":
+        what, method = "Cancelled", "CANCEL"
+    elif event.request_id in moved:
+        what, method = "Moved", "REQUEST"
+    else:
+        what, method = ("New" if change.kind == "new" else "Changed"), "REQUEST"
+    when = _when(event, person.timezone)
+    body = "\n".join(
+        [
+            f"Hello {person.name},",
+            "",
+            f"your schedule at {fair.name} changed (times in {person.timezone}):",
+            "",
+            f"- {what}: {summary}, {when}, {where}",
+            "",
+            "The invitation updates your calendar if you imported the schedule as a "
+            "file; a subscribed calendar updates itself.",
+            f"Your agenda: {settings.base_url}/me",
+        ]
+    )
+    message = _message(settings, person, f"{fair.name}: {what} – {summary}, {when}", body + "\n")
+    text = itip(event, method, change.text).decode("utf-8")
+    message.add_alternative(text, subtype="calendar", params={"method": method})
+    message.add_attachment(
+        text,
+        subtype="calendar",
+        params={"method": method},
+        filename="cancel.ics" if method == "CANCEL" else "invite.ics",
+    )
+    return Notice(person.key, person.email, message)
+
+
 def schedule_messages(
     session: Session, fair_id: int, diff: VersionDiff, settings: Settings
 ) -> list[Notice]:
-    """One message per participant whose meetings changed in the publication `diff`
-    describes (call after `publish`, in the same or a later session)."""
-    new, moved, cancelled = set(diff.new), set(diff.moved), set(diff.cancelled)
-    changed = new | moved | cancelled
-    fair = session.get(Fair, fair_id)
-    assert fair is not None
-    people = session.exec(
-        select(Participant)
-        .where(col(Participant.id).in_(_involved(session, fair_id, changed)))
-        .order_by(col(Participant.key))
-    ).all()
-    notices = []
-    base = settings.base_url
-    for person in people:
-        events = [
-            e
-            for e in participant_events(
-                session, fair, person, base, settings.calendar_reminder_minutes
-            )
-            if e.request_id in changed
-        ]
-        if not events:
-            continue
-        lines = [
-            f"Hello {person.name},",
-            "",
-            f"the organiser of {fair.name} published a new schedule. What changed for you "
-            f"(times in {person.timezone}):",
-            "",
-        ]
-        attachments: list[tuple[bytes, str]] = []
-        for event in events:
-            summary = str(event.component.get("SUMMARY", ""))
-            where = str(event.component.get("LOCATION", ""))
-            if event.cancelled:
-                what, method = "Cancelled", "CANCEL"
-            elif event.request_id in new:
-                what, method = "New", "REQUEST"
-            else:
-                what, method = "Moved", "REQUEST"
-            lines.append(f"- {what}: {summary}, {_when(event, person.timezone)}, {where}")
-            attachments.append((itip(event, method), method))
-        lines += [
-            "",
-            "The attached invitations update your calendar if you imported the schedule "
-            "as a file; a subscribed calendar updates itself.",
-            f"Your agenda: {base}/me",
-        ]
-        count = len(events)
-        message = _message(
-            settings,
-            person,
-            f"{fair.name}: your schedule changed ({count} meeting{'s' if count > 1 else ''})",
-            "\n".join(lines) + "\n",
-        )
-        for n, (data, method) in enumerate(attachments, 1):
-            message.add_attachment(
-                data,
-                maintype="text",
-                subtype="calendar",
-                params={"method": method, "charset": "utf-8"},
-                filename=f"{'cancel' if method == 'CANCEL' else 'invite'}-{n}.ics",
-            )
-        notices.append(Notice(person.key, person.email, message))
-    return notices
+    """After a publication (`diff`, in the same or a later session): record every
+    participant's calendar and build one message for each whose events changed — moved,
+    new or dropped meetings, and also people added or removed and renamed counterparts
+    since the last time. The caller commits."""
+    current, _ = published_history(session, fair_id)
+    hint = frozenset(diff.new) | frozenset(diff.moved) | frozenset(diff.cancelled)
+    return sync_calendars(
+        session,
+        fair_id,
+        settings,
+        now=current.published_at if current else None,
+        announce=hint,
+        moved=frozenset(diff.moved),
+    )
 
 
 def magic_link_message(session: Session, person: Participant, settings: Settings) -> Notice:
@@ -330,9 +389,17 @@ def queue(settings: Settings, notices: Iterable[Notice]) -> list[Path]:
 def queue_schedule_changes(
     engine: Engine, fair_id: int, diff: VersionDiff, settings: Settings
 ) -> list[Path]:
-    """Build and queue the change notices of a committed publication."""
-    if not (diff.new or diff.moved or diff.cancelled):
-        return []
-    with Session(engine) as session:
+    """Record the calendars after a committed publication and queue the change notices."""
+    with session_scope(engine) as session:
         notices = schedule_messages(session, fair_id, diff, settings)
+    return queue(settings, notices)
+
+
+def queue_calendar_changes(engine: Engine, fair_id: int, settings: Settings) -> list[Path]:
+    """After a change outside a publication (an import that renamed a company or changed
+    who attends a request): record every participant's calendar and queue the iTIP
+    messages of those whose events changed. Nothing to do before the first publication."""
+    with session_scope(engine) as session:
+        current, _ = published_history(session, fair_id)
+        notices = [] if current is None else sync_calendars(session, fair_id, settings)
     return queue(settings, notices)

@@ -239,12 +239,28 @@ def report_rows(
     raise InvalidInput(f"report: expected one of {', '.join(REPORTS)}, not {name!r}")
 
 
-def format_report(name: str, rows: Sequence[Mapping[str, Any]], fmt: str) -> bytes:
+COUNTRY_COLUMNS = ("country", "seller_country", "buyer_country")
+
+
+def format_report(
+    name: str,
+    rows: Sequence[Mapping[str, Any]],
+    fmt: str,
+    country_names: Mapping[str, str] | None = None,
+) -> bytes:
     """Report `name` as CSV (UTF-8 with a byte-order mark, CRLF, `yes`/`no` for booleans,
-    no cell a spreadsheet would take for a formula) or JSON (a list of objects, as is)."""
+    no cell a spreadsheet would take for a formula) or JSON (a list of objects, as is).
+
+    `country_names` (code → name in the reader's language) names the countries of a CSV,
+    which people read; JSON, which programs read, keeps the ISO codes."""
     if fmt == "json":
         return (json.dumps(list(rows), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     if fmt != "csv":
         raise InvalidInput(f"format: expected csv or json, not {fmt!r}")
+    if country_names:
+        rows = [
+            {k: country_names.get(v, v) if k in COUNTRY_COLUMNS else v for k, v in row.items()}
+            for row in rows
+        ]
     cells = [{k: spreadsheet_cell(v) for k, v in row.items()} for row in rows]
     return "\ufeff".encode() + csv_bytes(REPORTS[name], cells)

@@ -50,6 +50,13 @@ class FieldError(InvalidInput):
         super().__init__(f"{field}: {message}")
 
 
+class AlreadyRequested(FieldError):
+    """A request between the same two people exists already (either of them sent it)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("to", f"already requested: {message}")
+
+
 def whole_number(field: str, value: object, low: int, high: int) -> int:
     """`value` (an int, or text from a form) as a whole number in `low..high`."""
     if isinstance(value, bool) or not isinstance(value, int | str):
@@ -109,7 +116,7 @@ class DirectoryEntry:
     sectors: tuple[str, ...]
     offers: tuple[str, ...]
     needs: tuple[str, ...]
-    requested: bool  # `me` already sent them a request
+    requested: bool  # `me` and they already have a request, whoever sent it
 
 
 def load_me(session: Session, me: Participant) -> Participant:
@@ -226,15 +233,7 @@ def send_request(
         raise FieldError("mode", f"must be one of {', '.join(MODES)}")
     longest = longest_run(session, fair)
     wanted_length = whole_number("length", length, 1, longest)
-    duplicate = session.exec(
-        select(MeetingRequest.id).where(
-            MeetingRequest.fair_id == fair.id,
-            MeetingRequest.from_id == sender.id,
-            MeetingRequest.to_id == receiver.id,
-        )
-    ).first()
-    if duplicate is not None:
-        raise FieldError("to", f"you have already sent {receiver.name} a request")
+    _refuse_duplicate(session, sender, receiver)
     key = _free_key(session, sender.fair_id, f"{sender.key}>{receiver.key}")
     request = MeetingRequest(
         fair_id=sender.fair_id,
@@ -252,8 +251,48 @@ def send_request(
     except IntegrityError:
         # Two sends of the same pair at once: the unique (from, to) constraint decides.
         session.rollback()
-        raise FieldError("to", f"you have already sent {receiver.name} a request") from None
+        raise AlreadyRequested(f"you sent {receiver.name} a request") from None
     return _view(session, request, sender.id)
+
+
+def _refuse_duplicate(session: Session, sender: Participant, receiver: Participant) -> None:
+    """One request per pair of people, whichever of them asked and whatever became of
+    it: a second one would only be a duplicate for the solver and for the other side."""
+    earlier = session.exec(
+        select(MeetingRequest).where(
+            MeetingRequest.fair_id == sender.fair_id,
+            (
+                (col(MeetingRequest.from_id) == sender.id)
+                & (col(MeetingRequest.to_id) == receiver.id)
+            )
+            | (
+                (col(MeetingRequest.from_id) == receiver.id)
+                & (col(MeetingRequest.to_id) == sender.id)
+            ),
+        )
+    ).first()
+    if earlier is None:
+        return
+    name = receiver.name
+    if earlier.from_id == sender.id:
+        if earlier.status == RequestStatus.DECLINED:
+            raise AlreadyRequested(f"{name} declined your request")
+        raise AlreadyRequested(f"you sent {name} a request ({earlier.status})")
+    if earlier.status == RequestStatus.PENDING:
+        raise AlreadyRequested(f"{name} has asked you; answer their request in My requests")
+    raise AlreadyRequested(f"{name} asked you and you {earlier.status} it")
+
+
+def requested_people(session: Session, me: Participant) -> set[int]:
+    """Ids of the people `me` has a request with, in either direction, any status."""
+    assert me.id is not None
+    rows = session.exec(
+        select(MeetingRequest.from_id, MeetingRequest.to_id).where(
+            MeetingRequest.fair_id == me.fair_id,
+            (col(MeetingRequest.from_id) == me.id) | (col(MeetingRequest.to_id) == me.id),
+        )
+    ).all()
+    return {to_id if from_id == me.id else from_id for from_id, to_id in rows}
 
 
 def _free_key(session: Session, fair_id: int, base: str) -> str:
@@ -348,9 +387,7 @@ def directory(
         )
         .order_by(col(Company.name), col(Participant.name))
     ).all()
-    asked = set(
-        session.exec(select(MeetingRequest.to_id).where(MeetingRequest.from_id == me.id)).all()
-    )
+    asked = requested_people(session, me)
     needle = search.strip().lower()
     found: list[DirectoryEntry] = []
     for person, company in rows:

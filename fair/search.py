@@ -2,9 +2,12 @@
 
 `rebuild(session, fair_id)` writes one `SearchEntry` per company and product (its name,
 and a `doc` of every searchable word, with the sector named in Chinese, Korean and
-Japanese too, so "화장품" finds cosmetics). `search(session, fair_id, query, ...)` finds
-entries that contain every word of the query as a substring, which is what CJK text
-needs (no spaces between words):
+Japanese too, so "화장품" finds cosmetics, and every name of each product term found in
+its name, sector, offers or needs (`fair.terms`), so "마스크팩" finds "Sheet Mask").
+`search(session, fair_id, query, ...)` finds entries that contain every word of the
+query as a substring, which is what CJK text needs (no spaces between words), after
+`fair.terms.words_for` folded English plurals ("masks" → "mask") and rewrote a query that
+is one dictionary term spaced another way ("sheetmask"):
 
 - SQLite: an FTS5 table with the `trigram` tokenizer over `search_entry` answers words
   of three characters or more; shorter words (one or two Hangul or Han characters, such
@@ -20,6 +23,7 @@ with the first word, companies before products, shorter names, then id.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -27,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, delete, select
 
+from fair import terms
 from fair.models import Company, Pavilion, Product, SearchEntry
 
 FTS_TABLE: Final = "search_fts"
@@ -79,8 +84,10 @@ class Results:
 
 
 def words_of(query: str) -> tuple[str, ...]:
-    """The query's words: split on spaces and punctuation, duplicates dropped."""
-    found = re.findall(r"[^\s,;:!?()\[\]{}\"'“”‘’，、。！？：；（）]+", query.strip())
+    """The query's words: split on spaces and punctuation (and the Japanese middle dot),
+    full-width forms folded (NFKC), duplicates dropped."""
+    text = unicodedata.normalize("NFKC", query.strip())
+    found = re.findall(r"[^\s,;:!?()\[\]{}\"'“”‘’，、。！？：；（）・/]+", text)
     return tuple(dict.fromkeys(w.lower() for w in found))[:MAX_WORDS]
 
 
@@ -117,16 +124,21 @@ def _sector_words(sectors: list[str]) -> list[str]:
     return [w for s in sectors for w in SECTOR_WORDS.get(s, ())]
 
 
-def rebuild(session: Session, fair_id: int) -> int:
+def rebuild(session: Session, fair_id: int, dictionary: terms.Dictionary | None = None) -> int:
     """Index the fair's companies and products afresh; returns the number of entries.
 
-    Runs in the caller's transaction (an import rebuilds before it commits).
+    Runs in the caller's transaction (an import rebuilds before it commits). The product
+    terms come from `dictionary`, by default the fair's (`fair.terms.for_fair`); an empty
+    one indexes the words as written (the benchmark's baseline, the search before the
+    dictionary).
     """
     session.exec(delete(SearchEntry).where(col(SearchEntry.fair_id) == fair_id))
     pavilions = {
         p.id: p.name for p in session.exec(select(Pavilion).where(Pavilion.fair_id == fair_id))
     }
     companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}
+    if dictionary is None:
+        dictionary = terms.for_fair(session, fair_id)
     rows: list[dict[str, Any]] = []
     for c in companies.values():
         rows.append(
@@ -147,6 +159,7 @@ def rebuild(session: Session, fair_id: int) -> int:
                     _sector_words(c.sectors),
                     c.offers,
                     c.needs,
+                    dictionary.expansion(" · ".join([c.name, *c.sectors, *c.offers, *c.needs])),
                 ),
             }
         )
@@ -170,6 +183,7 @@ def rebuild(session: Session, fair_id: int) -> int:
                     p.origin,
                     p.certifications,
                     company.name,
+                    dictionary.expansion(f"{p.name} · {p.sector}"),
                 ),
             }
         )
@@ -270,14 +284,20 @@ def search(
     kind: str = "",
     page: int = 1,
     per_page: int = PER_PAGE,
+    dictionary: terms.Dictionary | None = None,
 ) -> Results:
     """One page of the fair's products and companies matching every word of `query`.
 
     An empty query lists everything that passes the filters (`pavilion_id`, `country`,
     `sector`, `kind` "company" or "product"), by name. `page` counts from 1; a page past
-    the end is empty, with `total` still right.
+    the end is empty, with `total` still right. `dictionary` as for `rebuild` (an empty
+    one searches the words as typed).
     """
     words = words_of(query)
+    if dictionary is None and words:
+        dictionary = terms.for_fair(session, fair_id)
+    if dictionary:
+        words = terms.words_for(dictionary, words, query)[:MAX_WORDS]
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     e = SearchEntry

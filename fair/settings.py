@@ -90,6 +90,14 @@ SETTINGS: tuple[Setting, ...] = (
         15,
         "Minutes before each meeting that calendars remind (VALARM); 0 turns reminders off.",
     ),
+    Setting(
+        "calendar",
+        "upload_seconds",
+        float,
+        20.0,
+        "Seconds the reader of one uploaded busy-time calendar may run before the upload "
+        "is refused (docs/calendars.md).",
+    ),
     Setting("smtp", "host", str, "", "SMTP server; empty keeps e-mails in the outbox folder."),
     Setting("smtp", "port", int, 587, "SMTP port."),
     Setting("smtp", "username", str, "", "SMTP user (password: FAIR_SMTP_PASSWORD)."),
@@ -184,6 +192,7 @@ class Settings:
     solver_workers: int = 2
     solver_seed: int = 0
     calendar_reminder_minutes: int = 15
+    calendar_upload_seconds: float = 20.0
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_username: str = ""
@@ -330,6 +339,8 @@ def _check(values: dict[str, Any]) -> None:
         raise InvalidInput("solver.workers must be at least 1")
     if not 0 <= values["calendar_reminder_minutes"] <= 10080:
         raise InvalidInput("calendar.reminder_minutes must be 0–10080 (0 = no reminder)")
+    if not 0 < values["calendar_upload_seconds"] <= 600:
+        raise InvalidInput("calendar.upload_seconds must be more than 0 and at most 600")
     if values["smtp_port"] <= 0 or values["smtp_port"] > 65535:
         raise InvalidInput(f"smtp.port must be 1–65535, got {values['smtp_port']}")
     if values["rooms_no_show_minutes"] < 1:

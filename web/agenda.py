@@ -3,6 +3,7 @@ and the calendar subscription (a link of its own, answered with conditional GETs
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import random
 import time
@@ -10,17 +11,18 @@ from datetime import UTC
 from email.utils import format_datetime
 
 from aiohttp import web
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from fair import queries
+from fair import notify, queries
 from fair.errors import NotFound
-from fair.ical import CalendarFile, participant_calendar, participant_calendar_file
+from fair.ical import CalendarFile, participant_calendar_file
 from fair.models import Company, Fair, Participant, TokenKind
 from fair.tokens import issue_token, participant_for_token
 from fair.versions import published_edition
 from web import agenda_books, auth, i18n
 from web.db import read, write
-from web.keys import FEED_CACHE, PAGE_CACHE, SESSION, SETTINGS
+from web.keys import FEED_CACHE, MAILER, PAGE_CACHE, SESSION, SETTINGS
 from web.render import page
 
 FEED_CACHE_SECONDS = 60.0
@@ -70,13 +72,43 @@ def _company_label(session: Session, company_id: int) -> queries.CompanyLabel:
     return queries.CompanyLabel(name=company.name, country=company.country)
 
 
+async def calendar_file(app: web.Application, person: Participant) -> CalendarFile:
+    """The participant's calendar; when what they see changed since it was last recorded
+    (a colleague added or removed, a company renamed, a live change), the change is
+    recorded first — SEQUENCE, DTSTAMP and Last-Modified move — and the iTIP e-mails of
+    everyone affected are queued."""
+    settings = app[SETTINGS]
+    base, reminder = settings.base_url, settings.calendar_reminder_minutes
+
+    def build(session: Session) -> CalendarFile:
+        return participant_calendar_file(session, person.fair_id, person.key, base, reminder)
+
+    calendar = await read(app, build)
+    if not calendar.stale:
+        return calendar
+    assert person.id is not None
+    person_id = person.id
+
+    def record(session: Session) -> list[notify.Notice]:
+        return notify.sync_calendars(session, person.fair_id, settings, {person_id})
+
+    try:
+        notices = await write(app, record)
+    except IntegrityError:  # another process recorded the same change first
+        notices = []
+    if notices:
+        await asyncio.get_running_loop().run_in_executor(
+            app[MAILER].executor, notify.queue, settings, notices
+        )
+        app[MAILER].wake.set()
+    return await read(app, build)
+
+
 async def agenda_ics(request: web.Request) -> web.StreamResponse:
     person = await auth.participant(request)
-    base = request.app[SETTINGS].base_url
-    reminder = request.app[SETTINGS].calendar_reminder_minutes
-    text = await read(request.app, participant_calendar, person.fair_id, person.key, base, reminder)
+    calendar = await calendar_file(request.app, person)
     return web.Response(
-        body=text.encode("utf-8"),
+        body=calendar.text.encode("utf-8"),
         content_type="text/calendar",
         charset="utf-8",
         headers={"Content-Disposition": 'attachment; filename="agenda.ics"'},
@@ -128,11 +160,7 @@ async def feed(request: web.Request) -> web.StreamResponse:
     if hit is not None and hit[0] > now:
         calendar = hit[1]
     else:
-
-        def build(session: Session) -> CalendarFile:
-            return participant_calendar_file(session, person.fair_id, person.key, base, reminder)
-
-        calendar = await read(request.app, build)
+        calendar = await calendar_file(request.app, person)
         if len(cache) > 20_000:
             cache.clear()
         cache[key] = (now + _ttl(FEED_CACHE_SECONDS), calendar)

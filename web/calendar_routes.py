@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,13 @@ def setup(app: web.Application) -> None:
     r.add_get("/organiser/calendar.ics", organiser_calendar, name="calendar_fair_ics")
     r.add_post("/organiser/participants/{key}/email-link", email_link, name="calendar_email_link")
     app.cleanup_ctx.append(mailer_ctx)
+    app.on_shutdown.append(_stop_busy_workers)
+
+
+async def _stop_busy_workers(app: web.Application) -> None:
+    """A busy-time upload being read when the server stops is refused at once rather
+    than holding the shutdown for its time budget."""
+    busy.stop_workers()
 
 
 # ---------------------------------------------------------------------------- mail
@@ -100,6 +108,26 @@ def schedule_changed(app: web.Application, fair_id: int, diff: VersionDiff) -> a
             )
         except Exception:
             log.exception("could not queue the schedule-change e-mails of fair %s", fair_id)
+            return
+        if paths:
+            app[MAILER].wake.set()
+
+    return _spawn(app, work())
+
+
+def calendars_changed(app: web.Application, fair_id: int) -> asyncio.Task[Any]:
+    """After an import has committed (names, colleagues): record the calendars, queue
+    the iTIP messages of the people whose events changed and wake the sender, in the
+    background."""
+
+    async def work() -> None:
+        settings = app[SETTINGS]
+        try:
+            paths = await asyncio.get_running_loop().run_in_executor(
+                app[MAILER].executor, notify.queue_calendar_changes, app[ENGINE], fair_id, settings
+            )
+        except Exception:
+            log.exception("could not queue the calendar-change e-mails of fair %s", fair_id)
             return
         if paths:
             app[MAILER].wake.set()
@@ -180,10 +208,22 @@ async def busy_page(request: web.Request) -> web.StreamResponse:
 
 
 async def _store(request: web.Request, person: Participant, data: bytes) -> int:
+    """Read the file in a worker process under its budget (no database thread waits on
+    it), then replace the stored busy times."""
+
+    def window(session: Session) -> tuple[datetime, datetime]:
+        fresh = session.get(Participant, person.id)
+        assert fresh is not None
+        return busy.person_window(session, fresh)
+
+    start, end = await read(request.app, window)
+    budget = busy.Budget(seconds=request.app[SETTINGS].calendar_upload_seconds)
+    found = await busy.read_busy(data, start, end, person.timezone, budget)
+
     def act(session: Session) -> int:
         fresh = session.get(Participant, person.id)
         assert fresh is not None
-        return len(busy.import_busy(session, fresh, data))
+        return len(busy.store_busy(session, fresh, found))
 
     return await write(request.app, act)
 

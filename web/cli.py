@@ -120,6 +120,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(f"  {'':<14}{'new':>8}{'updated':>10}{'unchanged':>11}")
     for kind, new, updated, same in summary.counts():
         print(f"  {kind:<14}{new:>8}{updated:>10}{same:>11}")
+    if not summary.written:  # a dry run changed no calendar
+        return 0
+    from fair import notify
+
+    # Renamed companies and colleagues added to or removed from requests change
+    # published calendars: tell the people concerned (iTIP), as a publication does.
+    queued = notify.queue_calendar_changes(engine, summary.fair_id, settings)
+    if queued:
+        delivery = notify.deliver(settings)
+        print(
+            f"e-mailed {len(queued)} participant(s) whose calendars changed: "
+            f"{delivery.sent} sent, {delivery.waiting} waiting in {settings.smtp_outbox}"
+        )
     return 0
 
 
@@ -267,15 +280,17 @@ def cmd_export(args: argparse.Namespace) -> int:
             from fair.ical import fair_calendar_file, participant_calendar
 
             reminder = settings.calendar_reminder_minutes
+            # --version N: that version's meetings (a draft to check, an older one);
+            # without it, the published version.
             if args.fair_wide:
                 text = fair_calendar_file(
-                    session, fair.id, settings.base_url, args.place, reminder
+                    session, fair.id, settings.base_url, args.place, reminder, args.version
                 ).text
             elif not args.participant:
                 raise InvalidInput("export ics needs --participant ID or --fair-wide")
             else:
                 text = participant_calendar(
-                    session, fair.id, args.participant, settings.base_url, reminder
+                    session, fair.id, args.participant, settings.base_url, reminder, args.version
                 )
     stream = _output(args)
     try:
@@ -453,7 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--fair")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
-    p.add_argument("--version", type=int, help="schedule version (default: newest)")
+    p.add_argument(
+        "--version", type=int, help="schedule version (default: newest; ics: the published one)"
+    )
     p.add_argument("--participant", help="participant id (for ics)")
     p.add_argument(
         "--workbook", action="store_true", help="fair: the CSV files as one .xlsx workbook"

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from fair import queries
-from fair.columns import CSV_FILES
+from fair.columns import CSV_FILES, IMPORT_TABLES
 from fair.errors import ImportRejected, InvalidInput, NotFound, Problem
 from fair.export import (
     TEMPLATE_LANGUAGES,
@@ -338,10 +338,11 @@ async def report(request: web.Request) -> web.StreamResponse:
     if fmt not in FORMATS:
         raise InvalidInput(f"format: expected csv or json, not {fmt!r}")
     rates = request.app[SETTINGS].rates
+    countries = i18n.country_names()  # the request's language, read before leaving it
 
     def load(session: Session) -> bytes:  # built and formatted off the event loop
         rows = report_rows(session, _fair_or_404(session).id or 0, name, rates)
-        return format_report(name, rows, fmt)
+        return format_report(name, rows, fmt, countries)
 
     data = await read(request.app, load)
     return web.Response(
@@ -363,6 +364,7 @@ IMPORT_KINDS = {
     "participants": N_("participants"),
     "requests": N_("requests"),
     "products": N_("products"),
+    "terms": N_("product terms"),
 }
 ENCODING_LABELS = {
     AUTO: N_("Detect (UTF-8, UTF-16, GB18030, CP949, Shift_JIS)"),
@@ -392,7 +394,7 @@ def _import_page(request: web.Request, status: int = 200, **context: Any) -> web
         "encoding": AUTO,
         "encodings": ENCODING_LABELS,
         "kinds": IMPORT_KINDS,
-        "csv_files": list(CSV_FILES),
+        "csv_files": list(IMPORT_TABLES),
         "template_languages": TEMPLATE_LANGUAGES,
         "template_names": TEMPLATE_NAMES,
         "languages": i18n.LANGUAGES,
@@ -412,7 +414,7 @@ async def _uploaded(request: web.Request) -> tuple[dict[str, bytes], str]:
     encoding chosen for the CSV files."""
     form = await request.post()
     files: dict[str, bytes] = {}
-    for field in ("fair.toml", *CSV_FILES, "workbook"):
+    for field in ("fair.toml", *IMPORT_TABLES, "workbook"):
         upload = form.get(field)
         if not isinstance(upload, web.FileField):
             continue
@@ -476,6 +478,9 @@ async def import_confirm(request: web.Request) -> web.StreamResponse:
         return _import_page(request, 410, notice=i18n.template_gettext(str(exc)))
     except ImportRejected as exc:
         return _import_page(request, 400, problems=exc.problems)
+    # Written: renamed companies and re-attended requests change calendars (a preview
+    # wrote nothing, so only here).
+    calendar_routes.calendars_changed(request.app, summary.fair_id)
     if wants_json(request):
         return web.json_response(_summary_json(summary))
     return _import_page(request, summary=summary)

@@ -172,8 +172,12 @@ async def _suggestions(
     *,
     errors: dict[str, str] | None = None,
     error_key: str = "",
+    already: str = "",
     status: int = 200,
 ) -> web.Response:
+    """The suggestions page; `already` is the person a refused duplicate was meant for
+    (the list was stale: their row says so instead of offering the button again)."""
+
     def load(session: Session) -> dict[str, Any]:
         return {
             "fair": catalogue.get_fair(session, person.fair_id),
@@ -187,6 +191,7 @@ async def _suggestions(
         "person": person,
         "errors": errors or {},
         "error_key": error_key,
+        "already": already,
         "done": done if done == "sent" else "",
     }
     return page("floor_suggestions.html", request, context, status=status)
@@ -216,6 +221,7 @@ async def meet(request: web.Request) -> web.StreamResponse:
         )
     except rq.FieldError as exc:
         errors = {exc.field: exc.detail}
+        already = isinstance(exc, rq.AlreadyRequested)
         if from_booth and company_id is not None:
             form_values = {
                 "to": values["to"],
@@ -225,7 +231,12 @@ async def meet(request: web.Request) -> web.StreamResponse:
                 request, person.fair_id, company_id, form=form_values, errors=errors, status=422
             )
         return await _suggestions(
-            request, person, errors=errors, error_key=values["to"], status=422
+            request,
+            person,
+            errors=errors,
+            error_key=values["to"],
+            already=values["to"] if already else "",
+            status=422,
         )
     if from_booth:
         url = request.app.router["floor_booth"].url_for(

@@ -25,6 +25,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 
+from fair import terms
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT = "en"
 LANGUAGES = {"en": "English", "zh": "中文", "ko": "한국어", "ja": "日本語"}
@@ -200,3 +202,33 @@ def amount(value: Decimal | float, currency: str = "") -> str:
     if currency:
         return format_currency(value, currency, locale=_locale())
     return format_decimal(value, locale=_locale())
+
+
+def country(code: str) -> str:
+    """A country's name the viewer's way (KR → 대한민국 / 韩国 / 韓国 / South Korea); the
+    code itself when CLDR does not know it."""
+    return country_names().get(code, code) if code else ""
+
+
+def country_names() -> dict[str, str]:
+    """Every ISO 3166-1 alpha-2 code's name in the viewer's language (CLDR, via Babel)."""
+    return _country_names(current())
+
+
+@functools.cache
+def _country_names(language: str) -> dict[str, str]:
+    territories = _parse_locale(language).territories
+    return {code: name for code, name in territories.items() if len(code) == 2}
+
+
+def tag(value: str) -> str:
+    """A sector, offer or need as imported, in the viewer's language when the product-term
+    dictionary (`fair.terms`) knows it ("sheet masks" → 마스크팩), else as written."""
+    return _tag(value, current())
+
+
+@functools.lru_cache(maxsize=16_384)
+def _tag(value: str, language: str) -> str:
+    if language == DEFAULT:
+        return value
+    return terms.built_in_dictionary().name_in(value, language) or value

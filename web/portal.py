@@ -19,9 +19,9 @@ from sqlmodel import Session
 from fair import availability as av
 from fair import requests as rq
 from fair.errors import Conflict
-from fair.models import Fair, Participant
+from fair.models import Company, Fair, Participant
 from fair.rules import DEFAULT_PRIORITY, PRIORITIES
-from web import auth
+from web import auth, zones
 from web.db import read, write
 from web.render import page
 
@@ -209,6 +209,7 @@ async def _availability_page(
     status: int = 200,
 ) -> web.Response:
     view = await read(request.app, av.availability, person)
+    country = await read(request.app, _country_of, person)
     values: dict[str, Any] = {
         "timezone": view.timezone,
         "onsite_days": [str(d) for d in view.onsite_days],
@@ -227,13 +228,18 @@ async def _availability_page(
         "errors": errors or {},
         "days": _local_hours(view, zone),
         "zone": zone,
-        "timezones": TIMEZONES,
+        "timezones": zones.choices(TIMEZONES, country),
         "done": done if done in NOTICES else "",
     }
     return page("portal_availability.html", request, context, status=status)
 
 
 TIMEZONES = av.known_timezones()
+
+
+def _country_of(session: Session, person: Participant) -> str:
+    company = session.get(Company, person.company_id)
+    return company.country if company else ""
 
 
 async def availability_page(request: web.Request) -> web.StreamResponse:

@@ -11,7 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from web import i18n
+from web import i18n, zones
 from web.keys import SESSION
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -32,7 +32,11 @@ def setup_templates(app: web.Application) -> None:
     env.filters["local_date"] = i18n.local_date
     env.filters["amount"] = i18n.amount
     env.filters["day"] = i18n.day
+    env.filters["country"] = i18n.country
+    env.filters["tag"] = i18n.tag
+    env.filters["zone_name"] = zones.label
     env.globals["price"] = i18n.price
+    env.globals["country_names"] = i18n.country_names
     # A static file's address carries a hash of its content (computed once per file).
     env.globals["static"] = functools.cache(
         lambda path: str(app.router["static"].url_for(filename=path))

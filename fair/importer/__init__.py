@@ -1,15 +1,17 @@
 """Reading and checking the import files (`docs/import.md`).
 
-`parse_files` turns the raw bytes of `fair.toml`, `participants.csv`, `requests.csv` and
-`products.csv` into checked `ImportData`, collecting every problem (file, row, column,
-message) instead of stopping at the first. Nothing here touches the database: writing is
-`fair.loader`, which applies a checked `ImportData` in one transaction.
+`parse_files` turns the raw bytes of `fair.toml`, `participants.csv`, `requests.csv`,
+`products.csv` and the optional `terms.csv` into checked `ImportData`, collecting every
+problem (file, row, column, message) instead of stopping at the first. Nothing here
+touches the database: writing is `fair.loader`, which applies a checked `ImportData` in
+one transaction.
 
 The package's parts: `specs` (the checked data), `cells` (one cell's value),
 `encodings` (which encoding a CSV file is in), `rows` (a CSV file's rows, and the data
 rows of any sheet), `workbook` (the sheets of an .xlsx file), one module per file kind
-(`fair_toml`, `participants_csv`, `requests_csv`, `products_csv`) and `files` (all of
-them together, and reading a folder). The columns themselves are `fair.columns`.
+(`fair_toml`, `participants_csv`, `requests_csv`, `products_csv`, `terms_csv`) and
+`files` (all of them together, and reading a folder). The columns themselves are
+`fair.columns`.
 """
 
 from fair.importer.cells import check_timezone, parse_window
@@ -27,6 +29,7 @@ from fair.importer.specs import (
     ProductSpec,
     RequestSpec,
     TableSpec,
+    TermSpec,
 )
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "ProductSpec",
     "RequestSpec",
     "TableSpec",
+    "TermSpec",
     "Undecodable",
     "check_timezone",
     "normalise",

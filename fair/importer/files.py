@@ -1,12 +1,13 @@
 """The set of import files: which are expected, checking them together, reading a folder.
 
-An import is `fair.toml` plus one table per file kind of `fair.columns.CSV_FILES`, each
+An import is `fair.toml` plus one table per file kind of `fair.columns.IMPORT_TABLES`, each
 either a CSV file of that name (in any encoding `fair.importer.encodings` reads) or a
 sheet of an .xlsx workbook (`fair.importer.workbook`); a new file kind only needs its
 columns there and its check below.
 
 `parse_files` checks `fair.toml` first, then `participants.csv` against its days and
-places, then `requests.csv` and `products.csv` against the participants, and raises
+places, then `requests.csv` and `products.csv` against the participants, then the
+optional `terms.csv` (product terms for the catalogue search), and raises
 `ImportRejected` with every problem of every file, or returns the `ImportData`.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from fair.columns import CSV_FILES
+from fair.columns import IMPORT_TABLES
 from fair.errors import N_, ImportRejected, Problem
 from fair.importer.encodings import AUTO
 from fair.importer.fair_toml import parse_fair
@@ -24,10 +25,11 @@ from fair.importer.products_csv import parse_products
 from fair.importer.requests_csv import parse_requests
 from fair.importer.rows import MAX_FILE_BYTES, Collector, Sheet, csv_sheet
 from fair.importer.specs import CompanySpec, ImportData, ParticipantSpec
+from fair.importer.terms_csv import parse_terms
 from fair.importer.workbook import xlsx_sheets
 
 FAIR_FILE = "fair.toml"
-FILES = (FAIR_FILE, *CSV_FILES)
+FILES = (FAIR_FILE, *IMPORT_TABLES)
 REQUIRED_FILES = (FAIR_FILE, "participants.csv")
 WORKBOOK = ".xlsx"
 
@@ -47,7 +49,7 @@ def read_sheets(
             continue
         if is_workbook(name):
             found = xlsx_sheets(name, raw, out)
-        elif name in CSV_FILES:
+        elif name in IMPORT_TABLES:
             sheet = csv_sheet(name, raw, out, encoding)
             found = [sheet] if sheet else []
         else:
@@ -104,11 +106,12 @@ def parse_files(files: Mapping[str, bytes], encoding: str = AUTO) -> ImportData:
         if "products.csv" in sheets and has_people
         else []
     )
+    terms = tuple(parse_terms(sheets["terms.csv"], out)) if "terms.csv" in sheets else None
     if out.problems or fair is None:
         raise ImportRejected(out.problems)
     sources = {sheet.label: out.encodings.get(sheet.label, "xlsx") for sheet in sheets.values()}
     return ImportData(
-        fair, tuple(companies), tuple(people), tuple(requests), tuple(products), sources
+        fair, tuple(companies), tuple(people), tuple(requests), tuple(products), terms, sources
     )
 
 

@@ -135,6 +135,14 @@ class ProductSpec:
 
 
 @dataclass(frozen=True)
+class TermSpec:
+    """One concept of a terms file: its names by language ("en", "zh", "ko", "ja")."""
+
+    row: int
+    terms: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
 class ImportData:
     """Everything one import describes, checked and consistent."""
 
@@ -143,5 +151,7 @@ class ImportData:
     participants: tuple[ParticipantSpec, ...]
     requests: tuple[RequestSpec, ...]
     products: tuple[ProductSpec, ...]
+    # The organiser's terms.csv; None when the import has none (the stored terms stay).
+    terms: tuple[TermSpec, ...] | None = None
     # Where each table was read from: file or sheet → encoding (or "xlsx"); not data.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)

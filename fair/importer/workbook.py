@@ -1,5 +1,5 @@
 """Reading an .xlsx workbook: one sheet per file kind, named like the file without
-`.csv` (`participants`, `requests`, `products`, ...), each with the header on row 1.
+`.csv` (`participants`, `requests`, `products`, `terms`), each with the header on row 1.
 
 Cells become the text the CSV would hold: numbers without a trailing `.0`, dates as ISO
 dates, times as HH:MM; a formula is not computed, its value as last saved is read.
@@ -14,7 +14,7 @@ import zipfile
 from datetime import date, datetime, time
 from typing import Any
 
-from fair.columns import CSV_FILES
+from fair.columns import IMPORT_TABLES
 from fair.errors import N_
 from fair.importer.rows import Collector, Sheet, too_large
 
@@ -67,8 +67,8 @@ def xlsx_sheets(name: str, raw: bytes, out: Collector) -> list[Sheet]:
             if not rows:
                 continue
             kind = sheet_kind(ws.title)
-            if kind not in CSV_FILES:
-                known = ", ".join(k.removesuffix(".csv") for k in CSV_FILES)
+            if kind not in IMPORT_TABLES:
+                known = ", ".join(k.removesuffix(".csv") for k in IMPORT_TABLES)
                 out.add(label, None, None, N_("unknown sheet (expected: %(known)s)"), known=known)
                 continue
             sheets.append(Sheet(kind, label, tuple(rows)))

@@ -77,6 +77,10 @@ async def test_browser_two_participants_meet_chat_and_close_a_deal(
     await board.wait_for_selector("#total-value[data-value='7600000.00']")
     await board.wait_for_selector("#dashboard[data-live='yes']")
     assert await board.locator("#deal-count").inner_text() == "1"
+    # The live totals name the countries as the page does, not by their codes.
+    countries = await board.locator("#by-country td:first-child").all_inner_texts()
+    assert sorted(countries) == ["China", "South Korea"]
+    assert await board.locator("#by-country td[title]").count() == 0  # re-drawn live
     if SHOTS.is_dir():
         await board.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
     assert buyer.errors == [] and seller.errors == []

@@ -177,6 +177,20 @@ def test_hostile_garbage_and_unbalanced_files() -> None:
     assert "the file is empty" in refused(b"   \r\n")
 
 
+def test_event_ending_before_it_starts_is_refused_with_the_reason() -> None:
+    backwards = "UID:back\nSUMMARY:Backwards\nDTSTART:20261127T100000Z\nDTEND:20261127T090000Z"
+    assert refused(ics(backwards)) == (
+        "event UID 'back' 'Backwards': it ends before it starts (DTEND 2026-11-27 09:00 UTC "
+        "is before DTSTART 2026-11-27 10:00 UTC); fix the event in your calendar"
+    )
+    # A recurring one was swapped by the expansion (09:00–10:00 every day): refused too.
+    assert "it ends before it starts" in refused(ics(backwards + "\nRRULE:FREQ=DAILY;COUNT=2"))
+    negative = "UID:neg\nSUMMARY:Negative\nDTSTART:20261127T100000Z\nDURATION:-PT1H"
+    assert refused(ics(negative)).startswith(
+        "event UID 'neg' 'Negative': it ends before it starts (DURATION -PT1H is negative)"
+    )
+
+
 def test_hostile_rule_with_endless_occurrences_is_capped() -> None:
     every_minute = (
         "UID:spam\nSUMMARY:Spam\nDTSTART:20261101T000000Z\nDURATION:PT1M\nRRULE:FREQ=MINUTELY"

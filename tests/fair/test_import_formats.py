@@ -382,7 +382,7 @@ def test_workbook_cells_read_as_csv_text() -> None:
     with pytest.raises(ImportRejected) as info:
         parse_files(files)
     assert [str(p) for p in info.value.problems] == [
-        "[mine.xlsx]notes: unknown sheet (expected: participants, requests, products)"
+        "[mine.xlsx]notes: unknown sheet (expected: participants, requests, products, terms)"
     ]
     book.remove(notes)
     buffer = io.BytesIO()

@@ -58,6 +58,13 @@ class Inbox:
                 out[r] = message
         return out
 
+    def all_by_recipient(self) -> dict[str, list[EmailMessage]]:
+        out: dict[str, list[EmailMessage]] = {}
+        for rcpts, message in self.messages:
+            for r in rcpts:
+                out.setdefault(r, []).append(message)
+        return out
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -118,12 +125,44 @@ def test_first_publication_invites_everyone_with_sequence_zero(
         request_ids = tuple(r.id for r in session.exec(select(MeetingRequest)) if r.id)
     diff = VersionDiff(kept=(), moved=(), new=request_ids, cancelled=())
     queued = notify.queue_schedule_changes(sqlite_engine, fair, diff, mail_settings)
-    assert len(queued) == 5
-    assert notify.deliver(mail_settings) == notify.Delivery(sent=5, failed=0, waiting=0)
-    got = smtp[0].by_recipient()
+    assert len(queued) == 12  # one invitation per message: 6 meetings, 2 people each
+    assert notify.deliver(mail_settings) == notify.Delivery(sent=12, failed=0, waiting=0)
+    got = smtp[0].all_by_recipient()
     assert set(got) == set(EMAIL.values())
-    cn1 = invitations(got[EMAIL["cn1"]])
+    cn1: dict[str, tuple[str, int, str]] = {}
+    for message in got[EMAIL["cn1"]]:
+        one = invitations(message)
+        assert len(one) == 1
+        cn1 |= one
     assert len(cn1) == 3 and {v for v in cn1.values()} == {("REQUEST", 0, "CONFIRMED")}
+
+
+def test_invitation_message_is_imip_with_the_calendar_inline_and_attached(
+    sqlite_engine: Engine, mail_settings: Settings
+) -> None:
+    """Outlook looks for the invitation in the first part of multipart/mixed and reads
+    one VEVENT; Gmail and Apple Mail offer the attached .ics. Each message has both,
+    the same object, with the METHOD in the Content-Type."""
+    fair = build(sqlite_engine)
+    with Session(sqlite_engine) as session:
+        request_ids = tuple(r.id for r in session.exec(select(MeetingRequest)) if r.id)
+    diff = VersionDiff(kept=(), moved=(), new=request_ids, cancelled=())
+    for path in notify.queue_schedule_changes(sqlite_engine, fair, diff, mail_settings):
+        message = message_from_bytes(path.read_bytes(), policy=policy.SMTP)
+        assert message.get_content_type() == "multipart/mixed"
+        first, attached = message.get_payload()  # type: ignore[misc]
+        assert first.get_content_type() == "multipart/alternative"
+        plain, inline = first.get_payload()
+        assert plain.get_content_type() == "text/plain"
+        assert inline.get_content_type() == "text/calendar"
+        assert inline.get_param("method") == "REQUEST"
+        assert attached.get_content_type() == "text/calendar"
+        assert attached.get_filename() == "invite.ics"
+        assert inline.get_content() == attached.get_content()
+        cal = icalendar.Calendar.from_ical(inline.get_content())
+        assert str(cal["METHOD"]) == "REQUEST" and len(cal.walk("VEVENT")) == 1
+        summary = str(cal.walk("VEVENT")[0]["SUMMARY"])
+        assert summary in str(message["Subject"]) and "New – " in str(message["Subject"])
 
 
 def test_resolve_mails_only_participants_whose_meetings_changed(
@@ -143,7 +182,7 @@ def test_resolve_mails_only_participants_whose_meetings_changed(
         assert "Moved: Meeting:" in got[EMAIL[key]].get_body(("plain",)).get_content()
     for key in ("il1", "jp1"):
         assert invitations(got[EMAIL[key]]) == {dropped: ("CANCEL", 1, "CANCELLED")}
-    assert "your schedule changed (1 meeting)" in str(got[EMAIL["il1"]]["Subject"])
+    assert "Cancelled – Meeting:" in str(got[EMAIL["il1"]]["Subject"])
     outbox = Path(mail_settings.smtp_outbox)
     assert len(list((outbox / "sent").glob("*.eml"))) == 4 and not list(outbox.glob("*.eml"))
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from fair.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fair.models import MeetingRequest, Participant
 from fair.requests import (
+    AlreadyRequested,
     FieldError,
     accept_request,
     decline_request,
@@ -82,15 +83,33 @@ def test_send_request_without_receiver_is_refused(db: Session) -> None:
 
 
 def test_send_request_duplicate_pair_is_refused(db: Session) -> None:
-    with pytest.raises(FieldError, match="already sent") as exc:
+    with pytest.raises(AlreadyRequested, match="already requested: you sent") as exc:
         send_request(db, person(db, "de1"), "kr2")
+    assert field_of(exc) == "to"
+    assert "(pending)" in str(exc.value)
+
+
+def test_send_request_reverse_of_a_pending_request_is_refused(db: Session) -> None:
+    # de1 asked kr2 (r3, pending): kr2 answers that request instead of sending a second.
+    with pytest.raises(AlreadyRequested, match="has asked you; answer their request") as exc:
+        send_request(db, person(db, "kr2"), "de1")
     assert field_of(exc) == "to"
 
 
-def test_send_request_reverse_pair_is_allowed(db: Session) -> None:
-    # kr2 answering de1's interest with a request of their own is mutual interest.
-    view = send_request(db, person(db, "kr2"), "de1")
-    assert view.status == "pending"
+def test_send_request_reverse_of_an_answered_request_is_refused(db: Session) -> None:
+    # cn1 asked kr1 (r1) and kr1 accepted: they meet already.
+    with pytest.raises(AlreadyRequested, match="asked you and you accepted it"):
+        send_request(db, person(db, "kr1"), "cn1")
+
+
+def test_send_request_after_a_decline_is_refused(db: Session) -> None:
+    kr2 = person(db, "kr2")
+    (received,) = my_requests(db, kr2).received
+    decline_request(db, kr2, received.id)
+    with pytest.raises(AlreadyRequested, match="declined your request"):
+        send_request(db, person(db, "de1"), "kr2")
+    with pytest.raises(AlreadyRequested, match="asked you and you declined it"):
+        send_request(db, kr2, "de1")
 
 
 @pytest.mark.parametrize("priority", [1, 5, "3"])

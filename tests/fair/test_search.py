@@ -110,7 +110,8 @@ def test_search_korean_two_characters_finds_korean_names(engine: Engine) -> None
         found = search.search(s, fair_id, "화장")
         ginseng = search.search(s, fair_id, "인삼")
     assert names(found)[0] == "한국화장품 주식회사"
-    assert names(ginseng) == ["인삼 에센스 세럼"]
+    # The Korean name first (the word is in it); the English one through the dictionary.
+    assert names(ginseng) == ["인삼 에센스 세럼", "Ginseng Serum, 50 ml"]
 
 
 def test_search_chinese_two_characters_finds_chinese_and_japanese_names(
@@ -155,7 +156,7 @@ def test_search_latin_is_case_insensitive_and_needs_every_word(engine: Engine) -
         both = names(search.search(s, fair_id, "ginseng serum"))
         none = search.search(s, fair_id, "ginseng kimchi")
     assert one == ["Kimchi, 1 kg"]
-    assert both == ["Ginseng Serum, 50 ml"]
+    assert both == ["Ginseng Serum, 50 ml", "인삼 에센스 세럼"]  # 인삼 = ginseng, 세럼 = serum
     assert none.total == 0 and none.hits == ()
 
 

@@ -111,7 +111,7 @@ def mutated(draw: st.DrawFn) -> bytes:
     return bytes(raw)
 
 
-WHERE = re.compile(r"line \d+|event |UID|the file|calendar|iCalendar|busy times")
+WHERE = re.compile(r"line \d+|event |UID|time zone |the file|calendar|iCalendar|busy times")
 SCALE = int(os.environ.get("FUZZ_SCALE", "1"))  # more examples for a deeper run by hand
 FUZZ = hsettings(
     max_examples=150 * SCALE,

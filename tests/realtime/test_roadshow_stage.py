@@ -290,7 +290,7 @@ async def test_stage_meet_sends_a_request_to_the_presenter(
     assert len(sent) == 1 and sent[0].status == "pending"
     twice = await call(viewer, "meet", {})
     assert twice["error"]["code"] == "invalid"
-    assert "already sent" in twice["error"]["message"]
+    assert "already requested: you sent" in twice["error"]["message"]
 
 
 HOSTILE: list[Any] = [

@@ -311,6 +311,16 @@ async def test_api_send_duplicate_pair_is_422_on_to(site: Site) -> None:
     await site.sign_in_participant("de1")
     status, data = await call(site, "POST", "/api/me/requests", json={"to": "kr2"})
     assert status == 422 and data["error"]["field"] == "to"
+    assert data["error"]["message"] == "to: already requested: you sent 이서연 a request (pending)"
+
+
+async def test_api_send_reverse_of_a_request_is_422_with_the_reason(site: Site) -> None:
+    await site.sign_in_participant("kr2")  # de1 asked kr2 (r3, pending)
+    status, data = await call(site, "POST", "/api/me/requests", json={"to": "de1"})
+    assert status == 422 and data["error"]["field"] == "to"
+    assert data["error"]["message"] == (
+        "to: already requested: Anna Becker has asked you; answer their request in My requests"
+    )
 
 
 async def test_api_accept_bad_priority_is_422(site: Site, settings: Settings) -> None:

@@ -4,7 +4,9 @@ the organiser's fair-wide calendar, e-mails after publishing, and the CLI export
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -13,16 +15,17 @@ import icalendar
 import pytest
 from aiohttp import FormData
 from aiosmtpd.controller import Controller
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from fair.db import open_database, session_scope
+from fair.loader import import_files
 from fair.models import BusyTime
 from fair.publishing import publish
 from fair.settings import Settings
 from tests.fair.test_busy import WEEKLY_SEOUL, ics
 from tests.fair.test_ical import next_draft
 from tests.fair.test_notify import Inbox, free_port
-from tests.web.conftest import Site
+from tests.web.conftest import ClientFactory, Site
 
 pytestmark = pytest.mark.integration
 
@@ -107,6 +110,207 @@ def _settings_key():  # type: ignore[no-untyped-def]
     return SETTINGS
 
 
+async def test_feed_last_modified_moves_when_content_changes_without_a_version(
+    site: Site,
+) -> None:
+    """A counterpart renamed, a meeting appearing and then vanishing (a colleague added
+    to and removed from a request): each moves Last-Modified, so a client polling with
+    If-Modified-Since gets the new file, with a higher SEQUENCE."""
+    from fair.models import Company, MeetingRequest, Participant, RequestAttendee
+    from web.keys import FEED_CACHE
+
+    def poll(headers: dict[str, str]):  # type: ignore[no-untyped-def]
+        site.client.app[FEED_CACHE].clear()  # the feed cache lives a minute (docs)
+        return site.client.get(path, headers=headers)
+
+    def sequences(text: str) -> dict[str, tuple[int, str]]:
+        cal = icalendar.Calendar.from_ical(text)
+        return {
+            str(e["UID"]): (int(e["SEQUENCE"]), str(e["STATUS"]))
+            for e in cal.walk("VEVENT")
+            if "roadshow" not in str(e["UID"])
+        }
+
+    from fair import notify
+
+    engine = open_database(site.client.app[_settings_key()].database_url)
+    # The site was published without the publication's e-mails: record its calendars
+    # as the publication would have (nothing new to tell).
+    assert (
+        notify.queue_calendar_changes(engine, site.fair_id, site.client.app[_settings_key()]) == []
+    )
+    path = await feed_path(site, "kr1")
+    first = await poll({})
+    old = sequences(await first.text())
+    assert (await poll({"If-Modified-Since": first.headers["Last-Modified"]})).status == 304
+    with session_scope(engine) as session:
+        r1 = session.exec(select(MeetingRequest).where(MeetingRequest.key == "r1")).one()
+        cn1 = session.exec(select(Participant).where(Participant.key == "cn1")).one()
+        company = session.get(Company, cn1.company_id)
+        assert company is not None
+        company.name = "Renamed Trading Co"
+        session.add(company)
+    renamed = await poll({"If-Modified-Since": first.headers["Last-Modified"]})
+    assert renamed.status == 200
+    assert renamed.headers["Last-Modified"] != first.headers["Last-Modified"]
+    text = await renamed.text()
+    assert "Renamed Trading Co" in text
+    uid = f"{r1.uid}@fair"
+    assert sequences(text)[uid] == (old[uid][0] + 1, "CONFIRMED")
+    assert (await poll({"If-Modified-Since": renamed.headers["Last-Modified"]})).status == 304
+
+    path = await feed_path(site, "de1")
+    before = await poll({})
+    assert uid not in sequences(await before.text())
+    with session_scope(engine) as session:
+        de1 = session.exec(select(Participant).where(Participant.key == "de1")).one()
+        session.add(RequestAttendee(request_id=r1.id, participant_id=de1.id, side="from"))
+    added = await poll({"If-Modified-Since": before.headers["Last-Modified"]})
+    assert added.status == 200 and sequences(await added.text())[uid][1] == "CONFIRMED"
+    with session_scope(engine) as session:
+        row = session.exec(
+            select(RequestAttendee).where(RequestAttendee.participant_id == de1.id)
+        ).one()
+        session.delete(row)
+    gone = await poll({"If-Modified-Since": added.headers["Last-Modified"]})
+    assert gone.status == 200
+    assert gone.headers["Last-Modified"] != added.headers["Last-Modified"]
+    assert sequences(await gone.text())[uid][1] == "CANCELLED"
+    engine.dispose()
+    # The feeds told the people affected: de1 the invitation and then the CANCEL, kr1
+    # and cn1 an update each time (the rename, the attendee added and removed).
+    told: dict[str, list[str]] = {}
+    for m in outbox_messages(site.client.app[_settings_key()]):
+        address = str(m["To"]).rsplit("<", 1)[-1].rstrip(">")
+        for part in m.iter_attachments():
+            method = str(icalendar.Calendar.from_ical(part.get_payload(decode=True))["METHOD"])
+            told.setdefault(address, []).append(method)
+    assert told[de1.email] == ["REQUEST", "CANCEL"]
+    assert told[cn1.email] == ["REQUEST", "REQUEST", "REQUEST"]
+
+
+def _with_colleague(colleague: str | None) -> dict[str, bytes]:
+    """The site's import files with `colleague` (a participant key) on r1's "to" side."""
+    from tests.factories import (
+        FAIR_TOML,
+        PARTICIPANT_HEADER,
+        PARTICIPANTS,
+        REQUEST_HEADER,
+        REQUESTS,
+        csv_bytes,
+    )
+
+    requests = [
+        {**r, "with_to": colleague if colleague and r["id"] == "r1" else ""} for r in REQUESTS
+    ]
+    return {
+        "fair.toml": FAIR_TOML.encode("utf-8"),
+        "participants.csv": csv_bytes(PARTICIPANT_HEADER, PARTICIPANTS),
+        "requests.csv": csv_bytes((*REQUEST_HEADER, "with_to"), requests),
+    }
+
+
+def _told(settings: Settings) -> dict[str, list[str]]:
+    """Queued messages: recipient address → METHODs, oldest first; the queue is emptied."""
+    told: dict[str, list[str]] = {}
+    for path in sorted(Path(settings.smtp_outbox).glob("*.eml")):
+        m = message_from_bytes(path.read_bytes(), policy=policy.default)
+        address = str(m["To"]).rsplit("<", 1)[-1].rstrip(">")
+        for part in m.iter_attachments():  # type: ignore[attr-defined]
+            cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+            told.setdefault(address, []).append(str(cal["METHOD"]))
+        path.unlink()
+    return told
+
+
+async def test_console_import_that_changes_attendees_mails_the_people_affected(
+    site: Site, settings: Settings
+) -> None:
+    """The organiser's import page, once the import is confirmed, records the calendars
+    it changed and queues their iTIP messages: kr2 added to r1 gets an invitation, the
+    others on r1 an update. The preview before it wrote nothing and mails no one."""
+    from fair import notify
+    from fair.models import Participant
+
+    engine = open_database(settings.database_url)
+    assert notify.queue_calendar_changes(engine, site.fair_id, settings) == []  # recorded
+    with Session(engine) as session:
+        email = {p.key: p.email for p in session.exec(select(Participant))}
+    engine.dispose()
+    await site.sign_in_organiser()
+    form = FormData()
+    form.add_field("csrf", await site.csrf())
+    for name, data in _with_colleague("kr2").items():
+        form.add_field(name, data, filename=name)
+    response = await site.client.post("/organiser/import", data=form)
+    page = await response.text()
+    assert response.status == 200, page
+    assert not list(Path(settings.smtp_outbox).glob("*.eml"))  # a preview: no task started
+    token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
+    response = await site.client.post(
+        "/organiser/import/confirm", data={"csrf": await site.csrf(), "token": token}
+    )
+    assert response.status == 200, await response.text()
+    await wait_for(lambda: len(list(Path(settings.smtp_outbox).glob("*.eml"))) >= 3)
+    await asyncio.sleep(0.2)  # the same background task writes them one after another
+    told = _told(settings)
+    assert told[email["kr2"]] == ["REQUEST"]
+    assert told[email["kr1"]] == ["REQUEST"] and told[email["cn1"]] == ["REQUEST"]
+
+
+def test_cli_import_that_removes_a_colleague_mails_cancel(
+    tmp_path: Path,
+    published_fair: tuple[int, dict[str, str]],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fair import notify
+    from fair.models import Participant
+    from web.cli import main
+
+    engine = open_database(settings.database_url)
+    import_files(engine, _with_colleague("kr2"))
+    notify.queue_calendar_changes(engine, published_fair[0], settings)
+    _told(settings)
+    with Session(engine) as session:
+        email = {p.key: p.email for p in session.exec(select(Participant))}
+    engine.dispose()
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for name, data in _with_colleague(None).items():
+        (folder / name).write_bytes(data)
+    monkeypatch.setenv("FAIR_SMTP_OUTBOX", settings.smtp_outbox)
+    assert main(["import", str(folder), "--dry-run", "--db", settings.database_url]) == 0
+    assert _told(settings) == {}  # a dry run wrote nothing, so it mails no one
+    assert main(["import", str(folder), "--db", settings.database_url]) == 0
+    told = _told(settings)
+    assert told[email["kr2"]] == ["CANCEL"]
+    assert told[email["kr1"]] == ["REQUEST"]
+
+
+async def test_server_shutdown_kills_a_busy_upload_reader(
+    aiohttp_client: ClientFactory, settings: Settings, published_fair: tuple[int, dict[str, str]]
+) -> None:
+    from dataclasses import replace
+
+    from fair import busy
+    from tests.fair.test_busy_budget import ENDLESS, bomb
+    from web.app import create_app
+
+    client = await aiohttp_client(create_app(replace(settings, calendar_upload_seconds=300)))
+    site = Site(client=client, tokens=published_fair[1], fair_id=published_fair[0])
+    await site.sign_in_participant("kr1")
+    csrf = await participant_csrf(site)
+    pending = asyncio.create_task(upload(site, ics(bomb(ENDLESS)), csrf))
+    while not busy._workers:
+        await asyncio.sleep(0.01)
+    (worker,) = busy._workers
+    await client.close()  # shutdown: on_shutdown kills the worker, the handler ends
+    assert worker.returncode is not None
+    with contextlib.suppress(Exception):
+        await pending
+
+
 # ---------------------------------------------------------------------------- busy times
 
 
@@ -138,6 +342,39 @@ async def test_busy_upload_hostile_file_is_refused_and_changes_nothing(site: Sit
     assert "Fri 27 Nov 10:00–11:00" in text  # the earlier import is still there
     status, text = await upload(site, b"\xff\xfe" + "日本".encode("utf-16-le"), csrf)
     assert status == 400 and "not UTF-8" in text
+
+
+async def test_busy_upload_endless_rule_is_refused_while_the_server_answers(
+    aiohttp_client: ClientFactory, settings: Settings, published_fair: tuple[int, dict[str, str]]
+) -> None:
+    """The upload's reader runs in a worker process under `calendar.upload_seconds`: the
+    server answers other requests meanwhile, then refuses the file naming the event."""
+    from dataclasses import replace
+
+    from fair import busy
+    from tests.fair.test_busy_budget import ENDLESS, bomb
+    from web.app import create_app
+
+    client = await aiohttp_client(create_app(replace(settings, calendar_upload_seconds=6)))
+    site = Site(client=client, tokens=published_fair[1], fair_id=published_fair[0])
+    await site.sign_in_participant("kr1")
+    csrf = await participant_csrf(site)
+    await upload(site, ics(WEEKLY_SEOUL), csrf)
+    pending = asyncio.create_task(upload(site, ics(WEEKLY_SEOUL, bomb(ENDLESS)), csrf))
+    while not busy._workers:
+        await asyncio.sleep(0.01)
+    for _ in range(3):  # pages that read the database while the file is being read
+        page = await site.client.get("/me/busy")
+        assert page.status == 200
+        assert "Fri 27 Nov 10:00–11:00" in await page.text()
+    assert not pending.done()
+    status, text = await pending
+    assert status == 400
+    assert (
+        "event UID &#39;bomb&#39; &#39;Bomb&#39;: reading it takes longer than the budget of 6 s"
+        in text
+    )
+    assert "Fri 27 Nov 10:00–11:00" in text  # the earlier import is still there
 
 
 async def test_busy_upload_without_csrf_is_refused(site: Site) -> None:
@@ -249,6 +486,43 @@ def test_cli_exports_fair_wide_calendar_for_one_place(
     events = icalendar.Calendar.from_ical(text).walk("VEVENT")
     assert events and all("KR-B01" in str(e["LOCATION"]) for e in events)
     assert main(["export", "ics", *db]) == 1
+
+
+def test_cli_export_ics_honours_version(
+    tmp_path: Path, published_fair: tuple[int, dict[str, str]], settings: Settings
+) -> None:
+    """`--version N` exports version N's meetings, not the published version's."""
+    from web.cli import main
+
+    engine = open_database(settings.database_url)
+    with session_scope(engine) as session:
+        publish(session, published_fair[0], next_draft(session, published_fair[0], move="r1"))
+    engine.dispose()
+    db = ["--db", settings.database_url]
+
+    def starts(*args: str) -> dict[str, tuple[object, int]]:
+        out = tmp_path / "out.ics"
+        assert main(["export", "ics", *args, "-o", str(out), *db]) == 0
+        events = icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT")
+        return {
+            str(e["UID"]): (e.decoded("DTSTART"), int(e["SEQUENCE"]))
+            for e in events
+            if "roadshow" not in str(e["UID"])
+        }
+
+    first, second = starts("--participant", "kr1", "--version", "1"), starts("--participant", "kr1")
+    assert starts("--participant", "kr1", "--version", "2") == second
+    moved = [uid for uid in first if first[uid][0] != second[uid][0]]
+    assert len(moved) == 1
+    (uid,) = moved
+    assert second[uid][0] - first[uid][0] == timedelta(days=1)  # type: ignore[operator]
+    assert (first[uid][1], second[uid][1]) == (0, 1)
+    fair_first, fair_second = starts("--fair-wide", "--version", "1"), starts("--fair-wide")
+    assert fair_first != fair_second and set(fair_first) == set(fair_second)
+    out = tmp_path / "none.ics"
+    assert (
+        main(["export", "ics", "--participant", "kr1", "--version", "9", "-o", str(out), *db]) == 1
+    )
 
 
 def test_cli_exports_the_reports(

@@ -115,14 +115,16 @@ async def test_booth_shows_people_and_request_form_to_a_buyer(
     text = await (await site.client.get(f"/fair/{site.fair_id}/companies/{ids['kr']}")).text()
     assert "김민준" in text and "이서연" in text
     assert 'action="/me/meet"' in text
-    assert "requested" in text  # cn1 asked kr1 already
+    assert 'value="kr1" disabled' in text  # cn1 asked kr1 already
+    assert "already requested" in text
 
 
 async def test_booth_says_so_when_everyone_was_asked(site: Site, settings: Settings) -> None:
     ids = _ids(settings)
     await site.sign_in_participant("de1")  # asked kr1 and kr2
     text = await (await site.client.get(f"/fair/{site.fair_id}/companies/{ids['kr']}")).text()
-    assert "You have asked everyone at this stand" in text
+    assert "You already have a request with everyone at this stand" in text
+    assert 'disabled id="already-requested"' in text
     assert 'action="/me/meet"' not in text
 
 
@@ -169,7 +171,22 @@ async def test_request_a_meeting_refused_shows_the_error_on_the_booth(
     text = await response.text()
     assert response.status == 422
     assert 'class="field-error" id="err-to"' in text
-    assert "already sent" in text
+    assert "already requested: you sent" in text
+
+
+async def test_booth_marks_people_who_asked_me_as_already_requested(
+    site: Site, settings: Settings
+) -> None:
+    ids = _ids(settings)
+    await site.sign_in_participant("kr2")  # de1 asked kr2 (r3)
+    engine = open_database(settings.database_url)
+    with Session(engine) as s:
+        hanse = s.exec(select(Company).where(Company.name == "Hanse Feinkost GmbH")).one()
+    engine.dispose()
+    text = await (await site.client.get(f"/fair/{ids['fair']}/companies/{hanse.id}")).text()
+    # de1 is Hanse's only person: no form, the button says so.
+    assert 'id="already-requested"' in text and "Already requested" in text
+    assert 'action="/me/meet"' not in text
 
 
 async def test_catalogue_finds_korean_names_and_pages(site: Site, settings: Settings) -> None:
@@ -197,10 +214,11 @@ async def test_catalogue_ignores_bad_filters(site: Site) -> None:
 
 
 async def test_suggestions_show_reasons_and_send_in_one_click(site: Site) -> None:
-    await site.sign_in_participant("kr1")
+    await site.sign_in_participant("kr2")
     text = await (await site.client.get("/me/suggestions")).text()
     assert "seeks what you offer: frozen seafood" in text
     assert "青岛海润食品有限公司" in text
+    assert "Hanse Feinkost GmbH" not in text  # de1 asked kr2 already (r3)
     match = re.search(r'name="to" value="(cn1)"', text)
     assert match
     csrf = await _csrf(site, "/me/suggestions")
@@ -214,6 +232,29 @@ async def test_suggestions_show_reasons_and_send_in_one_click(site: Site) -> Non
     after = await (await site.client.get("/me/suggestions?done=sent")).text()
     assert "Your request was sent" in after
     assert 'name="to" value="cn1"' not in after
+
+
+async def test_suggestions_leave_out_who_asked_me_and_refuse_a_duplicate(
+    site: Site, settings: Settings
+) -> None:
+    await site.sign_in_participant("kr1")  # cn1 (r1) and de1 (r2) asked kr1, both accepted
+    text = await (await site.client.get("/me/suggestions")).text()
+    assert "青岛海润食品有限公司" not in text and "Hanse Feinkost GmbH" not in text
+    assert "No suggestions right now" in text
+    # A page opened before the request, clicked after: the server refuses the duplicate.
+    csrf = await _csrf(site, "/me/suggestions")
+    response = await site.client.post(
+        "/me/meet", data={"csrf": csrf, "to": "cn1", "priority": "3", "back": "suggestions"}
+    )
+    refused = await response.text()
+    assert response.status == 422
+    assert 'id="already-requested"' in refused
+    assert "Already requested: you and this person already have a meeting request" in refused
+    engine = open_database(settings.database_url)
+    with Session(engine) as s:
+        pairs = s.exec(select(MeetingRequest.from_id, MeetingRequest.to_id)).all()
+    engine.dispose()
+    assert len(pairs) == len(set(pairs)) == 3  # r1, r2, r3 and nothing more
 
 
 async def test_suggestions_are_for_participants_only(site: Site) -> None:

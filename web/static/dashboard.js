@@ -47,7 +47,11 @@
       rows("by-pavilion", t.by_pavilion, function (r) { return [r.name, r.deals, r.companies, money(r.value)]; });
     }
     if (t.by_country.length) {
-      rows("by-country", t.by_country, function (r) { return [r.name, r.deals, r.companies, money(r.value)]; });
+      // Country codes arrive as stored; the page names them in the viewer's language.
+      var countries = JSON.parse($("by-country").dataset.names || "{}");
+      rows("by-country", t.by_country, function (r) {
+        return [countries[r.name] || r.name, r.deals, r.companies, money(r.value)];
+      });
     }
     if (t.livestream) {   // roadshow purchase interest (fair.stage.livestream_totals)
       set("ls-interests", t.livestream.interests);

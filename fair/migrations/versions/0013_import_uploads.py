@@ -1,7 +1,7 @@
 """import uploads kept between an import's preview and its confirmation
 
-Revision ID: 0011_import_uploads
-Revises: 0010_fair_revision
+Revision ID: 0013_import_uploads
+Revises: 0012_calendar_state
 Create Date: 2026-12-06 05:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import fair.models
 
-revision: str = "0011_import_uploads"
-down_revision: str | None = "0010_fair_revision"
+revision: str = "0013_import_uploads"
+down_revision: str | None = "0012_calendar_state"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
