@@ -18,11 +18,12 @@ BENCHMARKS = {
     "search": "bench.search",
     "edits": "bench.edits",
     "freed": "bench.freed",
+    "import": "bench.imports",
 }
 
 
 def bench(argv: Sequence[str]) -> int:
-    """Run a benchmark: scheduler, web, rooms, match, search, edits or freed."""
+    """Run a benchmark: scheduler, web, rooms, match, search, edits, freed or import."""
     import importlib
 
     args = list(argv)

@@ -1,10 +1,11 @@
 """The columns of the import files (`docs/import.md`), in one table.
 
 For each CSV file the ordered columns, whether each is required and what it means, and
-for `fair.toml` the keys of each table. The importer checks headers against this table,
-and the generator (`fair.sample`) and the export of a fair (`fair.export`) write exactly
-these columns in this order, so the three cannot drift apart; a test holds the
-documentation to the same table.
+for `fair.toml` the keys of each table. The CSV columns' meanings are marked for the
+translation catalogues: the import templates carry them in the organiser's language.
+The importer checks headers against this table, and the generator (`fair.sample`) and the
+export of a fair (`fair.export`) write exactly these columns in this order, so the three
+cannot drift apart; a test holds the documentation to the same table.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, TypeVar
+
+from fair.errors import N_
 
 V = TypeVar("V")
 
@@ -34,59 +37,60 @@ def _no(name: str, meaning: str) -> Column:
 
 
 PARTICIPANTS: Final[tuple[Column, ...]] = (
-    _yes("id", "the organiser's id for this person, used by requests.csv"),
-    _yes("company", "company name; rows with the same name are one company"),
-    _yes("name", "the person's name"),
-    _yes("email", "the person's e-mail address, unique in the fair"),
-    _yes("role", "the company's role: exhibitor, buyer, service or interpreter"),
-    _yes("country", "the company's country (ISO 3166-1 alpha-2)"),
-    _yes("timezone", "where the person is during the fair (IANA zone)"),
-    _no("pavilion", "the exhibitor's pavilion id"),
-    _no("booth", "the exhibitor's booth id (hosts its in-person meetings)"),
-    _no("sectors", "sectors of the company"),
-    _no("offers", "what the company offers"),
-    _no("needs", "what the company seeks"),
-    _no("languages", "languages the person speaks (ISO 639-1 codes)"),
-    _no("onsite", "days the person is at the venue: all, empty, or day numbers"),
-    _no("available", "working hours on every day, HH:MM-HH:MM windows in local time"),
-    _no("interprets", "for interpreters: the language pairs they cover"),
-    _no("service", "for service providers: the service they give"),
-    _no("max_per_day", "cap on the person's meetings per day"),
-    _no("max_total", "cap on the person's meetings in the whole fair"),
+    _yes("id", N_("the organiser's id for this person, used by requests.csv")),
+    _yes("company", N_("company name; rows with the same name are one company")),
+    _yes("name", N_("the person's name")),
+    _yes("email", N_("the person's e-mail address, unique in the fair")),
+    _yes("role", N_("the company's role: exhibitor, buyer, service or interpreter")),
+    _yes("country", N_("the company's country (ISO 3166-1 alpha-2)")),
+    _yes("timezone", N_("where the person is during the fair (IANA zone)")),
+    _no("pavilion", N_("the exhibitor's pavilion id")),
+    _no("booth", N_("the exhibitor's booth id (hosts its in-person meetings)")),
+    _no("sectors", N_("sectors of the company")),
+    _no("offers", N_("what the company offers")),
+    _no("needs", N_("what the company seeks")),
+    _no("languages", N_("languages the person speaks (ISO 639-1 codes)")),
+    _no("onsite", N_("days the person is at the venue: all, empty, or day numbers")),
+    _no("available", N_("working hours on every day, HH:MM-HH:MM windows in local time")),
+    _no("interprets", N_("for interpreters: the language pairs they cover")),
+    _no("service", N_("for service providers: the service they give")),
+    _no("max_per_day", N_("cap on the person's meetings per day")),
+    _no("max_total", N_("cap on the person's meetings in the whole fair")),
 )
 
 REQUESTS: Final[tuple[Column, ...]] = (
-    _no("id", "the request's id; default FROM>TO"),
-    _yes("from", "participant id of who asks"),
-    _yes("to", "participant id of who is asked"),
-    _yes("priority", "the requester's interest, 1-5 (5 = must meet)"),
-    _no("to_priority", "the other side's interest, 1-5"),
-    _yes("mode", "how they can meet: in_person, online or either"),
-    _yes("status", "pending, accepted or declined; only accepted ones are scheduled"),
-    _no("length", "consecutive slots the meeting needs, default 1"),
-    _no("with_from", "colleagues who also attend from the requester's company"),
-    _no("with_to", "colleagues who also attend from the other company"),
-    _no("third_seat", "a third person from the pool: interpreter:xx-yy or service:name"),
-    _no("created", "when the request was made (ISO date-time with offset)"),
+    _no("id", N_("the request's id; default FROM>TO")),
+    _yes("from", N_("participant id of who asks")),
+    _yes("to", N_("participant id of who is asked")),
+    _yes("priority", N_("the requester's interest, 1-5 (5 = must meet)")),
+    _no("to_priority", N_("the other side's interest, 1-5")),
+    _yes("mode", N_("how they can meet: in_person, online or either")),
+    _yes("status", N_("pending, accepted or declined; only accepted ones are scheduled")),
+    _no("length", N_("consecutive slots the meeting needs, default 1")),
+    _no("with_from", N_("colleagues who also attend from the requester's company")),
+    _no("with_to", N_("colleagues who also attend from the other company")),
+    _no("third_seat", N_("a third person from the pool: interpreter:xx-yy or service:name")),
+    _no("created", N_("when the request was made (ISO date-time with offset)")),
 )
 
 PRODUCTS: Final[tuple[Column, ...]] = (
-    _yes("id", "the product's id, unique"),
-    _yes("company", "the exhibitor, a company name from participants.csv"),
-    _yes("name", "the product's name"),
-    _no("description", "free text"),
-    _no("sector", "the product's sector"),
-    _no("origin", "origin country (ISO 3166-1 alpha-2)"),
-    _no("price_min", "lowest unit price"),
-    _no("price_max", "highest unit price"),
-    _no("currency", "currency of the prices (ISO 4217)"),
-    _no("moq", "minimum order quantity"),
-    _no("certifications", "certifications such as CE;KC;FDA"),
+    _yes("id", N_("the product's id, unique")),
+    _yes("company", N_("the exhibitor, a company name from participants.csv")),
+    _yes("name", N_("the product's name")),
+    _no("description", N_("free text")),
+    _no("sector", N_("the product's sector")),
+    _no("origin", N_("origin country (ISO 3166-1 alpha-2)")),
+    _no("price_min", N_("lowest unit price")),
+    _no("price_max", N_("highest unit price")),
+    _no("currency", N_("currency of the prices (ISO 4217)")),
+    _no("moq", N_("minimum order quantity")),
+    _no("certifications", N_("certifications such as CE;KC;FDA")),
 )
 
 # terms.csv (optional): the organiser's product terms, added to the built-in dictionary
-# (`fair.terms`); one concept a row, names separated by semicolons. Not in `CSV_FILES`:
-# the generator and the export write no terms file.
+# (`fair.terms`); one concept a row, names separated by semicolons. Not in `CSV_FILES`
+# (the generator, the export and the templates write no terms file), but in
+# `IMPORT_TABLES`: a CSV file in any encoding or a workbook's `terms` sheet.
 TERMS: Final[tuple[Column, ...]] = (
     _no("en", "English names of the concept"),
     _no("zh", "Chinese names"),
@@ -140,6 +144,9 @@ CSV_FILES: Final[dict[str, tuple[Column, ...]]] = {
     "requests.csv": REQUESTS,
     "products.csv": PRODUCTS,
 }
+
+# Every table an import reads: the CSV files above and the optional terms.csv.
+IMPORT_TABLES: Final[dict[str, tuple[Column, ...]]] = {**CSV_FILES, "terms.csv": TERMS}
 
 
 def names(columns: Iterable[Column]) -> tuple[str, ...]:

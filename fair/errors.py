@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+def N_(template: str) -> str:
+    """Marks a message template for the translation catalogues (`./dev messages`); the
+    domain itself stays free of any translation machinery (the pages translate)."""
+    return template
 
 
 class FairError(Exception):
@@ -27,12 +34,25 @@ class InvalidInput(FairError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in an imported file: where it is and what is wrong."""
+    """One thing wrong in an imported file: where it is and what is wrong.
+
+    `message` is in English; `template` is the same with `%(name)s` where `params` go,
+    so the pages can translate it and put the values in."""
 
     file: str
     row: int | None
     column: str | None
     message: str
+    template: str = ""
+    params: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(
+        cls, file: str, row: int | None, column: str | None, template: str, /, **params: object
+    ) -> Problem:
+        values = {k: str(v) for k, v in params.items()}
+        message = template % values if values else template
+        return cls(file, row, column, message, template, values)
 
     def __str__(self) -> str:
         where = self.file

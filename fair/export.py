@@ -1,19 +1,25 @@
-"""Exports: the fair back in the import format, and the meeting grid as CSV or JSON.
+"""Exports: the fair back in the import format (CSV files or an .xlsx workbook), the
+import templates, and the meeting grid as CSV or JSON.
 
 The import-format export is what makes a round trip checkable (import → export → the
-same data) and lets an organiser edit a live fair in a spreadsheet. The grid export is
-the same data the organiser's grid page shows.
+same data) and lets an organiser edit a live fair in a spreadsheet. The templates are the
+same files with a note row describing each column in the organiser's language and an
+example row. The grid export is the same data the organiser's grid page shows.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import time
 from decimal import Decimal
 from typing import Any
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -21,6 +27,7 @@ from sqlmodel import Session, col, select
 from fair.columns import (
     BOOTH_KEYS,
     BREAK_KEYS,
+    CSV_FILES,
     FAIR_KEYS,
     PARTICIPANT_COLUMNS,
     PAVILION_KEYS,
@@ -29,6 +36,7 @@ from fair.columns import (
     TABLE_KEYS,
     ordered,
 )
+from fair.errors import N_
 from fair.models import (
     Booth,
     Company,
@@ -45,6 +53,7 @@ from fair.models import (
 )
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets take for a formula
+ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def spreadsheet_cell(value: Any) -> Any:
@@ -372,3 +381,335 @@ def format_grid(rows: Sequence[Mapping[str, Any]], fmt: str) -> str:
         return json.dumps(list(rows), ensure_ascii=False, indent=1) + "\n"
     cells = ({k: spreadsheet_cell(v) for k, v in row.items()} for row in rows)
     return csv_bytes(GRID_COLUMNS, cells).decode("utf-8")
+
+
+# ---------------------------------------------------------------------------- workbooks
+
+
+def workbook_bytes(
+    sheets: Mapping[str, Sequence[Sequence[Any]]], notes: int = 0, header: bool = True
+) -> bytes:
+    """An .xlsx workbook with one sheet per entry (title → rows). Every cell is text
+    (a value like `=A1` stays text, not a formula); with `header` the first row is bold
+    and frozen, and the `notes` rows after it are grey italics."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    bold, grey = Font(bold=True), Font(italic=True, color="666666")
+    for title, rows in sheets.items():
+        ws = book.create_sheet(title)
+        if header:
+            ws.freeze_panes = f"A{2 + notes}"
+        for index, row in enumerate(rows):
+            font = bold if header and index == 0 else grey if 0 < index <= notes else None
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(ws, value="" if value is None else str(value))
+                cell.data_type = "s"
+                if font is not None:
+                    cell.font = font
+                cells.append(cell)
+            ws.append(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _column(index: int) -> str:
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def shared_strings_workbook(sheets: Mapping[str, Sequence[Sequence[str]]]) -> bytes:
+    """An .xlsx as Excel itself saves text: every cell a shared string, each sheet with
+    its dimension, no styles (readers default them). openpyxl writes every string
+    inline and leaves out the dimension, which makes reading a large sheet two to three
+    times slower; this writer keeps the exports quick to import again."""
+    strings: dict[str, int] = {}
+    parts: dict[str, str] = {}
+    for number, rows in enumerate(sheets.values(), start=1):
+        width = max((len(r) for r in rows), default=1)
+        out = [
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<dimension ref="A1:{_column(width - 1)}{max(len(rows), 1)}"/><sheetData>'
+        ]
+        for r, row in enumerate(rows, start=1):
+            out.append(f'<row r="{r}">')
+            for c, value in enumerate(row):
+                if value == "":
+                    continue
+                index = strings.setdefault(_xml_text(value), len(strings))
+                out.append(f'<c r="{_column(c)}{r}" t="s"><v>{index}</v></c>')
+            out.append("</row>")
+        out.append("</sheetData></worksheet>")
+        parts[f"xl/worksheets/sheet{number}.xml"] = "".join(out)
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    names = list(sheets)
+    parts["xl/sharedStrings.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="{main}" '
+        f'count="{len(strings)}" uniqueCount="{len(strings)}">'
+        + "".join(f'<si><t xml:space="preserve">{s}</t></si>' for s in strings)
+        + "</sst>"
+    )
+    parts["xl/workbook.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="{main}" '
+        f'xmlns:r="{rel}"><sheets>'
+        + "".join(
+            f'<sheet name="{escape(n)}" sheetId="{i}" r:id="rId{i}"/>'
+            for i, n in enumerate(names, start=1)
+        )
+        + "</sheets></workbook>"
+    )
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    parts["xl/_rels/workbook.xml.rels"] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{package}">'
+        + "".join(
+            f'<Relationship Id="rId{i}" Type="{rel}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+            for i in range(1, len(names) + 1)
+        )
+        + f'<Relationship Id="rId{len(names) + 1}" Type="{rel}/sharedStrings" '
+        'Target="sharedStrings.xml"/></Relationships>'
+    )
+    parts["_rels/.rels"] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{package}">'
+        f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+        "</Relationships>"
+    )
+    sheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts["[Content_Types].xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{sheet_type}.sheet.main+xml"/>'
+        + "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+            f'ContentType="{sheet_type}.worksheet+xml"/>'
+            for i in range(1, len(names) + 1)
+        )
+        + '<Override PartName="/xl/sharedStrings.xml" '
+        f'ContentType="{sheet_type}.sharedStrings+xml"/></Types>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text.encode("utf-8"))
+    return buffer.getvalue()
+
+
+def _xml_text(value: str) -> str:
+    """`value` as XML character data that reads back the same: escaped, carriage returns
+    as a reference (XML would turn them into newlines); a control character a workbook
+    cannot hold is refused, as openpyxl refuses it."""
+    if ILLEGAL_XML.search(value):
+        raise ValueError(f"{value!r}: control characters cannot be kept in a workbook")
+    return escape(value).replace("\r", "&#13;")
+
+
+def to_workbook(files: Mapping[str, bytes]) -> bytes:
+    """The CSV files of an import (UTF-8, as `export_fair_files` writes them) as one
+    workbook with a sheet per file kind; `fair.toml` stays a file of its own."""
+    sheets = {
+        name.removesuffix(".csv"): list(
+            csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
+        )
+        for name, raw in files.items()
+        if name in CSV_FILES
+    }
+    return shared_strings_workbook(sheets)
+
+
+# ---------------------------------------------------------------------------- templates
+
+TEMPLATE_LANGUAGES = ("en", "zh", "ko", "ja")
+TEMPLATE_WORKBOOK = "fair-template.xlsx"
+
+TEMPLATE_TOML = """\
+# The fair: days, hours, slot grid, breaks, pavilions, booths, shared tables.
+# Every key is described in docs/import.md.
+[fair]
+name = "Example Import Expo"
+timezone = "Asia/Seoul"
+start = "2027-05-12"
+days = 2
+day_start = "09:00"
+day_end = "17:00"
+slot_minutes = 30
+currency = "USD"
+online_rooms = 0
+
+[[breaks]]
+start = "12:00"
+end = "13:00"
+label = "Lunch"
+
+[[pavilions]]
+id = "KR"
+name = "Korea Pavilion"
+country = "KR"
+
+[[pavilions]]
+id = "CN"
+name = "China Pavilion"
+country = "CN"
+
+[[booths]]
+id = "KR-B001"
+pavilion = "KR"
+tables = 1
+
+[[tables]]
+id = "KR-T01"
+pavilion = "KR"
+capacity = 2
+"""
+
+# The example rows' words in each template language: exhibitor company and person,
+# buyer company and person, a product and its description.
+_EXAMPLE_WORDS: dict[str, tuple[str, str, str, str, str, str]] = {
+    "en": (
+        "Busan Marine Foods Co., Ltd.",
+        "Minjun Kim",
+        "Qingdao Hairun Foods Co., Ltd.",
+        "Wei Wang",
+        "Roasted seasoned laver",
+        "Crisp laver snack, 5 g x 20 packs",
+    ),
+    "zh": (
+        "釜山海洋食品株式会社",
+        "金敏俊",
+        "青岛海润食品有限公司",
+        "王伟",
+        "烤海苔",
+        "香脆海苔零食，5克×20包",
+    ),
+    "ko": (
+        "부산해양식품 주식회사",
+        "김민준",
+        "칭다오 하이룬 식품",
+        "왕웨이",
+        "조미김",
+        "바삭한 김 스낵, 5g x 20봉",
+    ),
+    "ja": (
+        "釜山海洋食品株式会社",
+        "キム・ミンジュン",
+        "青島海潤食品有限公司",
+        "王偉",
+        "味付け海苔",
+        "パリパリの海苔スナック、5g×20袋",
+    ),
+}
+
+
+def template_examples(lang: str) -> dict[str, list[dict[str, str]]]:
+    """The example rows of each file kind, valid with `TEMPLATE_TOML`."""
+    exhibitor, person, buyer, buyer_person, product, description = _EXAMPLE_WORDS[lang]
+    blank_person = dict.fromkeys(PARTICIPANT_COLUMNS, "")
+    blank_request = dict.fromkeys(REQUEST_COLUMNS, "")
+    return {
+        "participants.csv": [
+            blank_person
+            | {
+                "id": "kr1",
+                "company": exhibitor,
+                "name": person,
+                "email": "minjun.kim@busan-marine.example",
+                "role": "exhibitor",
+                "country": "KR",
+                "timezone": "Asia/Seoul",
+                "pavilion": "KR",
+                "booth": "KR-B001",
+                "sectors": "food;seafood",
+                "offers": "laver;frozen seafood",
+                "languages": "ko;en",
+                "onsite": "all",
+                "available": "09:00-17:00",
+            },
+            blank_person
+            | {
+                "id": "cn1",
+                "company": buyer,
+                "name": buyer_person,
+                "email": "wang.wei@hairun.example",
+                "role": "buyer",
+                "country": "CN",
+                "timezone": "Asia/Shanghai",
+                "needs": "laver",
+                "languages": "zh;en",
+                "onsite": "1",
+                "max_per_day": "8",
+            },
+        ],
+        "requests.csv": [
+            blank_request
+            | {
+                "id": "r1",
+                "from": "cn1",
+                "to": "kr1",
+                "priority": "5",
+                "mode": "either",
+                "status": "accepted",
+                "length": "1",
+            }
+        ],
+        "products.csv": [
+            {
+                "id": "p1",
+                "company": exhibitor,
+                "name": product,
+                "description": description,
+                "sector": "food",
+                "origin": "KR",
+                "price_min": "2.5",
+                "price_max": "4",
+                "currency": "USD",
+                "moq": "1000",
+                "certifications": "HACCP;KC",
+            }
+        ],
+    }
+
+
+def template_rows(kind: str, lang: str, translate: Callable[[str], str] = str) -> list[list[str]]:
+    """A file kind's template: the canonical header, one note row (starting with `#`,
+    which the importer skips) describing each column in `translate`'s language, and the
+    example rows."""
+    columns = CSV_FILES[kind]
+    required = translate(N_("required"))
+    notes = [translate(c.meaning) + (f" ({required})" if c.required else "") for c in columns]
+    notes[0] = "# " + notes[0]
+    examples = template_examples(lang).get(kind, [])
+    return [
+        [c.name for c in columns],
+        notes,
+        *[[row.get(c.name, "") for c in columns] for row in examples],
+    ]
+
+
+def template_files(lang: str, translate: Callable[[str], str] = str) -> dict[str, bytes]:
+    """The templates as separate files: `fair.toml` and each CSV, in UTF-8 with a
+    byte-order mark (so Excel opens them right in every locale)."""
+    files = {"fair.toml": TEMPLATE_TOML.encode("utf-8")}
+    for kind in CSV_FILES:
+        rows = template_rows(kind, lang, translate)
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+        files[kind] = codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    return files
+
+
+def template_workbook(lang: str, translate: Callable[[str], str] = str) -> bytes:
+    """The template workbook: a sheet per file kind, as `template_rows`."""
+    return workbook_bytes(
+        {kind.removesuffix(".csv"): template_rows(kind, lang, translate) for kind in CSV_FILES},
+        notes=1,
+    )

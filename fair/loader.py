@@ -1,31 +1,44 @@
-"""Writing checked import data to the database, all or nothing.
+"""Writing checked import data to the database, all or nothing; previews and confirms.
 
 `load(session, data)` upserts a fair and everything in it by the organiser's ids (the
 fair by name, the rest by `id`), so re-importing an updated file updates in place. Rows
 absent from a re-import are kept (deleting people or requests is an explicit act, not a
 side effect of a shorter spreadsheet). The caller's transaction decides: `import_files`
 commits only when everything was written.
+
+Every row's fate (new, updated, unchanged) is recorded, and their list's fingerprint is
+the summary's `digest`. `preview_files` runs the same load and rolls it back, so its
+counts are exactly what an import would do; `keep_upload` keeps the files under a token
+until the organiser confirms, and `confirm_upload` writes them only if the write does
+exactly what the preview showed (same files, same digest), else nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import secrets
+import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, delete, select
 
 from fair import search
 from fair.db import session_scope
-from fair.errors import ImportRejected, Problem
-from fair.importer import FairSpec, ImportData, parse_files
+from fair.errors import N_, Conflict, ImportRejected, NotFound, Problem
+from fair.importer import AUTO, FairSpec, ImportData, parse_files
 from fair.models import (
     Booth,
     Company,
     Fair,
     FairBreak,
+    ImportUpload,
     MeetingRequest,
     MeetingTable,
     Participant,
@@ -34,38 +47,104 @@ from fair.models import (
     ProductTerm,
     RequestAttendee,
     Role,
+    new_uid,
+    utcnow,
 )
+from fair.tokens import hash_token
 
 M = TypeVar("M", bound=SQLModel)
 
 
+KINDS = (
+    "fair",
+    "pavilions",
+    "booths",
+    "tables",
+    "companies",
+    "participants",
+    "requests",
+    "products",
+    "terms",
+)
+NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
+UPLOAD_LIFETIME = timedelta(hours=2)
+
+
 @dataclass(frozen=True)
 class ImportSummary:
+    """What an import did (or, from `preview_files`, would do): per kind, how many rows
+    are new, updated and unchanged (kinds with none left out); `digest` fingerprints
+    every row's fate; `fair_id` is 0 for a preview of a fair not yet in the database."""
+
     fair_id: int
     fair_name: str
     created: Mapping[str, int]
     updated: Mapping[str, int]
+    unchanged: Mapping[str, int] = field(default_factory=dict)
+    digest: str = ""
+    sources: Mapping[str, str] = field(default_factory=dict)
+    written: bool = True
+
+    def counts(self) -> list[tuple[str, int, int, int]]:
+        """(kind, new, updated, unchanged) for every kind the files hold."""
+        return [
+            (
+                kind,
+                self.created.get(kind, 0),
+                self.updated.get(kind, 0),
+                self.unchanged.get(kind, 0),
+            )
+            for kind in KINDS
+            if kind in self.created or kind in self.updated or kind in self.unchanged
+        ]
 
     def describe(self) -> str:
-        parts = []
-        for kind in ("pavilions", "booths", "tables", "companies", "participants", "requests"):
-            parts.append(
-                f"{kind}: {self.created.get(kind, 0)} new, {self.updated.get(kind, 0)} updated"
-            )
-        kind = "products"
-        parts.append(
-            f"{kind}: {self.created.get(kind, 0)} new, {self.updated.get(kind, 0)} updated"
-        )
-        if "terms" in self.created:
-            parts.append(f"product terms: {self.created['terms']}")
-        return f"imported {self.fair_name!r} (fair {self.fair_id}); " + "; ".join(parts)
+        parts = [
+            f"{kind}: {new} new, {updated} updated, {same} unchanged"
+            for kind, new, updated, same in self.counts()
+        ]
+        verb = "imported" if self.written else "preview of"
+        where = f"fair {self.fair_id}" if self.fair_id else "a new fair"
+        return f"{verb} {self.fair_name!r} ({where}); " + "; ".join(parts)
+
+
+class ImportChanged(Conflict):
+    """The confirmation would not write what the preview showed (the files or the
+    database changed in between); nothing was written."""
+
+    template = N_(
+        "The data changed since the preview (it would now do something else); nothing was "
+        "written. Check the new preview and confirm again."
+    )
+
+    def __init__(self, preview: ImportSummary | None = None) -> None:
+        super().__init__(self.template)
+        self.preview = preview  # what the same files would do now
 
 
 class _Upserter:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.created: dict[str, int] = {}
-        self.updated: dict[str, int] = {}
+        self.fates: dict[str, dict[str, str]] = {}
+
+    def mark(self, kind: str, key: str, fate: str) -> None:
+        """Record a row's fate; a later `updated` (e.g. its colleagues changed) overrides
+        `unchanged`, and nothing overrides `new`."""
+        fates = self.fates.setdefault(kind, {})
+        if fates.get(key) in (None, UNCHANGED):
+            fates[key] = fate
+
+    def tally(self, fate: str) -> dict[str, int]:
+        counts = {kind: sum(f == fate for f in keys.values()) for kind, keys in self.fates.items()}
+        return {kind: n for kind, n in counts.items() if n}
+
+    def digest(self) -> str:
+        lines = sorted(
+            f"{kind}\t{key}\t{fate}"
+            for kind, keys in self.fates.items()
+            for key, fate in keys.items()
+        )
+        return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
     def upsert(
         self,
@@ -75,15 +154,21 @@ class _Upserter:
         model: type[M],
         fixed: Mapping[str, Any],
         values: Mapping[str, Any],
-    ) -> M:
+        new: list[dict[str, Any]] | None = None,
+    ) -> M | None:
         """Create `model(**fixed, **values)` under `key`, or update `values` on the
-        existing row."""
+        existing row. With `new`, a new row is only appended there as a dict (every
+        column given), for the caller's bulk INSERT: no ORM object, none returned."""
         obj = existing.get(key)
+        if obj is None and new is not None:
+            new.append({**fixed, **values})
+            self.mark(kind, key, NEW)
+            return None
         if obj is None:
             obj = model(**{**fixed, **values})
             self.session.add(obj)
             existing[key] = obj
-            self.created[kind] = self.created.get(kind, 0) + 1
+            self.mark(kind, key, NEW)
         else:
             changed = False
             for name, value in values.items():
@@ -92,7 +177,7 @@ class _Upserter:
                     changed = True
             if changed:
                 self.session.add(obj)
-                self.updated[kind] = self.updated.get(kind, 0) + 1
+            self.mark(kind, key, UPDATED if changed else UNCHANGED)
         return obj
 
 
@@ -110,7 +195,7 @@ def _id(obj: SQLModel) -> int:
 def load(session: Session, data: ImportData) -> ImportSummary:
     """Upsert `data` into the session's database; the caller commits or rolls back."""
     up = _Upserter(session)
-    fair_id = _fair(session, data.fair)
+    fair_id = _fair(up, data.fair)
     pavilions, booths = _places(up, fair_id, data.fair)
     companies = _companies(up, fair_id, data, pavilions, booths)
     participants = _participants(up, fair_id, data, companies)
@@ -118,13 +203,24 @@ def load(session: Session, data: ImportData) -> ImportSummary:
     _products(up, fair_id, data, companies)
     _terms(up, fair_id, data)
     session.flush()
-    return ImportSummary(fair_id, data.fair.name, up.created, up.updated)
+    return ImportSummary(
+        fair_id,
+        data.fair.name,
+        up.tally(NEW),
+        up.tally(UPDATED),
+        up.tally(UNCHANGED),
+        up.digest(),
+        data.sources,
+    )
 
 
-def _fair(session: Session, spec: FairSpec) -> int:
+def _fair(up: _Upserter, spec: FairSpec) -> int:
     """The fair (found by name, else created) with the file's settings and breaks."""
+    session = up.session
     fair = session.exec(select(Fair).where(Fair.name == spec.name)).first()
+    fate = UNCHANGED
     if fair is None:
+        fate = NEW
         fair = Fair(
             name=spec.name,
             timezone=spec.timezone,
@@ -144,12 +240,20 @@ def _fair(session: Session, spec: FairSpec) -> int:
         "currency",
         "online_rooms",
     ):
-        setattr(fair, name, getattr(spec, name))
+        if getattr(fair, name) != getattr(spec, name):
+            setattr(fair, name, getattr(spec, name))
+            fate = fate if fate == NEW else UPDATED
     session.add(fair)
     session.flush()
     fair_id = _id(fair)
 
     # Breaks have no ids of their own: the file's list replaces the fair's.
+    old = session.exec(select(FairBreak).where(col(FairBreak.fair_id) == fair_id)).all()
+    if sorted((b.start, b.end, b.label) for b in old) != sorted(
+        (b.start, b.end, b.label) for b in spec.breaks
+    ):
+        fate = fate if fate == NEW else UPDATED
+    up.mark("fair", spec.name, fate)
     session.exec(delete(FairBreak).where(col(FairBreak.fair_id) == fair_id))
     for brk in spec.breaks:
         session.add(FairBreak(fair_id=fair_id, start=brk.start, end=brk.end, label=brk.label))
@@ -202,7 +306,9 @@ def _ref(mapping: Mapping[str, SQLModel], key: str, kind: str, where: str) -> in
     if not key:
         return None
     if key not in mapping:
-        raise ImportRejected([Problem(where, None, kind, f"unknown {kind} {key!r}")])
+        raise ImportRejected(
+            [Problem.of(where, None, kind, N_("unknown %(kind)s %(id)s"), kind=kind, id=repr(key))]
+        )
     return _id(mapping[key])
 
 
@@ -289,12 +395,17 @@ def _free_moving_emails(
         if person.key not in incoming_keys:
             raise ImportRejected(
                 [
-                    Problem(
+                    Problem.of(
                         "participants.csv",
                         None,
                         "email",
-                        f"{person.email} of {new_owner!r} already belongs to participant "
-                        f"{person.key!r}, who is not in this file",
+                        N_(
+                            "%(email)s of %(id)s already belongs to participant %(owner)s, "
+                            "who is not in this file"
+                        ),
+                        email=person.email,
+                        id=repr(new_owner),
+                        owner=repr(person.key),
                     )
                 ]
             )
@@ -311,6 +422,7 @@ def _requests(
     requests = _by(session, MeetingRequest, fair_id, "key")
     _check_pairs(requests, participants, data)
     base = datetime.now(UTC).replace(microsecond=0)
+    new: list[dict[str, Any]] = []
     for index, r in enumerate(data.requests):
         from_id = _id(participants[r.from_key])
         to_id = _id(participants[r.to_key])
@@ -333,12 +445,23 @@ def _requests(
             requests,
             r.key,
             MeetingRequest,
-            dict(fair_id=fair_id, key=r.key, from_id=from_id, to_id=to_id),
+            dict(fair_id=fair_id, key=r.key, from_id=from_id, to_id=to_id, uid=new_uid()),
             values,
+            new,
         )
     session.flush()
+    if new:  # thousands at expo scale: one INSERT, without an ORM object each
+        session.execute(insert(MeetingRequest), new)
     if data.requests:
-        _attendees(session, data, requests, participants)
+        ids = {key: _id(obj) for key, obj in requests.items()}
+        if new:
+            rows = session.exec(
+                select(MeetingRequest.key, MeetingRequest.id).where(
+                    MeetingRequest.fair_id == fair_id
+                )
+            )
+            ids.update((key, int(i)) for key, i in rows if i is not None)
+        _attendees(up, data, ids, participants)
 
 
 def _check_pairs(
@@ -354,43 +477,61 @@ def _check_pairs(
         if owner is not None and owner != r.key:
             raise ImportRejected(
                 [
-                    Problem(
+                    Problem.of(
                         "requests.csv",
                         None,
                         "id",
-                        f"request {r.key!r}: {r.from_key}→{r.to_key} is already request "
-                        f"{owner!r} in the database",
+                        N_(
+                            "request %(id)s: %(from)s→%(to)s is already request %(owner)s in "
+                            "the database"
+                        ),
+                        id=repr(r.key),
+                        to=r.to_key,
+                        owner=repr(owner),
+                        **{"from": r.from_key},
                     )
                 ]
             )
 
 
 def _attendees(
-    session: Session,
+    up: _Upserter,
     data: ImportData,
-    requests: Mapping[str, MeetingRequest],
+    requests: Mapping[str, int],
     participants: Mapping[str, Participant],
 ) -> None:
-    """The file's colleagues replace the imported requests' attendees."""
-    request_ids = [_id(requests[r.key]) for r in data.requests]
+    """The file's colleagues replace the imported requests' attendees (a request whose
+    colleagues change counts as updated)."""
+    session = up.session
+    request_ids = [requests[r.key] for r in data.requests]
+    before: dict[int, set[tuple[int, str]]] = {}
+    for chunk in range(0, len(request_ids), 1000):
+        ids = request_ids[chunk : chunk + 1000]
+        for a in session.exec(
+            select(RequestAttendee).where(col(RequestAttendee.request_id).in_(ids))
+        ):
+            before.setdefault(a.request_id, set()).add((a.participant_id, a.side))
     session.exec(delete(RequestAttendee).where(col(RequestAttendee.request_id).in_(request_ids)))
     for r in data.requests:
-        request_id = _id(requests[r.key])
-        for side, keys in (("from", r.with_from), ("to", r.with_to)):
-            for key in keys:
-                session.add(
-                    RequestAttendee(
-                        request_id=request_id,
-                        participant_id=_id(participants[key]),
-                        side=side,
-                    )
-                )
+        request_id = requests[r.key]
+        after = {
+            (_id(participants[key]), side)
+            for side, keys in (("from", r.with_from), ("to", r.with_to))
+            for key in keys
+        }
+        if after != before.get(request_id, set()):
+            up.mark("requests", r.key, UPDATED)
+        for participant_id, side in sorted(after):
+            session.add(
+                RequestAttendee(request_id=request_id, participant_id=participant_id, side=side)
+            )
 
 
 def _products(
     up: _Upserter, fair_id: int, data: ImportData, companies: Mapping[str, Company]
 ) -> None:
     products = _by(up.session, Product, fair_id, "key")
+    new: list[dict[str, Any]] = []
     for pr in data.products:
         company_id = _id(companies[pr.company])
         up.upsert(
@@ -411,26 +552,140 @@ def _products(
                 "moq": pr.moq,
                 "certifications": list(pr.certifications),
             },
+            new,
         )
+    if new:  # ten thousand at expo scale: one INSERT, without an ORM object each
+        up.session.execute(insert(Product), new)
 
 
 def _terms(up: _Upserter, fair_id: int, data: ImportData) -> None:
     """A terms.csv replaces the fair's product terms as a whole (its rows have no ids);
-    an import without one keeps them."""
+    an import without one keeps them. A concept the fair already had, with the same
+    names, counts as unchanged; every other one as new."""
     if data.terms is None:
         return
+    had = {
+        _concept(t.terms)
+        for t in up.session.exec(select(ProductTerm).where(col(ProductTerm.fair_id) == fair_id))
+    }
     up.session.exec(delete(ProductTerm).where(col(ProductTerm.fair_id) == fair_id))
     for t in data.terms:
-        up.session.add(
-            ProductTerm(fair_id=fair_id, row=t.row, terms={k: list(v) for k, v in t.terms.items()})
-        )
-    up.created["terms"] = len(data.terms)
+        terms = {k: list(v) for k, v in t.terms.items()}
+        up.session.add(ProductTerm(fair_id=fair_id, row=t.row, terms=terms))
+        concept = _concept(terms)
+        up.mark("terms", f"{t.row}\t{concept}", UNCHANGED if concept in had else NEW)
 
 
-def import_files(engine: Engine, files: Mapping[str, bytes]) -> ImportSummary:
-    """Check and write one import in a single transaction (nothing on any error)."""
-    data = parse_files(files)
+def _concept(terms: Mapping[str, Any]) -> str:
+    return json.dumps({k: list(v) for k, v in terms.items()}, ensure_ascii=False, sort_keys=True)
+
+
+def import_files(
+    engine: Engine,
+    files: Mapping[str, bytes],
+    encoding: str = AUTO,
+    expect: str | None = None,
+) -> ImportSummary:
+    """Check and write one import in a single transaction (nothing on any error). With
+    `expect` (a preview's digest), write only if the import does exactly that, else raise
+    `ImportChanged`."""
+    data = parse_files(files, encoding)
     with session_scope(engine) as session:
         summary = load(session, data)
+        if expect is not None and summary.digest != expect:
+            raise ImportChanged()
         search.rebuild(session, summary.fair_id)  # the catalogue sees the import at once
         return summary
+
+
+def preview_files(
+    engine: Engine, files: Mapping[str, bytes], encoding: str = AUTO
+) -> ImportSummary:
+    """What importing `files` would do, row by row, without writing anything: the same
+    load as `import_files`, rolled back."""
+    data = parse_files(files, encoding)
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            existing = session.exec(select(Fair.id).where(Fair.name == data.fair.name)).first()
+            summary = load(session, data)
+        finally:
+            session.rollback()
+    return replace(summary, fair_id=existing or 0, written=False)
+
+
+# ---------------------------------------------------------------------------- uploads
+
+
+def pack(files: Mapping[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, raw in files.items():
+            archive.writestr(name, raw)
+    return buffer.getvalue()
+
+
+def unpack(packed: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(packed)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def keep_upload(engine: Engine, files: Mapping[str, bytes], encoding: str, digest: str) -> str:
+    """Keep previewed files until `UPLOAD_LIFETIME` has passed; the token to confirm
+    them (only its hash is stored). Expired uploads are dropped on the way."""
+    token = secrets.token_urlsafe(24)
+    now = utcnow()
+    with session_scope(engine) as session:
+        session.exec(delete(ImportUpload).where(col(ImportUpload.expires_at) < now))
+        session.add(
+            ImportUpload(
+                token_hash=hash_token(token),
+                encoding=encoding,
+                files=pack(files),
+                digest=digest,
+                created_at=now,
+                expires_at=now + UPLOAD_LIFETIME,
+            )
+        )
+    return token
+
+
+def _upload(session: Session, token: str) -> ImportUpload:
+    upload = session.exec(
+        select(ImportUpload).where(ImportUpload.token_hash == hash_token(token))
+    ).first()
+    if upload is None or upload.expires_at < utcnow():
+        raise NotFound(N_("This preview has expired or was already used; upload the files again."))
+    return upload
+
+
+def upload_files(engine: Engine, token: str) -> tuple[dict[str, bytes], str, str]:
+    """The kept files of a preview, their encoding choice and the preview's digest."""
+    with Session(engine) as session:
+        upload = _upload(session, token)
+        return unpack(upload.files), upload.encoding, upload.digest
+
+
+def confirm_upload(engine: Engine, token: str) -> ImportSummary:
+    """Write the previewed files, if that does exactly what the preview showed; then the
+    upload is used up. When it would not (the database changed since), nothing is
+    written: `ImportChanged` carries the new preview, which the same token now confirms."""
+    files, encoding, digest = upload_files(engine, token)
+    try:
+        summary = import_files(engine, files, encoding, expect=digest)
+    except ImportChanged:
+        fresh = preview_files(engine, files, encoding)
+        with session_scope(engine) as session:
+            upload = _upload(session, token)
+            upload.digest = fresh.digest
+            session.add(upload)
+        raise ImportChanged(fresh) from None
+    except ImportRejected:
+        _drop_upload(engine, token)
+        raise
+    _drop_upload(engine, token)
+    return summary
+
+
+def _drop_upload(engine: Engine, token: str) -> None:
+    with session_scope(engine) as session:
+        session.exec(delete(ImportUpload).where(col(ImportUpload.token_hash) == hash_token(token)))

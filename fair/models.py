@@ -599,6 +599,22 @@ class RoadshowQuestion(SQLModel, table=True):
     sent_at: datetime = _instant(default_factory=utcnow)
 
 
+class ImportUpload(SQLModel, table=True):
+    """Import files an organiser uploaded, kept between the preview and the confirmation
+    under an unguessable token (stored as its SHA-256 hash) until `expires_at`; `digest`
+    fingerprints the changes the preview showed, so the confirmation writes exactly those
+    (`fair.loader`)."""
+
+    __tablename__ = "import_upload"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True)
+    encoding: str = "auto"
+    files: bytes = Field(sa_type=sa.LargeBinary)
+    digest: str
+    created_at: datetime = _instant(default_factory=utcnow)
+    expires_at: datetime = _instant(index=True)
+
+
 class InputRevision(SQLModel, table=True):
     """A random token per fair ("fair") and per schedule version ("version") that changes
     in the same transaction as any change to what `fair.planning` builds a problem from.

@@ -37,7 +37,7 @@ from typing import Final
 from sqlmodel import Session, col, select
 
 from fair.errors import ImportRejected
-from fair.importer.rows import Collector
+from fair.importer.rows import Collector, csv_sheet
 from fair.importer.terms_csv import LANGUAGES, parse_terms
 from fair.models import ProductTerm
 
@@ -184,7 +184,8 @@ class Dictionary:
 def concepts_of(raw: bytes, file: str) -> list[Concept]:
     """The concepts of a terms file, or `ImportRejected` with its problems."""
     out = Collector()
-    specs = parse_terms(raw, out, file)
+    sheet = csv_sheet(file, raw, out, "utf-8")
+    specs = parse_terms(sheet, out) if sheet else []
     if out.problems:
         raise ImportRejected(out.problems)
     return [Concept(dict(s.terms)) for s in specs]

@@ -33,6 +33,7 @@ ALLOWED: dict[str, set[str]] = {
         "alembic",
         "icalendar",
         "recurring_ical_events",
+        "openpyxl",
     },
     "realtime": {"realtime", "fair", "scheduler", *DATABASE, "socketio", "redis"},
     "web": {

@@ -96,17 +96,32 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from fair.importer import read_directory
-    from fair.loader import import_files
+    from fair.importer import normalise, read_paths
+    from fair.loader import import_files, preview_files
 
     settings = _settings(args)
     engine = _engine(settings)
-    _progress(f"reading {args.directory} ...")
-    files = read_directory(Path(args.directory))
+    try:
+        encoding = normalise(args.encoding)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    _progress(f"reading {', '.join(args.paths)} ...")
+    files = read_paths([Path(p) for p in args.paths])
     t0 = time.perf_counter()
-    summary = import_files(engine, files)
-    _progress(f"written in {time.perf_counter() - t0:.1f}s")
+    if args.dry_run:
+        summary = preview_files(engine, files, encoding)
+        _progress(f"checked in {time.perf_counter() - t0:.1f}s; nothing was written")
+    else:
+        summary = import_files(engine, files, encoding)
+        _progress(f"written in {time.perf_counter() - t0:.1f}s")
     print(summary.describe())
+    for source, how in summary.sources.items():
+        print(f"  read {source} as {how}")
+    print(f"  {'':<14}{'new':>8}{'updated':>10}{'unchanged':>11}")
+    for kind, new, updated, same in summary.counts():
+        print(f"  {kind:<14}{new:>8}{updated:>10}{same:>11}")
+    if not summary.written:  # a dry run changed no calendar
+        return 0
     from fair import notify
 
     # Renamed companies and colleagues added to or removed from requests change
@@ -119,6 +134,36 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"{delivery.sent} sent, {delivery.waiting} waiting in {settings.smtp_outbox}"
         )
     return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from fair.export import TEMPLATE_WORKBOOK, template_files, template_workbook
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = template_files(args.lang, _translator(args.lang))
+    files = {"fair.toml": files["fair.toml"]} | (
+        {TEMPLATE_WORKBOOK: template_workbook(args.lang, _translator(args.lang))}
+        if args.workbook
+        else files
+    )
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+        print(out / name)
+    return 0
+
+
+def _translator(lang: str) -> Callable[[str], str]:
+    """The catalogue's translation in `lang` (the templates' notes)."""
+    from web import i18n
+
+    i18n.load_catalogues()
+
+    def translate(message: str) -> str:
+        with i18n.using(lang):
+            return i18n.gettext_(message)
+
+    return translate
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
@@ -206,7 +251,12 @@ def cmd_export(args: argparse.Namespace) -> int:
                 raise InvalidInput("export fair needs --out DIR")
             out = Path(args.out)
             out.mkdir(parents=True, exist_ok=True)
-            for name, data in export_fair_files(session, fair.id).items():
+            files = export_fair_files(session, fair.id)
+            if args.workbook:
+                from fair.export import to_workbook
+
+                files = {"fair.toml": files["fair.toml"], "fair.xlsx": to_workbook(files)}
+            for name, data in files.items():
                 (out / name).write_bytes(data)
                 print(out / name)
             return 0
@@ -371,9 +421,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="directory to write the import files to")
     p.set_defaults(func=cmd_generate)
 
-    p = sub.add_parser("import", parents=[common], help="import a fair directory (all or nothing)")
-    p.add_argument("directory")
+    p = sub.add_parser(
+        "import", parents=[common], help="import a fair directory or files (all or nothing)"
+    )
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help="a directory, or fair.toml and CSV/.xlsx files"
+    )
+    p.add_argument(
+        "--encoding",
+        default="auto",
+        help="encoding of the CSV files that are not UTF-8: auto (detect), gb18030, cp949, "
+        "shift_jis, utf-16",
+    )
+    p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("template", parents=[common], help="write the import templates")
+    p.add_argument("--lang", choices=["en", "zh", "ko", "ja"], default="en")
+    p.add_argument("--out", required=True, help="directory to write to")
+    p.add_argument(
+        "--workbook", action="store_true", help="one .xlsx (a sheet per file) for the CSVs"
+    )
+    p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("schedule", parents=[common], help="solve the meeting grid into a draft")
     p.add_argument("--fair", help="fair id or name (needed when there are several)")
@@ -403,6 +472,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", type=int, help="schedule version (default: newest; ics: the published one)"
     )
     p.add_argument("--participant", help="participant id (for ics)")
+    p.add_argument(
+        "--workbook", action="store_true", help="fair: the CSV files as one .xlsx workbook"
+    )
     p.add_argument("--fair-wide", action="store_true", help="every meeting (for ics)")
     p.add_argument("--place", help="only this booth or table (for ics --fair-wide)")
     p.add_argument("--out", help="directory (for `export fair`)")

@@ -6,16 +6,27 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import defaultdict
+from pathlib import PurePosixPath
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from fair import queries
-from fair.errors import ImportRejected, InvalidInput, NotFound
-from fair.export import format_grid, grid_rows
+from fair.columns import CSV_FILES, IMPORT_TABLES
+from fair.errors import ImportRejected, InvalidInput, NotFound, Problem
+from fair.export import (
+    TEMPLATE_LANGUAGES,
+    TEMPLATE_WORKBOOK,
+    format_grid,
+    grid_rows,
+    template_files,
+    template_workbook,
+)
 from fair.grid_view import grid_marks, grid_places, grid_state
-from fair.loader import ImportSummary, import_files
+from fair.importer import AUTO, normalise
+from fair.loader import ImportChanged, ImportSummary, confirm_upload, keep_upload, preview_files
 from fair.models import Fair, TokenKind, utcnow
 from fair.planning import fair_slots
 from fair.publishing import VersionDiff, diff_versions, publish
@@ -25,6 +36,7 @@ from fair.versions import get_version, latest_version, published_version
 from web import agenda_books, auth, calendar_routes, i18n, whatif
 from web.api_input import query_number
 from web.db import read, write
+from web.i18n import N_
 from web.keys import DB_EXECUTOR, ENGINE, SETTINGS, SOLVER_RUNS
 from web.middleware import wants_json
 from web.render import page
@@ -341,41 +353,174 @@ async def report(request: web.Request) -> web.StreamResponse:
     )
 
 
+# ---------------------------------------------------------------------------- import
+
+IMPORT_KINDS = {
+    "fair": N_("fair"),
+    "pavilions": N_("pavilions"),
+    "booths": N_("booths"),
+    "tables": N_("shared tables"),
+    "companies": N_("companies"),
+    "participants": N_("participants"),
+    "requests": N_("requests"),
+    "products": N_("products"),
+    "terms": N_("product terms"),
+}
+ENCODING_LABELS = {
+    AUTO: N_("Detect (UTF-8, UTF-16, GB18030, CP949, Shift_JIS)"),
+    "utf-8": N_("UTF-8 (CSV UTF-8)"),
+    "utf-16": N_("UTF-16 (Unicode text)"),
+    "gb18030": N_("GB18030 / GBK (Chinese Excel)"),
+    "cp949": N_("CP949 / EUC-KR (Korean Excel)"),
+    "shift_jis": N_("Shift_JIS (Japanese Excel)"),
+}
+TEMPLATE_NAMES = (TEMPLATE_WORKBOOK, "fair.toml", *CSV_FILES)
+
+
+def problem_text(problem: Problem) -> str:
+    """A problem's message in the page's language (its template translated)."""
+    if not problem.template:
+        return problem.message
+    return i18n.template_gettext(problem.template, **problem.params)
+
+
+def _import_page(request: web.Request, status: int = 200, **context: Any) -> web.Response:
+    values: dict[str, Any] = {
+        "summary": None,
+        "preview": None,
+        "token": "",
+        "problems": [],
+        "notice": "",
+        "encoding": AUTO,
+        "encodings": ENCODING_LABELS,
+        "kinds": IMPORT_KINDS,
+        "csv_files": list(IMPORT_TABLES),
+        "template_languages": TEMPLATE_LANGUAGES,
+        "template_names": TEMPLATE_NAMES,
+        "languages": i18n.LANGUAGES,
+        "problem_text": problem_text,
+    }
+    values.update(context)
+    return page("import.html", request, values, status=status)
+
+
 async def import_form(request: web.Request) -> web.StreamResponse:
     await auth.organiser(request)
-    return page("import.html", request, {"summary": None, "problems": []})
+    return _import_page(request)
+
+
+async def _uploaded(request: web.Request) -> tuple[dict[str, bytes], str]:
+    """The files of the upload form (fair.toml, any CSV file kind, a workbook) and the
+    encoding chosen for the CSV files."""
+    form = await request.post()
+    files: dict[str, bytes] = {}
+    for field in ("fair.toml", *IMPORT_TABLES, "workbook"):
+        upload = form.get(field)
+        if not isinstance(upload, web.FileField):
+            continue
+        data = upload.file.read()
+        if not data:
+            continue
+        if field == "workbook":
+            name = PurePosixPath(upload.filename.replace("\\", "/")).name or "workbook.xlsx"
+            field = name if name.lower().endswith(".xlsx") else name + ".xlsx"
+        files[field] = data
+    try:
+        encoding = normalise(str(form.get("encoding", AUTO)))
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    return files, encoding
+
+
+async def _in_executor(request: web.Request, fn: Any, *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(
+        request.app[DB_EXECUTOR], fn, request.app[ENGINE], *args
+    )
 
 
 async def import_upload(request: web.Request) -> web.StreamResponse:
-    """Upload fair.toml and the CSV files; all or nothing, errors by file/row/column."""
+    """Check the uploaded files and show what importing them would do; nothing is
+    written. Errors name file, row and column in the page's language."""
+    await auth.organiser(request)
+    files, encoding = await _uploaded(request)
+
+    def check(engine: Engine) -> tuple[ImportSummary, str]:
+        preview = preview_files(engine, files, encoding)
+        return preview, keep_upload(engine, files, encoding, preview.digest)
+
+    try:
+        preview, token = await _in_executor(request, check)
+    except ImportRejected as exc:
+        return _import_page(
+            request, 400, problems=exc.problems, files=sorted(files), encoding=encoding
+        )
+    if wants_json(request):
+        return web.json_response({"token": token, **_summary_json(preview)})
+    return _import_page(request, preview=preview, token=token, encoding=encoding)
+
+
+async def import_confirm(request: web.Request) -> web.StreamResponse:
+    """Write the previewed files, only if that does exactly what the preview showed."""
     await auth.organiser(request)
     form = await request.post()
-    files: dict[str, bytes] = {}
-    for field in ("fair.toml", "participants.csv", "requests.csv", "products.csv", "terms.csv"):
-        upload = form.get(field)
-        if isinstance(upload, web.FileField):
-            data = upload.file.read()
-            if data:
-                files[field] = data
+    token = str(form.get("token", ""))
     try:
-        summary = await write_import(request, files)
-    except ImportRejected as exc:
-        return page(
-            "import.html",
+        summary = await _in_executor(request, confirm_upload, token)
+    except ImportChanged as exc:
+        return _import_page(
             request,
-            {"summary": None, "problems": exc.problems, "files": sorted(files)},
-            status=400,
+            409,
+            preview=exc.preview,
+            token=token,
+            notice=i18n.template_gettext(ImportChanged.template),
         )
-    return page("import.html", request, {"summary": summary, "problems": []})
+    except NotFound as exc:
+        return _import_page(request, 410, notice=i18n.template_gettext(str(exc)))
+    except ImportRejected as exc:
+        return _import_page(request, 400, problems=exc.problems)
+    # Written: renamed companies and re-attended requests change calendars (a preview
+    # wrote nothing, so only here).
+    calendar_routes.calendars_changed(request.app, summary.fair_id)
+    if wants_json(request):
+        return web.json_response(_summary_json(summary))
+    return _import_page(request, summary=summary)
 
 
-async def write_import(request: web.Request, files: dict[str, bytes]) -> ImportSummary:
-    engine = request.app[ENGINE]
-    summary = await asyncio.get_running_loop().run_in_executor(
-        request.app[DB_EXECUTOR], import_files, engine, files
+def _summary_json(summary: ImportSummary) -> dict[str, Any]:
+    return {
+        "written": summary.written,
+        "fair": summary.fair_name,
+        "digest": summary.digest,
+        "sources": dict(summary.sources),
+        "counts": {
+            kind: {"new": new, "updated": updated, "unchanged": same}
+            for kind, new, updated, same in summary.counts()
+        },
+    }
+
+
+async def import_template(request: web.Request) -> web.StreamResponse:
+    """A template file in a language: the workbook, fair.toml or one CSV file."""
+    await auth.organiser(request)
+    lang, name = request.match_info["lang"], request.match_info["name"]
+    if lang not in TEMPLATE_LANGUAGES or name not in TEMPLATE_NAMES:
+        raise NotFound("no such template")
+    with i18n.using(lang):
+        if name == TEMPLATE_WORKBOOK:
+            body = template_workbook(lang, i18n.gettext_)
+        else:
+            body = template_files(lang, i18n.gettext_)[name]
+    kind = {
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".toml": "application/toml",
+        ".csv": "text/csv",
+    }[PurePosixPath(name).suffix]
+    stem, suffix = PurePosixPath(name).stem, PurePosixPath(name).suffix
+    return web.Response(
+        body=body,
+        content_type=kind,
+        headers={"Content-Disposition": f'attachment; filename="{stem}-{lang}{suffix}"'},
     )
-    calendar_routes.calendars_changed(request.app, summary.fair_id)  # renamed, re-attended
-    return summary
 
 
 async def participants(request: web.Request) -> web.StreamResponse:

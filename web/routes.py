@@ -44,6 +44,12 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/organiser/versions/{number:\\d+}/publish", console.publish_version, name="publish")
     r.add_get("/organiser/import", console.import_form, name="import_form")
     r.add_post("/organiser/import", console.import_upload, name="import_post")
+    r.add_post("/organiser/import/confirm", console.import_confirm, name="import_confirm")
+    r.add_get(
+        "/organiser/import/templates/{lang}/{name}",
+        console.import_template,
+        name="import_template",
+    )
     r.add_get("/organiser/participants", console.participants, name="participants")
     r.add_post("/organiser/participants/{key}/link", console.issue_link, name="issue_link")
     r.add_post("/organiser/participants/{key}/revoke", console.revoke_link, name="revoke_link")

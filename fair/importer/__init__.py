@@ -1,18 +1,22 @@
 """Reading and checking the import files (`docs/import.md`).
 
-`parse_files` turns the raw bytes of `fair.toml`, `participants.csv`, `requests.csv` and
-`products.csv` into checked `ImportData`, collecting every problem (file, row, column,
-message) instead of stopping at the first. Nothing here touches the database: writing is
-`fair.loader`, which applies a checked `ImportData` in one transaction.
+`parse_files` turns the raw bytes of `fair.toml`, `participants.csv`, `requests.csv`,
+`products.csv` and the optional `terms.csv` into checked `ImportData`, collecting every
+problem (file, row, column, message) instead of stopping at the first. Nothing here
+touches the database: writing is `fair.loader`, which applies a checked `ImportData` in
+one transaction.
 
-The package's parts: `specs` (the checked data), `cells` (one cell's value), `rows`
-(decoding a file and its CSV rows), one module per file (`fair_toml`,
-`participants_csv`, `requests_csv`, `products_csv`, `terms_csv`) and `files` (all of them together,
-and reading a folder). The columns themselves are `fair.columns`.
+The package's parts: `specs` (the checked data), `cells` (one cell's value),
+`encodings` (which encoding a CSV file is in), `rows` (a CSV file's rows, and the data
+rows of any sheet), `workbook` (the sheets of an .xlsx file), one module per file kind
+(`fair_toml`, `participants_csv`, `requests_csv`, `products_csv`, `terms_csv`) and
+`files` (all of them together, and reading a folder). The columns themselves are
+`fair.columns`.
 """
 
 from fair.importer.cells import check_timezone, parse_window
-from fair.importer.files import FILES, REQUIRED_FILES, parse_files, read_directory
+from fair.importer.encodings import AUTO, CHOICES, Undecodable, normalise
+from fair.importer.files import FILES, REQUIRED_FILES, parse_files, read_directory, read_paths
 from fair.importer.rows import MAX_FILE_BYTES
 from fair.importer.specs import (
     BoothSpec,
@@ -29,6 +33,8 @@ from fair.importer.specs import (
 )
 
 __all__ = [
+    "AUTO",
+    "CHOICES",
     "FILES",
     "MAX_FILE_BYTES",
     "REQUIRED_FILES",
@@ -43,8 +49,11 @@ __all__ = [
     "RequestSpec",
     "TableSpec",
     "TermSpec",
+    "Undecodable",
     "check_timezone",
+    "normalise",
     "parse_files",
     "parse_window",
     "read_directory",
+    "read_paths",
 ]

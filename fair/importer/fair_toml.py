@@ -14,8 +14,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 from fair.columns import FAIR_KEYS, TOML_TABLES, names
+from fair.errors import N_
 from fair.importer.cells import COUNTRY, check_timezone, parse_hhmm
-from fair.importer.rows import Collector, decode
+from fair.importer.rows import Collector, decode_utf8
 from fair.importer.specs import BoothSpec, BreakSpec, FairSpec, PavilionSpec, TableSpec
 from fair.rules import DEFAULT_CURRENCY, is_currency
 
@@ -52,7 +53,7 @@ def parse_fair(raw: bytes, out: Collector) -> FairSpec | None:
         return None
     table = data.get("fair")
     if not isinstance(table, dict):
-        out.add(FILE, None, "fair", "the [fair] table is missing")
+        out.add(FILE, None, "fair", N_("the [fair] table is missing"))
         return None
     before = len(out.problems)
     head = _head(table, out)
@@ -86,18 +87,26 @@ def parse_fair(raw: bytes, out: Collector) -> FairSpec | None:
 
 
 def _load(raw: bytes, out: Collector) -> dict[str, Any] | None:
-    text = decode(FILE, raw, out)
+    text = decode_utf8(FILE, raw, out)
     if text is None:
         return None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        out.add(FILE, getattr(exc, "lineno", None), None, f"not valid TOML: {exc}")
+        out.add(
+            FILE, getattr(exc, "lineno", None), None, N_("not valid TOML: %(error)s"), error=exc
+        )
         return None
     known = set(TOML_TABLES)
     for key in data:
         if key not in known:
-            out.add(FILE, None, key, f"unknown table (known: {', '.join(sorted(known))})")
+            out.add(
+                FILE,
+                None,
+                key,
+                N_("unknown table (known: %(known)s)"),
+                known=", ".join(sorted(known)),
+            )
     return data
 
 
@@ -113,14 +122,20 @@ def _get(
     there but wrong, or missing with no default)."""
     if key not in table:
         if default is None:
-            out.add(FILE, None, f"{where}.{key}", "is missing")
+            out.add(FILE, None, f"{where}.{key}", N_("is missing"))
         return default
     value = table[key]
     if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        out.add(FILE, None, f"{where}.{key}", f"must be a whole number, got {value!r}")
+        out.add(
+            FILE,
+            None,
+            f"{where}.{key}",
+            N_("must be a whole number, got %(value)s"),
+            value=repr(value),
+        )
         return default
     if kind is str and not isinstance(value, str):
-        out.add(FILE, None, f"{where}.{key}", f"must be text, got {value!r}")
+        out.add(FILE, None, f"{where}.{key}", N_("must be text, got %(value)s"), value=repr(value))
         return default
     return value
 
@@ -136,28 +151,50 @@ def _head(head: Mapping[str, Any], out: Collector) -> _Head:
     fair_keys = set(names(FAIR_KEYS))
     for key in head:
         if key not in fair_keys:
-            out.add(FILE, None, f"fair.{key}", "unknown key")
+            out.add(FILE, None, f"fair.{key}", N_("unknown key"))
     name = _get(out, head, "fair", "name", str)
     tz = _get(out, head, "fair", "timezone", str)
     if tz is not None:
         try:
             check_timezone(tz)
         except ValueError as exc:
-            out.add(FILE, None, "fair.timezone", str(exc))
+            out.error(FILE, None, "fair.timezone", exc)
     start = _start(head.get("start"), out)
     days = _get(out, head, "fair", "days", int)
     if days is not None and not 1 <= days <= 31:
-        out.add(FILE, None, "fair.days", f"{days} is out of range (1–31)")
+        out.add(
+            FILE,
+            None,
+            "fair.days",
+            N_("%(value)s is out of range (%(low)s–%(high)s)"),
+            value=days,
+            low=1,
+            high=31,
+        )
     slot = _get(out, head, "fair", "slot_minutes", int)
     if slot is not None and not 5 <= slot <= 240:
-        out.add(FILE, None, "fair.slot_minutes", f"{slot} is out of range (5–240)")
+        out.add(
+            FILE,
+            None,
+            "fair.slot_minutes",
+            N_("%(value)s is out of range (%(low)s–%(high)s)"),
+            value=slot,
+            low=5,
+            high=240,
+        )
     times = {key: _time(key, head.get(key), out) for key in ("day_start", "day_end")}
     currency = _get(out, head, "fair", "currency", str, DEFAULT_CURRENCY)
     if not is_currency(currency):
-        out.add(FILE, None, "fair.currency", f"{currency!r} is not an ISO 4217 code like USD")
+        out.add(
+            FILE,
+            None,
+            "fair.currency",
+            N_("%(value)s is not an ISO 4217 code like USD"),
+            value=repr(currency),
+        )
     online_rooms = _get(out, head, "fair", "online_rooms", int, 0)
     if online_rooms is not None and online_rooms < 0:
-        out.add(FILE, None, "fair.online_rooms", "must be 0 (unlimited) or more")
+        out.add(FILE, None, "fair.online_rooms", N_("must be 0 (unlimited) or more"))
     fair = _Head(
         name, tz, start, days, slot, times["day_start"], times["day_end"], currency, online_rooms
     )
@@ -165,9 +202,15 @@ def _head(head: Mapping[str, Any], out: Collector) -> _Head:
     if grid:
         day_start, day_end, slot = grid
         if day_end <= day_start:
-            out.add(FILE, None, "fair.day_end", "must be after day_start")
+            out.add(FILE, None, "fair.day_end", N_("must be after day_start"))
         elif (_minutes(day_end) - _minutes(day_start)) % slot:
-            out.add(FILE, None, "fair.day_end", f"day length is not a multiple of {slot} minutes")
+            out.add(
+                FILE,
+                None,
+                "fair.day_end",
+                N_("day length is not a multiple of %(minutes)s minutes"),
+                minutes=slot,
+            )
     return fair
 
 
@@ -178,9 +221,15 @@ def _start(value: object, out: Collector) -> date | None:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            out.add(FILE, None, "fair.start", f"{value!r} is not a date YYYY-MM-DD")
+            out.add(
+                FILE,
+                None,
+                "fair.start",
+                N_("%(value)s is not a date YYYY-MM-DD"),
+                value=repr(value),
+            )
             return None
-    out.add(FILE, None, "fair.start", "is missing (a date YYYY-MM-DD)")
+    out.add(FILE, None, "fair.start", N_("is missing (a date YYYY-MM-DD)"))
     return None
 
 
@@ -191,9 +240,9 @@ def _time(key: str, value: object, out: Collector) -> time | None:
         try:
             return parse_hhmm(value)
         except ValueError as exc:
-            out.add(FILE, None, f"fair.{key}", str(exc))
+            out.error(FILE, None, f"fair.{key}", exc)
             return None
-    out.add(FILE, None, f"fair.{key}", "is missing (a time HH:MM)")
+    out.add(FILE, None, f"fair.{key}", N_("is missing (a time HH:MM)"))
     return None
 
 
@@ -203,7 +252,7 @@ def _time(key: str, value: object, out: Collector) -> time | None:
 def _items(data: Mapping[str, Any], key: str, out: Collector) -> Entries:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        out.add(FILE, None, key, f"must be an array of tables [[{key}]]")
+        out.add(FILE, None, key, N_("must be an array of tables [[%(key)s]]"), key=key)
         return []
     return list(enumerate(value, start=1))
 
@@ -217,22 +266,28 @@ def _breaks(entries: Entries, head: _Head, out: Collector) -> list[BreakSpec]:
             b_start = parse_hhmm(str(entry.get("start", "")))
             b_end = parse_hhmm(str(entry.get("end", "")))
         except ValueError as exc:
-            out.add(FILE, None, where, str(exc))
+            out.error(FILE, None, where, exc)
             continue
         if b_end <= b_start:
-            out.add(FILE, None, where, "ends before it starts")
+            out.add(FILE, None, where, N_("ends before it starts"))
             continue
         if grid:
             day_start, day_end, slot = grid
             if b_start < day_start or b_end > day_end:
-                out.add(FILE, None, where, "lies outside the fair day")
+                out.add(FILE, None, where, N_("lies outside the fair day"))
             elif (_minutes(b_start) - _minutes(day_start)) % slot or (
                 _minutes(b_end) - _minutes(day_start)
             ) % slot:
-                out.add(FILE, None, where, f"does not fall on the {slot}-minute slot grid")
+                out.add(
+                    FILE,
+                    None,
+                    where,
+                    N_("does not fall on the %(minutes)s-minute slot grid"),
+                    minutes=slot,
+                )
         for other in breaks:
             if b_start < other.end and other.start < b_end:
-                out.add(FILE, None, where, "overlaps another break")
+                out.add(FILE, None, where, N_("overlaps another break"))
         breaks.append(BreakSpec(b_start, b_end, str(entry.get("label", ""))))
     return breaks
 
@@ -244,11 +299,17 @@ def _pavilions(entries: Entries, out: Collector) -> list[PavilionSpec]:
         key = _get(out, entry, where, "id", str)
         country = str(entry.get("country", "")).upper()
         if country and not COUNTRY.fullmatch(country):
-            out.add(FILE, None, f"{where}.country", f"{country!r} is not an ISO country code")
+            out.add(
+                FILE,
+                None,
+                f"{where}.country",
+                N_("%(value)s is not an ISO country code"),
+                value=repr(country),
+            )
         if key is None:
             continue
         if any(p.key == key for p in pavilions):
-            out.add(FILE, None, f"{where}.id", f"duplicate pavilion id {key!r}")
+            out.add(FILE, None, f"{where}.id", N_("duplicate pavilion id %(id)s"), id=repr(key))
         pavilions.append(PavilionSpec(key, str(entry.get("name", key)), country))
     return pavilions
 
@@ -261,13 +322,13 @@ def _booths(entries: Entries, pavilion_keys: set[str], out: Collector) -> list[B
         pav = _get(out, entry, where, "pavilion", str)
         tables = _get(out, entry, where, "tables", int, 1)
         if pav is not None and pav not in pavilion_keys:
-            out.add(FILE, None, f"{where}.pavilion", f"unknown pavilion {pav!r}")
+            out.add(FILE, None, f"{where}.pavilion", N_("unknown pavilion %(id)s"), id=repr(pav))
         if tables is not None and tables < 1:
-            out.add(FILE, None, f"{where}.tables", "must be at least 1")
+            out.add(FILE, None, f"{where}.tables", N_("must be at least 1"))
         if key is None or pav is None:
             continue
         if any(b.key == key for b in booths):
-            out.add(FILE, None, f"{where}.id", f"duplicate booth id {key!r}")
+            out.add(FILE, None, f"{where}.id", N_("duplicate booth id %(id)s"), id=repr(key))
         booths.append(BoothSpec(key, pav, str(entry.get("name", "")), tables or 1))
     return booths
 
@@ -280,12 +341,12 @@ def _tables(entries: Entries, pavilion_keys: set[str], out: Collector) -> list[T
         pav = _get(out, entry, where, "pavilion", str)
         capacity = _get(out, entry, where, "capacity", int, 1)
         if pav is not None and pav not in pavilion_keys:
-            out.add(FILE, None, f"{where}.pavilion", f"unknown pavilion {pav!r}")
+            out.add(FILE, None, f"{where}.pavilion", N_("unknown pavilion %(id)s"), id=repr(pav))
         if capacity is not None and capacity < 1:
-            out.add(FILE, None, f"{where}.capacity", "must be at least 1")
+            out.add(FILE, None, f"{where}.capacity", N_("must be at least 1"))
         if key is None or pav is None:
             continue
         if any(t.key == key for t in tables):
-            out.add(FILE, None, f"{where}.id", f"duplicate table id {key!r}")
+            out.add(FILE, None, f"{where}.id", N_("duplicate table id %(id)s"), id=repr(key))
         tables.append(TableSpec(key, pav, capacity or 1))
     return tables

@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from datetime import time
 
 from fair.columns import PARTICIPANTS
+from fair.errors import N_
 from fair.importer.cells import (
     COUNTRY,
     EMAIL,
     LANGUAGE,
+    CellError,
     check_timezone,
     normalise_pair,
     parse_choice,
@@ -22,20 +24,19 @@ from fair.importer.cells import (
     parse_window,
     split_list,
 )
-from fair.importer.rows import Collector, cell, csv_rows, required
+from fair.importer.rows import Collector, Sheet, cell, required, table_rows
 from fair.importer.specs import CompanySpec, FairSpec, ParticipantSpec
 from fair.models import Role
 
-FILE = "participants.csv"
 COMPANY_FIELDS = ("country", "role", "pavilion", "booth", "sectors", "offers", "needs")
 
 
 def parse_participants(
-    raw: bytes, fair: FairSpec | None, out: Collector
+    sheet: Sheet, fair: FairSpec | None, out: Collector
 ) -> tuple[list[CompanySpec], list[ParticipantSpec]]:
     """The companies (in order of first row) and the people of `participants.csv`."""
-    reader = _Reader(fair, out)
-    people = [reader.person(row, cells) for row, cells in csv_rows(FILE, raw, PARTICIPANTS, out)]
+    reader = _Reader(sheet.label, fair, out)
+    people = [reader.person(row, cells) for row, cells in table_rows(sheet, PARTICIPANTS, out)]
     return list(reader.companies.values()), people
 
 
@@ -43,7 +44,8 @@ class _Reader:
     """Reads rows in order, remembering what earlier rows claimed (ids, e-mails, booths,
     companies) so a clash names the row that came first."""
 
-    def __init__(self, fair: FairSpec | None, out: Collector) -> None:
+    def __init__(self, file: str, fair: FairSpec | None, out: Collector) -> None:
+        self.file = file
         self.fair = fair
         self.out = out
         self.companies: dict[str, CompanySpec] = {}
@@ -56,18 +58,33 @@ class _Reader:
 
     def person(self, row: int, c: Mapping[str, str]) -> ParticipantSpec:
         out = self.out
-        key = required(out, FILE, row, c, "id")
+        key = required(out, self.file, row, c, "id")
         if key in self.seen_ids:
-            out.add(FILE, row, "id", f"duplicate id {key!r} (first on row {self.seen_ids[key]})")
+            out.add(
+                self.file,
+                row,
+                "id",
+                N_("duplicate id %(id)s (first on row %(first)s)"),
+                id=repr(key),
+                first=self.seen_ids[key],
+            )
         self.seen_ids.setdefault(key, row)
-        company = required(out, FILE, row, c, "company")
-        name = required(out, FILE, row, c, "name")
+        company = required(out, self.file, row, c, "company")
+        name = required(out, self.file, row, c, "name")
         email = self._email(row, c)
-        role = cell(out, FILE, row, "role", c["role"], lambda v: parse_choice(v, [r for r in Role]))
+        role = cell(
+            out, self.file, row, "role", c["role"], lambda v: parse_choice(v, [r for r in Role])
+        )
         country = c["country"].upper()
         if not COUNTRY.fullmatch(country):
-            out.add(FILE, row, "country", f"{c['country']!r} is not an ISO code like KR")
-        tz = cell(out, FILE, row, "timezone", c["timezone"], check_timezone)
+            out.add(
+                self.file,
+                row,
+                "country",
+                N_("%(value)s is not an ISO code like KR"),
+                value=repr(c["country"]),
+            )
+        tz = cell(out, self.file, row, "timezone", c["timezone"], check_timezone)
         pavilion, booth = self._place(row, c, company)
         languages = self._languages(row, c)
         onsite = self._onsite(row, c)
@@ -76,7 +93,7 @@ class _Reader:
         caps: dict[str, int | None] = {}
         for column in ("max_per_day", "max_total"):
             caps[column] = (
-                cell(out, FILE, row, column, c[column], lambda v: parse_int(v, 0))
+                cell(out, self.file, row, column, c[column], lambda v: parse_int(v, 0))
                 if c[column]
                 else None
             )
@@ -109,12 +126,24 @@ class _Reader:
         return person
 
     def _email(self, row: int, c: Mapping[str, str]) -> str:
-        email = required(self.out, FILE, row, c, "email").lower()
+        email = required(self.out, self.file, row, c, "email").lower()
         if email and not EMAIL.fullmatch(email):
-            self.out.add(FILE, row, "email", f"{c['email']!r} is not an e-mail address")
+            self.out.add(
+                self.file,
+                row,
+                "email",
+                N_("%(value)s is not an e-mail address"),
+                value=repr(c["email"]),
+            )
         elif email in self.seen_emails:
             first = self.seen_emails[email]
-            self.out.add(FILE, row, "email", f"duplicate e-mail (first on row {first})")
+            self.out.add(
+                self.file,
+                row,
+                "email",
+                N_("duplicate e-mail (first on row %(first)s)"),
+                first=first,
+            )
         self.seen_emails.setdefault(email, row)
         return email
 
@@ -124,25 +153,57 @@ class _Reader:
         out = self.out
         pavilion, booth = c["pavilion"], c["booth"]
         if pavilion and self.pavilion_keys is not None and pavilion not in self.pavilion_keys:
-            out.add(FILE, row, "pavilion", f"unknown pavilion {pavilion!r} (not in fair.toml)")
+            out.add(
+                self.file,
+                row,
+                "pavilion",
+                N_("unknown pavilion %(id)s (not in fair.toml)"),
+                id=repr(pavilion),
+            )
         if booth and self.booth_keys is not None:
             if booth not in self.booth_keys:
-                out.add(FILE, row, "booth", f"unknown booth {booth!r} (not in fair.toml)")
+                out.add(
+                    self.file,
+                    row,
+                    "booth",
+                    N_("unknown booth %(id)s (not in fair.toml)"),
+                    id=repr(booth),
+                )
             else:
                 if not pavilion:
                     pavilion = self.booth_keys[booth]
                 elif self.booth_keys[booth] != pavilion:
-                    out.add(FILE, row, "booth", f"booth {booth!r} is not in pavilion {pavilion}")
+                    out.add(
+                        self.file,
+                        row,
+                        "booth",
+                        N_("booth %(id)s is not in pavilion %(pavilion)s"),
+                        id=repr(booth),
+                        pavilion=pavilion,
+                    )
                 owner = self.booth_owner.setdefault(booth, company)
                 if owner != company:
-                    out.add(FILE, row, "booth", f"booth {booth!r} already belongs to {owner!r}")
+                    out.add(
+                        self.file,
+                        row,
+                        "booth",
+                        N_("booth %(id)s already belongs to %(owner)s"),
+                        id=repr(booth),
+                        owner=repr(owner),
+                    )
         return pavilion, booth
 
     def _languages(self, row: int, c: Mapping[str, str]) -> tuple[str, ...]:
         languages = split_list(c["languages"].lower())
         for lang in languages:
             if not LANGUAGE.fullmatch(lang):
-                self.out.add(FILE, row, "languages", f"{lang!r} is not a language code like ko")
+                self.out.add(
+                    self.file,
+                    row,
+                    "languages",
+                    N_("%(value)s is not a language code like ko"),
+                    value=repr(lang),
+                )
         return languages
 
     def _onsite(self, row: int, c: Mapping[str, str]) -> tuple[int, ...]:
@@ -157,9 +218,15 @@ class _Reader:
                     {parse_int(d, 1, fair.days if fair else None) for d in split_list(c["onsite"])}
                 )
             )
-        except ValueError as exc:
-            days = fair.days if fair else "?"
-            self.out.add(FILE, row, "onsite", f"{exc} (day numbers 1..{days})")
+        except CellError as exc:
+            self.out.add(
+                self.file,
+                row,
+                "onsite",
+                N_("%(value)s is not a day of the fair (day numbers 1..%(days)s)"),
+                value=exc.params.get("value", repr(c["onsite"])),
+                days=fair.days if fair else "?",
+            )
             return ()
 
     def _windows(self, row: int, c: Mapping[str, str]) -> tuple[str, ...]:
@@ -170,7 +237,7 @@ class _Reader:
                 s, e = parse_window(w)
                 windows.append(f"{s:%H:%M}-{'24:00' if e == time.max else f'{e:%H:%M}'}")
             except ValueError as exc:
-                self.out.add(FILE, row, "available", str(exc))
+                self.out.error(self.file, row, "available", exc)
         return tuple(windows)
 
     def _pairs(self, row: int, c: Mapping[str, str]) -> tuple[str, ...]:
@@ -179,7 +246,7 @@ class _Reader:
             try:
                 pairs.append(normalise_pair(p))
             except ValueError as exc:
-                self.out.add(FILE, row, "interprets", str(exc))
+                self.out.error(self.file, row, "interprets", exc)
         return tuple(pairs)
 
     def _company(self, row: int, spec: CompanySpec) -> None:
@@ -198,18 +265,28 @@ class _Reader:
             if attr in ("country", "role"):
                 if mine and theirs and mine != theirs:
                     self.out.add(
-                        FILE,
+                        self.file,
                         row,
                         attr,
-                        f"company {company!r} has {attr} {theirs!r} on row "
-                        f"{first_row} but {mine!r} here",
+                        N_(
+                            "company %(company)s has %(column)s %(first)s on row %(row)s "
+                            "but %(value)s here"
+                        ),
+                        company=repr(company),
+                        column=attr,
+                        first=repr(theirs),
+                        row=first_row,
+                        value=repr(mine),
                     )
             elif mine and theirs and mine != theirs:
                 self.out.add(
-                    FILE,
+                    self.file,
                     row,
                     attr,
-                    f"company {company!r} has a different {attr} on row {first_row}",
+                    N_("company %(company)s has a different %(column)s on row %(row)s"),
+                    company=repr(company),
+                    column=attr,
+                    row=first_row,
                 )
             merged[attr] = theirs or mine
         self.companies[company] = CompanySpec(name=company, **merged)

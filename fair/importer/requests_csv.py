@@ -11,25 +11,25 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from fair.columns import REQUESTS
+from fair.errors import N_
 from fair.importer.cells import normalise_pair, parse_choice, parse_int, split_list
-from fair.importer.rows import Collector, cell, csv_rows, required
+from fair.importer.rows import Collector, Sheet, cell, required, table_rows
 from fair.importer.specs import FairSpec, ParticipantSpec, RequestSpec
 from fair.models import Mode, RequestStatus
 from fair.rules import DEFAULT_PRIORITY, HIGHEST_PRIORITY, LOWEST_PRIORITY
 
-FILE = "requests.csv"
 MAX_LENGTH = 8
 
 
 def parse_requests(
-    raw: bytes,
+    sheet: Sheet,
     fair: FairSpec | None,
     people: Mapping[str, ParticipantSpec],
     out: Collector,
 ) -> list[RequestSpec]:
     """The requests of `requests.csv`, in file order; `people` by participant id."""
-    reader = _Reader(fair, people, out)
-    return [reader.request(row, cells) for row, cells in csv_rows(FILE, raw, REQUESTS, out)]
+    reader = _Reader(sheet.label, fair, people, out)
+    return [reader.request(row, cells) for row, cells in table_rows(sheet, REQUESTS, out)]
 
 
 def _priority(v: str) -> int:
@@ -40,8 +40,13 @@ class _Reader:
     """Reads rows in order, remembering ids and pairs so a repeat names its first row."""
 
     def __init__(
-        self, fair: FairSpec | None, people: Mapping[str, ParticipantSpec], out: Collector
+        self,
+        file: str,
+        fair: FairSpec | None,
+        people: Mapping[str, ParticipantSpec],
+        out: Collector,
     ) -> None:
+        self.file = file
         self.people = people
         self.out = out
         self.interpreter_pairs = {pair for p in people.values() for pair in p.interprets}
@@ -52,20 +57,22 @@ class _Reader:
 
     def request(self, row: int, c: Mapping[str, str]) -> RequestSpec:
         out = self.out
-        from_key = required(out, FILE, row, c, "from")
-        to_key = required(out, FILE, row, c, "to")
+        from_key = required(out, self.file, row, c, "from")
+        to_key = required(out, self.file, row, c, "to")
         key = c["id"] or f"{from_key}>{to_key}"
         sender, receiver = self._sides(row, key, from_key, to_key)
-        priority = cell(out, FILE, row, "priority", c["priority"], _priority)
+        priority = cell(out, self.file, row, "priority", c["priority"], _priority)
         to_priority = (
-            cell(out, FILE, row, "to_priority", c["to_priority"], _priority)
+            cell(out, self.file, row, "to_priority", c["to_priority"], _priority)
             if c["to_priority"]
             else None
         )
-        mode = cell(out, FILE, row, "mode", c["mode"], lambda v: parse_choice(v, [m for m in Mode]))
+        mode = cell(
+            out, self.file, row, "mode", c["mode"], lambda v: parse_choice(v, [m for m in Mode])
+        )
         status = cell(
             out,
-            FILE,
+            self.file,
             row,
             "status",
             c["status"],
@@ -99,38 +106,64 @@ class _Reader:
         out = self.out
         if key in self.seen_keys:
             first = self.seen_keys[key]
-            out.add(FILE, row, "id", f"duplicate request id {key!r} (first on row {first})")
+            out.add(
+                self.file,
+                row,
+                "id",
+                N_("duplicate request id %(id)s (first on row %(first)s)"),
+                id=repr(key),
+                first=first,
+            )
         self.seen_keys.setdefault(key, row)
         sender, receiver = self.people.get(from_key), self.people.get(to_key)
         if from_key and sender is None:
-            out.add(FILE, row, "from", f"unknown participant {from_key!r}")
+            out.add(self.file, row, "from", N_("unknown participant %(id)s"), id=repr(from_key))
         if to_key and receiver is None:
-            out.add(FILE, row, "to", f"unknown participant {to_key!r}")
+            out.add(self.file, row, "to", N_("unknown participant %(id)s"), id=repr(to_key))
         if sender and receiver and sender.company == receiver.company:
-            out.add(FILE, row, "to", f"{to_key!r} is in the same company as {from_key!r}")
+            out.add(
+                self.file,
+                row,
+                "to",
+                N_("%(to)s is in the same company as %(from)s"),
+                to=repr(to_key),
+                **{"from": repr(from_key)},
+            )
         pair = (from_key, to_key)
         if pair in self.seen_pairs:
             out.add(
-                FILE,
+                self.file,
                 row,
                 "to",
-                f"a request {from_key}→{to_key} is already on row {self.seen_pairs[pair]}",
+                N_("a request %(from)s→%(to)s is already on row %(first)s"),
+                to=to_key,
+                first=self.seen_pairs[pair],
+                **{"from": from_key},
             )
         self.seen_pairs.setdefault(pair, row)
         return sender, receiver
 
     def _length(self, row: int, c: Mapping[str, str]) -> int | None:
         length = (
-            cell(self.out, FILE, row, "length", c["length"], lambda v: parse_int(v, 1, MAX_LENGTH))
+            cell(
+                self.out,
+                self.file,
+                row,
+                "length",
+                c["length"],
+                lambda v: parse_int(v, 1, MAX_LENGTH),
+            )
             if c["length"]
             else 1
         )
         if length and length > self.longest:
             self.out.add(
-                FILE,
+                self.file,
                 row,
                 "length",
-                f"{length} slots is longer than the longest run without a break ({self.longest})",
+                N_("%(length)s slots is longer than the longest run without a break (%(longest)s)"),
+                length=length,
+                longest=self.longest,
             )
         return length
 
@@ -148,11 +181,26 @@ class _Reader:
         for colleague in colleagues:
             person = self.people.get(colleague)
             if person is None:
-                self.out.add(FILE, row, column, f"unknown participant {colleague!r}")
+                self.out.add(
+                    self.file, row, column, N_("unknown participant %(id)s"), id=repr(colleague)
+                )
             elif anchor and person.company != anchor.company:
-                self.out.add(FILE, row, column, f"{colleague!r} is not in {anchor.company!r}")
+                self.out.add(
+                    self.file,
+                    row,
+                    column,
+                    N_("%(id)s is not in %(company)s"),
+                    id=repr(colleague),
+                    company=repr(anchor.company),
+                )
             elif colleague in (from_key, to_key):
-                self.out.add(FILE, row, column, f"{colleague!r} already attends as from/to")
+                self.out.add(
+                    self.file,
+                    row,
+                    column,
+                    N_("%(id)s already attends as from/to"),
+                    id=repr(colleague),
+                )
         return colleagues
 
     def _third_seat(self, row: int, third: str) -> str:
@@ -166,17 +214,35 @@ class _Reader:
             try:
                 value = normalise_pair(value)
                 if value not in self.interpreter_pairs:
-                    out.add(FILE, row, "third_seat", f"no interpreter covers {value}")
+                    out.add(
+                        self.file,
+                        row,
+                        "third_seat",
+                        N_("no interpreter covers %(pair)s"),
+                        pair=value,
+                    )
                 third = f"interpreter:{value}"
             except ValueError as exc:
-                out.add(FILE, row, "third_seat", str(exc))
+                out.error(self.file, row, "third_seat", exc)
         elif kind == "service":
             value = value.strip().lower()
             if value not in self.services:
-                out.add(FILE, row, "third_seat", f"no service provider gives {value!r}")
+                out.add(
+                    self.file,
+                    row,
+                    "third_seat",
+                    N_("no service provider gives %(service)s"),
+                    service=repr(value),
+                )
             third = f"service:{value}"
         else:
-            out.add(FILE, row, "third_seat", f"{third!r} is not interpreter:xx-yy or service:name")
+            out.add(
+                self.file,
+                row,
+                "third_seat",
+                N_("%(value)s is not interpreter:xx-yy or service:name"),
+                value=repr(third),
+            )
         return third
 
     def _created(self, row: int, text: str) -> datetime | None:
@@ -185,9 +251,13 @@ class _Reader:
         try:
             created = datetime.fromisoformat(text)
         except ValueError:
-            self.out.add(FILE, row, "created", f"{text!r} is not an ISO date-time")
+            self.out.add(
+                self.file, row, "created", N_("%(value)s is not an ISO date-time"), value=repr(text)
+            )
             return None
         if created.tzinfo is None:
-            self.out.add(FILE, row, "created", "needs a UTC offset, e.g. 2026-11-20T09:30+08:00")
+            self.out.add(
+                self.file, row, "created", N_("needs a UTC offset, e.g. 2026-11-20T09:30+08:00")
+            )
             return None
         return created

@@ -8,7 +8,7 @@ products), with ids kept as the organiser wrote them; `fair.loader` turns them i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -153,3 +153,5 @@ class ImportData:
     products: tuple[ProductSpec, ...]
     # The organiser's terms.csv; None when the import has none (the stored terms stay).
     terms: tuple[TermSpec, ...] | None = None
+    # Where each table was read from: file or sheet → encoding (or "xlsx"); not data.
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)

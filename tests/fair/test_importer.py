@@ -119,7 +119,7 @@ def test_parse_bad_request_cell_names_column(column: str, value: str, message: s
         ("role", "visitor", "'visitor' is not one of exhibitor, buyer, service, interpreter"),
         ("country", "Korea", "'Korea' is not an ISO code like KR"),
         ("email", "not-an-email", "'not-an-email' is not an e-mail address"),
-        ("onsite", "3", "3 is out of range (1–2) (day numbers 1..2)"),
+        ("onsite", "3", "3 is not a day of the fair (day numbers 1..2)"),
         ("available", "18:00-09:00", "window '18:00-09:00' ends before it starts"),
         ("available", "9am-5pm", "'9am-5pm' is not a window HH:MM-HH:MM"),
         ("booth", "JP-B99", "unknown booth 'JP-B99' (not in fair.toml)"),
@@ -147,18 +147,23 @@ def test_parse_unknown_and_missing_columns_are_refused() -> None:
     assert "participants.csv, row 1, column email: required column is missing" in errors
 
 
-def test_parse_wrong_encoding_is_refused() -> None:
+def test_parse_undecodable_file_is_refused_naming_it() -> None:
     files = fair_files()
-    files["participants.csv"] = files["participants.csv"].decode().encode("utf-16")
+    files["participants.csv"] += "kr9,\u00e9".encode("latin-1") + b"\xff\xff\r\n"
     errors = rejected(files)
-    assert errors[0].startswith("participants.csv, row 1: not UTF-8 text")
+    assert errors == [
+        "participants.csv: not text in UTF-8, UTF-16, GB18030, CP949 or Shift_JIS; save the "
+        "sheet as CSV UTF-8"
+    ]
 
 
-def test_parse_gbk_encoded_file_is_refused_with_row() -> None:
+def test_parse_file_not_in_the_chosen_encoding_names_byte_and_line() -> None:
     files = fair_files()
-    files["participants.csv"] = files["participants.csv"].decode().encode("gb18030", "replace")
-    errors = rejected(files)
-    assert errors[0].startswith("participants.csv, row 2: not UTF-8 text")
+    files["participants.csv"] = files["participants.csv"].decode().encode("gb18030")
+    with pytest.raises(ImportRejected) as info:
+        parse_files(files, encoding="shift_jis")
+    assert str(info.value.problems[0]).startswith("participants.csv: not shift_jis text (byte ")
+    assert ", line 2)" in str(info.value.problems[0])
 
 
 @pytest.mark.parametrize(

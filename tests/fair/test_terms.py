@@ -4,6 +4,7 @@ across languages."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, time
 from decimal import Decimal
@@ -19,7 +20,7 @@ from fair.db import session_scope
 from fair.errors import ImportRejected
 from fair.export import export_fair_files
 from fair.importer import parse_files, read_directory
-from fair.loader import import_files
+from fair.loader import import_files, preview_files
 from fair.models import Company, Fair, Product, ProductTerm, Role
 from fair.sample.sectors import CATEGORIES, SECTORS
 from tests.factories import fair_files
@@ -193,6 +194,82 @@ def test_organiser_terms_extend_the_search_and_a_reimport_replaces_them(
     with Session(engine) as s:
         assert [t.terms["en"] for t in s.exec(select(ProductTerm))] == [["yuja tea"]]
         assert search.search(s, summary.fair_id, "釜山おでん").total == 0
+
+
+# A file each encoding can hold (CP949 has no kana, Shift_JIS no Hangul), long enough for
+# detection to tell CP949 from GB18030.
+LOCAL_TERMS = {
+    "cp949": (
+        "yuja tea,,유자차;유자 음료,\r\nred ginseng,,홍삼;고려 홍삼,\r\n",
+        [
+            {"en": ("yuja tea",), "ko": ("유자차", "유자 음료")},
+            {"en": ("red ginseng",), "ko": ("홍삼", "고려 홍삼")},
+        ],
+    ),
+    "shift_jis": (
+        "yuja tea,,,柚子茶;ゆず茶\r\n",
+        [{"en": ("yuja tea",), "ja": ("柚子茶", "ゆず茶")}],
+    ),
+    "utf-16": (
+        "yuja tea,柚子茶,유자차,ゆず茶\r\n",
+        [{"en": ("yuja tea",), "zh": ("柚子茶",), "ko": ("유자차",), "ja": ("ゆず茶",)}],
+    ),
+}
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("codec", list(LOCAL_TERMS))
+def test_terms_file_reads_in_a_local_excel_encoding(codec: str) -> None:
+    text, expected = LOCAL_TERMS[codec]
+    files = fair_files()
+    files["terms.csv"] = (TERMS_HEADER + text).encode(codec)
+    data = parse_files(files)  # the encoding detected
+    assert data.sources["terms.csv"] == codec
+    assert data.terms is not None
+    assert [dict(t.terms) for t in data.terms] == expected
+
+
+@pytest.mark.unit
+def test_terms_sheet_of_a_workbook_reads_like_the_file() -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "terms"
+    sheet.append(["en", "zh", "ko", "ja"])
+    sheet.append(["yuja tea", "柚子茶", "유자차", "ゆず茶"])
+    sheet.append(["busan fish cake", "", "부산어묵", "Ginseng"])  # ja: no kana or kanji
+    buffer = io.BytesIO()
+    book.save(buffer)
+    files = fair_files()
+    files["terms.xlsx"] = buffer.getvalue()
+    assert _problems(files) == [
+        "[terms.xlsx]terms, row 3, column ja: 'Ginseng' has no kana or kanji"
+    ]
+    sheet.delete_rows(3)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    files["terms.xlsx"] = buffer.getvalue()
+    data = parse_files(files)
+    assert data.terms is not None
+    assert [dict(t.terms) for t in data.terms] == [
+        {"en": ("yuja tea",), "zh": ("柚子茶",), "ko": ("유자차",), "ja": ("ゆず茶",)}
+    ]
+    as_csv = _with_terms(TERMS_HEADER + "yuja tea,柚子茶,유자차,ゆず茶\r\n")
+    assert parse_files(files) == parse_files(as_csv)
+
+
+@pytest.mark.integration
+def test_preview_counts_terms_new_then_unchanged(engine: Engine) -> None:
+    files = _with_terms(TERMS_HEADER + "yuja tea,柚子茶,유자차,ゆず茶\r\n")
+    preview = preview_files(engine, files)
+    assert ("terms", 1, 0, 0) in preview.counts()
+    with Session(engine) as s:
+        assert s.exec(select(ProductTerm)).first() is None  # a preview writes nothing
+    import_files(engine, files)
+    files["terms.csv"] += "busan fish cake,,부산어묵,\r\n".encode()
+    assert ("terms", 1, 0, 1) in preview_files(engine, files).counts()
 
 
 # --- search across languages ---------------------------------------------------------------

@@ -226,8 +226,9 @@ def _told(settings: Settings) -> dict[str, list[str]]:
 async def test_console_import_that_changes_attendees_mails_the_people_affected(
     site: Site, settings: Settings
 ) -> None:
-    """The organiser's import page records the calendars it changed and queues their
-    iTIP messages: kr2 added to r1 gets an invitation, the others on r1 an update."""
+    """The organiser's import page, once the import is confirmed, records the calendars
+    it changed and queues their iTIP messages: kr2 added to r1 gets an invitation, the
+    others on r1 an update. The preview before it wrote nothing and mails no one."""
     from fair import notify
     from fair.models import Participant
 
@@ -242,6 +243,13 @@ async def test_console_import_that_changes_attendees_mails_the_people_affected(
     for name, data in _with_colleague("kr2").items():
         form.add_field(name, data, filename=name)
     response = await site.client.post("/organiser/import", data=form)
+    page = await response.text()
+    assert response.status == 200, page
+    assert not list(Path(settings.smtp_outbox).glob("*.eml"))  # a preview: no task started
+    token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
+    response = await site.client.post(
+        "/organiser/import/confirm", data={"csrf": await site.csrf(), "token": token}
+    )
     assert response.status == 200, await response.text()
     await wait_for(lambda: len(list(Path(settings.smtp_outbox).glob("*.eml"))) >= 3)
     await asyncio.sleep(0.2)  # the same background task writes them one after another
@@ -272,6 +280,8 @@ def test_cli_import_that_removes_a_colleague_mails_cancel(
     for name, data in _with_colleague(None).items():
         (folder / name).write_bytes(data)
     monkeypatch.setenv("FAIR_SMTP_OUTBOX", settings.smtp_outbox)
+    assert main(["import", str(folder), "--dry-run", "--db", settings.database_url]) == 0
+    assert _told(settings) == {}  # a dry run wrote nothing, so it mails no one
     assert main(["import", str(folder), "--db", settings.database_url]) == 0
     told = _told(settings)
     assert told[email["kr2"]] == ["CANCEL"]

@@ -64,6 +64,45 @@ def test_cli_import_bad_file_exits_nonzero_naming_row(
     assert "Traceback" not in err
 
 
+def test_cli_import_dry_run_then_real_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--dry-run` prints the preview and writes nothing; the real run writes the same;
+    a Korean Excel's CSV (CP949) and a workbook are read like the UTF-8 files."""
+    db = ["--db", f"sqlite:///{tmp_path / 'f.sqlite'}"]
+    files = fair_files()
+    source = write_fair(tmp_path / "in", files)
+    assert main(["import", str(source), "--dry-run", *db]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("preview of 'Qingdao–Busan Test Fair' (a new fair)")
+    assert "  participants         5         0          0" in out
+    assert main(["import", str(source), "--dry-run", *db]) == 0  # still nothing written
+    assert "  participants         5         0          0" in capsys.readouterr().out
+    assert main(["import", str(source), *db]) == 0
+    assert capsys.readouterr().out.startswith("imported 'Qingdao–Busan Test Fair' (fair 1)")
+    assert main(["export", "fair", "--workbook", "--out", str(tmp_path / "book"), *db]) == 0
+    capsys.readouterr()
+    book = tmp_path / "book"
+    assert sorted(p.name for p in book.iterdir()) == ["fair.toml", "fair.xlsx"]
+    assert main(["import", str(book / "fair.toml"), str(book / "fair.xlsx"), "--dry-run", *db]) == 0
+    out = capsys.readouterr().out
+    assert "  read [fair.xlsx]participants as xlsx" in out
+    assert "  participants         0         0          5" in out
+
+
+def test_cli_template_in_korean_imports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "template"
+    assert main(["template", "--lang", "ko", "--workbook", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["fair-template.xlsx", "fair.toml"]
+    db = ["--db", f"sqlite:///{tmp_path / 'f.sqlite'}"]
+    capsys.readouterr()
+    assert main(["import", str(out), "--dry-run", *db]) == 0
+    assert "  products             1         0          0" in capsys.readouterr().out
+    assert main(["template", "--lang", "ja", "--out", str(tmp_path / "ja"), *db]) == 0
+    notes = (tmp_path / "ja" / "participants.csv").read_text("utf-8-sig").splitlines()[1]
+    assert notes.startswith("# 主催者がこの人に付けた id")
+
+
 def test_cli_without_fair_says_what_to_do(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -183,7 +183,19 @@ async def test_import_upload_updates_in_place(site: Site) -> None:
         form.add_field(name, data, filename=name)
     response = await site.client.post("/organiser/import", data=form)
     assert response.status == 200, await response.text()
-    assert "participants: 0 new, 1 updated" in await response.text()
+    preview = await response.text()
+    assert '<tr data-kind="participants"><th scope="row">participants</th>' in preview
+    assert '<td class="updated">1</td><td class="unchanged">4</td>' in preview
+    people = await (await site.client.get("/organiser/participants?q=de1")).text()
+    assert "Anna Becker" in people and "Anna Schulz" not in people  # not yet written
+    confirm = preview.split('name="token" value="', 1)[1].split('"', 1)[0]
+    response = await site.client.post(
+        "/organiser/import/confirm", data={"csrf": token, "token": confirm}
+    )
+    assert response.status == 200, await response.text()
+    assert 'id="import-done"' in await response.text()
+    people = await (await site.client.get("/organiser/participants?q=de1")).text()
+    assert "Anna Schulz" in people
 
 
 async def test_organiser_reissues_link_and_old_one_stops(site: Site) -> None:

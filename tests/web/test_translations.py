@@ -64,7 +64,7 @@ ORGANISER_PAGES = {
     "/organiser": ["Organiser console", "Who is coming"],
     "/organiser/grid": ["Meeting grid"],
     "/organiser/participants": ["Personal link", "E-mail a link"],
-    "/organiser/import": ["Check and import"],
+    "/organiser/import": ["Check and preview", "Templates"],
     "/organiser/dashboard": ["Live dashboard"],
     "/organiser/control": ["Control room", "Send the announcement"],
     "/organiser/versions/1": ["Objective, level by level", "Find what would schedule more"],
