@@ -354,7 +354,11 @@ class Liveness:
             except Exception as exc:  # the next live process's sweep does it
                 log.warning("releasing this instance's connections failed: %s", exc)
             finally:
-                self._thread.shutdown(wait=False)
+                # A beat cancelled mid-query, or a release cancelled by a second cancel,
+                # still runs in the thread: wait for it (one short query), so its
+                # connection goes back to the pool before the app disposes the engine,
+                # not to a disposed pool that would leave it open.
+                self._thread.shutdown(wait=True)
 
 
 def liveness(server: socketio.AsyncServer) -> Liveness | None:

@@ -318,7 +318,7 @@ async def caching_and_compression(request: web.Request, handler: Handler) -> web
         response.headers["Cache-Control"] = "private, no-cache"
     if (
         isinstance(response, web.Response)
-        and not isinstance(response, web.FileResponse)
+        and "Content-Encoding" not in response.headers  # the assets come gzipped
         and response.body is not None
         and len(response.body) > 1024  # type: ignore[arg-type]
         and response.content_type.startswith(COMPRESSIBLE)

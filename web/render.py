@@ -3,7 +3,6 @@ addresses), and every page with the request, the session and its CSRF token."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from web import i18n, zones
+from web import assets, i18n, zones
 from web.keys import SESSION
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -37,10 +36,9 @@ def setup_templates(app: web.Application) -> None:
     env.filters["zone_name"] = zones.label
     env.globals["price"] = i18n.price
     env.globals["country_names"] = i18n.country_names
-    # A static file's address carries a hash of its content (computed once per file).
-    env.globals["static"] = functools.cache(
-        lambda path: str(app.router["static"].url_for(filename=path))
-    )
+    # A static file's address carries a hash of its content.
+    env.globals["static"] = assets.static().url
+    env.globals["vendor"] = assets.vendor_url
 
 
 def page(

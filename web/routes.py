@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aiohttp import web
 
 from web import (
     agenda,
     api,
     api_grid,
+    assets,
     calendar_routes,
     console,
     control,
@@ -20,9 +19,6 @@ from web import (
     views,
     whatif,
 )
-
-STATIC = Path(__file__).parent / "static"
-VENDOR = Path(__file__).parent.parent / "node_modules" / "socket.io-client" / "dist"
 
 
 def setup_routes(app: web.Application) -> None:
@@ -57,10 +53,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/organiser/schedule/stop", console.stop_solver, name="stop_solver")
     r.add_get("/organiser/schedule/status", console.solver_status, name="solver_status")
     r.add_get("/organiser/versions/{number:\\d+}", console.version_detail, name="version")
-    r.add_static("/static/", STATIC, name="static", append_version=True)
-    # Browser libraries from the npm registry (package.json), installed by ./dev.
-    if VENDOR.is_dir():
-        r.add_static("/vendor/", VENDOR, name="vendor", append_version=True)
+    assets.setup(app)
     portal.setup(app)
     floor.setup(app)
     calendar_routes.setup(app)

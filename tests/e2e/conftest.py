@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from web.routes import VENDOR
+from web.assets import VENDOR
 
 CHROMIUM = os.environ.get("FAIR_TEST_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -17,9 +17,10 @@ from fair.busy import Budget, parse_busy, read_busy
 from fair.errors import InvalidInput
 from tests.fair.test_busy import OUTLOOK_TZ, WEEKLY_SEOUL, WINDOW, ics, spans
 
-# A rule that passes every check made before expanding and then scans towards the year
-# 9999 without producing anything (about 20 s of CPU): only the time budget stops it.
-ENDLESS = "RRULE:FREQ=MINUTELY;BYYEARDAY=366;BYMONTH=1"
+# Rules that pass every check made before expanding and then scan towards the year 9999
+# without producing anything (about 5.5 s of CPU each on a 2026 machine, 16.5 s the
+# three, read one after the other): only the time budget stops them.
+ENDLESS = "\n".join(f"RRULE:FREQ=MINUTELY;BYYEARDAY=366;BYMONTH={month}" for month in (1, 2, 3))
 
 
 def bomb(rule: str, uid: str = "bomb") -> str:

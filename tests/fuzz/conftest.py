@@ -1,20 +1,25 @@
-"""The real app served on a loopback port from a thread of its own, so synchronous
-clients (schemathesis drives `requests`) and hypothesis can call it while it runs."""
+"""The real app run as deployed (`fair serve`, a process of its own on a loopback port),
+so synchronous clients (schemathesis drives `requests`) and hypothesis can call it while
+it runs. A process, not a thread of this one: hypothesis watches the global `random`
+state while it draws, and the server's own work (mail boundaries, cache jitter) must not
+look like a strategy using it."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
-from aiohttp import web
 
+from bench.servers import fair_serve
 from fair.settings import Settings
-from tests.web.conftest import ORGANISER, published_fair, settings, site  # noqa: F401
-from web.app import create_app
+from tests.web.conftest import ORGANISER, published_fair, settings  # noqa: F401
+
+# A line the server logged at ERROR or above (the `fair serve` log format).
+LOGGED_ERROR = re.compile(r"^\S+ \S+ (ERROR|CRITICAL) ", re.MULTILINE)
 
 
 @dataclass
@@ -22,6 +27,7 @@ class Served:
     base: str
     tokens: dict[str, str]  # participant key → magic token
     fair_id: int
+    log: Path
 
     def session(self, who: str | None) -> tuple[requests.Session, str]:
         """A `requests` session signed in as `who` ("organiser", a participant key or
@@ -40,41 +46,20 @@ class Served:
         csrf = http.get(f"{self.base}/api/session").json()["csrf"] or ""
         return http, csrf
 
-
-def serve_in_thread(
-    app: web.Application,
-) -> tuple[str, threading.Thread, asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app, access_log=None)
-    started = threading.Event()
-    address: list[str] = []
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        tcp = web.TCPSite(runner, "127.0.0.1", 0)
-        loop.run_until_complete(tcp.start())
-        host, port = runner.addresses[0][:2]
-        address.append(f"http://{host}:{port}")
-        started.set()
-        loop.run_forever()
-        loop.run_until_complete(runner.cleanup())
-        loop.close()
-
-    thread = threading.Thread(target=run, name="served-app", daemon=True)
-    thread.start()
-    assert started.wait(30), "the app did not start"
-    return address[0], thread, loop
+    def logged_errors(self) -> list[str]:
+        """What the server logged at ERROR or above, and any traceback it printed."""
+        text = self.log.read_text(errors="replace")
+        found = [m.group(0) for m in LOGGED_ERROR.finditer(text)]
+        return found + (["Traceback in the server log"] if "Traceback" in text else [])
 
 
 @pytest.fixture
 def served(
     settings: Settings,  # noqa: F811
     published_fair: tuple[int, dict[str, str]],  # noqa: F811
+    tmp_path: Path,
 ) -> Iterator[Served]:
-    base, thread, loop = serve_in_thread(create_app(settings))
-    try:
-        yield Served(base, published_fair[1], published_fair[0])
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(30)
+    directory = tmp_path / "served"
+    directory.mkdir()
+    with fair_serve(settings.database_url, directory) as base:
+        yield Served(base, published_fair[1], published_fair[0], directory / "server.log")

@@ -8,7 +8,9 @@ import threading
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -52,3 +54,45 @@ async def test_app_shutdown_lets_database_work_finish_before_disposing_the_engin
         assert await running == 1
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def open_connections() -> list[psycopg.Connection[object]]:
+    return [o for o in gc.get_objects() if isinstance(o, psycopg.Connection) and not o.closed]
+
+
+async def test_app_shutdown_waits_for_a_heartbeat_cut_off_mid_query(
+    aiohttp_client: ClientFactory,
+    pg_schema: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The liveness heartbeat runs on a thread of its own; a shutdown that cancels it
+    mid-query (and then its release) waits for that thread, so the heartbeat's
+    connection is closed with the engine rather than left open in a disposed pool."""
+    from fair import instances
+
+    beating = threading.Event()
+    real = instances.heartbeat
+
+    def slow_heartbeat(*args: Any) -> Any:
+        found = real(*args)
+        beating.set()
+        time.sleep(0.5)  # the shutdown comes now
+        return found
+
+    monkeypatch.setattr(instances, "heartbeat", slow_heartbeat)
+    url = sa.engine.make_url(POSTGRES_URL)
+    url = url.set(query={**url.query, "options": f"-csearch_path={pg_schema}"})
+    settings = Settings(
+        database_url=url.render_as_string(hide_password=False),
+        secret_key="test-secret",
+        smtp_outbox=str(tmp_path / "outbox"),
+    )
+    gc.collect()
+    before = {id(c) for c in open_connections()}
+    client = await aiohttp_client(create_app(settings))
+    assert (await client.get("/healthz")).status == 200
+    assert await asyncio.to_thread(beating.wait, 10)
+    await client.close()
+    gc.collect()
+    assert [c for c in open_connections() if id(c) not in before] == []

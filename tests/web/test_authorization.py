@@ -80,8 +80,8 @@ def routes(site: Site) -> list[tuple[str, str, str]]:
         path = info.get("path") or info.get("formatter") or info.get("prefix", "")
         if route.method in {"HEAD", "OPTIONS", "*"} or not path:
             continue
-        if "prefix" in info:  # static folders: one file stands for the folder
-            path = path.rstrip("/") + ("/app.css" if "static" in path else "/socket.io.min.js")
+        if path.startswith(("/static/", "/vendor/")):  # one file stands for the folder
+            path = "/static/app.css" if "static" in path else "/vendor/socket.io.min.js"
         found.append((route.method, path, classify(info.get("formatter") or path)))
     return found
 

@@ -369,7 +369,7 @@ async def test_busy_upload_endless_rule_is_refused_while_the_server_answers(
         assert "Fri 27 Nov 10:00–11:00" in await page.text()
     assert not pending.done()
     status, text = await pending
-    assert status == 400
+    assert status == 400, text[:3000]
     assert (
         "event UID &#39;bomb&#39; &#39;Bomb&#39;: reading it takes longer than the budget of 6 s"
         in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from tests.web.conftest import Site
@@ -242,6 +244,24 @@ async def test_pages_are_gzipped_and_static_is_cached(site: Site) -> None:
     static = await site.client.get(css)
     assert static.status == 200
     assert "immutable" in static.headers["Cache-Control"]
+
+
+async def test_static_files_are_gzipped_once_and_answer_304_to_their_etag(site: Site) -> None:
+    from web.assets import STATIC
+
+    raw = (STATIC / "app.css").read_bytes()
+    url = "/static/app.css"
+    zipped = await site.client.get(url, headers={"Accept-Encoding": "gzip"}, auto_decompress=False)
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(await zipped.read()) == raw  # compressed once, not twice
+    assert zipped.headers["Content-Type"] == "text/css; charset=utf-8"
+    plain = await site.client.get(url, headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and await plain.read() == raw
+    etag = plain.headers["ETag"]
+    again = await site.client.get(url, headers={"If-None-Match": etag})
+    assert again.status == 304 and await again.read() == b""
+    assert (await site.client.get("/static/../routes.py")).status == 404
+    assert (await site.client.get("/static/no-such.js")).status == 404
 
 
 async def test_language_choice_formats_dates_and_sticks(site: Site) -> None:
