@@ -6,12 +6,14 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from fair.errors import Conflict, Forbidden, InvalidInput
-from fair.models import Organiser, SessionCutoff
+from fair.models import AccessToken, Organiser, SessionCutoff, TokenKind
 from fair.tokens import token_is_live
 
 # scrypt cost: n=2**15, r=8 takes ~60 ms and 32 MiB here, which slows guessing without
@@ -104,3 +106,42 @@ def signed_in(session: Session, who: dict[str, object]) -> bool:
             session, f"p:{pid}", issued
         )
     return False
+
+
+@dataclass(frozen=True)
+class Ended:
+    """Sessions that ended recently (`ended_since`): people who signed out (holder →
+    the cutoff: their sessions issued before it are over) and sign-in links revoked or
+    replaced (their hashes: every session they opened is over)."""
+
+    cutoffs: Mapping[str, datetime]
+    tokens: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.cutoffs or self.tokens)
+
+    def ends(self, who: Mapping[str, object]) -> bool:
+        """Whether a live connection's identity (as `signed_in` takes it) is among them."""
+        issued = datetime.fromtimestamp(float(str(who.get("iat", 0) or 0)), UTC)
+        for kind, key in (("o", "organiser"), ("p", "participant")):
+            if who.get(key) is not None:
+                cutoff = self.cutoffs.get(f"{kind}:{who[key]}")
+                if cutoff is not None and issued < cutoff:
+                    return True
+        return bool(who.get("token_hash")) and str(who.get("token_hash")) in self.tokens
+
+
+def ended_since(session: Session, since: datetime) -> Ended:
+    """The sign-outs and the sign-in links revoked or replaced at or after `since`."""
+    cutoffs = {
+        row.holder: row.after
+        for row in session.exec(select(SessionCutoff).where(col(SessionCutoff.after) >= since))
+    }
+    tokens = frozenset(
+        session.exec(
+            select(AccessToken.token_hash).where(
+                AccessToken.kind == TokenKind.MAGIC, col(AccessToken.revoked_at) >= since
+            )
+        ).all()
+    )
+    return Ended(cutoffs, tokens)

@@ -2,7 +2,10 @@
 
 `open_database(url)` returns an engine whose schema is at the newest migration, so a
 user's existing database upgrades in place. SQLite gets foreign keys, WAL and a busy
-timeout; PostgreSQL is used as given.
+timeout. PostgreSQL gets a connect timeout, TCP keepalives and a TCP user timeout (a
+database behind a network that drops packets, rather than refusing them, fails a query
+within seconds instead of hanging it for the kernel's quarter of an hour), and a
+statement timeout; a URL that sets any of these itself keeps its own.
 """
 
 from __future__ import annotations
@@ -23,6 +26,18 @@ from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before a request gives up
+# libpq connection parameters for PostgreSQL (seconds, except the user timeout in ms):
+# an idle connection is probed after 10 s, every 5 s, and given up after 3 lost probes;
+# data sent and not acknowledged for 8 s ends the connection (a silent partition).
+POSTGRES_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": CONNECT_TIMEOUT,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 8000,
+}
+STATEMENT_TIMEOUT_MS = 120_000  # one statement (a big import's too) at most two minutes
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -51,13 +66,27 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         return engine
     kwargs.setdefault("pool_pre_ping", True)  # a connection lost meanwhile is replaced
-    if "connect_timeout" not in sa.engine.make_url(url).query:
-        # a database host that does not answer fails a request instead of hanging it
-        kwargs["connect_args"] = {
-            "connect_timeout": CONNECT_TIMEOUT,
-            **kwargs.get("connect_args", {}),
-        }
-    return sa.create_engine(url, **kwargs)
+    kwargs.setdefault("pool_timeout", 10)  # waiting for a free pooled connection
+    given = sa.engine.make_url(url).query
+    # a database host that does not answer fails a request instead of hanging it
+    connect_args = {k: v for k, v in POSTGRES_CONNECT_ARGS.items() if k not in given}
+    connect_args.update(kwargs.get("connect_args", {}))
+    kwargs["connect_args"] = connect_args
+    engine = sa.create_engine(url, **kwargs)
+    sa.event.listen(engine, "connect", _postgres_statement_timeout)
+    return engine
+
+
+def _postgres_statement_timeout(dbapi_connection: Any, _record: Any) -> None:
+    """A statement (or a wait for a lock) that runs past `STATEMENT_TIMEOUT_MS` is
+    cancelled by the server; a session that sets its own keeps it. Committed at once,
+    so a rollback of the first transaction does not undo it."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        row = cursor.fetchone()
+        if row is not None and row[0] in ("0", "0ms"):
+            cursor.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
+    dbapi_connection.commit()
 
 
 def database_unavailable(exc: BaseException) -> bool:

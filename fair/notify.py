@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import smtplib
 import ssl
 import threading
@@ -183,11 +184,21 @@ def deliver(settings: Settings) -> Delivery:
 # ---------------------------------------------------------------------------- messages
 
 
+_HEADER_BREAK = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
+
+
+def one_line(text: str) -> str:
+    """`text` fit for a mail header: a line break there would fail the message (and,
+    unchecked, inject headers). The importer refuses them in names; this is the last
+    guard for anything else that reaches a header."""
+    return _HEADER_BREAK.sub(" ", text).strip()
+
+
 def _message(settings: Settings, to: Participant, subject: str, body: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.smtp_from_address
-    message["To"] = formataddr((to.name, to.email))
-    message["Subject"] = subject
+    message["To"] = formataddr((one_line(to.name), one_line(to.email)))
+    message["Subject"] = one_line(subject)
     message["Date"] = format_datetime(datetime.now(UTC))
     domain = settings.smtp_from_address.rpartition("@")[2] or "fair.invalid"
     message["Message-ID"] = make_msgid(domain=domain)

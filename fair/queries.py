@@ -393,6 +393,7 @@ class ParticipantRow:
     meetings: int
     requests: int
     has_link: bool
+    feeds: int = 0  # live calendar feed links (revoked with the sign-in link)
 
 
 def participant_by_key(session: Session, fair_id: int, key: str) -> Participant:
@@ -425,15 +426,17 @@ def participant_rows(session: Session, fair_id: int) -> list[ParticipantRow]:
                 load[pid] = load.get(pid, 0) + 1
             if m.third_seat_id is not None:
                 load[m.third_seat_id] = load.get(m.third_seat_id, 0) + 1
-    linked = set(
-        session.exec(
-            select(AccessToken.participant_id).where(
-                AccessToken.fair_id == fair_id,
-                AccessToken.kind == TokenKind.MAGIC,
-                col(AccessToken.revoked_at).is_(None),
-            )
-        ).all()
-    )
+    linked: set[int] = set()
+    feeds: dict[int, int] = {}
+    for pid, kind in session.exec(
+        select(AccessToken.participant_id, AccessToken.kind).where(
+            AccessToken.fair_id == fair_id, col(AccessToken.revoked_at).is_(None)
+        )
+    ):
+        if kind == TokenKind.MAGIC:
+            linked.add(pid)
+        elif kind == TokenKind.FEED:
+            feeds[pid] = feeds.get(pid, 0) + 1
     rows = []
     for p in session.exec(
         select(Participant).where(Participant.fair_id == fair_id).order_by(col(Participant.key))
@@ -453,6 +456,7 @@ def participant_rows(session: Session, fair_id: int) -> list[ParticipantRow]:
                 meetings=load.get(p.id, 0),
                 requests=asked.get(p.id, 0),
                 has_link=p.id in linked,
+                feeds=feeds.get(p.id, 0),
             )
         )
     return rows

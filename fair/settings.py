@@ -146,6 +146,14 @@ SETTINGS: tuple[Setting, ...] = (
         "viewer over its own WebRTC connection); a roadshow may set a lower limit.",
     ),
     Setting(
+        "database",
+        "request_seconds",
+        float,
+        20.0,
+        "A request's database work must finish (a read) or start (a write) within this "
+        "many seconds, or the request is answered 503 (database unavailable).",
+    ),
+    Setting(
         "limits",
         "api_body_kib",
         int,
@@ -173,6 +181,22 @@ SETTINGS: tuple[Setting, ...] = (
         64,
         "Largest socket.io message, in KiB; a client that sends a larger one is disconnected.",
     ),
+    Setting(
+        "limits",
+        "sockets_per_person",
+        int,
+        30,
+        "Most live connections (browser pages with live updates) one person may hold open "
+        "on one server process; the next is refused until one closes.",
+    ),
+    Setting(
+        "limits",
+        "sockets_per_address",
+        int,
+        1000,
+        "Most live connections from one client address on one server process (a venue's "
+        "Wi-Fi puts many people behind one address); the next is refused.",
+    ),
 )
 
 ICE_KEYS = {"urls", "username", "credential"}
@@ -187,6 +211,7 @@ class Settings:
     server_base_url: str = ""
     server_trusted_proxies: str = ""
     database_url: str = "sqlite:///var/fair.sqlite"
+    database_request_seconds: float = 20.0
     redis_url: str = ""
     solver_time_limit: float = 30.0
     solver_workers: int = 2
@@ -208,6 +233,8 @@ class Settings:
     limits_form_kib: int = 1024
     limits_upload_mib: int = 60
     limits_socket_kib: int = 64
+    limits_sockets_per_person: int = 30
+    limits_sockets_per_address: int = 1000
     secret_key: str = ""
     smtp_password: str = ""  # only from the environment (FAIR_SMTP_PASSWORD)
 
@@ -347,9 +374,12 @@ def _check(values: dict[str, Any]) -> None:
         raise InvalidInput("rooms.no_show_minutes must be at least 1")
     if not 1 <= values["stage_audience_limit"] <= 500:
         raise InvalidInput("stage.audience_limit must be 1–500")
-    for name in ("api_body_kib", "form_kib", "upload_mib", "socket_kib"):
+    names = ("api_body_kib", "form_kib", "upload_mib", "socket_kib")
+    for name in (*names, "sockets_per_person", "sockets_per_address"):
         if not 1 <= values[f"limits_{name}"] <= 1024 * 1024:
             raise InvalidInput(f"limits.{name} must be 1–1048576")
+    if not 0 < values["database_request_seconds"] <= 600:
+        raise InvalidInput("database.request_seconds must be more than 0 and at most 600")
     url = values["database_url"]
     if not url.startswith(("sqlite:", "postgresql")):
         raise InvalidInput(f"database.url must be a sqlite: or postgresql URL, got {url!r}")

@@ -64,6 +64,13 @@ class ParticipantNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: 
         self.services = services
         self.dashboard = dashboard
 
+    def _gone(self, sid: str) -> bool:
+        """Whether `sid` has disconnected (or is disconnecting). A join checks it after
+        recording the person as present: a client that dropped while the join waited for
+        the database had its disconnect find nothing to leave, so the join leaves for
+        it, or the person would stay counted (a ghost in the room and the dashboard)."""
+        return not self.server.manager.is_connected(sid, self.namespace)
+
     async def _read(self, fn: Callable[[Session], T]) -> T:
         engine = self.services.engine
 

@@ -111,6 +111,9 @@ class MeetingNamespace(ParticipantNamespace):
             room: Room = state["room"]
             member: Member | None = state["member"]
             session["room"] = room
+            if self._gone(sid):
+                await self._leave(sid, session)
+                raise Refused("gone", "the connection closed while joining")
             await self.enter_room(sid, meeting_room(room.uid))
             # Chat and deals are read only once this connection is in the room: whatever is
             # stored later reaches it as a notice, whatever was stored earlier is in the

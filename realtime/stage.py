@@ -118,6 +118,9 @@ class StageNamespace(ParticipantNamespace):
             role: str = state["role"]
             session["stage"] = stage
             session["role"] = role
+            if self._gone(sid):
+                await self._leave(sid, session)
+                raise Refused("gone", "the connection closed while joining")
             await self.enter_room(sid, stage_room(stage.id))
             if role == "presenter":
                 await self.enter_room(sid, stage_presenter_room(stage.id))

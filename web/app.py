@@ -17,7 +17,7 @@ from aiohttp import web
 from fair.db import open_database
 from fair.settings import Settings
 from realtime.notices import NAMESPACE as NOTICES
-from realtime.server import create_server, run_background, tune_gc
+from realtime.server import ConnectionCaps, Server, create_server, run_background, tune_gc
 from realtime.services import RoomServices
 from realtime.solver import SolverRuns
 from web import agenda_books, middleware, ratelimit, sessions
@@ -29,6 +29,7 @@ from web.keys import (
     FEED_CACHE,
     PAGE_CACHE,
     RATE_COUNTER,
+    SESSIONS_ENDED,
     SETTINGS,
     SIO,
     SLOT_OFFERS,
@@ -119,6 +120,13 @@ def identify(secret: str) -> Callable[[Mapping[str, Any]], dict[str, Any] | None
     return who
 
 
+def socket_address(environ: Mapping[str, Any]) -> str:
+    """The client address of a socket.io handshake, as the rate limits see it (the
+    trusted proxy's X-Forwarded-For, else the peer)."""
+    request = environ.get("aiohttp.request")
+    return ratelimit.client_address(request) if request is not None else "unknown"
+
+
 def create_app(settings: Settings) -> web.Application:
     """Build the web application for `settings` (a secret key is made if none is set)."""
     settings = settings.with_secret()
@@ -162,11 +170,19 @@ def create_app(settings: Settings) -> web.Application:
         identify(settings.secret_key),
         room_services(app, settings, counter),
         max_message=settings.limits_socket_kib * 1024,
+        caps=ConnectionCaps(
+            settings.limits_sockets_per_person,
+            settings.limits_sockets_per_address,
+            identify(settings.secret_key),
+            socket_address,
+        ),
     )
     sio.attach(app)
     app[SIO] = sio
     app[ANNOUNCER] = notices = sio.namespace_handlers[NOTICES]
     app[SLOT_OFFERS] = notices.offers
+    watch = sio.session_watch if isinstance(sio, Server) else None
+    app[SESSIONS_ENDED] = watch.poke if watch is not None else lambda: None
     app[SOLVER_RUNS] = SolverRuns(
         sio, engine=lambda: app[ENGINE], executor=lambda: app[SOLVER_EXECUTOR], settings=settings
     )

@@ -28,7 +28,7 @@ from fair.models import Fair, Participant
 from fair.publishing import VersionDiff
 from web import auth
 from web.db import read, write
-from web.keys import ENGINE, MAILER, SETTINGS, Mailer
+from web.keys import ENGINE, MAILER, SESSIONS_ENDED, SETTINGS, Mailer
 from web.render import page
 
 log = logging.getLogger("fair.web")
@@ -149,6 +149,7 @@ async def email_link(request: web.Request) -> web.StreamResponse:
         return notify.magic_link_message(session, person, settings)
 
     notice = await write(request.app, act)  # committed: the link in the message works
+    request.app[SESSIONS_ENDED]()  # the replaced link's open rooms close
     await asyncio.get_running_loop().run_in_executor(
         request.app[MAILER].executor, notify.queue, settings, [notice]
     )

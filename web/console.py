@@ -37,7 +37,7 @@ from web import agenda_books, auth, calendar_routes, i18n, whatif
 from web.api_input import query_number
 from web.db import read, write
 from web.i18n import N_
-from web.keys import DB_EXECUTOR, ENGINE, SETTINGS, SOLVER_RUNS
+from web.keys import DB_EXECUTOR, ENGINE, SESSIONS_ENDED, SETTINGS, SOLVER_RUNS
 from web.middleware import wants_json
 from web.render import page
 
@@ -573,6 +573,7 @@ async def issue_link(request: web.Request) -> web.StreamResponse:
         return person.name, issue_token(session, person, TokenKind.MAGIC), fair
 
     name, token, fair = await write(request.app, act)
+    request.app[SESSIONS_ENDED]()  # the replaced link's open rooms close
     link = f"{request.app[SETTINGS].base_url}/p/{token}"
     context = {
         "name": name,
@@ -592,7 +593,11 @@ async def revoke_link(request: web.Request) -> web.StreamResponse:
     def act(session: Session) -> int:
         fair = _fair_or_404(session)
         person = queries.participant_by_key(session, fair.id or 0, key)
-        return revoke_tokens(session, person, TokenKind.MAGIC)
+        # A revoked person's calendar feed links go with their sign-in link: whoever
+        # took the one may have made the other.
+        feeds = revoke_tokens(session, person, TokenKind.FEED)
+        return revoke_tokens(session, person, TokenKind.MAGIC) + feeds
 
     await write(request.app, act)
+    request.app[SESSIONS_ENDED]()  # their open rooms close too
     raise web.HTTPFound(request.app.router["participants"].url_for().with_query(q=key))

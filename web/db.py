@@ -8,16 +8,49 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
+import sqlalchemy as sa
 from aiohttp import web
 from sqlmodel import Session
 
 from fair.db import session_scope
-from web.keys import DB_EXECUTOR, ENGINE
+from web.keys import DB_EXECUTOR, ENGINE, SETTINGS
 
 T = TypeVar("T")
 P = ParamSpec("P")
+
+
+class DatabaseTimeout(sa.exc.TimeoutError):
+    """The request's database work did not finish (a read) or start (a write) within
+    `database.request_seconds`: answered 503 like any unreachable database."""
+
+
+async def _run(app: web.Application, work: Callable[[], T], reading: bool) -> T:
+    """Run `work` in the database threads under the request's deadline. A read that
+    has not finished by then is answered 503 (it finishes in the background, unseen).
+    A write is answered 503 only when it has not started (nothing was done); once it
+    runs it is waited for, bounded by the database's own timeouts (`fair.db`), so a
+    503 never hides a write that was stored."""
+    seconds = app[SETTINGS].database_request_seconds
+    job = app[DB_EXECUTOR].submit(work)
+    future = asyncio.wrap_future(job)
+    try:
+        return await asyncio.wait_for(asyncio.shield(future), seconds)
+    except TimeoutError:
+        if not job.cancel() and not reading:
+            return await future
+        future.add_done_callback(_quietly)
+        raise DatabaseTimeout(
+            f"the database did not answer within {seconds:g} s "
+            + ("(a read)" if reading else "(a write that had not started)")
+        ) from None
+
+
+def _quietly(future: asyncio.Future[Any]) -> None:
+    """Mark a result nobody waits for any more as seen (no "never retrieved" warning)."""
+    if not future.cancelled():
+        future.exception()
 
 
 async def read(app: web.Application, fn: Callable[..., T], *args: object) -> T:
@@ -27,7 +60,7 @@ async def read(app: web.Application, fn: Callable[..., T], *args: object) -> T:
         with Session(app[ENGINE], expire_on_commit=False) as session:
             return fn(session, *args)
 
-    return await asyncio.get_running_loop().run_in_executor(app[DB_EXECUTOR], work)
+    return await _run(app, work, reading=True)
 
 
 async def write(app: web.Application, fn: Callable[..., T], *args: object) -> T:
@@ -37,4 +70,4 @@ async def write(app: web.Application, fn: Callable[..., T], *args: object) -> T:
         with session_scope(app[ENGINE]) as session:
             return fn(session, *args)
 
-    return await asyncio.get_running_loop().run_in_executor(app[DB_EXECUTOR], work)
+    return await _run(app, work, reading=False)

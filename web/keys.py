@@ -10,6 +10,7 @@ and nothing of `realtime/`, so every module can import it without a circle. What
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -77,6 +78,11 @@ class SlotOfferer(Protocol):
 
 
 SLOT_OFFERS = web.AppKey[SlotOfferer]("slot_offers")
+
+# Call after a session ended (sign-out, a link revoked or replaced): this process's
+# live connections of it are closed at once (`realtime.sessions`), other processes'
+# within a second.
+SESSIONS_ENDED = web.AppKey[Callable[[], None]]("sessions_ended")
 
 
 @dataclass

@@ -223,6 +223,11 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             if header in exc.headers:
                 response.headers[header] = exc.headers[header]
         return response
+    except ConnectionResetError:
+        # The client went away mid-request (a body cut off): not a server error, and
+        # nobody is left to answer; one line, no traceback.
+        log.info("client went away during %s %s", request.method, redact(request.path))
+        return error_response(request, 400, "The request was cut off.")
     except Exception:
         log.exception("unhandled error on %s %s", request.method, redact(request.path))
         return error_response(request, 500, "The error was logged. Please try again.")

@@ -39,6 +39,8 @@ RULES = (
     # Issuing, e-mailing and revoking personal links, and new calendar feed links.
     Rule("issue", 60, 60, frozenset({"POST"}), ("/organiser/participants/", "/me/feed")),
     Rule("deals", 60, 60, frozenset({"POST", "PUT"}), ("/api/deals", "/api/me/deals")),
+    # A busy-time upload is read by a worker process under a budget of seconds of CPU.
+    Rule("busy", 12, 60, frozenset({"POST"}), ("/me/busy",)),
 )
 
 

@@ -17,7 +17,7 @@ from fair.models import TokenKind
 from fair.tokens import hash_token, participant_for_token
 from web import sessions
 from web.db import read, write
-from web.keys import SESSION, SETTINGS
+from web.keys import SESSION, SESSIONS_ENDED, SETTINGS
 from web.middleware import CSRF_REFUSED, local_path, same_origin
 from web.render import page
 
@@ -99,6 +99,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     if who:
         moment = datetime.now(UTC)
         await write(request.app, lambda db: end_sessions(db, who, moment))
+        request.app[SESSIONS_ENDED]()  # and their open rooms, on every device
     response = web.HTTPFound("/")
     sessions.clear(response)
     raise response

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -26,6 +27,12 @@ from fair.importer.encodings import decode as decode_bytes
 MAX_FILE_BYTES = 50 * 1024 * 1024
 COMMENT = "#"  # right after the header, a row whose first cell starts so is a note
 DELIMITERS = (",", "\t", ";")  # Excel: CSV, "Unicode text" (tabs), some locales' CSV
+# Free-text columns may hold line breaks (a product description of several lines);
+# every other cell is one line. A line break in a name or an e-mail address would end
+# up in e-mail headers and calendar lines, where it must never be.
+MULTILINE = frozenset({"description"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab and line breaks
+_BREAK = re.compile(r"[\n\r\t\u2028\u2029\x85]")
 
 
 @dataclass
@@ -166,6 +173,15 @@ def table_rows(
             )
             continue
         cells = dict(zip(names, (c.strip() for c in record), strict=False))
+        for name, value in cells.items():
+            # a problem, but the row is still read: what refers to it finds it
+            if _CONTROL.search(value) or (name not in MULTILINE and _BREAK.search(value)):
+                out.add(
+                    file,
+                    row_number,
+                    name,
+                    N_("contains a line break, tab or control character (one line of text)"),
+                )
         rows.append((row_number, {n: cells.get(n, "") for n in columns}))
     return rows
 

@@ -24,7 +24,9 @@ class TcpProxy:
     """A TCP relay to `target` on 127.0.0.1, run on its own event loop in a thread (the
     app talks to the database from worker threads and, at start-up, from its own loop).
     `cut()` drops every relayed connection and stops listening, so connecting is refused;
-    `restore()` listens on the same port again."""
+    `restore()` listens on the same port again. `hold()` goes silent instead, as a
+    network that drops packets: connections stay open and new ones are accepted, but
+    nothing is relayed either way (and nothing refused) until `release()`."""
 
     def __init__(self, host: str, port: int) -> None:
         self.target = (host, port)
@@ -33,6 +35,8 @@ class TcpProxy:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.server: asyncio.Server | None = None
         self.writers: set[asyncio.StreamWriter] = set()
+        self.flowing = asyncio.Event()
+        self.flowing.set()
 
     def _run(self, coro: object) -> object:
         future: Future[object] = asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]
@@ -47,6 +51,7 @@ class TcpProxy:
         self.port = self.server.sockets[0].getsockname()[1]
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self.flowing.wait()
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
@@ -56,7 +61,12 @@ class TcpProxy:
 
         async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             with contextlib.suppress(Exception):
-                while data := await src.read(65536):
+                while True:
+                    await self.flowing.wait()
+                    data = await src.read(65536)
+                    if not data:
+                        break
+                    await self.flowing.wait()  # read just before a hold: held too
                     dst.write(data)
                     await dst.drain()
             dst.close()
@@ -81,6 +91,18 @@ class TcpProxy:
     def restore(self) -> None:
         self._run(self._listen())
 
+    def hold(self) -> None:
+        async def silent() -> None:
+            self.flowing.clear()
+
+        self._run(silent())
+
+    def release(self) -> None:
+        async def flow() -> None:
+            self.flowing.set()
+
+        self._run(flow())
+
     def stop(self) -> None:
         async def finish() -> None:
             # Relays still connecting or piping end here, closing their sockets (left
@@ -91,6 +113,8 @@ class TcpProxy:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
+        with contextlib.suppress(Exception):
+            self.release()
         with contextlib.suppress(Exception):
             self.cut()
         with contextlib.suppress(Exception):

@@ -4,6 +4,11 @@ is not stored, and everything works again once the database is reachable."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from dataclasses import replace
+from typing import Any
+
 import aiohttp
 import pytest
 import sqlalchemy as sa
@@ -11,6 +16,7 @@ import sqlalchemy as sa
 from fair.settings import Settings
 from tests.drill.conftest import SEVERED, TcpProxy
 from tests.realtime.conftest import Live
+from web.app import create_app
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, SEVERED]
 
@@ -64,3 +70,34 @@ async def test_database_outage_is_a_clear_503_and_recovers(
             == 1
         )
     engine.dispose()
+
+
+async def test_a_silent_database_is_a_503_within_the_deadline_and_recovers(
+    aiohttp_server: Any, proxy: TcpProxy, settings: Settings, published_fair: Any
+) -> None:
+    """Packets dropped, not refused (issue 18, item 6): nothing answers and nothing
+    fails, so without a deadline every page hung for minutes. Each request's database
+    work now has `database.request_seconds` (2 s here): a 503 with Retry-After, the
+    site stays up, and it answers normally once the network does."""
+    server = await aiohttp_server(create_app(replace(settings, database_request_seconds=2.0)))
+    base = str(server.make_url("")).rstrip("/")
+    async with aiohttp.ClientSession() as http:
+        assert (await http.get(f"{base}/healthz")).status == 200
+        proxy.hold()
+        try:
+            for path in ("/healthz", "/fair", "/api/fair"):
+                started = time.monotonic()
+                response = await http.get(f"{base}{path}")
+                took = time.monotonic() - started
+                assert response.status == 503, path
+                assert took < 6, f"{path} took {took:.1f} s"
+            page = await http.get(f"{base}/fair")
+            assert page.headers["Retry-After"] == "30"
+            assert "Traceback" not in await page.text()
+        finally:
+            proxy.release()
+        deadline = time.monotonic() + 30
+        while (await http.get(f"{base}/healthz")).status != 200:
+            assert time.monotonic() < deadline, "the site did not recover"
+            await asyncio.sleep(0.2)
+        assert (await http.get(f"{base}/fair")).status == 200

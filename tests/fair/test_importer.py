@@ -29,6 +29,9 @@ def rejected(files: dict[str, bytes]) -> list[str]:
     return [str(p) for p in info.value.problems]
 
 
+LINE_BREAK = "contains a line break, tab or control character (one line of text)"
+
+
 def people_with(index: int, **changes: str) -> list[dict[str, str]]:
     rows = copy.deepcopy(PARTICIPANTS)
     rows[index].update(changes)
@@ -124,6 +127,9 @@ def test_parse_bad_request_cell_names_column(column: str, value: str, message: s
         ("available", "9am-5pm", "'9am-5pm' is not a window HH:MM-HH:MM"),
         ("booth", "JP-B99", "unknown booth 'JP-B99' (not in fair.toml)"),
         ("languages", "korean", "'korean' is not a language code like ko"),
+        # A line break would reach e-mail headers and calendar lines (issue 18, item 5).
+        ("name", "Eve\r\nBcc: all@evil.example", LINE_BREAK),
+        ("company", "Acme\tLtd", LINE_BREAK),
     ],
 )
 def test_parse_bad_participant_cell_names_column(column: str, value: str, message: str) -> None:

@@ -277,3 +277,21 @@ def test_magic_link_mail_carries_a_working_new_link(
         fair = session.exec(select(Fair)).one()
         until = expires_at(fair, utcnow()).astimezone(ZoneInfo(fair.timezone))
     assert f"It works until {until:%Y-%m-%d}: links work 30 days after the fair" in body
+
+
+def test_a_line_break_in_a_name_never_reaches_a_mail_header(
+    sqlite_engine: Engine, mail_settings: Settings
+) -> None:
+    """The importer refuses line breaks in names; a name that got one another way still
+    gives a valid message (folded to one line), not a crash after a commit or an
+    injected header."""
+    build(sqlite_engine)
+    with session_scope(sqlite_engine) as session:
+        person = session.exec(select(Participant).where(Participant.key == "kr1")).one()
+        person.name = "Eve\r\nBcc: all@evil.example"
+        notice = notify.magic_link_message(session, person, mail_settings)
+        session.rollback()
+    (path,) = notify.queue(mail_settings, [notice])
+    headers = path.read_bytes().split(b"\r\n\r\n", 1)[0]
+    assert b"\r\nBcc:" not in headers
+    assert str(notice.message["To"]) == '"Eve Bcc: all@evil.example" <minjun@busan-marine.example>'

@@ -89,6 +89,7 @@ EVENTS = (
     "cancelled",
     "error",
     "totals",
+    "signed_out",
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from decimal import Decimal
 
@@ -290,3 +291,35 @@ async def test_no_show_marked_for_side_that_did_not_join(live: Live, settings: o
         statuses = {m.status for m in session.exec(select(Meeting)) if m.place_kind == "online"}
     engine.dispose()
     assert statuses == {MeetingStatus.SCHEDULED}
+
+
+async def test_meeting_client_dropping_during_join_is_not_left_counted(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that goes while its join waits for the database: its disconnect finds
+    no room to leave, so the join leaves for it; it is not left online (a ghost for the
+    others, a wrong count on the dashboard, a missed no-show)."""
+    from fair import presence
+
+    real = presence.enter
+    entered = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def slow_enter(*args: object, **kwargs: object) -> object:
+        found = real(*args, **kwargs)  # type: ignore[arg-type]
+        loop.call_soon_threadsafe(entered.set)
+        time.sleep(0.5)  # the client drops now
+        return found
+
+    monkeypatch.setattr(presence, "enter", slow_enter)
+    buyer = await live.connect("cn1")
+    await buyer.client.emit("join", {"meeting": live.uid}, namespace="/meeting")
+    await asyncio.wait_for(entered.wait(), 10)
+    await buyer.client.disconnect()
+    await asyncio.sleep(1.0)  # the join finishes after the disconnect
+    monkeypatch.setattr(presence, "enter", real)
+    seller = await live.connect("kr1")
+    ack = await seller.call("join", {"meeting": live.uid})
+    online = {p["name"]: p["online"] for p in ack["presence"]}
+    assert online["김민준"] is True
+    assert online["王伟"] is False

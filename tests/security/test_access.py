@@ -227,6 +227,32 @@ async def test_feed_token_is_no_sign_in_link_and_sign_in_link_no_feed(site: Site
     assert status == 200 and "BEGIN:VCALENDAR" in text
 
 
+async def test_revoking_a_link_revokes_the_persons_calendar_feeds_too(site: Site) -> None:
+    """A stolen feed link reads the agenda no longer once the organiser revokes the
+    person (it used to work until 30 days after the fair); the participants page shows
+    who has a live feed."""
+    engine = open_database(site.client.app[SETTINGS].database_url)  # type: ignore[index]
+    with session_scope(engine) as session:
+        cn1 = session.exec(select(Participant).where(Participant.key == "cn1")).one()
+        feed = issue_token(session, cn1, TokenKind.FEED)
+    engine.dispose()
+    assert (await fetch(site, "GET", f"/feed/{feed}.ics"))[0] == 200
+    organiser = await cookie_of(site, "organiser")
+    listed = (await fetch(site, "GET", "/organiser/participants?q=cn1", organiser))[1]
+    assert "Calendar feed on" in listed
+    csrf = sessions.decode(
+        site.client.app[SETTINGS].secret_key,  # type: ignore[index]
+        organiser,
+    )["csrf"]
+    status, _ = await fetch(
+        site, "POST", "/organiser/participants/cn1/revoke", organiser, **{"X-CSRF-Token": csrf}
+    )
+    assert status == 302
+    assert (await fetch(site, "GET", f"/feed/{feed}.ics"))[0] == 403
+    listed = (await fetch(site, "GET", "/organiser/participants?q=cn1", organiser))[1]
+    assert "Calendar feed on" not in listed
+
+
 async def test_no_credentials_at_all_get_nothing(site: Site) -> None:
     await assert_all_refused(site, "")
     assert await socket_refused(site, "")

@@ -3,6 +3,7 @@ deal recording — which happens over socket.io, so the HTTP limiter does not se
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -65,6 +66,21 @@ async def test_magic_link_issue_is_rate_limited(site: Site) -> None:
         codes.append(response.status)
     assert set(codes[:60]) == {200}
     assert codes[60:] == [429, 429]
+
+
+async def test_busy_time_uploads_are_rate_limited_before_any_reading(site: Site) -> None:
+    """Each upload costs a worker process up to its time budget: the 13th in a minute is
+    429 before the file is read (an empty form would otherwise be a 400)."""
+    await site.sign_in_participant("kr1")
+    page = await (await site.client.get("/me/busy")).text()
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found
+    codes = []
+    for _ in range(13):
+        response = await site.client.post("/me/busy", data={"csrf": found.group(1)})
+        codes.append(response.status)
+    assert 429 not in codes[:12]
+    assert codes[12] == 429
 
 
 @pytest.mark.parametrize("trusted", ["", "10.0.0.0/8"])

@@ -72,6 +72,9 @@
       if (ack.ok) { root.dataset.live = "yes"; show(ack.totals); }
     });
   });
+  // The session ended (signed out elsewhere, link revoked or replaced): the page
+  // reloads to the sign-in or link page, which says so.
+  socket.on("signed_out", function () { window.location.reload(); });
   socket.on("disconnect", function () { root.dataset.live = "no"; });
   socket.on("totals", show);
 })();

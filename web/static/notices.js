@@ -158,6 +158,9 @@
         if (ack && ack.ok) { ack.offers.forEach(showOffer); }
       });
     });
+    // The session ended (signed out elsewhere, link revoked or replaced): the page
+    // reloads to the sign-in or link page, which says so.
+    socket.on("signed_out", function () { window.location.reload(); });
     socket.on("disconnect", function () { box.dataset.live = "no"; });
     socket.on("announcement", show);
     socket.on("offer", showOffer);

@@ -235,6 +235,9 @@
       if (dealKey) { submitDeal(); }  // resubmit after a reconnect: counted once
     });
   });
+  // The session ended (signed out elsewhere, link revoked or replaced): the page
+  // reloads to the sign-in or link page, which says so.
+  socket.on("signed_out", function () { window.location.reload(); });
   socket.on("disconnect", function () { $("conn-state").textContent = L.lReconnecting; });
   socket.on("connect_error", function (err) { roomError(err.message); });
   socket.on("error", function (e) { if (e.event !== "deal:record") { roomError(e.message); } });

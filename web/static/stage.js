@@ -240,6 +240,9 @@
       // Joining told the presenter (`viewer:joined`); they offer once they are live.
     });
   });
+  // The session ended (signed out elsewhere, link revoked or replaced): the page
+  // reloads to the sign-in or link page, which says so.
+  socket.on("signed_out", function () { window.location.reload(); });
   socket.on("disconnect", function () {
     Object.keys(peers).forEach(drop);
     closeUpstream();
