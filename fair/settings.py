@@ -64,6 +64,23 @@ SETTINGS: tuple[Setting, ...] = (
         "for cookies and origin checks). Empty trusts no one.",
     ),
     Setting(
+        "server",
+        "max_connections",
+        int,
+        10000,
+        "Most open HTTP and socket.io connections one `fair serve` process holds; past it "
+        "a new connection gets 503 with Retry-After and is closed before it is read.",
+    ),
+    Setting(
+        "server",
+        "head_seconds",
+        float,
+        30.0,
+        "A connection must complete a request's line and headers within this many "
+        "seconds of opening or of its last answer, or it is closed (slow clients, idle "
+        "keep-alive); requests being handled and websockets are never cut.",
+    ),
+    Setting(
         "database",
         "url",
         str,
@@ -210,6 +227,8 @@ class Settings:
     server_port: int = 8080
     server_base_url: str = ""
     server_trusted_proxies: str = ""
+    server_max_connections: int = 10000
+    server_head_seconds: float = 30.0
     database_url: str = "sqlite:///var/fair.sqlite"
     database_request_seconds: float = 20.0
     redis_url: str = ""
@@ -358,6 +377,10 @@ def trusted_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6N
 
 def _check(values: dict[str, Any]) -> None:
     trusted_networks(values["server_trusted_proxies"])
+    if not 10 <= values["server_max_connections"] <= 1_000_000:
+        raise InvalidInput("server.max_connections must be 10–1000000")
+    if not 1 <= values["server_head_seconds"] <= 3600:
+        raise InvalidInput("server.head_seconds must be 1–3600")
     if values["server_port"] <= 0 or values["server_port"] > 65535:
         raise InvalidInput(f"server.port must be 1–65535, got {values['server_port']}")
     if values["solver_time_limit"] <= 0:

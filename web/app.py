@@ -20,7 +20,7 @@ from realtime.notices import NAMESPACE as NOTICES
 from realtime.server import ConnectionCaps, Server, create_server, run_background, tune_gc
 from realtime.services import RoomServices
 from realtime.solver import SolverRuns
-from web import agenda_books, middleware, ratelimit, sessions
+from web import agenda_books, middleware, ratelimit, serving, sessions
 from web.accesslog import AccessLogger, access_logger
 from web.keys import (
     ANNOUNCER,
@@ -205,12 +205,15 @@ def run(settings: Settings, print_urls: list[str] | None = None) -> None:
 
     app.on_startup.append(announce)
     app.on_startup.append(freeze_gc)
-    web.run_app(
+    serving.serve(
         app,
-        host=settings.server_host,
-        port=settings.server_port,
-        print=lambda _msg: log.info("serving on %s", settings.base_url),
+        settings.server_host,
+        settings.server_port,
+        max_connections=settings.server_max_connections,
+        head_seconds=settings.server_head_seconds,
+        started=lambda: log.info("serving on %s", settings.base_url),
         access_log_class=AccessLogger,
         access_log=access_logger(),
         shutdown_timeout=10,
+        keepalive_timeout=75,
     )

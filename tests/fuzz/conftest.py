@@ -16,7 +16,7 @@ import requests
 
 from bench.servers import fair_serve
 from fair.settings import Settings
-from tests.web.conftest import ORGANISER, published_fair, settings  # noqa: F401
+from tests.web.conftest import ORGANISER, published_fair, settings, site  # noqa: F401
 
 # A line the server logged at ERROR or above (the `fair serve` log format).
 LOGGED_ERROR = re.compile(r"^\S+ \S+ (ERROR|CRITICAL) ", re.MULTILINE)
