@@ -218,6 +218,18 @@ class Server(socketio.AsyncServer):  # type: ignore[misc]
         await self._send_packet(eio_sid, ack)
 
 
+class NoRoot(socketio.AsyncNamespace):  # type: ignore[misc]
+    """`/`: no page uses it, so nobody may connect to it (python-socketio would take
+    anyone, signed in or not, and keep the connection)."""
+
+    async def on_connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
+        raise socketio.exceptions.ConnectionRefusedError(
+            "no such namespace: connect to /meeting, /stage, /notices, /dashboard or "
+            "/organiser",
+            {"code": "namespace"},
+        )
+
+
 def tune_gc() -> None:
     """After start-up: keep everything loaded so far out of the collector, and collect
     less often. A full collection over thousands of connections' objects is a pause every
@@ -255,6 +267,7 @@ def create_server(
         ping_timeout=20,
     )
     server.caps = caps
+    server.register_namespace(NoRoot("/"))
     server.register_namespace(OrganiserNamespace("/organiser", identify))
     if rooms is not None:
         dashboard = DashboardNamespace(identify, rooms)
@@ -461,5 +474,8 @@ async def run_background(server: socketio.AsyncServer) -> None:
         await asyncio.gather(*tasks)
     finally:
         for task in tasks:
-            task.cancel()
+            # Not twice: a second cancel would cut the liveness task's release short,
+            # leaving this process's instance row for the next start to warn about.
+            if not task.done() and not task.cancelling():
+                task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -558,3 +558,11 @@ async def test_a_participant_signing_out_ends_their_sessions(site: Site) -> None
     assert replayed.status == 302
     await site.sign_in_participant("cn1")  # the personal link still works
     assert (await site.client.get("/me", allow_redirects=False)).status == 200
+
+
+async def test_nobody_connects_to_the_root_namespace(site: Site) -> None:
+    """No page uses `/`; python-socketio took anyone there, signed in or not, and kept
+    the connection (issue 19)."""
+    assert await socket_refused(site, "", namespace="/")
+    assert await socket_refused(site, await cookie_of(site, "cn1"), namespace="/")
+    assert await socket_refused(site, await cookie_of(site, "organiser"), namespace="/")

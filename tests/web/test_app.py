@@ -96,3 +96,38 @@ async def test_app_shutdown_waits_for_a_heartbeat_cut_off_mid_query(
     await client.close()
     gc.collect()
     assert [c for c in open_connections() if id(c) not in before] == []
+
+
+@pytest.mark.parametrize("attempt", range(3))
+async def test_a_clean_shutdown_always_removes_its_instance_row(
+    aiohttp_client: ClientFactory, pg_schema: str, tmp_path: Path, attempt: int
+) -> None:
+    """Three shutdowns, three rows gone (issue 19: two of three were left, and the
+    next start warned of a process without heartbeat)."""
+    from sqlmodel import Session, select
+
+    from fair.models import ServerInstance
+
+    url = sa.engine.make_url(POSTGRES_URL)
+    url = url.set(query={**url.query, "options": f"-csearch_path={pg_schema}"})
+    settings = Settings(
+        database_url=url.render_as_string(hide_password=False),
+        secret_key="test-secret",
+        smtp_outbox=str(tmp_path / "outbox"),
+    )
+    app = create_app(settings)
+    client = await aiohttp_client(app)
+    assert (await client.get("/healthz")).status == 200
+    engine = sa.create_engine(settings.database_url)
+    try:
+        for _ in range(100):  # the first heartbeat registers the process
+            with Session(engine) as session:
+                if session.exec(select(ServerInstance)).first() is not None:
+                    break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05 * attempt)
+        await client.close()
+        with Session(engine) as session:
+            assert session.exec(select(ServerInstance)).all() == []
+    finally:
+        engine.dispose()
