@@ -224,8 +224,7 @@ class NoRoot(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
         raise socketio.exceptions.ConnectionRefusedError(
-            "no such namespace: connect to /meeting, /stage, /notices, /dashboard or "
-            "/organiser",
+            "no such namespace: connect to /meeting, /stage, /notices, /dashboard or /organiser",
             {"code": "namespace"},
         )
 
