@@ -131,3 +131,64 @@ def test_no_show_marks_absent_side_and_revives_on_arrival(room_engine: tuple[Eng
         enter(session, room, ids["김민준"], now)
         session.commit()
         assert fair_totals(session, room.fair_id, RATES)["no_shows"] == 0
+
+
+@pytest.mark.integration
+def test_no_show_sweep_costs_what_there_is_to_mark(sqlite_engine: Engine) -> None:
+    """The demo fair with every published meeting online and running, every side in: a
+    pass of the sweep is three queries whatever the number of meetings (it was about
+    eight per running meeting, issue 19); a meeting with a side missing is still marked."""
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+    from sqlmodel import Session, col, select
+
+    import scheduler.problem as sp
+    from fair.models import Meeting, MeetingRequest, PlaceKind
+    from fair.presence import enter, load_room, mark_no_shows
+    from fair.sample.demo import prepare_demo
+    from fair.versions import published_version_id
+
+    engine = sqlite_engine
+    now = datetime.now(UTC)
+    demo = prepare_demo(engine, "small", 1, sp.Options(time_limit=5, workers=1, seed=0, levels=1))
+    with Session(engine) as session:
+        version = published_version_id(session, demo.fair_id)
+        rows = session.exec(
+            select(Meeting, MeetingRequest)
+            .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
+            .where(Meeting.version_id == version)
+        ).all()
+        uids = []
+        for meeting, request in rows:
+            meeting.place_kind = PlaceKind.ONLINE
+            meeting.booth_id = meeting.table_id = None
+            meeting.start = now - timedelta(minutes=15)
+            meeting.end = now + timedelta(minutes=15)
+            session.add(meeting)
+            uids.append(request.uid)
+        session.commit()
+        for uid in uids:
+            room = load_room(session, uid)
+            for member in room.members:
+                if member.side in ("from", "to") and uid != uids[0]:
+                    enter(session, room, member.participant_id, now)
+        session.commit()
+    assert len(uids) >= 200
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        with Session(engine) as session:
+            marked = mark_no_shows(session, now, 10)
+            session.commit()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert [uid for _, uid in marked] == [uids[0]]  # nobody came to the first
+    before_marking = [s for s in statements if "meeting_presence" in s or "request_attendee" in s]
+    # three for the 230-odd meetings, then what marking the one takes (2,420 before)
+    assert len(statements) <= 20, statements
+    assert len(before_marking) >= 2
