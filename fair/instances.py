@@ -70,6 +70,18 @@ def heartbeat(session: Session, instance: str, now: datetime, name: str = "") ->
     return registered
 
 
+def sweeper(session: Session, now: datetime, timeout: float) -> str | None:
+    """The one live process that sweeps no-shows: the live instance (heartbeat within
+    `timeout`) with the smallest id, so processes agree without talking; None before
+    any has beaten (then whoever asks sweeps: marking is idempotent)."""
+    return session.exec(
+        select(ServerInstance.id)
+        .where(col(ServerInstance.heartbeat_at) >= now - timedelta(seconds=timeout))
+        .order_by(col(ServerInstance.id))
+        .limit(1)
+    ).first()
+
+
 def hold_instance(session: Session, instance: str | None, now: datetime) -> None:
     """Before counting a connection of `instance`: make sure its row exists and hold it
     (a shared lock on PostgreSQL) until the caller commits, so a sweep that takes the

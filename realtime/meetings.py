@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
 
-from fair import chat, deals, presence
+from fair import chat, deals, instances, presence
 from fair.models import DealType
 from fair.presence import Member, Room
 from fair.rooms import meeting_room
@@ -401,9 +402,14 @@ class MeetingNamespace(ParticipantNamespace):
 
     async def watch_no_shows(self) -> None:
         """Sweep every `no_show_interval` seconds until cancelled."""
+        me, timeout = self.services.instance, self.services.instance_timeout
         while True:
             try:
-                await self.sweep_no_shows()
+                # One live process sweeps (the smallest id among those beating): the
+                # others would only repeat its queries. Before any beat, each does.
+                leader = await self._read(partial(instances.sweeper, now=now(), timeout=timeout))
+                if leader is None or leader == me:
+                    await self.sweep_no_shows()
             except asyncio.CancelledError:
                 raise
             except Exception:

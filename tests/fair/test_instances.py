@@ -269,3 +269,17 @@ def test_audience_of_dead_instance_frees_the_full_roadshow(
     with session_scope(engine) as session:  # de1's process was alive: nothing twice
         assert st.leave(session, live, ids["de1"], A) == 1
         assert st.leave(session, live, ids["cn1"], B) == 0
+
+
+def test_one_live_process_is_the_no_show_sweeper(engine: Engine) -> None:
+    """The live process with the smallest id sweeps; a dead one does not count; before
+    any beat there is none (each process then sweeps)."""
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        assert instances.sweeper(session, now, 30) is None
+        instances.heartbeat(session, "b-live", now)
+        instances.heartbeat(session, "c-live", now)
+        instances.heartbeat(session, "a-dead", now - timedelta(seconds=60))
+    with session_scope(engine) as session:
+        assert instances.sweeper(session, now, 30) == "b-live"
+        assert instances.sweeper(session, now + timedelta(seconds=45), 30) is None
