@@ -83,7 +83,13 @@ class RedisCounter:
         import redis.asyncio as redis
 
         # Short timeouts: a limiter that waits long on a dead Redis holds up the page.
-        self.client: Any = redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        # A bounded pool that makes a burst wait for a free connection (up to 2 s)
+        # rather than fail: redis-py's default pool raised MaxConnectionsError under a
+        # burst of deals, and the limits silently fell back to per process.
+        pool = redis.BlockingConnectionPool.from_url(
+            url, max_connections=32, timeout=2, socket_connect_timeout=1, socket_timeout=1
+        )
+        self.client: Any = redis.Redis.from_pool(pool)  # closing it closes the pool
         self.fallback = MemoryCounter()
         self.away_since: float | None = None
 

@@ -77,3 +77,29 @@ async def test_redis_counter_limits_per_process_while_redis_is_away() -> None:
         assert counter.away_since is not None
     finally:
         await counter.close()
+
+
+async def test_redis_counter_stays_shared_through_a_burst() -> None:
+    """500 hits at once through one counter: every one counted in Redis (a pool that
+    ran out of connections fell back to per-process counts, issue 19)."""
+    import asyncio
+
+    import redis.asyncio as redis
+
+    probe = redis.from_url(REDIS_URL)
+    try:
+        await probe.ping()
+    except Exception:
+        await probe.aclose()
+        if IN_CI:
+            pytest.fail(f"Redis is required in CI and not reachable at {REDIS_URL}")
+        pytest.skip(f"Redis not reachable at {REDIS_URL} (required in CI)")
+    await probe.aclose()
+    key = f"test-{uuid.uuid4().hex}"
+    counter = RedisCounter(REDIS_URL)
+    try:
+        counts = await asyncio.gather(*(counter.hit(key, 60) for _ in range(500)))
+        assert counter.away_since is None
+        assert sorted(c for c, _ in counts)[-1] == 500
+    finally:
+        await counter.close()
