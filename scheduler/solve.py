@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from scheduler.baselines import construct, greedy_order
 from scheduler.candidates import Catalog, build_catalog, candidate_of
-from scheduler.cpsat import Progress, Stop
 from scheduler.ledger import Ledger
-from scheduler.levels import Levels
 from scheduler.model import decode, encode, hard_model
 from scheduler.problem import Assignment, LevelReport, Options, Problem, Result, Status
 from scheduler.reasons import explain
 from scheduler.tables import number_places
+
+if TYPE_CHECKING:
+    from scheduler.cpsat import Progress, Stop
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,10 @@ def solve(
         base = encode(v, construct(catalog, greedy_order(problem)))
     # keep time for numbering tables and explaining what was left out (~3 s at expo)
     reserve = min(0.25 * opts.time_limit, 0.3 + v.size / 200_000)
+    # OR-Tools (and the pandas it loads) only when a solve runs: a web process that never
+    # solves keeps ~60 MB less (the levels import it).
+    from scheduler.levels import Levels
+
     levels = Levels(hm, opts, deadline - reserve, progress, stop)
     levels.origin = started  # progress reports time since the solve began
     resolve = opts.levels >= 4 and bool(problem.previous) and not opts.gap_fill

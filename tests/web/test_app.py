@@ -131,3 +131,16 @@ async def test_a_clean_shutdown_always_removes_its_instance_row(
             assert session.exec(select(ServerInstance)).all() == []
     finally:
         engine.dispose()
+
+
+def test_the_web_process_loads_no_solver_until_it_solves() -> None:
+    """OR-Tools (and the pandas it loads) cost a web process ~60 MB from the start; it
+    is imported when a solve runs (issue 19: ≤ 120 MB per process before clients)."""
+    import subprocess
+    import sys
+
+    code = "import sys, web.app; print(sorted({'ortools', 'pandas'} & set(sys.modules)))"
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert found.stdout.strip() == "[]"
