@@ -16,6 +16,7 @@ viewers are counted under its instance id, so those of a process that died stop 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -34,6 +35,7 @@ from realtime.dashboard import DashboardNamespace
 from realtime.namespaces import Identify
 from realtime.services import RoomServices
 
+AUDIENCE_EVERY = 1.0  # seconds between audience counts sent to one stage
 log = logging.getLogger("fair.realtime.stage")
 NAMESPACE = "/stage"
 
@@ -48,6 +50,36 @@ class StageNamespace(ParticipantNamespace):
         self, identify: Identify, services: RoomServices, dashboard: DashboardNamespace
     ) -> None:
         super().__init__(NAMESPACE, identify, services, dashboard)
+        # The audience count, sent at most once a second per stage (the first change at
+        # once, the last one after): 500 viewers joining in a burst each sent the count
+        # to everyone, 250,000 messages; now a few per second.
+        self._counts: dict[int, int] = {}  # stage → newest count not yet sent
+        self._due: dict[int, asyncio.TimerHandle] = {}
+        self._sent_at: dict[int, float] = {}
+        self._sending: set[asyncio.Task[None]] = set()
+
+    def _tell_audience(self, stage_id: int, count: int) -> None:
+        self._counts[stage_id] = count
+        if stage_id in self._due:
+            return  # a send is due; it takes the newest count
+        loop = asyncio.get_running_loop()
+        wait = self._sent_at.get(stage_id, -AUDIENCE_EVERY) + AUDIENCE_EVERY - loop.time()
+        if wait <= 0:
+            self._send_audience(stage_id)
+        else:
+            self._due[stage_id] = loop.call_later(wait, self._send_audience, stage_id)
+
+    def _send_audience(self, stage_id: int) -> None:
+        self._due.pop(stage_id, None)
+        count = self._counts.pop(stage_id, None)
+        if count is None:
+            return
+        self._sent_at[stage_id] = asyncio.get_running_loop().time()
+        task = asyncio.ensure_future(
+            self.emit("audience", {"count": count}, room=stage_room(stage_id))
+        )
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
 
     @staticmethod
     def _stage(session: dict[str, Any]) -> st.LiveStage:
@@ -135,7 +167,7 @@ class StageNamespace(ParticipantNamespace):
                     {"sid": sid, "name": session.get("name"), "participant": pid},
                     room=stage_presenter_room(stage.id),
                 )
-            await self.emit("audience", {"count": state["audience"]}, room=stage_room(stage.id))
+            self._tell_audience(stage.id, state["audience"])
             if pid is not None:
                 self.dashboard.changed(stage.fair_id)
             return {
@@ -173,7 +205,7 @@ class StageNamespace(ParticipantNamespace):
             return
         instance = self.services.instance
         count = await self._write(lambda db: st.leave(db, stage, pid, instance))
-        await self.emit("audience", {"count": count}, room=stage_room(stage.id))
+        self._tell_audience(stage.id, count)
         if role == "presenter":
             await self.emit("presenter:left", {"sid": sid}, room=stage_room(stage.id))
         else:

@@ -4,6 +4,7 @@ meeting requests and purchase interest counted once and pushed to the dashboard.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -167,6 +168,22 @@ async def test_stage_viewer_join_tells_presenter_and_counts_audience(stage: Stag
     await viewer.client.disconnect()
     await eventually(lambda: bool(presenter.got("viewer:left")))
     await eventually(lambda: presenter.got("audience")[-1] == {"count": 0})
+
+
+async def test_stage_audience_count_is_sent_at_most_once_a_second(stage: Stage) -> None:
+    """Ten joins in a burst (pages of one viewer): the presenter gets the count at once
+    and then the newest one a second later, not once per join to everyone (issue 18,
+    item 3: the broadcasts grew with the square of the audience)."""
+    presenter, _ = await stage.join("kr2")
+    viewers = [await stage.connect("de1") for _ in range(10)]
+    acks = await asyncio.gather(
+        *(v.call("join", {"roadshow": stage.roadshow}, namespace="/stage") for v in viewers)
+    )
+    assert all(a["ok"] for a in acks)
+    await eventually(lambda: {"count": 1} in presenter.got("audience"))
+    await asyncio.sleep(1.5)  # the trailing send, if any, is out
+    assert 1 <= len(presenter.got("audience")) <= 3
+    assert presenter.got("audience")[-1] == {"count": 1}
 
 
 async def test_stage_unknown_roadshow_is_not_found(stage: Stage) -> None:
