@@ -51,7 +51,9 @@ from fair.models import (
     MeetingRequest,
     Participant,
     RequestAttendee,
+    ScheduleVersion,
     TokenKind,
+    VersionStatus,
     utcnow,
 )
 from fair.publishing import VersionDiff
@@ -400,10 +402,12 @@ def queue(settings: Settings, notices: Iterable[Notice]) -> list[Path]:
 def queue_schedule_changes(
     engine: Engine, fair_id: int, diff: VersionDiff, settings: Settings
 ) -> list[Path]:
-    """Record the calendars after a committed publication and queue the change notices."""
+    """Record the calendars after a committed publication and queue the change notices.
+    The messages are in the outbox before the record commits: a process stopped in
+    between sends them again on its next start (`queue_missed`) rather than never."""
     with session_scope(engine) as session:
         notices = schedule_messages(session, fair_id, diff, settings)
-    return queue(settings, notices)
+        return queue(settings, notices)
 
 
 def queue_calendar_changes(engine: Engine, fair_id: int, settings: Settings) -> list[Path]:
@@ -413,4 +417,37 @@ def queue_calendar_changes(engine: Engine, fair_id: int, settings: Settings) -> 
     with session_scope(engine) as session:
         current, _ = published_history(session, fair_id)
         notices = [] if current is None else sync_calendars(session, fair_id, settings)
-    return queue(settings, notices)
+        return queue(settings, notices)  # before the record commits, as above
+
+
+def queue_missed(engine: Engine, settings: Settings, fair_id: int | None = None) -> list[Path]:
+    """The e-mails a publication committed but never queued (the process stopped right
+    after the commit): for each fair with a published version (or `fair_id`), what each
+    participant's calendar shows now is compared with what was recorded as sent, and the
+    difference is queued. Nothing when everything was sent; run at `fair serve`'s start
+    and by `fair publish`."""
+    with Session(engine) as session:
+        query = select(ScheduleVersion.fair_id).where(
+            ScheduleVersion.status == VersionStatus.PUBLISHED
+        )
+        if fair_id is not None:
+            query = query.where(ScheduleVersion.fair_id == fair_id)
+        fairs = sorted(set(session.exec(query).all()))
+    paths: list[Path] = []
+    for fid in fairs:
+        with session_scope(engine) as session:
+            current, _ = published_history(session, fid)
+            if current is None:
+                continue
+            # A calendar never recorded was never told: its meetings are news, as the
+            # publication that stopped would have announced them.
+            shown = frozenset(
+                session.exec(
+                    select(Meeting.request_id).where(Meeting.version_id == current.id)
+                ).all()
+            )
+            notices = sync_calendars(session, fid, settings, announce=shown)
+            paths += queue(settings, notices)  # before the record commits
+    if paths:
+        log.warning("queued %d e-mail(s) a stopped process had not sent", len(paths))
+    return paths

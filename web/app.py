@@ -20,7 +20,7 @@ from realtime.notices import NAMESPACE as NOTICES
 from realtime.server import ConnectionCaps, Server, create_server, run_background, tune_gc
 from realtime.services import RoomServices
 from realtime.solver import SolverRuns
-from web import agenda_books, middleware, ratelimit, serving, sessions
+from web import agenda_books, calendar_routes, middleware, ratelimit, serving, sessions
 from web.accesslog import AccessLogger, access_logger
 from web.keys import (
     ANNOUNCER,
@@ -205,6 +205,7 @@ def run(settings: Settings, print_urls: list[str] | None = None) -> None:
 
     app.on_startup.append(announce)
     app.on_startup.append(freeze_gc)
+    app.on_startup.append(calendar_routes.send_missed)
     serving.serve(
         app,
         settings.server_host,

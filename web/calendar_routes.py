@@ -135,6 +135,25 @@ def calendars_changed(app: web.Application, fair_id: int) -> asyncio.Task[Any]:
     return _spawn(app, work())
 
 
+async def send_missed(app: web.Application) -> None:
+    """At start (`fair serve`): queue the e-mails of a publication whose process stopped
+    between its commit and its e-mails, in the background."""
+
+    async def work() -> None:
+        settings = app[SETTINGS]
+        try:
+            paths = await asyncio.get_running_loop().run_in_executor(
+                app[MAILER].executor, notify.queue_missed, app[ENGINE], settings
+            )
+        except Exception:
+            log.exception("could not check for e-mails a stopped process had not sent")
+            return
+        if paths:
+            app[MAILER].wake.set()
+
+    _spawn(app, work())
+
+
 async def email_link(request: web.Request) -> web.StreamResponse:
     """E-mail a participant a new personal link (the old one stops working)."""
     await auth.organiser(request)

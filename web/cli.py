@@ -220,14 +220,31 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     engine = _engine(settings)
-    with session_scope(engine) as session:
-        fair = _pick_fair(session, args.fair)
-        assert fair.id is not None
-        diff = publish(session, fair.id, args.version)
-    print(f"published: {diff.describe()}")
     from fair import notify
+    from fair.errors import Conflict
 
-    queued = notify.queue_schedule_changes(engine, fair.id, diff, settings)
+    fair_id: int | None = None
+    try:
+        with session_scope(engine) as session:
+            fair = _pick_fair(session, args.fair)
+            assert fair.id is not None
+            fair_id = fair.id
+            diff = publish(session, fair_id, args.version)
+    except Conflict:
+        if fair_id is None:
+            raise
+        # Published already: perhaps by a run stopped before its e-mails went out.
+        missed = notify.queue_missed(engine, settings, fair_id)
+        if missed:
+            delivery = notify.deliver(settings)
+            print(
+                f"e-mailed {len(missed)} participant(s) the earlier publication had not: "
+                f"{delivery.sent} sent, {delivery.waiting} waiting in {settings.smtp_outbox}"
+            )
+        raise
+    print(f"published: {diff.describe()}")
+
+    queued = notify.queue_schedule_changes(engine, fair_id, diff, settings)
     if queued:
         delivery = notify.deliver(settings)
         print(

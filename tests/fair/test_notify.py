@@ -295,3 +295,18 @@ def test_a_line_break_in_a_name_never_reaches_a_mail_header(
     headers = path.read_bytes().split(b"\r\n\r\n", 1)[0]
     assert b"\r\nBcc:" not in headers
     assert str(notice.message["To"]) == '"Eve Bcc: all@evil.example" <minjun@busan-marine.example>'
+
+
+def test_a_publication_stopped_before_its_mails_sends_them_at_the_next_start(
+    sqlite_engine: Engine, mail_settings: Settings, smtp: tuple[Inbox, int]
+) -> None:
+    """The publication committed, then the process died before queuing (issue 18, item
+    5: 0 of 56 queued, and a rerun said "already published"): the next start's check
+    queues every one, once; a second check queues nothing."""
+    fair = build(sqlite_engine)  # published, no e-mail queued: as if killed right then
+    missed = notify.queue_missed(sqlite_engine, mail_settings)
+    assert len(missed) == 12
+    assert notify.queue_missed(sqlite_engine, mail_settings) == []
+    assert notify.queue_missed(sqlite_engine, mail_settings, fair) == []
+    assert notify.deliver(mail_settings).sent == 12
+    assert set(smtp[0].all_by_recipient()) == set(EMAIL.values())

@@ -224,3 +224,31 @@ async def test_cli_demo_at_the_current_time_shows_a_live_meeting_on_the_agenda(
     agenda = await (await client.get("/me")).text()
     assert re.search(r'class="meeting [^"]*\blive\b', agenda), "no live meeting on the agenda"
     assert re.search(r'class="tag now when-now"\s*>now<', agenda), "no meeting marked now"
+
+
+def test_cli_publish_rerun_sends_what_a_stopped_run_did_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A publish killed right after its commit left no e-mail queued, and a rerun only
+    said "already published" (issue 18, item 5): the rerun now queues them, once."""
+    from fair.db import open_database, session_scope
+    from fair.publishing import publish
+
+    monkeypatch.chdir(tmp_path)  # the default outbox, var/outbox, lands here
+    monkeypatch.delenv("FAIR_SMTP_OUTBOX", raising=False)
+    url = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    assert main(["import", str(write_fair(tmp_path / "in")), "--db", url]) == 0
+    assert main(["schedule", "--method", "greedy", "--db", url]) == 0
+    engine = open_database(url)
+    with session_scope(engine) as session:
+        publish(session, 1, 1)  # committed; the process "dies" before its e-mails
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["publish", "--db", url]) == 1
+    captured = capsys.readouterr()
+    assert "already published" in captured.err
+    assert "the earlier publication had not" in captured.out
+    outbox = sorted((tmp_path / "var" / "outbox").glob("*.eml"))
+    assert outbox
+    assert main(["publish", "--db", url]) == 1
+    assert sorted((tmp_path / "var" / "outbox").glob("*.eml")) == outbox  # not twice
