@@ -1,6 +1,7 @@
 """Rate limits for the endpoints that attract guessing and floods: sign-in, personal
-links and feeds, issuing links, deal recording over HTTP (deals recorded in a meeting
-room over socket.io are limited by `realtime.meetings`, with the same counter).
+links and feeds, issuing links, self-registration and its confirmations, deal recording
+over HTTP (deals recorded in a meeting room over socket.io are limited by
+`realtime.meetings`, with the same counter).
 
 A sliding window per (rule, client address). With a Redis URL the counters live in Redis,
 so several server processes share one limit; otherwise in this process's memory. Over
@@ -39,6 +40,9 @@ RULES = (
     # Issuing, e-mailing and revoking personal links, and new calendar feed links.
     Rule("issue", 60, 60, frozenset({"POST"}), ("/organiser/participants/", "/me/feed")),
     Rule("deals", 60, 60, frozenset({"POST", "PUT"}), ("/api/deals", "/api/me/deals")),
+    # Self-registration: the public form, and the confirmation links it mails.
+    Rule("register", 20, 3600, frozenset({"POST"}), ("/fair/register/",)),
+    Rule("confirm", 30, 60, frozenset({"GET"}), ("/fair/register/confirm/",)),
 )
 
 
