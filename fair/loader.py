@@ -262,6 +262,9 @@ def _fair(up: _Upserter, spec: FairSpec) -> int:
     session.flush()
     fair_id = _id(fair)
 
+    if spec.registration is not None and list(spec.registration) != fair.registration_roles:
+        fair.registration_roles = list(spec.registration)
+        fate = fate if fate == NEW else UPDATED
     # Breaks have no ids of their own: the file's list replaces the fair's.
     old = session.exec(select(FairBreak).where(col(FairBreak.fair_id) == fair_id)).all()
     if sorted((b.start, b.end, b.label) for b in old) != sorted(

@@ -47,10 +47,11 @@ from fair.models import (
     utcnow,
 )
 from fair.notify import Notice, magic_link_message, plain_message
+from fair.rules import REGISTRATION_ROLES
 from fair.settings import Settings
 from fair.tokens import hash_token
 
-ROLES: tuple[str, ...] = (Role.EXHIBITOR, Role.BUYER, Role.SERVICE)
+ROLES: tuple[str, ...] = REGISTRATION_ROLES
 CONFIRM_WITHIN = timedelta(hours=48)  # an unconfirmed registration is dropped after
 NOTICE_EVERY = timedelta(hours=24)  # at most one "already registered" notice per address
 MAX_PEOPLE = 10

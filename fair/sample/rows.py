@@ -18,7 +18,8 @@ def toml_doc(draft: Draft) -> TomlDoc:
     """`fair.toml`: the fair's grid and halls, the booths given out, the shared tables."""
     spec = draft.spec
     fair: TomlTable = ordered(
-        FAIR_KEYS,
+        # Registration stays the organiser's choice: a generated fair.toml does not set it.
+        tuple(c for c in FAIR_KEYS if c.name != "registration"),
         {
             "name": spec.title.format(year=draft.start.year),
             "timezone": spec.timezone,

@@ -310,3 +310,34 @@ def test_set_open_roles_refuses_unknown_roles(engine: Engine, fair_id: int) -> N
     with Session(engine) as session:
         fair = session.get(Fair, fair_id)
         assert fair is not None and fair.registration_roles == ["exhibitor", "buyer"]
+
+
+# ---------------------------------------------------------------------------- fair.toml
+
+
+def with_registration(line: str) -> dict[str, bytes]:
+    from tests.factories import FAIR_TOML
+
+    toml = FAIR_TOML.replace('currency = "USD"\n', f'currency = "USD"\n{line}\n', 1)
+    return fair_files(toml=toml)
+
+
+def test_fair_toml_registration_opens_roles_and_absent_keeps_them(engine: Engine) -> None:
+    summary = import_files(engine, with_registration('registration = "buyer; exhibitor"'))
+    import_files(engine, fair_files())  # no key: the setting stays
+    with Session(engine) as session:
+        fair = session.get(Fair, summary.fair_id)
+        assert fair is not None and fair.registration_roles == ["exhibitor", "buyer"]
+    import_files(engine, with_registration('registration = ""'))
+    with Session(engine) as session:
+        fair = session.get(Fair, summary.fair_id)
+        assert fair is not None and fair.registration_roles == []
+
+
+def test_fair_toml_registration_unknown_role_is_refused(engine: Engine) -> None:
+    from fair.errors import ImportRejected
+
+    with pytest.raises(ImportRejected) as caught:
+        import_files(engine, with_registration('registration = "exhibitor;interpreter"'))
+    [problem] = caught.value.problems
+    assert (problem.file, problem.column) == ("fair.toml", "fair.registration")
