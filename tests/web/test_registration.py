@@ -117,6 +117,8 @@ async def test_registration_from_form_to_approval_to_agenda(
     site: Site, settings: Settings, mail: Mail
 ) -> None:
     await open_roles(site, "exhibitor", "buyer")
+    floor = await (await site.client.get(f"/fair/{site.fair_id}")).text()
+    assert 'href="/fair/register/exhibitor"' in floor and 'href="/fair/register/buyer"' in floor
     form = await site.client.get("/fair/register/exhibitor")
     assert form.status == 200
     assert 'name="people-0-timezone"' in await form.text()
