@@ -18,8 +18,7 @@ def toml_doc(draft: Draft) -> TomlDoc:
     """`fair.toml`: the fair's grid and halls, the booths given out, the shared tables."""
     spec = draft.spec
     fair: TomlTable = ordered(
-        # Registration stays the organiser's choice: a generated fair.toml does not set it.
-        tuple(c for c in FAIR_KEYS if c.name != "registration"),
+        FAIR_KEYS,
         {
             "name": spec.title.format(year=draft.start.year),
             "timezone": spec.timezone,
@@ -30,6 +29,7 @@ def toml_doc(draft: Draft) -> TomlDoc:
             "slot_minutes": spec.slot_minutes,
             "currency": spec.currency,
             "online_rooms": 0,
+            "registration": "",  # closed, as a new fair's
         },
     )
     breaks: list[TomlTable] = [
