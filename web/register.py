@@ -62,6 +62,52 @@ async def _send(app: web.Application, notices: list[Notice]) -> None:
     app[MAILER].wake.set()
 
 
+# What the summary above the form calls each field (the labels of register.html).
+LABELS = {
+    "company": N_("Company name"),
+    "country": N_("Country"),
+    "sectors": N_("Sectors"),
+    "offers": N_("What you offer"),
+    "needs": N_("What you are looking for"),
+    "service": N_("Service you give"),
+    "people": N_("People"),
+    "products": N_("Products"),
+}
+PERSON_LABELS = {
+    "name": N_("Name"),
+    "email": N_("E-mail"),
+    "timezone": N_("Time zone during the fair"),
+    "languages": N_("Languages"),
+    "available": N_("Working hours"),
+    "onsite": N_("Days at the venue"),
+}
+PRODUCT_LABELS = {
+    "name": N_("Product name"),
+    "description": N_("Description"),
+    "sector": N_("Sector"),
+    "price_min": N_("Lowest price"),
+    "price_max": N_("Highest price"),
+    "currency": N_("Currency"),
+    "moq": N_("Minimum order"),
+}
+
+
+def field_label(name: str) -> str:
+    """A form field's label in the page's language (`people-1-email` → "Person 2 ·
+    E-mail")."""
+    found = re.fullmatch(r"(people|products)-(\d+)-(\w+)", name)
+    if found is None:
+        return i18n.template_gettext(LABELS.get(name, name))
+    kind, index, field = found.group(1), int(found.group(2)), found.group(3)
+    if kind == "people":
+        which = i18n.template_gettext(N_("Person %(n)d"), n=index + 1)
+        label = PERSON_LABELS.get(field, field)
+    else:
+        which = i18n.template_gettext(N_("Product %(n)d"), n=index + 1)
+        label = PRODUCT_LABELS.get(field, field)
+    return f"{which} · {i18n.template_gettext(label)}"
+
+
 def _first_fair(session: Session) -> Fair:
     fair = queries.first_fair(session)
     if fair is None or fair.id is None:
@@ -137,6 +183,7 @@ def _form_context(
         "max_people": reg.MAX_PEOPLE,
         "max_products": reg.MAX_PRODUCTS,
         "honeypot": HONEYPOT,
+        "field_label": field_label,
     }
 
 

@@ -198,6 +198,7 @@ async def test_registration_errors_name_the_field_and_keep_what_was_typed(
     assert 'id="err-people-0-email"' in page
     assert 'id="err-people-0-available"' in page
     assert 'id="err-products-0-price_max"' in page
+    assert "Person 1 · E-mail: &#39;not-an-address&#39; is not an e-mail address" in page
     assert 'value="Hadong Green Tea Co."' in page and 'value="not-an-address"' in page
     assert registration_ids(settings) == [] and mail.all() == []
 
