@@ -113,6 +113,7 @@ def test_check_normalises_as_the_importer_does() -> None:
         ({"products": ({"name": "", "description": "x"},)}, "products-0-name"),
         ({"people": tuple(person(email=f"p{i}@x.example") for i in range(11))}, "people"),
         ({"company": "x" * 201}, "company"),
+        ({"products": ({"name": "Tea", "description": "x" * 2001},)}, "products-0-description"),
     ],
 )
 def test_check_names_the_field_at_fault(change: dict[str, object], field: str) -> None:
@@ -268,6 +269,18 @@ def test_approve_lands_as_an_import_and_indexes_the_catalogue(engine: Engine, fa
         indexed = session.exec(select(SearchEntry).where(SearchEntry.name == "Green tea")).all()
         assert len(indexed) == 1
         assert session.exec(select(Registration)).all() == []
+
+
+def test_approve_reaches_the_solvers_next_problem(engine: Engine, fair_id: int) -> None:
+    from fair.problem_cache import planning_for
+
+    rid = approve_one(engine, fair_id, form())
+    with Session(engine) as session:  # confirmed, not approved: not in the problem
+        assert f"R{rid}-1" not in planning_for(session, fair_id).person_ids
+    with session_scope(engine) as session:
+        reg.approve(session, fair_id, [rid], SETTINGS)
+    with Session(engine) as session:  # the cached problem follows the new revision
+        assert f"R{rid}-1" in planning_for(session, fair_id).person_ids
 
 
 def test_approve_conflict_writes_nothing(engine: Engine, fair_id: int) -> None:

@@ -3,10 +3,12 @@ confirmation mail, the organiser's bulk decision, and the person's agenda after.
 
 from __future__ import annotations
 
+import io
 import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from sqlmodel import Session, select
@@ -248,6 +250,26 @@ async def test_registration_form_is_rate_limited(site: Site) -> None:
         statuses.append(response.status)
     assert statuses[:20] == [422] * 20
     assert statuses[20] == 429
+
+
+async def test_registration_confirm_links_are_rate_limited(site: Site) -> None:
+    statuses = [
+        (await site.client.get(f"/fair/register/confirm/guess-{n}")).status for n in range(31)
+    ]
+    assert statuses[:30] == [403] * 30 and statuses[30] == 429
+
+
+async def test_registration_oversized_post_is_refused(site: Site, settings: Settings) -> None:
+    await open_roles(site, "exhibitor")
+    filler = b"x" * (settings.limits_form_kib * 1024 + 1)
+    body = io.BytesIO(urlencode(EXHIBITOR).encode() + b"&products-0-description=" + filler)
+    response = await site.client.post(
+        "/fair/register/exhibitor",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status == 413
+    assert registration_ids(settings) == []
 
 
 async def test_registration_rejected_leaves_nothing_behind(
