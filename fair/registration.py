@@ -59,6 +59,7 @@ MAX_PRODUCTS = 30
 SHORT = 200  # characters in a name, e-mail or list field
 LONG = 2000  # characters in a product description
 MAX_REASON = 1000
+CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 # The form's company-level fields, and each person's and product's.
 COMPANY_FIELDS = ("company", "country", "sectors", "offers", "needs", "service")
@@ -247,6 +248,9 @@ def _limits(form: RegistrationForm) -> dict[str, Problem]:
     for name, value, most in texts:
         if len(value) > most:
             problem(name, N_("at most %(n)s characters"), n=most)
+        elif most == SHORT and CONTROL.search(value):
+            # Names go into mail headers: a line break there would forge headers.
+            problem(name, N_("must be one line of text"))
     return errors
 
 

@@ -26,6 +26,7 @@ from fair.models import (
     RegistrationPerson,
     SearchEntry,
 )
+from fair.notify import plain_message
 from fair.settings import Settings
 from tests.factories import fair_files
 
@@ -113,6 +114,7 @@ def test_check_normalises_as_the_importer_does() -> None:
         ({"products": ({"name": "", "description": "x"},)}, "products-0-name"),
         ({"people": tuple(person(email=f"p{i}@x.example") for i in range(11))}, "people"),
         ({"company": "x" * 201}, "company"),
+        ({"people": (person(name="Eve\r\nBcc: all@example.org"),)}, "people-0-name"),
         ({"products": ({"name": "Tea", "description": "x" * 2001},)}, "products-0-description"),
     ],
 )
@@ -171,6 +173,9 @@ def test_check_never_fails_otherwise_and_names_form_fields(
     fields |= {f"products-{i}-{f}" for i in range(len(products)) for f in reg.PRODUCT_FIELDS}
     try:
         reg.check(entered, FAIR)
+        # What passes can be mailed: every name fits in a header.
+        for p in entered.people:
+            plain_message(SETTINGS, p["name"], p["email"].strip().lower(), "s", "b")
     except reg.RegistrationInvalid as exc:
         assert exc.errors and set(exc.errors) <= fields, exc.errors
         assert all(p.message for p in exc.errors.values())
