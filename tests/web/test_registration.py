@@ -300,6 +300,13 @@ async def test_registration_approval_conflict_names_registration_and_writes_noth
     for address in ("a@tea.example", "b@tea.example"):
         await site.client.get(mail.link(address, r"/fair/register/confirm/[\w-]+"))
     ids = registration_ids(settings)
+    await as_organiser(site)
+    buyers = await (await site.client.get("/organiser/registrations?role=buyer")).text()
+    assert "부산해양식품 주식회사" in buyers and "Hadong Green Tea" not in buyers
+    korean = await (await site.client.get("/organiser/registrations?country=kr")).text()
+    assert "Hadong Green Tea" in korean and "a@tea.example" in korean
+    nobody = await (await site.client.get("/organiser/registrations?country=JP")).text()
+    assert "No confirmed registrations" in nobody
     status, page = await decide(site, "approve", ids)
     assert status == 409
     assert f"Registration {ids[1]}, company" in page
