@@ -13,9 +13,11 @@ import tempfile
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy.engine import Engine
 
 import scheduler.problem as sp
-from fair.db import open_database
+from fair import registration as reg
+from fair.db import open_database, session_scope
 from fair.sample.demo import prepare_demo
 from fair.settings import Settings
 from web.app import create_app
@@ -32,8 +34,10 @@ async def shoot(out: Path) -> None:
         url = f"sqlite:///{tmp}/demo.sqlite"
         engine = open_database(url)
         demo = prepare_demo(engine, "video", 1, sp.Options(time_limit=15, workers=2))
+        settings = Settings(database_url=url, secret_key="screenshots", smtp_outbox=f"{tmp}/mail")
+        registrations(engine, demo.fair_id, settings)
         engine.dispose()
-        app = create_app(Settings(database_url=url, secret_key="screenshots"))
+        app = create_app(settings)
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -49,6 +53,11 @@ async def shoot(out: Path) -> None:
                     await page.goto(f"{base}/p/{person.token}")
                     await page.screenshot(path=str(out / f"agenda-{device}.png"))
                     await page.close()
+                page = await browser.new_page(viewport={"width": 390, "height": 844})
+                await page.goto(f"{base}/fair/register/exhibitor?lang=ko")
+                await page.select_option("select[name=country]", "KR")
+                await page.screenshot(path=str(out / "register-phone.png"))
+                await page.close()
                 page = await browser.new_page(viewport={"width": 1366, "height": 860})
                 await page.goto(f"{base}/login")
                 await page.fill("input[name=email]", demo.organiser_email)
@@ -65,12 +74,49 @@ async def shoot(out: Path) -> None:
                     ("floor", f"/fair/{demo.fair_id}"),
                     ("catalogue", f"/fair/{demo.fair_id}/catalogue?q=%EC%8B%9D%ED%92%88"),
                     ("programme", f"/fair/{demo.fair_id}/programme"),
+                    ("registrations", "/organiser/registrations"),
                 ):
                     await page.goto(base + path)
                     await page.screenshot(path=str(out / f"{name}.png"))
                 await browser.close()
         finally:
             await runner.cleanup()
+
+
+def registrations(engine: Engine, fair_id: int, settings: Settings) -> None:
+    """Open the registration form and leave two confirmed registrations waiting."""
+    forms = (
+        reg.RegistrationForm(
+            role="exhibitor",
+            company="Hadong Green Tea Co.",
+            country="KR",
+            sectors="food & beverage; tea",
+            offers="green tea; matcha",
+            people=({"name": "Park Jiwoo", "email": "jiwoo@hadong-tea.example",
+                     "timezone": "Asia/Seoul", "languages": "ko en"},),
+            products=({"name": "First-flush green tea", "price_min": "12", "currency": "USD"},),
+        ),
+        reg.RegistrationForm(
+            role="buyer",
+            company="大阪フーズ株式会社",
+            country="JP",
+            sectors="food & beverage",
+            needs="seafood; tea",
+            people=({"name": "田中 花子", "email": "hanako@osaka-foods.example",
+                     "timezone": "Asia/Tokyo", "languages": "ja"},),
+        ),
+    )  # fmt: skip
+    with session_scope(engine) as session:
+        reg.set_open_roles(session, fair_id, reg.ROLES)
+    for form in forms:
+        with session_scope(engine) as session:
+            done = reg.submit(session, fair_id, form, settings)
+        for notice in done.notices:
+            body = notice.message.get_body(("plain",))
+            assert body is not None
+            token = body.get_content().split("/fair/register/confirm/")[1].split()[0]
+            with session_scope(engine) as session:
+                reg.confirm(session, token)
 
 
 def main() -> int:

@@ -109,6 +109,7 @@ FAIR_KEYS: Final[tuple[Column, ...]] = (
     _yes("slot_minutes", "length of one slot, 5-240"),
     _no("currency", "reporting currency for deals"),
     _no("online_rooms", "video rooms per slot, 0 = unlimited"),
+    _no("registration", "roles whose public registration form is open, e.g. exhibitor;buyer"),
 )
 BREAK_KEYS: Final[tuple[Column, ...]] = (
     _yes("start", "the break starts (fair time, every day)"),

@@ -152,6 +152,7 @@ def _fair_toml(
         "slot_minutes": fair.slot_minutes,
         "currency": fair.currency,
         "online_rooms": fair.online_rooms,
+        "registration": ";".join(fair.registration_roles),
     }
     parts = [_toml_table("[fair]", ordered(FAIR_KEYS, head))]
     parts += [

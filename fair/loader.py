@@ -214,6 +214,21 @@ def load(session: Session, data: ImportData) -> ImportSummary:
     )
 
 
+def add_people(session: Session, fair_id: int, data: ImportData) -> dict[str, Participant]:
+    """Upsert only `data`'s companies, participants and products into the existing fair
+    `fair_id` (its settings, places and terms untouched), by the same paths as `load`;
+    the new and updated participants by key. For approved self-registrations
+    (`fair.registration`); the caller commits or rolls back."""
+    up = _Upserter(session)
+    pavilions = _by(session, Pavilion, fair_id, "key")
+    booths = _by(session, Booth, fair_id, "key")
+    companies = _companies(up, fair_id, data, pavilions, booths)
+    participants = _participants(up, fair_id, data, companies)
+    _products(up, fair_id, data, companies)
+    session.flush()
+    return {p.key: participants[p.key] for p in data.participants}
+
+
 def _fair(up: _Upserter, spec: FairSpec) -> int:
     """The fair (found by name, else created) with the file's settings and breaks."""
     session = up.session
@@ -247,6 +262,9 @@ def _fair(up: _Upserter, spec: FairSpec) -> int:
     session.flush()
     fair_id = _id(fair)
 
+    if spec.registration is not None and list(spec.registration) != fair.registration_roles:
+        fair.registration_roles = list(spec.registration)
+        fate = fate if fate == NEW else UPDATED
     # Breaks have no ids of their own: the file's list replaces the fair's.
     old = session.exec(select(FairBreak).where(col(FairBreak.fair_id) == fair_id)).all()
     if sorted((b.start, b.end, b.label) for b in old) != sorted(

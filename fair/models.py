@@ -118,6 +118,8 @@ class Fair(SQLModel, table=True):
     currency: str = DEFAULT_CURRENCY
     online_rooms: int = 0  # video rooms per slot; 0 = unlimited
     created_at: datetime = _instant(default_factory=utcnow)
+    # Roles whose public registration form is open (`fair.registration`); none by default.
+    registration_roles: list[str] = _json()
 
 
 class FairBreak(SQLModel, table=True):
@@ -649,3 +651,36 @@ class CalendarEntry(SQLModel, table=True):
     stamp: datetime = _instant()
     cancelled: bool = False
     event: str = Field(default="", sa_type=sa.Text)
+
+
+class Registration(SQLModel, table=True):
+    """A company's self-registration (`fair.registration`): what the public form held,
+    kept apart from the fair's companies and people until the organiser approves it.
+    Actionable once every person listed confirmed their address (`confirmed_at`); one
+    left unconfirmed is dropped after `expires_at`. Deleted when decided."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=20)
+    company: str
+    country: str = Field(max_length=2)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    created_at: datetime = _instant(default_factory=utcnow)
+    expires_at: datetime = _instant(index=True)
+    confirmed_at: datetime | None = _instant(default=None)
+
+
+class RegistrationPerson(SQLModel, table=True):
+    """One address a registration lists, and its confirmation: a token (stored as its
+    SHA-256 hash) mailed to it, or none when the address was already taken in the fair
+    (that person was told instead, so the registration can never be confirmed)."""
+
+    __tablename__ = "registration_person"
+    id: int | None = Field(default=None, primary_key=True)
+    registration_id: int = Field(foreign_key="registration.id", index=True, ondelete="CASCADE")
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    email: str = Field(index=True)
+    token_hash: str | None = Field(default=None, unique=True, index=True)
+    duplicate: bool = False
+    created_at: datetime = _instant(default_factory=utcnow)
+    confirmed_at: datetime | None = _instant(default=None)

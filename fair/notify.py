@@ -197,9 +197,16 @@ def one_line(text: str) -> str:
 
 
 def _message(settings: Settings, to: Participant, subject: str, body: str) -> EmailMessage:
+    return plain_message(settings, to.name, to.email, subject, body)
+
+
+def plain_message(
+    settings: Settings, name: str, email: str, subject: str, body: str
+) -> EmailMessage:
+    """A plain-text message from the fair to `name` <`email`>."""
     message = EmailMessage()
     message["From"] = settings.smtp_from_address
-    message["To"] = formataddr((one_line(to.name), one_line(to.email)))
+    message["To"] = formataddr((one_line(name), one_line(email)))
     message["Subject"] = one_line(subject)
     message["Date"] = format_datetime(datetime.now(UTC))
     domain = settings.smtp_from_address.rpartition("@")[2] or "fair.invalid"

@@ -30,3 +30,8 @@ DEFAULT_CURRENCY: Final = "USD"
 def is_currency(code: object) -> bool:
     """Whether `code` is written as an ISO 4217 currency code (`USD`, `CNY`, `KRW`)."""
     return isinstance(code, str) and CURRENCY_CODE.fullmatch(code) is not None
+
+
+# Roles a company may register itself for (`fair.registration`); interpreters are the
+# organiser's to add.
+REGISTRATION_ROLES: Final[tuple[str, ...]] = ("exhibitor", "buyer", "service")

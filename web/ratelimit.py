@@ -1,6 +1,7 @@
 """Rate limits for the endpoints that attract guessing and floods: sign-in, personal
-links and feeds, issuing links, deal recording over HTTP (deals recorded in a meeting
-room over socket.io are limited by `realtime.meetings`, with the same counter).
+links and feeds, issuing links, self-registration and its confirmations, deal recording
+over HTTP (deals recorded in a meeting room over socket.io are limited by
+`realtime.meetings`, with the same counter).
 
 A sliding window per (rule, client address). With a Redis URL the counters live in Redis,
 so several server processes share one limit; otherwise in this process's memory. Over
@@ -41,6 +42,9 @@ RULES = (
     Rule("deals", 60, 60, frozenset({"POST", "PUT"}), ("/api/deals", "/api/me/deals")),
     # A busy-time upload is read by a worker process under a budget of seconds of CPU.
     Rule("busy", 12, 60, frozenset({"POST"}), ("/me/busy",)),
+    # Self-registration: the public form, and the confirmation links it mails.
+    Rule("register", 20, 3600, frozenset({"POST"}), ("/fair/register/",)),
+    Rule("confirm", 30, 60, frozenset({"GET"}), ("/fair/register/confirm/",)),
 )
 
 

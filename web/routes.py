@@ -14,6 +14,7 @@ from web import (
     control,
     floor,
     portal,
+    register,
     roadshows,
     rooms,
     views,
@@ -55,6 +56,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/organiser/versions/{number:\\d+}", console.version_detail, name="version")
     assets.setup(app)
     portal.setup(app)
+    register.setup(app)
     floor.setup(app)
     calendar_routes.setup(app)
     api.setup(app)

@@ -18,7 +18,7 @@ from fair.errors import N_
 from fair.importer.cells import COUNTRY, check_timezone, parse_hhmm
 from fair.importer.rows import Collector, decode_utf8
 from fair.importer.specs import BoothSpec, BreakSpec, FairSpec, PavilionSpec, TableSpec
-from fair.rules import DEFAULT_CURRENCY, is_currency
+from fair.rules import DEFAULT_CURRENCY, REGISTRATION_ROLES, is_currency
 
 FILE = "fair.toml"
 
@@ -38,6 +38,7 @@ class _Head:
     day_end: time | None
     currency: str
     online_rooms: int
+    registration: tuple[str, ...] | None = None
 
     def grid(self) -> tuple[time, time, int] | None:
         """(day start, day end, slot minutes) when all three are known."""
@@ -83,6 +84,7 @@ def parse_fair(raw: bytes, out: Collector) -> FairSpec | None:
         pavilions=tuple(pavilions),
         booths=tuple(booths),
         tables=tuple(tables),
+        registration=head.registration,
     )
 
 
@@ -147,6 +149,26 @@ def _minutes(t: time) -> int:
 # ---------------------------------------------------------------------------- [fair]
 
 
+def _registration(head: Mapping[str, Any], out: Collector) -> tuple[str, ...] | None:
+    """The roles whose registration form is open (`exhibitor;buyer`, empty for none), or
+    None when the key is absent."""
+    value = _get(out, head, "fair", "registration", str, "\0")
+    if value == "\0" or value is None:
+        return None
+    roles = tuple(dict.fromkeys(r.strip().lower() for r in value.split(";") if r.strip()))
+    for role in roles:
+        if role not in REGISTRATION_ROLES:
+            out.add(
+                FILE,
+                None,
+                "fair.registration",
+                N_("%(value)s is not a role one can register for (%(known)s)"),
+                value=repr(role),
+                known=", ".join(REGISTRATION_ROLES),
+            )
+    return tuple(r for r in REGISTRATION_ROLES if r in roles)
+
+
 def _head(head: Mapping[str, Any], out: Collector) -> _Head:
     fair_keys = set(names(FAIR_KEYS))
     for key in head:
@@ -196,7 +218,16 @@ def _head(head: Mapping[str, Any], out: Collector) -> _Head:
     if online_rooms is not None and online_rooms < 0:
         out.add(FILE, None, "fair.online_rooms", N_("must be 0 (unlimited) or more"))
     fair = _Head(
-        name, tz, start, days, slot, times["day_start"], times["day_end"], currency, online_rooms
+        name,
+        tz,
+        start,
+        days,
+        slot,
+        times["day_start"],
+        times["day_end"],
+        currency,
+        online_rooms,
+        _registration(head, out),
     )
     grid = fair.grid()
     if grid:

@@ -57,6 +57,10 @@ class FairSpec:
     pavilions: tuple[PavilionSpec, ...]
     booths: tuple[BoothSpec, ...]
     tables: tuple[TableSpec, ...]
+    # Roles whose self-registration form is open; None when fair.toml does not say (the
+    # stored setting stays). A setting, not the fair's data: left out of comparisons, so
+    # a fair exported (which writes it) reads back equal to the one imported.
+    registration: tuple[str, ...] | None = field(default=None, compare=False)
 
     def longest_run(self) -> int:
         """Most consecutive slots in a day without a break."""

@@ -29,6 +29,7 @@ def toml_doc(draft: Draft) -> TomlDoc:
             "slot_minutes": spec.slot_minutes,
             "currency": spec.currency,
             "online_rooms": 0,
+            "registration": "",  # closed, as a new fair's
         },
     )
     breaks: list[TomlTable] = [

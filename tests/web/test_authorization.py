@@ -29,7 +29,7 @@ SIGNED_IN = "signed in"  # a meeting's own participants, and organisers as obser
 def classify(path: str) -> str:
     if path.startswith("/socket.io"):
         return ENGINE
-    if path.startswith(("/p/", "/feed/")):
+    if path.startswith(("/p/", "/feed/", "/fair/register/confirm/")):
         return TOKEN
     if path.startswith("/organiser") or (
         path.startswith("/api/")
@@ -64,6 +64,7 @@ def concrete(path: str) -> str:
         "id": "1",
         "n": "1",
         "report": "deals",
+        "role": "buyer",
     }
 
     def fill(match: re.Match[str]) -> str:
@@ -146,4 +147,8 @@ async def test_public_routes_answer_anonymous(site: Site) -> None:
     for method, template, rule in routes(site):
         if rule == PUBLIC and method == "GET":
             status = await call(site, method, concrete(template))
+            if template.startswith("/fair/register/"):
+                # Self-registration is closed until the organiser opens it.
+                assert status == 404, f"{template} gave {status}"
+                continue
             assert status in (200, 302), f"{template} gave {status}"
