@@ -26,26 +26,27 @@ document.addEventListener("securitypolicyviolation", (e) => {
 FLOWS = "echarts.getInstanceByDom(document.getElementById('chart-flows')).getOption()"
 
 
-async def dashboard(browser: Any, live: Live, width: int, height: int) -> Any:
+async def dashboard(browser: Any, fair: Live, width: int, height: int) -> Any:
     context = await browser.new_context(viewport={"width": width, "height": height})
     await context.add_init_script(LISTEN)
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.errors = errors
-    await page.goto(f"{live.base}/login")
+    await page.goto(f"{fair.base}/login")
     await page.fill("input[name=email]", ORGANISER[0])
     await page.fill("input[name=password]", ORGANISER[1])
     await page.click("button.primary")
     await page.wait_for_url("**/organiser")
-    await page.goto(f"{live.base}/organiser/dashboard")
+    await page.goto(f"{fair.base}/organiser/dashboard")
     await page.wait_for_selector("#dashboard[data-live='yes']")
     await page.wait_for_selector("#charts[data-value]", state="attached")
     return page
 
 
 async def test_browser_dashboard_charts_update_when_a_deal_is_recorded(
-    browser: Any, live: Live
+    browser: Any,
+    live: Live,  # noqa: F811 (the fixture of tests/realtime/conftest.py)
 ) -> None:
     laptop = await dashboard(browser, live, 1280, 900)
     phone = await dashboard(browser, live, 390, 844)
