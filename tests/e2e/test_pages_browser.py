@@ -104,6 +104,8 @@ async def test_browser_organiser_runs_solver_and_sees_progress(
     level = await page.locator("#convergence-table td").first.inner_text()
     assert level == "Level 1"
     assert errors == []
+    if SHOTS.is_dir():
+        await page.locator("#convergence").screenshot(path=str(SHOTS / "convergence.png"))
 
 
 async def _sign_in_organiser(page: Any, server: TestServer) -> None:

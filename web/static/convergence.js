@@ -46,22 +46,26 @@
     var levels = [];
     points.forEach(function (p) { if (levels.indexOf(p[0]) < 0) { levels.push(p[0]); } });
     var series = [], selected = {};
-    var latest = levels[levels.length - 1];
+    // Levels measure different things: the one with most progress is shown, the
+    // others on a click in the legend.
+    var count = function (level) { return points.filter(function (p) { return p[0] === level; }).length; };
+    var shown = levels.reduce(function (best, level) { return count(level) > count(best) ? level : best; }, levels[0]);
     levels.forEach(function (level) {
       var mine = points.filter(function (p) { return p[0] === level; });
       var value = say(L.lValueN, { n: level }), bound = say(L.lBoundN, { n: level });
-      // Levels measure different things: the newest is shown, the others on a click.
-      selected[value] = selected[bound] = level === latest;
-      series.push({ name: value, type: "line", step: "end", showSymbol: false,
+      selected[value] = selected[bound] = level === shown;
+      var dots = mine.length <= 3;
+      series.push({ name: value, type: "line", step: "end", showSymbol: dots,
         data: mine.filter(function (p) { return p[2] !== null; }).map(function (p) { return [p[1], p[2]]; }) });
-      series.push({ name: bound, type: "line", step: "end", showSymbol: false, lineStyle: { type: "dashed" },
+      series.push({ name: bound, type: "line", step: "end", showSymbol: dots, lineStyle: { type: "dashed" },
         data: mine.filter(function (p) { return p[3] !== null; }).map(function (p) { return [p[1], p[3]]; }) });
     });
     chart.setOption({
+      animation: false,  // redrawn on every progress event
       color: ["#2563eb", "#2563eb", "#059669", "#059669", "#d97706", "#d97706"],
       tooltip: { trigger: "axis", valueFormatter: num },
-      legend: { top: 0, type: "scroll", selected: selected },
-      grid: { left: 8, right: 16, top: 40, bottom: 28, containLabel: true },
+      legend: { top: 0, selected: selected },
+      grid: { left: 8, right: 16, top: 64, bottom: 28, containLabel: true },
       xAxis: { type: "value", name: L.lSeconds, nameLocation: "middle", nameGap: 24, min: 0 },
       yAxis: { type: "value", scale: true },
       series: series
