@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from fair import availability as av
 from fair import queries
 from fair import requests as rq
+from fair.charts import fair_charts
 from fair.deals import fair_deals
 from fair.errors import NotFound
 from fair.export import grid_rows
@@ -53,6 +54,7 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/schedule/{number:\\d+}/publish", publish_version, name="api_publish")
     r.add_get("/api/deals", deals, name="api_deals")
     r.add_get("/api/reports/{report:deals|companies}", report, name="api_report")
+    r.add_get("/api/charts", charts, name="api_charts")
 
 
 # ---------------------------------------------------------------------- serialisation
@@ -474,3 +476,15 @@ async def report(request: web.Request) -> web.StreamResponse:
         return report_rows(session, fair.id or 0, name, rates)
 
     return web.json_response({"report": name, "rows": await read(request.app, load)})
+
+
+async def charts(request: web.Request) -> web.StreamResponse:
+    """The live dashboard's chart figures (`fair.charts`)."""
+    await auth.organiser(request)
+    rates = request.app[SETTINGS].rates
+
+    def load(session: Session) -> dict[str, Any]:
+        fair = _fair_of(session)
+        return fair_charts(session, fair.id or 0, rates)
+
+    return web.json_response(await read(request.app, load))

@@ -20,7 +20,12 @@ from aiohttp import web
 
 STATIC = Path(__file__).parent / "static"
 # Browser libraries from the npm registry (package.json), installed by ./dev.
-VENDOR = Path(__file__).parent.parent / "node_modules" / "socket.io-client" / "dist"
+NODE_MODULES = Path(__file__).parent.parent / "node_modules"
+VENDOR = NODE_MODULES / "socket.io-client" / "dist"
+# Apache ECharts: only its minified build (its dist folder also holds megabytes of
+# source maps and other builds that no page asks for).
+ECHARTS = NODE_MODULES / "echarts" / "dist"
+ECHARTS_FILES = ("echarts.min.js",)
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
 
 
@@ -54,12 +59,12 @@ def load(path: Path) -> Asset:
 class Assets:
     """Every file under `directory` (read now), served under `prefix`."""
 
-    def __init__(self, prefix: str, directory: Path) -> None:
+    def __init__(self, prefix: str, directory: Path, only: tuple[str, ...] = ()) -> None:
+        """`only`: just these files of `directory` (default: every file under it)."""
         self.prefix = prefix.rstrip("/") + "/"
+        paths = [directory / name for name in only] if only else sorted(directory.rglob("*"))
         self.files = {
-            path.relative_to(directory).as_posix(): load(path)
-            for path in sorted(directory.rglob("*"))
-            if path.is_file()
+            path.relative_to(directory).as_posix(): load(path) for path in paths if path.is_file()
         }
 
     def url(self, filename: str) -> str:
@@ -94,20 +99,30 @@ def static() -> Assets:
 
 
 @functools.cache
-def vendor() -> Assets | None:
-    """The socket.io browser client, when npm installed it (pages work without it, with
-    no live updates)."""
-    return Assets("/vendor/", VENDOR) if VENDOR.is_dir() else None
+def vendor() -> tuple[Assets, ...]:
+    """The browser libraries npm installed: the socket.io client under /vendor/ and
+    ECharts under /vendor/echarts/ (pages work without them, with no live updates and
+    tables instead of charts)."""
+    found = []
+    if VENDOR.is_dir():
+        found.append(Assets("/vendor/", VENDOR))
+    if all((ECHARTS / name).is_file() for name in ECHARTS_FILES):
+        found.append(Assets("/vendor/echarts/", ECHARTS, ECHARTS_FILES))
+    return tuple(found)
 
 
 def vendor_url(filename: str) -> str:
-    """A vendor file's versioned address, or "" when the libraries are not installed."""
-    found = vendor()
-    return found.url(filename) if found is not None else ""
+    """A vendor file's versioned address (`socket.io.min.js`, `echarts.min.js`), or ""
+    when the library is not installed."""
+    for assets in vendor():
+        if filename in assets.files:
+            return assets.url(filename)
+    return ""
 
 
 def setup(app: web.Application) -> None:
     static().route(app, "static")
-    found = vendor()
-    if found is not None:
-        found.route(app, "vendor")
+    # /vendor/echarts/ before /vendor/, which would take its files for its own.
+    for assets in sorted(vendor(), key=lambda a: -len(a.prefix)):
+        name = "vendor" + assets.prefix.removeprefix("/vendor").strip("/").replace("/", "_")
+        assets.route(app, name)  # vendor, vendorecharts

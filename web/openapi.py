@@ -330,6 +330,18 @@ PATHS: Json = {
             ],
         )
     },
+    "/api/charts": {
+        "get": _op(
+            "The live dashboard's chart figures (organiser)",
+            "organiser",
+            _json(
+                ref("Charts"),
+                "Value over time by type, between countries, by pavilion; "
+                "meetings held and no-shows per slot",
+            ),
+            errors=("401", "403", "404"),
+        )
+    },
 }
 
 

@@ -15,6 +15,7 @@ def ref(name: str) -> Json:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+MONEY = {"type": "string", "description": "Decimal, in the fair's currency."}
 PRIORITY = {"type": "integer", "minimum": LOWEST_PRIORITY, "maximum": HIGHEST_PRIORITY}
 
 SCHEMAS: Json = {
@@ -372,6 +373,80 @@ SCHEMAS: Json = {
             "recorded_at": {"type": "string", "format": "date-time"},
             "confirmed_by": {"type": ["string", "null"]},
             "confirmed_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "Charts": {
+        "type": "object",
+        "description": "The live dashboard's chart figures (docs/api.md, `fair/charts.py`).",
+        "required": [
+            "fair",
+            "currency",
+            "as_of",
+            "value",
+            "deals",
+            "timeline",
+            "flows",
+            "by_pavilion",
+            "slots",
+        ],
+        "properties": {
+            "fair": {"type": "integer"},
+            "currency": {"type": "string"},
+            "timezone": {"type": "string", "description": "The fair's IANA time zone."},
+            "as_of": {"type": "string", "format": "date-time"},
+            "bucket_minutes": {"type": "integer"},
+            "value": MONEY,
+            "deals": {"type": "integer"},
+            "timeline": {
+                "type": "array",
+                "description": "Deal value per 15 minutes of recording, oldest first.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "start": {"type": "string", "format": "date-time"},
+                        "deals": {"type": "integer"},
+                        "by_type": {"type": "object", "additionalProperties": MONEY},
+                    },
+                },
+            },
+            "flows": {
+                "type": "array",
+                "description": "Seller's country to buyer's country, largest value first.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "from": {"type": "string"},
+                        "to": {"type": "string"},
+                        "deals": {"type": "integer"},
+                        "value": MONEY,
+                    },
+                },
+            },
+            "by_pavilion": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "deals": {"type": "integer"},
+                        "companies": {"type": "integer"},
+                        "value": MONEY,
+                    },
+                },
+            },
+            "slots": {
+                "type": "array",
+                "description": "Meetings of the published schedule per slot start.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "start": {"type": "string", "format": "date-time"},
+                        "meetings": {"type": "integer"},
+                        "held": {"type": "integer"},
+                        "no_shows": {"type": "integer"},
+                    },
+                },
+            },
         },
     },
 }

@@ -3,6 +3,7 @@ in their own time zone, on a laptop and a phone."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -81,14 +82,30 @@ async def test_browser_organiser_runs_solver_and_sees_progress(
     await page.click("button.primary")
     await page.wait_for_url("**/organiser")
     await page.fill("input[name=time_limit]", "5")
+    # While it runs, the convergence chart draws each solver:progress (the page reloads
+    # 1.5 s after the run, so wait for the points from before the click).
+    drawn = asyncio.ensure_future(
+        page.wait_for_selector("#solver-chart[data-points]", state="attached", timeout=60000)
+    )
     await page.click("#solver-run")
     await page.wait_for_selector("#solver-live:not([hidden])")
     await page.wait_for_selector("#solver-text:has-text('Done')", timeout=60000)
+    await drawn
     await page.wait_for_load_state("load")
     await page.wait_for_selector("text=draft")
     assert errors == []  # no CSP violations or script errors
     if SHOTS.is_dir():
         await page.screenshot(path=str(SHOTS / "console.png"))
+    # The version page draws the same from the figures stored with the version.
+    await page.goto(str(server.make_url("/organiser/versions/2")))
+    await page.wait_for_selector("#convergence[data-points]")
+    assert int(await page.locator("#convergence").get_attribute("data-points") or 0) > 0
+    assert await page.locator("#convergence-table tr").count() >= 1
+    level = await page.locator("#convergence-table td").first.inner_text()
+    assert level == "Level 1"
+    assert errors == []
+    if SHOTS.is_dir():
+        await page.locator("#convergence").screenshot(path=str(SHOTS / "convergence.png"))
 
 
 async def _sign_in_organiser(page: Any, server: TestServer) -> None:

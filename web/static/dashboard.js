@@ -64,6 +64,8 @@
       }
     }
     root.classList.remove("flash"); void root.offsetWidth; root.classList.add("flash");
+    // The charts (charts.js) fetch their figures again.
+    document.dispatchEvent(new CustomEvent("fair:totals", { detail: { as_of: t.as_of } }));
   }
 
   var socket = window.io("/dashboard", { withCredentials: true });

@@ -29,9 +29,24 @@
     return L[key] || status;
   }
 
+  // The run's progress as [level, elapsed, value, bound] points, drawn by convergence.js.
+  var chartBox = document.getElementById("solver-chart");
+  var points = [];
+  function track(p) {
+    if (!chartBox || !window.fairConvergence || p.level === undefined || p.elapsed === undefined) { return; }
+    var last = points[points.length - 1];
+    var point = [p.level, p.elapsed, p.value === undefined ? null : p.value, p.bound === undefined ? null : p.bound];
+    if (last && last[0] === point[0] && last[2] === point[2] && last[3] === point[3]) { return; }
+    if (last && point[1] < last[1]) { points = []; }  // a new run
+    points.push(point);
+    chartBox.hidden = false;
+    window.fairConvergence.draw(chartBox, points);
+  }
+
   function show(state) {
     live.hidden = false;
     var p = state.progress || {};
+    if (state.running) { track(p); }
     if (state.running) {
       var limit = state.time_limit || 1;
       bar.value = Math.min(100, Math.round(100 * (state.elapsed || 0) / limit));
