@@ -161,18 +161,23 @@ async def test_expired_session_is_refused(site: Site) -> None:
         assert await socket_refused(site, cookie)
 
 
-async def test_revoked_link_ends_every_session_it_opened(site: Site) -> None:
-    participant = await cookie_of(site, "cn1")
-    assert (await fetch(site, "GET", "/api/me", participant))[0] == 200
-    organiser = await cookie_of(site, "organiser")
+async def revoke(site: Site, organiser: str, key: str) -> int:
+    """The organiser (session cookie `organiser`) revokes `key`'s link; the status."""
     csrf = sessions.decode(
         site.client.app[SETTINGS].secret_key,  # type: ignore[index]
         organiser,
     )["csrf"]
     status, _ = await fetch(
-        site, "POST", "/organiser/participants/cn1/revoke", organiser, **{"X-CSRF-Token": csrf}
+        site, "POST", f"/organiser/participants/{key}/revoke", organiser, **{"X-CSRF-Token": csrf}
     )
-    assert status == 302
+    return status
+
+
+async def test_revoked_link_ends_every_session_it_opened(site: Site) -> None:
+    participant = await cookie_of(site, "cn1")
+    assert (await fetch(site, "GET", "/api/me", participant))[0] == 200
+    organiser = await cookie_of(site, "organiser")
+    assert await revoke(site, organiser, "cn1") == 302
     await assert_all_refused(site, participant)
     assert await socket_refused(site, participant)
     assert (await fetch(site, "GET", f"/p/{site.tokens['cn1']}"))[0] == 403
@@ -240,14 +245,7 @@ async def test_revoking_a_link_revokes_the_persons_calendar_feeds_too(site: Site
     organiser = await cookie_of(site, "organiser")
     listed = (await fetch(site, "GET", "/organiser/participants?q=cn1", organiser))[1]
     assert "Calendar feed on" in listed
-    csrf = sessions.decode(
-        site.client.app[SETTINGS].secret_key,  # type: ignore[index]
-        organiser,
-    )["csrf"]
-    status, _ = await fetch(
-        site, "POST", "/organiser/participants/cn1/revoke", organiser, **{"X-CSRF-Token": csrf}
-    )
-    assert status == 302
+    assert await revoke(site, organiser, "cn1") == 302
     assert (await fetch(site, "GET", f"/feed/{feed}.ics"))[0] == 403
     listed = (await fetch(site, "GET", "/organiser/participants?q=cn1", organiser))[1]
     assert "Calendar feed on" not in listed

@@ -23,19 +23,24 @@ from web.keys import DB_EXECUTOR, ENGINE
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 
+def pg_settings(pg_schema: str, tmp_path: Path) -> Settings:
+    """The app's settings on a fresh PostgreSQL schema."""
+    url = sa.engine.make_url(POSTGRES_URL)
+    url = url.set(query={**url.query, "options": f"-csearch_path={pg_schema}"})
+    return Settings(
+        database_url=url.render_as_string(hide_password=False),
+        secret_key="test-secret",
+        smtp_outbox=str(tmp_path / "outbox"),
+    )
+
+
 async def test_app_shutdown_lets_database_work_finish_before_disposing_the_engine(
     aiohttp_client: ClientFactory, pg_schema: str, tmp_path: Path
 ) -> None:
     """A query still running in the DB executor at shutdown (a cancelled request's, a
     sweep's) finishes and its connection is closed, not handed back to a disposed pool
     and left open (psycopg then warns when it is collected)."""
-    url = sa.engine.make_url(POSTGRES_URL)
-    url = url.set(query={**url.query, "options": f"-csearch_path={pg_schema}"})
-    settings = Settings(
-        database_url=url.render_as_string(hide_password=False),
-        secret_key="test-secret",
-        smtp_outbox=str(tmp_path / "outbox"),
-    )
+    settings = pg_settings(pg_schema, tmp_path)
     app = create_app(settings)
     client = await aiohttp_client(app)
     started = threading.Event()
@@ -81,13 +86,7 @@ async def test_app_shutdown_waits_for_a_heartbeat_cut_off_mid_query(
         return found
 
     monkeypatch.setattr(instances, "heartbeat", slow_heartbeat)
-    url = sa.engine.make_url(POSTGRES_URL)
-    url = url.set(query={**url.query, "options": f"-csearch_path={pg_schema}"})
-    settings = Settings(
-        database_url=url.render_as_string(hide_password=False),
-        secret_key="test-secret",
-        smtp_outbox=str(tmp_path / "outbox"),
-    )
+    settings = pg_settings(pg_schema, tmp_path)
     gc.collect()
     before = {id(c) for c in open_connections()}
     client = await aiohttp_client(create_app(settings))
@@ -108,13 +107,7 @@ async def test_a_clean_shutdown_always_removes_its_instance_row(
 
     from fair.models import ServerInstance
 
-    url = sa.engine.make_url(POSTGRES_URL)
-    url = url.set(query={**url.query, "options": f"-csearch_path={pg_schema}"})
-    settings = Settings(
-        database_url=url.render_as_string(hide_password=False),
-        secret_key="test-secret",
-        smtp_outbox=str(tmp_path / "outbox"),
-    )
+    settings = pg_settings(pg_schema, tmp_path)
     app = create_app(settings)
     client = await aiohttp_client(app)
     assert (await client.get("/healthz")).status == 200

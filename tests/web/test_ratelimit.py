@@ -43,18 +43,23 @@ async def test_memory_counter_counts_per_key() -> None:
     assert (await counter.hit("b", 60))[0] == 1
 
 
-async def test_redis_counter_is_shared_between_instances() -> None:
+async def redis_or_skip() -> None:
+    """Skip (fail in CI) when the test Redis is not reachable."""
     import redis.asyncio as redis
 
     probe = redis.from_url(REDIS_URL)
     try:
         await probe.ping()
     except Exception:
-        await probe.aclose()
         if IN_CI:
             pytest.fail(f"Redis is required in CI and not reachable at {REDIS_URL}")
         pytest.skip(f"Redis not reachable at {REDIS_URL} (required in CI)")
-    await probe.aclose()
+    finally:
+        await probe.aclose()
+
+
+async def test_redis_counter_is_shared_between_instances() -> None:
+    await redis_or_skip()
     key = f"test-{uuid.uuid4().hex}"
     one, two = RedisCounter(REDIS_URL), RedisCounter(REDIS_URL)
     try:
@@ -84,17 +89,7 @@ async def test_redis_counter_stays_shared_through_a_burst() -> None:
     ran out of connections fell back to per-process counts, issue 19)."""
     import asyncio
 
-    import redis.asyncio as redis
-
-    probe = redis.from_url(REDIS_URL)
-    try:
-        await probe.ping()
-    except Exception:
-        await probe.aclose()
-        if IN_CI:
-            pytest.fail(f"Redis is required in CI and not reachable at {REDIS_URL}")
-        pytest.skip(f"Redis not reachable at {REDIS_URL} (required in CI)")
-    await probe.aclose()
+    await redis_or_skip()
     key = f"test-{uuid.uuid4().hex}"
     counter = RedisCounter(REDIS_URL)
     try:
