@@ -35,6 +35,7 @@ from web.keys import (
     SLOT_OFFERS,
     SOLVER_EXECUTOR,
     SOLVER_RUNS,
+    WRITE_GATE,
 )
 from web.render import setup_templates
 from web.routes import setup_routes
@@ -45,6 +46,8 @@ log = logging.getLogger("fair.web")
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     engine = open_database(app[SETTINGS].database_url)
     app[ENGINE] = engine
+    if engine.dialect.name == "sqlite":
+        app[WRITE_GATE] = asyncio.Lock()
     yield
     engine.dispose()
 

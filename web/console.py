@@ -35,7 +35,7 @@ from fair.tokens import GRACE_DAYS, expires_at, issue_token, revoke_tokens
 from fair.versions import get_version, latest_version, published_version
 from web import agenda_books, auth, calendar_routes, i18n, whatif
 from web.api_input import query_number
-from web.db import read, write
+from web.db import one_writer, read, write
 from web.i18n import N_
 from web.keys import DB_EXECUTOR, ENGINE, SESSIONS_ENDED, SETTINGS, SOLVER_RUNS
 from web.middleware import wants_json
@@ -433,9 +433,12 @@ async def _uploaded(request: web.Request) -> tuple[dict[str, bytes], str]:
 
 
 async def _in_executor(request: web.Request, fn: Any, *args: Any) -> Any:
-    return await asyncio.get_running_loop().run_in_executor(
-        request.app[DB_EXECUTOR], fn, request.app[ENGINE], *args
-    )
+    """An import's work (its preview writes and rolls back): one writer at a time on
+    SQLite, like the pages' writes, which then wait for it instead of failing."""
+    async with one_writer(request.app):
+        return await asyncio.get_running_loop().run_in_executor(
+            request.app[DB_EXECUTOR], fn, request.app[ENGINE], *args
+        )
 
 
 async def import_upload(request: web.Request) -> web.StreamResponse:

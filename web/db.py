@@ -7,7 +7,8 @@ thread pool so a slow query never stalls other connections (and socket.io rooms)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
@@ -15,9 +16,10 @@ from aiohttp import web
 from sqlmodel import Session
 
 from fair.db import session_scope
-from web.keys import DB_EXECUTOR, ENGINE, SETTINGS
+from web.keys import DB_EXECUTOR, ENGINE, SETTINGS, WRITE_GATE
 
 T = TypeVar("T")
+WRITER_WAIT = 180.0  # seconds a write waits for SQLite's writer (a big import's length)
 P = ParamSpec("P")
 
 
@@ -70,4 +72,28 @@ async def write(app: web.Application, fn: Callable[..., T], *args: object) -> T:
         with session_scope(app[ENGINE]) as session:
             return fn(session, *args)
 
-    return await _run(app, work, reading=False)
+    async with one_writer(app):
+        return await _run(app, work, reading=False)
+
+
+@contextlib.asynccontextmanager
+async def one_writer(app: web.Application) -> AsyncIterator[None]:
+    """On SQLite, one write at a time: SQLite has one write lock, and a write that finds
+    it taken spins in a database thread for its busy timeout (10 s) and then fails, so a
+    long import (90 s for 36 MB) made every save of a page meanwhile a 503. Here writes
+    wait their turn without holding a thread, up to `WRITER_WAIT`. PostgreSQL writes
+    run side by side (no gate)."""
+    gate = app.get(WRITE_GATE)
+    if gate is None:
+        yield
+        return
+    try:
+        await asyncio.wait_for(gate.acquire(), WRITER_WAIT)
+    except TimeoutError:
+        raise DatabaseTimeout(
+            f"another write (an import) held the database for over {WRITER_WAIT:g} s"
+        ) from None
+    try:
+        yield
+    finally:
+        gate.release()

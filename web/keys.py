@@ -28,6 +28,8 @@ SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", Engine)
 DB_EXECUTOR = web.AppKey("db_executor", ThreadPoolExecutor)
 SOLVER_EXECUTOR = web.AppKey("solver_executor", ThreadPoolExecutor)
+# On SQLite, the pages' and imports' writes go one at a time (`web.db.one_writer`).
+WRITE_GATE = web.AppKey("write_gate", asyncio.Lock)
 SIO = web.AppKey("sio", socketio.AsyncServer)
 
 # The sliding-window counter of the rate limits, shared with the live rooms' limits.

@@ -3,8 +3,10 @@ the preview that nothing is written before the organiser confirms (`docs/import.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import io
+from typing import Any
 
 import pytest
 from aiohttp import FormData
@@ -230,3 +232,41 @@ async def test_requests_with_colleagues_from_xlsx(site: Site) -> None:
     page = await response.text()
     assert '<tr data-kind="requests"><th scope="row">requests</th>' in page
     assert '<td class="new">0</td><td class="updated">1</td><td class="unchanged">2</td>' in page
+
+
+async def test_a_long_import_makes_page_writes_wait_not_fail(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite an import holds the one write lock for as long as it writes (90 s for
+    36 MB); a page's save meanwhile spun for SQLite's 10 s busy timeout and was a 503
+    (issue 18, item 7). Writes now take turns: the save waits for the import and is
+    stored."""
+    import time
+
+    import aiohttp
+
+    from fair import loader
+
+    real = loader.load
+
+    def slow_load(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        time.sleep(11)  # the write lock is held past the busy timeout
+        return found
+
+    monkeypatch.setattr(loader, "load", slow_load)
+    await site.sign_in_organiser()
+    csrf = await site.csrf()
+    importing = asyncio.ensure_future(
+        site.client.post("/organiser/import", data=form_of(csrf, fair_files()))
+    )
+    await asyncio.sleep(1.0)  # the import is writing
+    base = str(site.client.make_url("/")).rstrip("/")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        await http.get(f"{base}/p/{site.tokens['kr1']}")
+        page = await (await http.get(f"{base}/me")).text()
+        token = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        saved = await http.post(f"{base}/me/feed", data={"csrf": token})
+        assert saved.status == 200, await saved.text()
+        assert "webcal://" in await saved.text()
+    assert (await importing).status == 200
