@@ -18,7 +18,7 @@ from fair.errors import ImportRejected
 from fair.export import export_fair_files, to_workbook
 from fair.importer import parse_files
 from fair.loader import import_files, preview_files
-from fair.models import Fair, Meeting, MeetingRequest, Participant, ScheduleVersion
+from fair.models import Booth, Fair, Meeting, MeetingRequest, Participant, ScheduleVersion
 from fair.planning import build_problem
 from fair.scheduling import schedule_fair
 from scheduler.problem import Options
@@ -211,7 +211,7 @@ def test_import_stores_dates_and_stay_and_the_solver_sees_them(engine: Engine) -
     assert problem.people["kr1"].dates == ((date(2026, 11, 28), ()),)
     cn1_busy = problem.people["cn1"].busy
     assert cn1_busy == ((problem.slots[0].start, datetime(2026, 11, 27, 2, tzinfo=UTC)),)
-    _, figures = schedule_fair(engine, summary.fair_id, Options(time_limit=5, workers=1))
+    schedule_fair(engine, summary.fair_id, Options(time_limit=5, workers=1))
     with Session(engine) as session:
         meetings = {
             key: m
@@ -331,7 +331,8 @@ def test_import_lock_that_cannot_hold_refuses_everything(
     files = with_tables(locks=[cells])
     with pytest.raises(ImportRejected) as info:
         preview_files(engine, files)
-    assert [str(p) for p in info.value.problems][0].startswith(f"locks.csv, row 2, {message}")
+    first = str(info.value.problems[0])
+    assert first.startswith(f"locks.csv, row 2, {message}"), first
     with pytest.raises(ImportRejected):
         import_files(engine, files)
     with Session(engine) as session:
@@ -357,7 +358,10 @@ def test_export_round_trips_dates_stay_and_locks(engine: Engine, sqlite_engine: 
     people[3].update(arrives="2026-11-27 02:00", departs="2026-11-28 05:00")
     files = with_tables(
         [row("de1", "2026-11-27", "02:00-03:00 22:00-01:00"), row("kr1", "2026-11-28", "away")],
-        [lock("r2", "2026-11-27", "09:30", "online-1"), lock("r1", "2026-11-27", "10:00", "KR-B01")],
+        [
+            lock("r2", "2026-11-27", "09:30", "online-1"),
+            lock("r1", "2026-11-27", "10:00", "KR-B01"),
+        ],
         people=people,
     )
     summary = import_files(engine, files)
@@ -381,6 +385,4 @@ def test_export_round_trips_dates_stay_and_locks(engine: Engine, sqlite_engine: 
 
 
 def locked_booth(session: Session) -> str:
-    from fair.models import Booth
-
     return str(session.exec(select(Booth.id).where(Booth.key == "KR-B01")).one())
