@@ -181,3 +181,25 @@ async def test_import_locks_show_locked_on_the_grid_and_schedule_keeps_them(
     engine.dispose()
     text = await (await site.client.get(f"/organiser/grid?day=1&version={number}")).text()
     assert re.search(r'data-request="r2" data-place="online-1"[^>]*data-locked="1"', text)
+
+
+async def test_import_availability_problem_in_the_pages_language(site: Site) -> None:
+    await site.sign_in_organiser()
+    csrf = await site.csrf()
+    files = {
+        **fair_files(),
+        "availability.csv": csv_bytes(
+            ("participant", "date", "windows"),
+            [{"participant": "zz9", "date": "2026-11-27", "windows": "away"}],
+        ),
+    }
+    response = await site.client.post("/organiser/import?lang=zh", data=form_of(csrf, files))
+    assert response.status == 400
+    page = await response.text()
+    assert "availability.csv" in page and "未知参会者 &#39;zz9&#39;" in page
+
+
+async def test_availability_page_in_korean(site: Site) -> None:
+    await site.sign_in_participant("kr1")
+    text = await (await site.client.get("/me/availability?lang=ko")).text()
+    assert "날짜별 시간" in text and "평소대로" in text and "부재" in text
