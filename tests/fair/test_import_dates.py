@@ -22,7 +22,14 @@ from fair.models import Booth, Fair, Meeting, MeetingRequest, Participant, Sched
 from fair.planning import build_problem
 from fair.scheduling import schedule_fair
 from scheduler.problem import Options
-from tests.factories import PARTICIPANT_HEADER, PARTICIPANTS, csv_bytes, fair_files
+from tests.factories import (
+    PARTICIPANT_HEADER,
+    PARTICIPANTS,
+    REQUEST_HEADER,
+    REQUESTS,
+    csv_bytes,
+    fair_files,
+)
 
 AVAILABILITY = ("participant", "date", "windows")
 LOCKS = ("request", "date", "time", "place")
@@ -195,7 +202,8 @@ def test_locks_bad_cell_names_file_row_and_column(cells: dict[str, str], message
 
 def test_import_stores_dates_and_stay_and_the_solver_sees_them(engine: Engine) -> None:
     people = copy.deepcopy(PARTICIPANTS)
-    people[2].update(arrives="2026-11-27 10:00")  # cn1, Shanghai: from the 10:00 slot on
+    # cn1, Shanghai: from the 10:00 slot on, gone after 10:30 on the 28th
+    people[2].update(arrives="2026-11-27 10:00", departs="2026-11-28 10:30")
     summary = import_files(
         engine,
         with_tables(
@@ -210,7 +218,10 @@ def test_import_stores_dates_and_stay_and_the_solver_sees_them(engine: Engine) -
     assert problem.people["de1"].dates == ((date(2026, 11, 27), ((time(2), time(3)),)),)
     assert problem.people["kr1"].dates == ((date(2026, 11, 28), ()),)
     cn1_busy = problem.people["cn1"].busy
-    assert cn1_busy == ((problem.slots[0].start, datetime(2026, 11, 27, 2, tzinfo=UTC)),)
+    assert cn1_busy == (
+        (problem.slots[0].start, datetime(2026, 11, 27, 2, tzinfo=UTC)),
+        (datetime(2026, 11, 28, 2, 30, tzinfo=UTC), problem.slots[-1].end),
+    )
     schedule_fair(engine, summary.fair_id, Options(time_limit=5, workers=1))
     with Session(engine) as session:
         meetings = {
@@ -302,6 +313,57 @@ def test_import_lock_moves_a_meeting_locked_elsewhere(engine: Engine) -> None:
             "online-1",
             True,
         )
+    # a locks.csv without r2 leaves r2's lock as it is
+    import_files(engine, with_tables(locks=[lock("r1", "2026-11-27", "10:00", "KR-B01")]))
+    with Session(engine) as session:
+        now = locked_meetings(session)
+    assert now["r2"] == (datetime(2026, 11, 27, 1, 0, tzinfo=UTC), "online-1", True)
+    assert now["r1"][0] == datetime(2026, 11, 27, 2, 0, tzinfo=UTC) and now["r1"][2]
+
+
+def test_import_locks_in_a_taken_place_refuse_everything(engine: Engine) -> None:
+    people = [
+        *copy.deepcopy(PARTICIPANTS),
+        {
+            "id": "cn2",
+            "company": "烟台海味贸易有限公司",
+            "name": "李娜",
+            "email": "lina@haiwei.example",
+            "role": "buyer",
+            "country": "CN",
+            "timezone": "Asia/Shanghai",
+            "onsite": "all",
+        },
+    ]
+    people[1]["onsite"] = "all"  # kr2, at the same booth as kr1
+    files = with_tables(
+        locks=[
+            lock("r1", "2026-11-27", "09:00", "KR-B01"),
+            lock("r4", "2026-11-27", "09:00", "KR-B01"),
+        ],
+        people=people,
+    )
+    requests = [
+        *copy.deepcopy(REQUESTS),
+        {
+            "id": "r4",
+            "from": "cn2",
+            "to": "kr2",
+            "priority": "4",
+            "mode": "in_person",
+            "status": "accepted",
+        },
+    ]
+    files["requests.csv"] = csv_bytes(REQUEST_HEADER, requests)
+    with pytest.raises(ImportRejected) as info:
+        import_files(engine, files)
+    problems = [str(p) for p in info.value.problems]
+    assert problems == [
+        "locks.csv, row 3, column place: KR-B01 is full at Fri 09:00 "
+        "(青岛海润食品有限公司 ↔ 부산해양식품 주식회사)."
+    ]
+    with Session(engine) as session:
+        assert session.exec(select(MeetingRequest)).first() is None
 
 
 @pytest.mark.parametrize(

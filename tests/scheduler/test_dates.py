@@ -106,6 +106,19 @@ def test_dates_free_day_joins_the_evening_window_before_it() -> None:
     assert not inside_windows(away, slot) and not _local_ok(away, slot)
 
 
+def test_dates_back_to_back_windows_are_one_stretch() -> None:
+    at = datetime(2026, 6, 15, 11, 30, tzinfo=UTC)
+    slot = Slot(0, at, at + timedelta(hours=1), 0, 0)
+    split = ((time(9), time(12)), (time(12), time(17)))
+    for p in (
+        Person("p", "c", "UTC", windows=split),
+        Person("p", "c", "UTC", dates=((date(2026, 6, 15), split),)),
+    ):
+        assert inside_windows(p, slot) and _local_ok(p, slot)
+    gap = Person("p", "c", "UTC", windows=((time(9), time(12)), (time(12, 15), time(17))))
+    assert not inside_windows(gap, slot) and not _local_ok(gap, slot)
+
+
 def test_dates_dst_switch_day_keeps_wall_clock_hours() -> None:
     # Berlin enters summer time on 2026-03-29 (02:00 CET → 03:00 CEST); the fair is there
     berlin = ZoneInfo("Europe/Berlin")
