@@ -4,7 +4,9 @@
 fair by name, the rest by `id`), so re-importing an updated file updates in place. Rows
 absent from a re-import are kept (deleting people or requests is an explicit act, not a
 side effect of a shorter spreadsheet). The caller's transaction decides: `import_files`
-commits only when everything was written.
+commits only when everything was written. Locks (locks.csv) come last, once the rows
+they refer to are flushed: each goes through the grid's own edits (`fair.grid_edits`) in
+the same transaction, so one that cannot hold refuses the whole import.
 
 Every row's fate (new, updated, unchanged) is recorded, and their list's fingerprint is
 the summary's `digest`. `preview_files` runs the same load and rolls it back, so its
