@@ -56,6 +56,8 @@ PARTICIPANTS: Final[tuple[Column, ...]] = (
     _no("service", N_("for service providers: the service they give")),
     _no("max_per_day", N_("cap on the person's meetings per day")),
     _no("max_total", N_("cap on the person's meetings in the whole fair")),
+    _no("arrives", N_("when the person arrives, YYYY-MM-DD HH:MM local time: no meeting before")),
+    _no("departs", N_("when the person leaves, YYYY-MM-DD HH:MM local time: no meeting after")),
 )
 
 REQUESTS: Final[tuple[Column, ...]] = (
@@ -85,6 +87,23 @@ PRODUCTS: Final[tuple[Column, ...]] = (
     _no("currency", N_("currency of the prices (ISO 4217)")),
     _no("moq", N_("minimum order quantity")),
     _no("certifications", N_("certifications such as CE;KC;FDA")),
+)
+
+# availability.csv (optional): a person's own hours on some of their local dates, each
+# row replacing their every-day `available` windows on that date.
+AVAILABILITY: Final[tuple[Column, ...]] = (
+    _yes("participant", N_("participant id from participants.csv")),
+    _yes("date", N_("the person's own local date, YYYY-MM-DD")),
+    _yes("windows", N_("that date's hours, HH:MM-HH:MM windows in local time, or away")),
+)
+
+# locks.csv (optional): meetings fixed by the organiser, kept by every solve (the same
+# thing as a lock on the grid).
+LOCKS: Final[tuple[Column, ...]] = (
+    _yes("request", N_("request id from requests.csv (an accepted request)")),
+    _yes("date", N_("the meeting's date in the fair's time zone, YYYY-MM-DD")),
+    _yes("time", N_("the meeting's start in the fair's time zone, HH:MM (a slot's start)")),
+    _yes("place", N_("a booth id, a table id, online or online-N (a video room)")),
 )
 
 # terms.csv (optional): the organiser's product terms, added to the built-in dictionary
@@ -144,6 +163,8 @@ CSV_FILES: Final[dict[str, tuple[Column, ...]]] = {
     "participants.csv": PARTICIPANTS,
     "requests.csv": REQUESTS,
     "products.csv": PRODUCTS,
+    "availability.csv": AVAILABILITY,
+    "locks.csv": LOCKS,
 }
 
 # Every table an import reads: the CSV files above and the optional terms.csv.
@@ -166,3 +187,5 @@ def ordered(columns: tuple[Column, ...], values: Mapping[str, V]) -> dict[str, V
 PARTICIPANT_COLUMNS: Final = names(PARTICIPANTS)
 REQUEST_COLUMNS: Final = names(REQUESTS)
 PRODUCT_COLUMNS: Final = names(PRODUCTS)
+AVAILABILITY_COLUMNS: Final = names(AVAILABILITY)
+LOCK_COLUMNS: Final = names(LOCKS)

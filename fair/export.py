@@ -16,7 +16,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import time
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
@@ -25,10 +25,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from fair.columns import (
+    AVAILABILITY_COLUMNS,
     BOOTH_KEYS,
     BREAK_KEYS,
     CSV_FILES,
     FAIR_KEYS,
+    LOCK_COLUMNS,
     PARTICIPANT_COLUMNS,
     PAVILION_KEYS,
     PRODUCT_COLUMNS,
@@ -127,7 +129,58 @@ def export_fair_files(session: Session, fair_id: int) -> dict[str, bytes]:
     }
     if product_rows:
         files["products.csv"] = csv_bytes(PRODUCT_COLUMNS, product_rows)
+    files["availability.csv"] = csv_bytes(AVAILABILITY_COLUMNS, _availability_rows(people))
+    files["locks.csv"] = csv_bytes(LOCK_COLUMNS, _lock_rows(session, fair))
     return files
+
+
+def _local_minute(moment: datetime | None, zone: str) -> str:
+    """A UTC instant as `YYYY-MM-DD HH:MM` wall-clock time in `zone` ("" for None)."""
+    return "" if moment is None else f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}"
+
+
+def _availability_rows(people: Sequence[Participant]) -> list[dict[str, Any]]:
+    """The rows of `availability.csv`: each person's own hours per local date."""
+    return [
+        {"participant": p.key, "date": day, "windows": " ".join(windows) or "away"}
+        for p in people
+        for day, windows in sorted(p.dates.items())
+    ]
+
+
+def _lock_rows(session: Session, fair: Fair) -> list[dict[str, Any]]:
+    """The rows of `locks.csv`: the locked meetings of the newest version, at their start
+    in the fair's time zone and their place as the grid names it."""
+    version = session.exec(
+        select(ScheduleVersion)
+        .where(ScheduleVersion.fair_id == fair.id)
+        .order_by(col(ScheduleVersion.number).desc())
+    ).first()
+    if version is None:
+        return []
+    booths = {b.id: b.key for b in session.exec(select(Booth).where(Booth.fair_id == fair.id))}
+    tables = {
+        t.id: t.key
+        for t in session.exec(select(MeetingTable).where(MeetingTable.fair_id == fair.id))
+    }
+    rows = []
+    for m, key in session.exec(
+        select(Meeting, MeetingRequest.key)
+        .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
+        .where(Meeting.version_id == version.id, col(Meeting.locked).is_(True))
+        .order_by(col(Meeting.start), col(MeetingRequest.key))
+    ):
+        local = m.start.astimezone(ZoneInfo(fair.timezone))
+        if m.booth_id is not None:
+            place = booths[m.booth_id]
+        elif m.table_id is not None:
+            place = tables[m.table_id]
+        else:
+            place = m.room or "online"
+        rows.append(
+            {"request": key, "date": f"{local:%Y-%m-%d}", "time": f"{local:%H:%M}", "place": place}
+        )
+    return rows
 
 
 def _fair_toml(
@@ -223,6 +276,8 @@ def _participant_row(
         "service": p.service,
         "max_per_day": p.max_per_day,
         "max_total": p.max_total,
+        "arrives": _local_minute(p.arrives, p.timezone),
+        "departs": _local_minute(p.departs, p.timezone),
     }
 
 
@@ -648,7 +703,12 @@ def template_examples(lang: str) -> dict[str, list[dict[str, str]]]:
                 "languages": "zh;en",
                 "onsite": "1",
                 "max_per_day": "8",
+                "arrives": "2027-05-12 09:30",
             },
+        ],
+        "availability.csv": [
+            {"participant": "cn1", "date": "2027-05-12", "windows": "10:00-12:00 13:00-16:00"},
+            {"participant": "kr1", "date": "2027-05-13", "windows": "away"},
         ],
         "requests.csv": [
             blank_request

@@ -4,7 +4,9 @@
 fair by name, the rest by `id`), so re-importing an updated file updates in place. Rows
 absent from a re-import are kept (deleting people or requests is an explicit act, not a
 side effect of a shorter spreadsheet). The caller's transaction decides: `import_files`
-commits only when everything was written.
+commits only when everything was written. Locks (locks.csv) come last, once the rows
+they refer to are flushed: each goes through the grid's own edits (`fair.grid_edits`) in
+the same transaction, so one that cannot hold refuses the whole import.
 
 Every row's fate (new, updated, unchanged) is recorded, and their list's fingerprint is
 the summary's `digest`. `preview_files` runs the same load and rolls it back, so its
@@ -24,33 +26,42 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, delete, select
 
-from fair import search
+from fair import grid_edits, search
 from fair.db import session_scope
 from fair.errors import N_, Conflict, ImportRejected, NotFound, Problem
-from fair.importer import AUTO, FairSpec, ImportData, parse_files
+from fair.importer import AUTO, FairSpec, ImportData, LockSpec, parse_files
 from fair.models import (
     Booth,
     Company,
     Fair,
     FairBreak,
     ImportUpload,
+    Meeting,
     MeetingRequest,
     MeetingTable,
     Participant,
     Pavilion,
+    PlaceKind,
     Product,
     ProductTerm,
     RequestAttendee,
+    RequestStatus,
     Role,
+    ScheduleVersion,
+    VersionStatus,
     new_uid,
     utcnow,
 )
+from fair.planning import fair_slots
+from fair.requests import FieldError
 from fair.tokens import hash_token
+from fair.versions import latest_version
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -65,6 +76,7 @@ KINDS = (
     "requests",
     "products",
     "terms",
+    "locks",
 )
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 UPLOAD_LIFETIME = timedelta(hours=2)
@@ -203,6 +215,7 @@ def load(session: Session, data: ImportData) -> ImportSummary:
     _products(up, fair_id, data, companies)
     _terms(up, fair_id, data)
     session.flush()
+    _locks(up, fair_id, data)
     return ImportSummary(
         fair_id,
         data.fair.name,
@@ -394,6 +407,9 @@ def _participants(
                 "service": p.service,
                 "max_per_day": p.max_per_day,
                 "max_total": p.max_total,
+                "arrives": p.arrives,
+                "departs": p.departs,
+                **({} if p.dates is None else {"dates": {d: list(w) for d, w in p.dates.items()}}),
             },
         )
     session.flush()
@@ -592,6 +608,151 @@ def _terms(up: _Upserter, fair_id: int, data: ImportData) -> None:
         up.session.add(ProductTerm(fair_id=fair_id, row=t.row, terms=terms))
         concept = _concept(terms)
         up.mark("terms", f"{t.row}\t{concept}", UNCHANGED if concept in had else NEW)
+
+
+def _locks(up: _Upserter, fair_id: int, data: ImportData) -> None:
+    """Lock each meeting of locks.csv where the file says, through the grid's own edits
+    (`fair.grid_edits`: add or move, then lock), so an import's lock is the same thing
+    as one set on the grid and is checked the same way. A lock already in place changes
+    nothing. Any lock that cannot hold refuses the whole import (every problem named)."""
+    if not data.locks:
+        return
+    session, file = up.session, data.locks_file
+    fair = session.get(Fair, fair_id)
+    assert fair is not None
+    requests = _by(session, MeetingRequest, fair_id, "key")
+    starts = {s.start for s in fair_slots(session, fair)}
+    zone = ZoneInfo(fair.timezone)
+    problems: list[Problem] = []
+    for lock in data.locks:
+        at = f"{lock.start.astimezone(zone):%Y-%m-%d %H:%M}"
+        req = requests.get(lock.key)
+        if req is None:
+            problems.append(
+                Problem.of(
+                    file, lock.row, "request", N_("unknown request %(id)s"), id=repr(lock.key)
+                )
+            )
+        elif req.status != RequestStatus.ACCEPTED:
+            problems.append(
+                Problem.of(
+                    file,
+                    lock.row,
+                    "request",
+                    N_("request %(id)s is %(status)s: only an accepted request can be locked"),
+                    id=repr(lock.key),
+                    status=req.status,
+                )
+            )
+        if lock.start not in starts:
+            problems.append(
+                Problem.of(
+                    file,
+                    lock.row,
+                    "time",
+                    N_("no slot of the grid starts at %(time)s (%(zone)s)"),
+                    time=at,
+                    zone=fair.timezone,
+                )
+            )
+    if problems:
+        raise ImportRejected(problems)
+    if latest_version(session, fair_id) is None:
+        session.add(_import_draft(fair_id))
+        session.flush()
+    places = _place_keys(session, fair_id)
+    for lock in data.locks:
+        try:
+            up.mark("locks", lock.key, _lock(session, fair_id, lock, places))
+        except grid_edits.EditRefused as exc:
+            problems += [
+                Problem.of(
+                    file,
+                    lock.row,
+                    "place" if r.code in PLACE_REASONS else "time",
+                    r.template or "%(error)s",
+                    **(dict(r.params) if r.template else {"error": r.text}),
+                )
+                for r in exc.reasons
+            ]
+        except FieldError as exc:
+            column = "place" if exc.field == "place" else "time"
+            problems.append(
+                Problem.of(
+                    file,
+                    lock.row,
+                    column,
+                    N_("no place %(place)s (a booth id, a table id, online or online-N)")
+                    if column == "place"
+                    else "%(error)s",
+                    place=lock.place,
+                    error=exc.detail,
+                )
+            )
+        except (Conflict, NotFound) as exc:
+            problems.append(Problem.of(file, lock.row, "request", "%(error)s", error=exc))
+    if problems:
+        raise ImportRejected(problems)
+
+
+# what the grid's check says about the place rather than the time
+PLACE_REASONS = frozenset({"mode", "place", "full"})
+
+
+def _import_draft(fair_id: int) -> ScheduleVersion:
+    """The first version of a fair whose import locks meetings before any solve: a
+    draft holding just the locked meetings, which `fair schedule` then keeps."""
+    return ScheduleVersion(
+        fair_id=fair_id,
+        number=1,
+        status=VersionStatus.DRAFT,
+        method="import",
+        figures={"status": "import", "scheduled": 0, "weight": 0, "unscheduled": {}, "edits": []},
+        inputs={},
+    )
+
+
+def _place_keys(session: Session, fair_id: int) -> dict[tuple[PlaceKind, int], str]:
+    keys: dict[tuple[PlaceKind, int], str] = {}
+    for booth_id, key in session.exec(
+        select(Booth.id, Booth.key).where(col(Booth.fair_id) == fair_id)
+    ):
+        keys[(PlaceKind.BOOTH, int(booth_id or 0))] = key
+    for table_id, key in session.exec(
+        select(MeetingTable.id, MeetingTable.key).where(col(MeetingTable.fair_id) == fair_id)
+    ):
+        keys[(PlaceKind.TABLE, int(table_id or 0))] = key
+    return keys
+
+
+def _lock(
+    session: Session, fair_id: int, lock: LockSpec, places: Mapping[tuple[PlaceKind, int], str]
+) -> str:
+    """Apply one lock; its fate (new, updated, or unchanged when already so)."""
+    version = latest_version(session, fair_id)
+    assert version is not None
+    meeting = session.exec(
+        select(Meeting)
+        .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
+        .where(Meeting.version_id == version.id, MeetingRequest.key == lock.key)
+    ).first()
+    if meeting is None:
+        grid_edits.add(session, fair_id, lock.key, lock.start, lock.place)
+        grid_edits.set_lock(session, fair_id, lock.key, True)
+        return NEW
+    if meeting.place_kind == PlaceKind.ONLINE:
+        place = "online" if lock.place == "online" else meeting.room
+    else:
+        place = places.get((meeting.place_kind, meeting.booth_id or meeting.table_id or 0), "")
+    if meeting.start == lock.start and place == lock.place:
+        if meeting.locked:
+            return UNCHANGED
+    else:
+        if meeting.locked:
+            grid_edits.set_lock(session, fair_id, lock.key, False)
+        grid_edits.move(session, fair_id, lock.key, lock.start, lock.place)
+    grid_edits.set_lock(session, fair_id, lock.key, True)
+    return UPDATED
 
 
 def _concept(terms: Mapping[str, Any]) -> str:

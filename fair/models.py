@@ -191,6 +191,11 @@ class Participant(SQLModel, table=True):
     languages: list[str] = _json()
     onsite_days: list[int] = _json()  # 1-based fair days at the venue
     windows: list[str] = _json()  # "HH:MM-HH:MM" in the participant's own zone
+    # Own hours on some local dates, replacing `windows` there: "YYYY-MM-DD" → windows
+    # like `windows` ([] = away that whole day).
+    dates: dict[str, list[str]] = Field(default_factory=dict, sa_type=sa.JSON)
+    arrives: datetime | None = _instant(default=None, nullable=True)  # no meeting before
+    departs: datetime | None = _instant(default=None, nullable=True)  # no meeting after
     interprets: list[str] = _json()  # language pairs "ko-zh" (sorted codes)
     service: str = ""
     max_per_day: int | None = None

@@ -20,7 +20,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -87,6 +87,30 @@ def _window(text: str) -> tuple[time, time]:
     start, end = text.split("-")
     end_time = time.max if end == "24:00" else time.fromisoformat(end)
     return time.fromisoformat(start), end_time
+
+
+def person_dates(
+    dates: Mapping[str, list[str]],
+) -> tuple[tuple[date, tuple[tuple[time, time], ...]], ...]:
+    """A participant's own hours per local date (`Participant.dates`) for the scheduler."""
+    return tuple(
+        (date.fromisoformat(day), tuple(_window(w) for w in windows))
+        for day, windows in sorted(dates.items())
+    )
+
+
+def _away(slots: list[GridSlot], p: Participant) -> list[tuple[datetime, datetime]]:
+    """Busy intervals before the participant arrives and after they leave: no meeting of
+    any kind then (the grid's own span bounds them)."""
+    if not slots:
+        return []
+    first, last = slots[0].start, slots[-1].end
+    out = []
+    if p.arrives is not None and p.arrives > first:
+        out.append((first, p.arrives))
+    if p.departs is not None and p.departs < last:
+        out.append((p.departs, last))
+    return out
 
 
 @dataclass(frozen=True)
@@ -159,8 +183,9 @@ def _people(
             company=rows.companies[p.company_id].name,
             timezone=p.timezone,
             windows=tuple(_window(w) for w in p.windows),
+            dates=person_dates(p.dates),
             onsite_days=frozenset(d - 1 for d in p.onsite_days),
-            busy=tuple(sorted(busy.get(p.id, []))),
+            busy=tuple(sorted(busy.get(p.id, []) + _away(rows.slots, p))),
             max_per_day=p.max_per_day,
             max_total=p.max_total,
             languages=tuple(p.languages),

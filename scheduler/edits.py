@@ -13,36 +13,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from scheduler.problem import Assignment, Mode, Person, PlaceKind, Problem, Reason, Request, Slot
+from scheduler.availability import inside_windows
+from scheduler.problem import Assignment, Mode, PlaceKind, Problem, Reason, Request, Slot
 from scheduler.reasons import N_
 from scheduler.tables import online_room
 
 
 def _local(moment: datetime, zone: str) -> str:
     return f"{moment.astimezone(ZoneInfo(zone)):%a %H:%M}"
-
-
-def _inside_hours(person: Person, slot: Slot) -> bool:
-    """Slot wholly inside one of the person's windows, in wall-clock time of their zone
-    (the same rule as `scheduler.validate`, which stays independent of this module)."""
-    if not person.windows:
-        return True
-    zone = ZoneInfo(person.timezone)
-    start = slot.start.astimezone(zone).replace(tzinfo=None)
-    end = slot.end.astimezone(zone).replace(tzinfo=None)
-    for offset in (-1, 0):
-        day = start.date() + timedelta(days=offset)
-        for w_start, w_end in person.windows:
-            lo = datetime.combine(day, w_start)
-            hi = datetime.combine(day, w_end)
-            if hi <= lo:
-                hi += timedelta(days=1)
-            if lo <= start and end <= hi:
-                return True
-    return False
 
 
 @dataclass(frozen=True)
@@ -246,7 +227,7 @@ class Checker:
                 )
             )
         for s in slots:
-            if not _inside_hours(person, s):
+            if not inside_windows(person, s):
                 out.append(
                     Reason.of(
                         "hours",

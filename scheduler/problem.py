@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 
 
@@ -62,7 +62,10 @@ class Person:
     """Someone who attends meetings (a company's person, an interpreter, a provider).
 
     `windows` are working hours in the person's own `timezone`, applied to every day; an
-    empty tuple means no personal restriction. `days` are the fair days they attend at all
+    empty tuple means no personal restriction. `dates` override them on some of the
+    person's local dates: (date, windows) in date order, empty windows meaning away that
+    whole day (a date without an entry keeps `windows`). A window belongs to the date it
+    starts on, even when it runs past midnight. `days` are the fair days they attend at all
     (None: every day); `onsite_days` the days they are at the venue (in-person meetings
     only then). `busy` are UTC intervals they cannot meet in (imported calendars,
     roadshows). Caps of None mean no cap.
@@ -72,6 +75,7 @@ class Person:
     company: str
     timezone: str
     windows: tuple[tuple[time, time], ...] = ()
+    dates: tuple[tuple[date, tuple[tuple[time, time], ...]], ...] = ()
     days: frozenset[int] | None = None
     onsite_days: frozenset[int] = frozenset()
     busy: tuple[tuple[datetime, datetime], ...] = ()

@@ -24,13 +24,24 @@ from scheduler.candidates import (
     place_classes,
 )
 from scheduler.ledger import Ledger
-from scheduler.problem import Assignment, Mode, PlaceKind, Problem, Reason, Request
+from scheduler.problem import Assignment, Mode, Person, PlaceKind, Problem, Reason, Request
 
 
 def N_(template: str) -> str:
     """Marks a reason's template for the translation catalogues (`./dev messages`); the
     scheduler itself stays free of any translation machinery."""
     return template
+
+
+def _hours_text(pid: str, person: Person) -> str:
+    """A person's hours for a reason: their first window and zone, and how many dates
+    have hours of their own ("p1 09:00–12:00 Asia/Seoul, 2 dates apart")."""
+    text = pid
+    if person.windows:
+        text += f" {person.windows[0][0]:%H:%M}–{person.windows[0][1]:%H:%M}"
+    if person.dates:
+        text += f" ({len(person.dates)} dates apart)"
+    return f"{text} {person.timezone}"
 
 
 def _fmt(moment: datetime, zone: str) -> str:
@@ -72,10 +83,9 @@ def _never(problem: Problem, cat: Catalog, req: Request) -> Reason:
     hours = [{s.index for s in slots if inside_windows(people[pid], s)} for pid in req.people]
     if not set.intersection(*hours):
         desc = "; ".join(
-            f"{pid} {people[pid].windows[0][0]:%H:%M}–{people[pid].windows[0][1]:%H:%M} "
-            f"{people[pid].timezone}"
+            _hours_text(pid, people[pid])
             for pid in req.people
-            if people[pid].windows
+            if people[pid].windows or people[pid].dates
         )
         return Reason.of(
             "no_common_time",

@@ -10,29 +10,62 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler.problem import Assignment, Mode, Person, PlaceKind, Problem, Request, Slot
 
 
+def _hours_of_date(person: Person, day: date) -> list[tuple[datetime, datetime]]:
+    """Wall-clock stretches the person is available in that begin on local date `day`."""
+    chosen: tuple[tuple[time, time], ...] | None = person.windows or None
+    for when, windows in person.dates:
+        if when == day:
+            chosen = windows
+    begin = datetime(day.year, day.month, day.day)
+    if chosen is None:  # nothing restricts this date
+        return [(begin, begin + timedelta(hours=24))]
+    out = []
+    for w_start, w_end in chosen:
+        lo = begin + timedelta(hours=w_start.hour, minutes=w_start.minute)
+        if w_end == time.max:  # "24:00"
+            hi = begin + timedelta(hours=24)
+        else:
+            hi = begin + timedelta(hours=w_end.hour, minutes=w_end.minute)
+        if hi <= lo:  # window over midnight: it belongs to the date it starts on
+            hi += timedelta(hours=24)
+        out.append((lo, hi))
+    return out
+
+
 def _local_ok(person: Person, slot: Slot) -> bool:
-    """Slot wholly inside one of the person's windows, in wall-clock time of their zone."""
-    if not person.windows:
+    """Slot wholly inside the person's available time, in wall-clock time of their zone:
+    walk from the slot's local start and, as long as some window of the dates around it
+    covers that point, jump to the window's end, until past the slot's local end."""
+    if not person.windows and not person.dates:
         return True
     zone = ZoneInfo(person.timezone)
-    start = slot.start.astimezone(zone).replace(tzinfo=None)
-    end = slot.end.astimezone(zone).replace(tzinfo=None)
-    for offset in (-1, 0):
-        day = start.date() + timedelta(days=offset)
-        for w_start, w_end in person.windows:
-            lo = datetime.combine(day, w_start)
-            hi = datetime.combine(day, w_end)
-            if hi <= lo:  # window over midnight
-                hi += timedelta(days=1)
-            if lo <= start and end <= hi:
-                return True
-    return False
+    # a slot across a DST fall-back can end "before" it starts in wall-clock time
+    point, finish = sorted(
+        [
+            slot.start.astimezone(zone).replace(tzinfo=None),
+            slot.end.astimezone(zone).replace(tzinfo=None),
+        ]
+    )
+    stretches = [
+        iv
+        for offset in (-1, 0, 1)
+        for iv in _hours_of_date(person, point.date() + timedelta(days=offset))
+    ]
+    if point == finish:
+        return any(lo <= point <= hi for lo, hi in stretches)
+    while True:
+        reach = max((hi for lo, hi in stretches if lo <= point < hi), default=None)
+        if reach is None:
+            return False
+        if reach >= finish:
+            return True
+        point = reach
 
 
 def _person_problems(person: Person, slot: Slot, in_person: bool) -> Iterable[str]:

@@ -86,6 +86,7 @@ def availability_json(a: av.Availability) -> Json:
         "timezone": a.timezone,
         "onsite_days": list(a.onsite_days),
         "windows": list(a.windows),
+        "dates": {d: list(w) for d, w in a.dates.items()},
         "fair": {
             "timezone": a.fair_timezone,
             "days": [d.isoformat() for d in a.fair_days],
@@ -297,6 +298,7 @@ AVAILABILITY_FIELDS = (
     Field("onsite_days", "array<integer>", required=True),
     Field("windows", "array<string>", required=True),
     Field("timezone", "string", required=True),
+    Field("dates", "object<array<string>>"),
 )
 
 
@@ -312,6 +314,7 @@ async def put_availability(request: web.Request) -> web.StreamResponse:
             data["onsite_days"],
             data["windows"],
             data["timezone"],
+            data.get("dates"),
         )
         return web.json_response(availability_json(view))
 

@@ -28,7 +28,9 @@ class BadField(Exception):
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # "integer", "string", "integer|null", "array<integer>", "array<string>"
+    # "integer", "string", "integer|null", "array<integer>", "array<string>",
+    # "object<array<string>>" (names to arrays of strings)
+    kind: str
     required: bool = False
 
 
@@ -43,6 +45,9 @@ def _type_ok(value: Any, kind: str) -> bool:
     if base.startswith("array<"):
         item = base[6:-1]
         return isinstance(value, list) and all(_type_ok(v, item) for v in value)
+    if base.startswith("object<"):
+        item = base[7:-1]
+        return isinstance(value, dict) and all(_type_ok(v, item) for v in value.values())
     raise AssertionError(kind)
 
 
@@ -53,6 +58,7 @@ def _describe(kind: str) -> str:
         "integer|null": "a whole number or null",
         "array<integer>": "an array of whole numbers",
         "array<string>": "an array of strings",
+        "object<array<string>>": "an object whose values are arrays of strings",
     }
     return words[kind]
 
@@ -99,6 +105,8 @@ def _has_nul(value: Any) -> bool:
         return "\x00" in value
     if isinstance(value, list):
         return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
     return False
 
 

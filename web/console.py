@@ -365,6 +365,7 @@ IMPORT_KINDS = {
     "requests": N_("requests"),
     "products": N_("products"),
     "terms": N_("product terms"),
+    "locks": N_("locked meetings"),
 }
 ENCODING_LABELS = {
     AUTO: N_("Detect (UTF-8, UTF-16, GB18030, CP949, Shift_JIS)"),

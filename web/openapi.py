@@ -160,13 +160,13 @@ PATHS: Json = {
     },
     "/api/me/availability": {
         "get": _op(
-            "My on-site days, working windows and time zone",
+            "My on-site days, working windows, hours per date and time zone",
             "participant",
             _json(ref("Availability"), "Availability"),
             errors=PARTICIPANT_ONLY,
         ),
         "put": _op(
-            "Replace my on-site days, working windows and time zone",
+            "Replace my on-site days, working windows, hours per date and time zone",
             "participant",
             _json(ref("Availability"), "As stored"),
             errors=("400", "401", "403", "422"),

@@ -16,6 +16,11 @@ def ref(name: str) -> Json:
 
 
 MONEY = {"type": "string", "description": "Decimal, in the fair's currency."}
+DATES = (
+    "Own hours per date of the participant's own calendar (YYYY-MM-DD): HH:MM-HH:MM "
+    "windows in `timezone` replacing `windows` that day (a window may run past midnight); "
+    "an empty list is away all day; a date left out is as usual."
+)
 PRIORITY = {"type": "integer", "minimum": LOWEST_PRIORITY, "maximum": HIGHEST_PRIORITY}
 
 SCHEMAS: Json = {
@@ -183,6 +188,11 @@ SCHEMAS: Json = {
             "timezone": {"type": "string"},
             "onsite_days": {"type": "array", "items": {"type": "integer", "minimum": 1}},
             "windows": {"type": "array", "items": {"type": "string"}},
+            "dates": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "description": DATES,
+            },
             "fair": {
                 "type": "object",
                 "properties": {
@@ -209,6 +219,17 @@ SCHEMAS: Json = {
                 "description": "Working hours HH:MM-HH:MM in `timezone`; empty = all hours.",
             },
             "timezone": {"type": "string", "description": "IANA name, e.g. Asia/Seoul."},
+            "dates": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {
+                        "type": "string",
+                        "pattern": "^\\d{1,2}:\\d{2}-\\d{1,2}:\\d{2}$",
+                    },
+                },
+                "description": DATES + " Left out: the stored dates stay.",
+            },
         },
     },
     "Participant": {

@@ -8,7 +8,9 @@ what was typed and the error next to its field.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -216,6 +218,7 @@ async def _availability_page(
         "windows": list(view.windows),
         **(form or {}),
     }
+    values.setdefault("dates", _date_modes(view.dates))
     filled = [w for w in values["windows"] if w]
     windows = filled + [""] * max(2, 3 - len(filled))
     zone = values["timezone"] if values["timezone"] in TIMEZONES else view.timezone
@@ -227,6 +230,7 @@ async def _availability_page(
         "window_rows": windows,
         "errors": errors or {},
         "days": _local_hours(view, zone),
+        "date_rows": _date_rows(view, values["dates"]),
         "zone": zone,
         "timezones": zones.choices(TIMEZONES, country),
         "done": done if done in NOTICES else "",
@@ -247,13 +251,61 @@ async def availability_page(request: web.Request) -> web.StreamResponse:
     return await _availability_page(request, person)
 
 
+def _date_modes(dates: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, str]]:
+    """Stored own hours per date as the form's (choice, hours) per ISO date."""
+    return {d: ("hours", " ".join(w)) if w else ("away", "") for d, w in dates.items()}
+
+
+def _date_rows(view: av.Availability, modes: Mapping[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    """One row per date of the person's own calendar that the fair touches (and any
+    other date that has hours of its own): as usual, away, or its own hours."""
+    days = sorted({d.isoformat() for d in view.local_dates} | set(view.dates) | set(modes))
+    return [
+        {
+            "iso": d,
+            "date": date.fromisoformat(d),
+            "mode": modes.get(d, ("usual", ""))[0],
+            "hours": modes.get(d, ("usual", ""))[1],
+        }
+        for d in days
+    ]
+
+
+def _form_dates(form: Mapping[str, Any], days: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """The per-date part of the form: for each date, its choice and the hours typed."""
+    out: dict[str, tuple[str, str]] = {}
+    for d in days:
+        mode = str(form.get(f"date-{d}", "usual"))
+        hours = str(form.get(f"hours-{d}", "")).strip()
+        out[d] = (mode if mode in ("usual", "away", "hours") else "usual", hours)
+    return out
+
+
+def _checked_dates(modes: Mapping[str, tuple[str, str]]) -> dict[str, list[str]]:
+    """The per-date choices as `fair.availability` takes them: away is no windows, own
+    hours are the windows typed (typing hours chooses them), as usual is left out."""
+    dates: dict[str, list[str]] = {}
+    for d, (mode, hours) in modes.items():
+        if mode == "away":
+            dates[d] = []
+        elif hours:
+            dates[d] = re.split(r"[\s;,]+", hours)
+        elif mode == "hours":
+            raise rq.FieldError("dates", f"{d}: enter the hours, or choose away")
+    return dates
+
+
 async def save_availability(request: web.Request) -> web.StreamResponse:
     person = await auth.participant(request)
     form = await request.post()
-    values = {
+    view = await read(request.app, av.availability, person)
+    days = sorted({d.isoformat() for d in view.local_dates} | set(view.dates))
+    dates = _form_dates(form, days)
+    values: dict[str, Any] = {
         "onsite_days": [str(v) for v in form.getall("onsite_days", [])],
         "windows": [str(v).strip() for v in form.getall("windows", [])],
         "timezone": str(form.get("timezone", "")).strip(),
+        "dates": dates,
     }
     try:
         await write(
@@ -263,6 +315,7 @@ async def save_availability(request: web.Request) -> web.StreamResponse:
             values["onsite_days"],
             values["windows"],
             values["timezone"],
+            _checked_dates(dates),
         )
     except rq.FieldError as exc:
         return await _availability_page(

@@ -1,16 +1,18 @@
 """Reading and checking the import files (`docs/import.md`).
 
 `parse_files` turns the raw bytes of `fair.toml`, `participants.csv`, `requests.csv`,
-`products.csv` and the optional `terms.csv` into checked `ImportData`, collecting every
-problem (file, row, column, message) instead of stopping at the first. Nothing here
+`products.csv` and the optional `terms.csv`, `availability.csv` and `locks.csv` into
+checked `ImportData`, collecting every problem (file, row, column, message) instead of
+stopping at the first. Nothing here
 touches the database: writing is `fair.loader`, which applies a checked `ImportData` in
 one transaction.
 
 The package's parts: `specs` (the checked data), `cells` (one cell's value),
 `encodings` (which encoding a CSV file is in), `rows` (a CSV file's rows, and the data
 rows of any sheet), `workbook` (the sheets of an .xlsx file), one module per file kind
-(`fair_toml`, `participants_csv`, `requests_csv`, `products_csv`, `terms_csv`) and
-`files` (all of them together, and reading a folder). The columns themselves are
+(`fair_toml`, `participants_csv`, `requests_csv`, `products_csv`, `terms_csv`,
+`availability_csv`, `locks_csv`) and `files` (all of them together, and reading a
+folder). The columns themselves are
 `fair.columns`.
 """
 
@@ -24,6 +26,7 @@ from fair.importer.specs import (
     CompanySpec,
     FairSpec,
     ImportData,
+    LockSpec,
     ParticipantSpec,
     PavilionSpec,
     ProductSpec,
@@ -43,6 +46,7 @@ __all__ = [
     "CompanySpec",
     "FairSpec",
     "ImportData",
+    "LockSpec",
     "ParticipantSpec",
     "PavilionSpec",
     "ProductSpec",

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import time
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fair.errors import N_
@@ -45,8 +46,9 @@ def parse_hhmm(text: str) -> time:
     return time(hour, minute)
 
 
-def parse_window(text: str) -> tuple[time, time]:
-    """`"09:00-17:30"` → (09:00, 17:30); `24:00` is allowed as an end."""
+def parse_window(text: str, overnight: bool = False) -> tuple[time, time]:
+    """`"09:00-17:30"` → (09:00, 17:30); `24:00` is allowed as an end. With `overnight`,
+    a window may run over midnight (`22:00-02:00`, belonging to the date it starts on)."""
     match = WINDOW.fullmatch(text.strip())
     if not match:
         raise CellError(N_("%(value)s is not a window HH:MM-HH:MM"), value=repr(text))
@@ -55,9 +57,57 @@ def parse_window(text: str) -> tuple[time, time]:
         raise CellError(N_("%(value)s is not a window of times of day"), value=repr(text))
     start = time(h1, m1)
     end = time.max if h2 == 24 else time(h2, m2)
-    if end <= start:
+    if end == start or (end < start and not overnight):
         raise CellError(N_("window %(value)s ends before it starts"), value=repr(text))
     return start, end
+
+
+AWAY = "away"
+
+
+def window_text(start: time, end: time) -> str:
+    """A window as stored and written: `HH:MM-HH:MM`, the end of the day `24:00`."""
+    return f"{start:%H:%M}-{'24:00' if end == time.max else f'{end:%H:%M}'}"
+
+
+def parse_day_windows(text: str) -> tuple[tuple[time, time], ...]:
+    """One date's windows: `"09:00-12:00 14:00-17:00"` (spaces or semicolons between),
+    each may run over midnight; `away` (or nothing at all) is none, away that whole day.
+    Overlapping windows are refused."""
+    parts = [p for p in re.split(r"[\s;]+", text.strip()) if p]
+    if not parts or (len(parts) == 1 and parts[0].lower() == AWAY):
+        return ()
+    windows = sorted({parse_window(p, overnight=True) for p in parts})
+
+    def minutes(w: tuple[time, time]) -> tuple[int, int]:
+        lo = w[0].hour * 60 + w[0].minute
+        hi = 24 * 60 if w[1] == time.max else w[1].hour * 60 + w[1].minute
+        return lo, hi + 24 * 60 if hi <= lo else hi
+
+    for first, second in pairwise(windows):
+        if minutes(second)[0] < minutes(first)[1]:
+            raise CellError(
+                N_("window %(first)s overlaps %(second)s"),
+                first=window_text(*first),
+                second=window_text(*second),
+            )
+    return tuple(windows)
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise CellError(N_("%(value)s is not a date YYYY-MM-DD"), value=repr(text)) from None
+
+
+def parse_local_datetime(text: str) -> datetime:
+    """`"2026-05-12 13:30"` (or ISO `2026-05-12T13:30`, as a workbook's date-time cell
+    reads) → a naive wall-clock date-time."""
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2})(:00)?", text.strip())
+    if not match:
+        raise CellError(N_("%(value)s is not a date and time YYYY-MM-DD HH:MM"), value=repr(text))
+    return datetime.combine(parse_date(match.group(1)), parse_hhmm(match.group(2)))
 
 
 def normalise_pair(text: str) -> str:

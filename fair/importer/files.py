@@ -7,19 +7,24 @@ columns there and its check below.
 
 `parse_files` checks `fair.toml` first, then `participants.csv` against its days and
 places, then `requests.csv` and `products.csv` against the participants, then the
-optional `terms.csv` (product terms for the catalogue search), and raises
+optional `terms.csv` (product terms for the catalogue search), `availability.csv` (own
+hours per date, against the participants) and `locks.csv` (the cells only: a lock is
+checked against the schedule when `fair.loader` applies it), and raises
 `ImportRejected` with every problem of every file, or returns the `ImportData`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from fair.columns import IMPORT_TABLES
 from fair.errors import N_, ImportRejected, Problem
+from fair.importer.availability_csv import parse_availability
 from fair.importer.encodings import AUTO
 from fair.importer.fair_toml import parse_fair
+from fair.importer.locks_csv import parse_locks
 from fair.importer.participants_csv import parse_participants
 from fair.importer.products_csv import parse_products
 from fair.importer.requests_csv import parse_requests
@@ -107,11 +112,24 @@ def parse_files(files: Mapping[str, bytes], encoding: str = AUTO) -> ImportData:
         else []
     )
     terms = tuple(parse_terms(sheets["terms.csv"], out)) if "terms.csv" in sheets else None
+    if "availability.csv" in sheets and has_people:
+        dates = parse_availability(sheets["availability.csv"], fair, by_key, out)
+        # the file's rows are each person's dates: a person without rows has none left
+        people = [replace(p, dates=dates.get(p.key, {})) for p in people]
+    locks = parse_locks(sheets["locks.csv"], fair, out) if "locks.csv" in sheets else []
     if out.problems or fair is None:
         raise ImportRejected(out.problems)
     sources = {sheet.label: out.encodings.get(sheet.label, "xlsx") for sheet in sheets.values()}
     return ImportData(
-        fair, tuple(companies), tuple(people), tuple(requests), tuple(products), terms, sources
+        fair,
+        tuple(companies),
+        tuple(people),
+        tuple(requests),
+        tuple(products),
+        terms,
+        sources=sources,
+        locks=tuple(locks),
+        locks_file=sheets["locks.csv"].label if "locks.csv" in sheets else "locks.csv",
     )
 
 

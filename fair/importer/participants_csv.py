@@ -8,7 +8,8 @@ checked against `fair.toml` when that file was readable.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import time
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 from fair.columns import PARTICIPANTS
 from fair.errors import N_
@@ -21,6 +22,7 @@ from fair.importer.cells import (
     normalise_pair,
     parse_choice,
     parse_int,
+    parse_local_datetime,
     parse_window,
     split_list,
 )
@@ -97,6 +99,7 @@ class _Reader:
                 if c[column]
                 else None
             )
+        arrives, departs = self._stay(row, c, tz)
         person = ParticipantSpec(
             key=key,
             company=company,
@@ -110,6 +113,8 @@ class _Reader:
             service=c["service"].lower(),
             max_per_day=caps["max_per_day"],
             max_total=caps["max_total"],
+            arrives=arrives,
+            departs=departs,
         )
         if company:
             spec = CompanySpec(
@@ -239,6 +244,32 @@ class _Reader:
             except ValueError as exc:
                 self.out.error(self.file, row, "available", exc)
         return tuple(windows)
+
+    def _stay(
+        self, row: int, c: Mapping[str, str], zone: str | None
+    ) -> tuple[datetime | None, datetime | None]:
+        """Arrival and departure (local date-times in the person's zone) in UTC."""
+        found: dict[str, datetime | None] = {}
+        for column in ("arrives", "departs"):
+            local = (
+                cell(self.out, self.file, row, column, c[column], parse_local_datetime)
+                if c[column]
+                else None
+            )
+            found[column] = (
+                local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC) if local and zone else None
+            )
+        arrives, departs = found["arrives"], found["departs"]
+        if arrives is not None and departs is not None and departs <= arrives:
+            self.out.add(
+                self.file,
+                row,
+                "departs",
+                N_("departs %(departs)s is not after arrives %(arrives)s"),
+                departs=c["departs"],
+                arrives=c["arrives"],
+            )
+        return arrives, departs
 
     def _pairs(self, row: int, c: Mapping[str, str]) -> tuple[str, ...]:
         pairs: list[str] = []

@@ -105,6 +105,22 @@ class ParticipantSpec:
     service: str
     max_per_day: int | None
     max_total: int | None
+    arrives: datetime | None = None  # UTC
+    departs: datetime | None = None  # UTC
+    # own windows per local date ("YYYY-MM-DD" → windows, none = away), from
+    # availability.csv; None when the import has no such file (the stored ones stay)
+    dates: Mapping[str, tuple[str, ...]] | None = None
+
+
+@dataclass(frozen=True)
+class LockSpec:
+    """A row of locks.csv: request `key`'s meeting fixed at `start` (UTC) in `place`;
+    `row` names it in problems found when it is applied."""
+
+    row: int
+    key: str
+    start: datetime
+    place: str
 
 
 @dataclass(frozen=True)
@@ -159,3 +175,6 @@ class ImportData:
     terms: tuple[TermSpec, ...] | None = None
     # Where each table was read from: file or sheet → encoding (or "xlsx"); not data.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # The organiser's locks.csv: meetings fixed in place (`fair.loader` applies them).
+    locks: tuple[LockSpec, ...] = ()
+    locks_file: str = field(default="locks.csv", compare=False)  # a sheet names it so

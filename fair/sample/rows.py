@@ -78,6 +78,8 @@ def participant_rows(draft: Draft) -> list[Row]:
                     "service": company.service,
                     "max_per_day": p.max_per_day,
                     "max_total": p.max_total,
+                    "arrives": "",  # everyone is there from the first slot to the last
+                    "departs": "",
                 }
             )
     return rows

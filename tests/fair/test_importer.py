@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -283,7 +284,8 @@ def test_import_export_round_trip_gives_same_data(engine: Engine) -> None:
     original, again = parse_files(fair_files()), parse_files(exported)
     assert again.fair == original.fair
     assert again.companies == original.companies
-    assert again.participants == original.participants
+    # the export also says that nobody has hours per date (an empty availability.csv)
+    assert again.participants == tuple(replace(p, dates={}) for p in original.participants)
     strip = [r.__class__(**{**r.__dict__, "created": None}) for r in again.requests]
     assert strip == list(original.requests)
 

@@ -142,7 +142,9 @@ def test_cli_generate_writes_import_files(tmp_path: Path) -> None:
     out = tmp_path / "gen"
     assert main(["generate", "--scale", "small", "--seed", "3", "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
+        "availability.csv",
         "fair.toml",
+        "locks.csv",
         "participants.csv",
         "products.csv",
         "requests.csv",

@@ -208,7 +208,7 @@ async def test_template_workbook_in_a_language(site: Site, lang: str, note: str)
     assert f'filename="fair-template-{lang}.xlsx"' in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(await response.read()), read_only=True)
     try:
-        assert book.sheetnames == ["participants", "requests", "products"]
+        assert book.sheetnames == ["participants", "requests", "products", "availability", "locks"]
         rows = list(book["participants"].iter_rows(values_only=True))
     finally:
         book.close()
