@@ -401,9 +401,11 @@ class MeetingNamespace(ParticipantNamespace):
         return marked
 
     async def watch_no_shows(self) -> None:
-        """Sweep every `no_show_interval` seconds until cancelled."""
+        """Sweep every `no_show_interval` seconds until cancelled (the first one interval
+        after the start, when the process's heartbeat has told the others it is here)."""
         me, timeout = self.services.instance, self.services.instance_timeout
         while True:
+            await asyncio.sleep(self.services.no_show_interval)
             try:
                 # One live process sweeps (the smallest id among those beating): the
                 # others would only repeat its queries. Before any beat, each does.
@@ -414,4 +416,3 @@ class MeetingNamespace(ParticipantNamespace):
                 raise
             except Exception:
                 log.exception("no-show sweep failed")
-            await asyncio.sleep(self.services.no_show_interval)
