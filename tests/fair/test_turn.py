@@ -113,7 +113,7 @@ def test_settings_bad_turn_values_named(tmp_path: Path, text: str, message: str)
 def test_settings_turn_secret_not_settable_from_file_or_overrides(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text('[rooms]\nturn_secret = "x"\n')
-    with pytest.raises(InvalidInput, match="unknown key rooms.turn_secret"):
+    with pytest.raises(InvalidInput, match=r"unknown key rooms\.turn_secret"):
         load_settings(path, environ={})
     with pytest.raises(InvalidInput, match="unknown setting turn_secret"):
         load_settings(None, environ={}, overrides={"turn_secret": "x"})
