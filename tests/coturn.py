@@ -69,29 +69,39 @@ def running_coturn(
     port: int | None = None,
     netns: str | None = None,
     secret: str | None = None,
+    documented: str | None = None,
 ) -> Iterator[Coturn]:
     """turnserver on `listen` (UDP and TCP, no TLS) relaying from `relay`, checking
-    credentials minted with `secret` (random by default); inside `netns` if given."""
+    credentials minted with `secret` (random by default); inside `netns` if given.
+
+    With `documented` (the turnserver.conf of docs/deploy.md) that file is run instead,
+    on `listen[0]` and a free port, without its certificate, with `secret`."""
     binary = need_turnserver()
     port = port or free_udp_port(listen[0] if netns is None else "127.0.0.1")
     secret = secret or secrets.token_urlsafe(24)
     log = tmp / "turnserver.log"
     config = tmp / "turnserver.conf"
-    lines = [
-        f"listening-port={port}",
-        *(f"listening-ip={ip}" for ip in listen),
-        f"relay-ip={relay}",
-        "min-port=49152",
-        "max-port=49999",
-        "use-auth-secret",
-        f"static-auth-secret={secret}",
-        f"realm={REALM}",
-        "fingerprint",
-        "no-tls",
-        "no-dtls",
-        "no-cli",
-        "no-multicast-peers",
-        "no-software-attribute",
+    lines = (
+        _documented(documented, listen[0], port, secret)
+        if documented
+        else [
+            f"listening-port={port}",
+            *(f"listening-ip={ip}" for ip in listen),
+            f"relay-ip={relay}",
+            "min-port=49152",
+            "max-port=49999",
+            "use-auth-secret",
+            f"static-auth-secret={secret}",
+            f"realm={REALM}",
+            "fingerprint",
+            "no-tls",
+            "no-dtls",
+            "no-cli",
+            "no-multicast-peers",
+            "no-software-attribute",
+        ]
+    )
+    lines += [
         f"log-file={log}",
         "simple-log",
         "verbose",  # logs each listener once it is bound, which start-up waits for
@@ -120,6 +130,26 @@ def running_coturn(
             process.wait()
         if process.stderr is not None:
             process.stderr.close()
+
+
+def _documented(text: str, address: str, port: int, secret: str) -> list[str]:
+    """The documented configuration, made to run here: our address, port and secret,
+    no TLS (no certificate here) and our own log file."""
+    lines = []
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if not line.strip() or line.startswith("#") or key in {"cert", "pkey", "log-file"}:
+            continue
+        if key in {"listening-ip", "relay-ip"}:
+            value = address
+        elif key == "listening-port":
+            value = str(port)
+        elif key == "tls-listening-port":
+            continue
+        elif key == "static-auth-secret":
+            value = secret
+        lines.append(f"{key}={value}" if value else key)
+    return [*lines, "no-tls", "no-dtls"]
 
 
 def _wait_listening(process: subprocess.Popen[bytes], log: Path, listeners: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,10 +16,27 @@ from tests.coturn import Coturn, allocate, running_coturn
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def coturn(tmp_path: Path) -> Iterator[Coturn]:
-    with running_coturn(tmp_path) as server:
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def documented_config() -> str:
+    doc = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```ini\n(.*?)```", doc, re.S)
+    assert len(blocks) == 1, "docs/deploy.md has one turnserver.conf"
+    return str(blocks[0])
+
+
+@pytest.fixture(params=["test config", "docs/deploy.md config"])
+def coturn(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Coturn]:
+    documented = documented_config() if request.param.startswith("docs") else None
+    with running_coturn(tmp_path, documented=documented) as server:
         yield server
+
+
+def test_documented_coturn_config_checks_app_minted_credentials() -> None:
+    config = documented_config().splitlines()
+    assert "use-auth-secret" in config
+    assert any(line.startswith("static-auth-secret=") for line in config)
 
 
 def app_turn(server: Coturn) -> Turn:
