@@ -5,7 +5,8 @@ Every setting is a `Setting` in `SETTINGS`; its environment variable is
 `FAIR_<SECTION>_<KEY>` (so `[database] url` is `FAIR_DATABASE_URL`). Unknown sections or
 keys and values of the wrong type fail with a message naming the key. The secret key comes
 only from the environment (`FAIR_SECRET_KEY`); without it a random one is made for the
-process, which is fine for the embedded demo but logs everyone out on restart.
+process, which is fine for the embedded demo but logs everyone out on restart. The
+TURN secret shared with coturn comes only from the environment too (`FAIR_TURN_SECRET`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from fair.errors import InvalidInput
 from fair.rules import is_currency
+from fair.turn import Turn
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,23 @@ SETTINGS: tuple[Setting, ...] = (
         "network. Environment: a JSON array.",
     ),
     Setting(
+        "rooms",
+        "turn_urls",
+        list,
+        [],
+        "TURN servers (`turn:`/`turns:` URLs) for which each participant gets their own "
+        "credentials per meeting and roadshow, minted with the secret shared with coturn "
+        "(`FAIR_TURN_SECRET`, `use-auth-secret`); empty mints none. Environment: a JSON "
+        "array.",
+    ),
+    Setting(
+        "rooms",
+        "turn_ttl_minutes",
+        int,
+        30,
+        "Minutes after a meeting's (or roadshow's) end until its TURN credentials expire.",
+    ),
+    Setting(
         "stage",
         "audience_limit",
         int,
@@ -247,6 +266,8 @@ class Settings:
     deals_rates: tuple[tuple[str, float], ...] = ()
     rooms_no_show_minutes: int = 10
     rooms_ice_servers: tuple[tuple[tuple[str, Any], ...], ...] = ()
+    rooms_turn_urls: tuple[str, ...] = ()
+    rooms_turn_ttl_minutes: int = 30
     stage_audience_limit: int = 50
     limits_api_body_kib: int = 64
     limits_form_kib: int = 1024
@@ -256,6 +277,7 @@ class Settings:
     limits_sockets_per_address: int = 1000
     secret_key: str = ""
     smtp_password: str = ""  # only from the environment (FAIR_SMTP_PASSWORD)
+    turn_secret: str = ""  # only from the environment (FAIR_TURN_SECRET)
 
     @property
     def rates(self) -> dict[str, Decimal]:
@@ -266,6 +288,13 @@ class Settings:
     def ice_servers(self) -> list[dict[str, Any]]:
         """The `iceServers` of an `RTCPeerConnection`."""
         return [dict(server) for server in self.rooms_ice_servers]
+
+    @property
+    def turn(self) -> Turn | None:
+        """Where TURN credentials are minted from; None without URLs or secret."""
+        if not self.rooms_turn_urls or not self.turn_secret:
+            return None
+        return Turn(self.rooms_turn_urls, self.turn_secret, self.rooms_turn_ttl_minutes)
 
     @property
     def base_url(self) -> str:
@@ -295,6 +324,8 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
             raise InvalidInput(f"{where} must be a whole number, got {value!r}") from None
     if setting.type is dict:
         return _rates(value, where)
+    if setting.type is list and setting.key == "turn_urls":
+        return _turn_urls(value, where)
     if setting.type is list:
         return _ice_servers(value, where)
     if setting.type is float:
@@ -362,6 +393,18 @@ def _ice_servers(value: Any, where: str) -> tuple[tuple[tuple[str, Any], ...], .
     return tuple(servers)
 
 
+def _turn_urls(value: Any, where: str) -> tuple[str, ...]:
+    value = _structured(value, where)
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise InvalidInput(f"{where} must be an array of turn:/turns: URLs, got {value!r}")
+    for n, url in enumerate(value, 1):
+        if not isinstance(url, str) or not url.startswith(("turn:", "turns:")) or " " in url:
+            raise InvalidInput(f"{where}[{n}] must be a turn:/turns: URL, got {url!r}")
+    return tuple(value)
+
+
 def trusted_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     """`server.trusted_proxies` as networks; InvalidInput names a bad entry."""
     found = []
@@ -395,6 +438,8 @@ def _check(values: dict[str, Any]) -> None:
         raise InvalidInput(f"smtp.port must be 1–65535, got {values['smtp_port']}")
     if values["rooms_no_show_minutes"] < 1:
         raise InvalidInput("rooms.no_show_minutes must be at least 1")
+    if not 0 <= values["rooms_turn_ttl_minutes"] <= 10080:
+        raise InvalidInput("rooms.turn_ttl_minutes must be 0–10080")
     if not 1 <= values["stage_audience_limit"] <= 500:
         raise InvalidInput("stage.audience_limit must be 1–500")
     names = ("api_body_kib", "form_kib", "upload_mib", "socket_kib")
@@ -453,6 +498,7 @@ def load_settings(
     known_env = {s.env for s in SETTINGS} | {
         "FAIR_SECRET_KEY",
         "FAIR_SMTP_PASSWORD",
+        "FAIR_TURN_SECRET",
         "FAIR_CONFIG",
         "FAIR_ORGANISER_PASSWORD",
     }
@@ -460,15 +506,23 @@ def load_settings(
         if name.startswith("FAIR_") and name not in known_env:
             raise InvalidInput(f"unknown environment variable {name}")
 
-    field_names = {f.name for f in fields(Settings)} - {"secret_key", "smtp_password"}
+    secrets_only = {"secret_key", "smtp_password", "turn_secret"}
+    field_names = {f.name for f in fields(Settings)} - secrets_only
     for name, value in (overrides or {}).items():
         if name not in field_names:
             raise InvalidInput(f"unknown setting {name}")
         if value is not None:
             values[name] = value
     _check(values)
+    turn_secret = env.get("FAIR_TURN_SECRET", "")
+    if values["rooms_turn_urls"] and not turn_secret:
+        raise InvalidInput(
+            "rooms.turn_urls is set but FAIR_TURN_SECRET is not: set the secret shared "
+            "with the TURN server (static-auth-secret) in the environment"
+        )
     return Settings(
         **values,
         secret_key=env.get("FAIR_SECRET_KEY", ""),
         smtp_password=env.get("FAIR_SMTP_PASSWORD", ""),
+        turn_secret=turn_secret,
     )

@@ -167,7 +167,9 @@ class MeetingNamespace(ParticipantNamespace):
                 "observer": member is None,
             },
             "server_time": now().isoformat(),
-            "ice_servers": self.services.ice_servers,
+            "ice_servers": self.services.ice_servers_for(
+                None if member is None else str(member.participant_id), room.end
+            ),
             "currencies": sorted({room.currency, *self.services.rates}),
             "deal_types": [t.value for t in DealType],
             "presence": state["presence"],

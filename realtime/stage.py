@@ -184,13 +184,23 @@ class StageNamespace(ParticipantNamespace):
                 },
                 "you": {"sid": sid, "participant": pid, "role": role},
                 "server_time": now().isoformat(),
-                "ice_servers": self.services.ice_servers,
+                "ice_servers": self.services.ice_servers_for(self._turn_user(session), stage.end),
                 "audience": state["audience"],
                 "questions": state["questions"],
                 "products": state["products"],
             }
 
         return await self._guard(sid, "join", handle)
+
+    @staticmethod
+    def _turn_user(session: dict[str, Any]) -> str | None:
+        """Who TURN credentials on a stage are minted for: the participant, or the
+        organiser watching (observers receive the presenter's video too)."""
+        if session.get("participant") is not None:
+            return str(session["participant"])
+        if session.get("organiser") is not None:
+            return f"organiser-{session['organiser']}"
+        return None
 
     async def _leave(self, sid: str, session: dict[str, Any]) -> None:
         stage: st.LiveStage | None = session.pop("stage", None)

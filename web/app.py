@@ -101,6 +101,7 @@ def room_services(
         rates=settings.rates,
         count_event=counter.hit,
         ice_servers=settings.ice_servers,
+        turn=settings.turn,
         no_show_minutes=settings.rooms_no_show_minutes,
     )
 
