@@ -16,10 +16,35 @@ import requests
 
 from bench.servers import fair_serve
 from fair.settings import Settings
-from tests.web.conftest import ORGANISER, published_fair, settings, site  # noqa: F401
+from tests.conftest import POSTGRES_URL
+from tests.drill.conftest import schema_url
+from tests.realtime.conftest import RATES
+from tests.web.conftest import ORGANISER, published_fair, site  # noqa: F401
 
 # A line the server logged at ERROR or above (the `fair serve` log format).
 LOGGED_ERROR = re.compile(r"^\S+ \S+ (ERROR|CRITICAL) ", re.MULTILINE)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Every fuzzer runs on both databases: PostgreSQL refuses what SQLite stores (a NUL
+    in text) and reports other errors, so a 500 can hide on either."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fair.sqlite'}"
+    else:
+        url = schema_url(POSTGRES_URL, request.getfixturevalue("pg_schema"))
+    return Settings(
+        database_url=url,
+        secret_key="test-secret",
+        deals_rates=RATES,
+        smtp_outbox=str(tmp_path / "outbox"),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _database_first(settings: Settings) -> None:
+    """The database before any server: set up first, it is dropped last, after the test
+    servers (and their connections) are gone."""
 
 
 @dataclass
@@ -55,7 +80,7 @@ class Served:
 
 @pytest.fixture
 def served(
-    settings: Settings,  # noqa: F811
+    settings: Settings,
     published_fair: tuple[int, dict[str, str]],  # noqa: F811
     tmp_path: Path,
 ) -> Iterator[Served]:

@@ -30,7 +30,6 @@ from tests.realtime.conftest import (  # noqa: F401
     live,
     live_meeting,
 )
-from tests.realtime.conftest import settings as settings
 from web.keys import SETTINGS
 
 pytestmark = pytest.mark.integration
