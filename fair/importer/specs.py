@@ -101,6 +101,7 @@ class ParticipantSpec:
     service: str
     max_per_day: int | None
     max_total: int | None
+    language: str = "en"  # en, zh, ko or ja: the person's e-mails and pages
 
 
 @dataclass(frozen=True)
