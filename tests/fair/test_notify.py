@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -220,9 +221,17 @@ def test_failed_delivery_is_kept_and_retried(
         diff = publish(session, fair, next_draft(session, fair, drop="cn1-de1"))
     notify.queue_schedule_changes(sqlite_engine, fair, diff, mail_settings)
     down = replace(mail_settings, smtp_port=free_port())  # nobody listens there
-    assert notify.deliver(down) == notify.Delivery(0, 0, 2)
+    start = datetime.now(UTC)
+    assert notify.deliver(down, now=start) == notify.Delivery(0, 0, 2)
     assert smtp[0].messages == []
-    assert notify.deliver(mail_settings) == notify.Delivery(2, 0, 0)
+    outbox = notify.Outbox(mail_settings.smtp_outbox)
+    waiting = [outbox.state(p.name) for p in outbox.pending()]
+    assert {(s.state, s.attempts) for s in waiting} == {("waiting", 1)}
+    assert all(s.answer.startswith("cannot connect") for s in waiting)
+    # Not before its backoff is over, then delivered.
+    assert notify.deliver(mail_settings, now=start) == notify.Delivery(0, 0, 2)
+    later = start + notify.backoff(1)
+    assert notify.deliver(mail_settings, now=later) == notify.Delivery(2, 0, 0)
     assert len(smtp[0].messages) == 2
 
 
