@@ -77,7 +77,8 @@ def backoff(attempts: int) -> timedelta:
     """How long a message waits after its `attempts`-th failed try: 1, 2, 4, 8 … minutes,
     at most an hour. A temporary refusal never gives up: the message waits, it is not
     lost."""
-    return min(BACKOFF_CAP, BACKOFF_FIRST * 2 ** min(max(attempts - 1, 0), 16))
+    doublings: int = min(max(attempts - 1, 0), 16)
+    return min(BACKOFF_CAP, BACKOFF_FIRST * (1 << doublings))
 
 
 def message_name(moment: datetime | None = None) -> str:
