@@ -67,9 +67,11 @@ class Words:
     def span(self, start: datetime, end: datetime, zone: str) -> str:
         """A meeting's start and end in `zone`, the reader's way (Tue 27 Oct 14:00–14:30)."""
         tz = ZoneInfo(zone)
-        first = format_skeleton("MMMEdHm", start.astimezone(tz), locale=self.locale)
-        last = format_skeleton("Hm", end.astimezone(tz), locale=self.locale)
-        return f"{first}–{last}"
+        start, end = start.astimezone(tz), end.astimezone(tz)
+        day = format_skeleton("MMMEd", start, locale=self.locale)
+        first = format_skeleton("Hm", start, locale=self.locale)
+        last = format_skeleton("Hm", end, locale=self.locale)
+        return f"{day} {first}–{last}"
 
 
 def words(language: str) -> Words:

@@ -38,15 +38,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from fair import calendar_state
-from fair.calendar_events import CalendarEvent
 from fair.db import session_scope
 from fair.ical import itip, participant_events, published_history
+from fair.mailtext import Words, _
 from fair.models import (
     Fair,
     Meeting,
@@ -58,7 +57,7 @@ from fair.models import (
 )
 from fair.publishing import VersionDiff
 from fair.settings import Settings
-from fair.tokens import GRACE_DAYS, expires_at, issue_token
+from fair.tokens import issue_token, live_token_holders
 
 log = logging.getLogger("fair.notify")
 STALE = timedelta(minutes=15)
@@ -365,12 +364,6 @@ def _message(settings: Settings, to: Participant, subject: str, body: str) -> Em
     return message
 
 
-def _when(event: CalendarEvent, zone: str) -> str:
-    start = event.component.decoded("DTSTART").astimezone(ZoneInfo(zone))
-    end = event.component.decoded("DTEND").astimezone(ZoneInfo(zone))
-    return f"{start:%a %d %b %H:%M}–{end:%H:%M} ({zone})"
-
-
 def _involved(session: Session, fair_id: int, request_ids: set[int]) -> set[int]:
     """Everyone on the changed requests: both sides, colleagues, and the third seats of
     the current and the previously published meeting."""
@@ -400,6 +393,8 @@ class Notice:
     participant_key: str
     email: str
     message: EmailMessage
+    name: str = ""  # the outbox file name, when chosen before queueing
+    kind: str = "change"  # what the message is for: change, invitation, link
 
 
 def sync_calendars(
@@ -450,12 +445,19 @@ def sync_calendars(
             )
         )
     calendar_state.apply(session, (p for _, p in plans))
+    # A sign-in link only for whoever holds no live one: issuing one in every change
+    # mail would replace, at each publication, the link people already use.
+    holders = live_token_holders(session, fair, TokenKind.MAGIC, moment)
     notices = []
     for person, p in sorted(plans, key=lambda x: x[0].key):
         changes = sorted(
             p.changes, key=lambda c: (c.event.component.decoded("DTSTART"), c.event.uid)
         )
-        notices += [_change_message(settings, fair, person, c, moved) for c in changes]
+        link = ""
+        if changes and person.id not in holders:
+            link = f"{settings.base_url}/p/{issue_token(session, person, TokenKind.MAGIC)}"
+            holders.add(person.id or 0)
+        notices += [_change_message(settings, fair, person, c, moved, link) for c in changes]
     return notices
 
 
@@ -465,36 +467,64 @@ def _change_message(
     person: Participant,
     change: calendar_state.Change,
     moved: frozenset[int],
+    link: str = "",
 ) -> Notice:
-    """One iMIP message (RFC 6047) for one change: a short text, and the iTIP object
-    both inline (multipart/alternative, where Outlook looks for it) and as an .ics
-    attachment (where Gmail and Apple Mail offer it). One meeting per message: Outlook
-    reads only the first invitation of a message and the first VEVENT of an object,
-    and iTIP allows one UID per object, so a digest could not update calendars."""
+    """One iMIP message (RFC 6047) for one change, in the person's language: a short
+    text, and the iTIP object both inline (multipart/alternative, where Outlook looks for
+    it) and as an .ics attachment (where Gmail and Apple Mail offer it). One meeting per
+    message: Outlook reads only the first invitation of a message and the first VEVENT
+    of an object, and iTIP allows one UID per object, so a digest could not update
+    calendars. `link`: a sign-in link issued with this message (for someone who held no
+    live one); otherwise the text points to the link of their invitation."""
+    w = Words(person.language)
     event = change.event
     summary = str(event.component.get("SUMMARY", ""))
     where = str(event.component.get("LOCATION", ""))
     if change.kind == "cancelled":
-        what, method = "Cancelled", "CANCEL"
+        what, method = w.text(_("Cancelled")), "CANCEL"
     elif event.request_id in moved:
-        what, method = "Moved", "REQUEST"
+        what, method = w.text(_("Moved")), "REQUEST"
     else:
-        what, method = ("New" if change.kind == "new" else "Changed"), "REQUEST"
-    when = _when(event, person.timezone)
+        what = w.text(_("New") if change.kind == "new" else _("Changed"))
+        method = "REQUEST"
+    start = event.component.decoded("DTSTART")
+    when = w.span(start, event.component.decoded("DTEND"), person.timezone)
+    if link:
+        sign_in = [w.text(_("Your personal link (it signs you in; keep it to yourself):")), link]
+    else:
+        sign_in = [
+            w.text(
+                _(
+                    "Sign in with the personal link from your invitation. Lost it? Ask the "
+                    "organiser to send you a new one."
+                )
+            )
+        ]
     body = "\n".join(
         [
-            f"Hello {person.name},",
+            w.text(_("Dear %(name)s,"), name=person.name),
             "",
-            f"your schedule at {fair.name} changed (times in {person.timezone}):",
+            w.text(
+                _("your schedule at %(fair)s changed (times in %(zone)s):"),
+                fair=fair.name,
+                zone=person.timezone,
+            ),
             "",
             f"- {what}: {summary}, {when}, {where}",
             "",
-            "The invitation updates your calendar if you imported the schedule as a "
-            "file; a subscribed calendar updates itself.",
-            f"Your agenda: {settings.base_url}/me",
+            w.text(
+                _(
+                    "The invitation updates your calendar if you imported the schedule as a "
+                    "file; a subscribed calendar updates itself."
+                )
+            ),
+            "",
+            *sign_in,
+            w.text(_("Your agenda: %(url)s"), url=f"{settings.base_url}/me"),
         ]
     )
     message = _message(settings, person, f"{fair.name}: {what} – {summary}, {when}", body + "\n")
+    message["Content-Language"] = w.language
     text = itip(event, method, change.text).decode("utf-8")
     message.add_alternative(text, subtype="calendar", params={"method": method})
     message.add_attachment(
@@ -525,31 +555,12 @@ def schedule_messages(
     )
 
 
-def magic_link_message(session: Session, person: Participant, settings: Settings) -> Notice:
-    """Issue `person` a new personal link (the old one stops working) and the message
-    that carries it. Queue the message only after the caller has committed."""
-    fair = session.get(Fair, person.fair_id)
-    assert fair is not None
-    token = issue_token(session, person, TokenKind.MAGIC)
-    link = f"{settings.base_url}/p/{token}"
-    until = expires_at(fair, utcnow()).astimezone(ZoneInfo(fair.timezone))
-    body = (
-        f"Hello {person.name},\n\n"
-        f"this is your personal link to {fair.name}: your agenda, meeting requests, "
-        f"video rooms and calendar.\n\n{link}\n\n"
-        "Keep it to yourself: anyone with the link can act as you. If it leaks, ask the "
-        "organiser for a new one; the old one then stops working.\n\n"
-        f"It works until {until:%Y-%m-%d}: links work {GRACE_DAYS} days after the fair, "
-        "or after they are issued if that is later.\n"
-    )
-    return Notice(
-        person.key, person.email, _message(settings, person, f"{fair.name}: your link", body)
-    )
-
-
 def queue(settings: Settings, notices: Iterable[Notice]) -> list[Path]:
     outbox = Outbox(settings.smtp_outbox)
-    paths = [outbox.put(n.message) for n in notices]
+    paths = [
+        outbox.put(n.message, name=n.name, kind=n.kind, participant=n.participant_key)
+        for n in notices
+    ]
     if paths:
         log.info("queued %d message(s) in %s", len(paths), outbox.root)
     return paths

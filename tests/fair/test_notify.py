@@ -12,7 +12,6 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -22,10 +21,9 @@ from sqlmodel import Session, select
 
 from fair import notify
 from fair.db import session_scope
-from fair.models import Fair, MeetingRequest, Participant, TokenKind, utcnow
+from fair.models import MeetingRequest
 from fair.publishing import VersionDiff, publish
 from fair.settings import Settings
-from fair.tokens import expires_at, participant_for_token
 from tests.fair.test_ical import PEOPLE, build, next_draft
 
 pytestmark = pytest.mark.integration
@@ -264,25 +262,3 @@ def test_stale_claim_goes_back_to_queue(tmp_path: Path) -> None:
     old = time.time() - 3600
     os.utime(claimed, (old, old))
     assert outbox.requeue_stale() == 1 and outbox.pending() == [path]
-
-
-def test_magic_link_mail_carries_a_working_new_link(
-    sqlite_engine: Engine, mail_settings: Settings, smtp: tuple[Inbox, int]
-) -> None:
-    build(sqlite_engine)
-    with session_scope(sqlite_engine) as session:
-        person = session.exec(select(Participant).where(Participant.key == "kr1")).one()
-        notice = notify.magic_link_message(session, person, mail_settings)
-    notify.queue(mail_settings, [notice])
-    notify.deliver(mail_settings)
-    (message,) = smtp[0].by_recipient().values()
-    body = message.get_body(("plain",)).get_content()
-    link = next(w for w in body.split() if w.startswith("https://fair.example/p/"))
-    with Session(sqlite_engine) as session:
-        found = participant_for_token(session, link.rsplit("/", 1)[1], TokenKind.MAGIC)
-    assert found.key == "kr1"
-    assert str(message["To"]) == "김민준 <minjun@busan-marine.example>"
-    with Session(sqlite_engine) as session:
-        fair = session.exec(select(Fair)).one()
-        until = expires_at(fair, utcnow()).astimezone(ZoneInfo(fair.timezone))
-    assert f"It works until {until:%Y-%m-%d}: links work 30 days after the fair" in body
