@@ -104,7 +104,7 @@ def invitation_message(
     their invitation in their language; returns it with the link."""
     w = Words(person.language)
     token = issue_token(session, person, TokenKind.MAGIC)
-    link = f"{settings.base_url}/p/{token}"
+    link = f"{settings.base_url}/p/{token}?lang={w.language}"
     last_day = fair.start + timedelta(days=fair.days - 1)
     dates = w.day(fair.start) if fair.days == 1 else f"{w.day(fair.start)} – {w.day(last_day)}"
     until = w.day(expires_at(fair, now).date())
@@ -194,7 +194,6 @@ def invitation_message(
     lines += [w.text(_("The organisers of %(fair)s"), fair=fair.name)]
     subject = w.text(_("%(fair)s: your invitation and personal link"), fair=fair.name)
     message = _message(settings, person, subject, "\n".join(lines) + "\n")
-    message["Content-Language"] = w.language
     if events:
         text = participant_calendar_file(
             session, fair.id or 0, person.key, settings.base_url, settings.calendar_reminder_minutes
@@ -206,6 +205,7 @@ def invitation_message(
             params={"method": "PUBLISH", "charset": "utf-8"},
             filename="agenda.ics",
         )
+    message["Content-Language"] = w.language  # after the parts: they would take it along
     return message, link
 
 

@@ -455,7 +455,8 @@ def sync_calendars(
         )
         link = ""
         if changes and person.id not in holders:
-            link = f"{settings.base_url}/p/{issue_token(session, person, TokenKind.MAGIC)}"
+            token = issue_token(session, person, TokenKind.MAGIC)
+            link = f"{settings.base_url}/p/{token}?lang={Words(person.language).language}"
             holders.add(person.id or 0)
         notices += [_change_message(settings, fair, person, c, moved, link) for c in changes]
     return notices
@@ -524,7 +525,6 @@ def _change_message(
         ]
     )
     message = _message(settings, person, f"{fair.name}: {what} – {summary}, {when}", body + "\n")
-    message["Content-Language"] = w.language
     text = itip(event, method, change.text).decode("utf-8")
     message.add_alternative(text, subtype="calendar", params={"method": method})
     message.add_attachment(
@@ -533,6 +533,7 @@ def _change_message(
         params={"method": method},
         filename="cancel.ics" if method == "CANCEL" else "invite.ics",
     )
+    message["Content-Language"] = w.language  # after the parts: they would take it along
     return Notice(person.key, person.email, message)
 
 

@@ -393,6 +393,9 @@ class ParticipantRow:
     meetings: int
     requests: int
     has_link: bool
+    language: str = "en"
+    invited_at: datetime | None = None
+    invitation: str = ""  # the outbox message of the last invitation
 
 
 def participant_by_key(session: Session, fair_id: int, key: str) -> Participant:
@@ -453,6 +456,9 @@ def participant_rows(session: Session, fair_id: int) -> list[ParticipantRow]:
                 meetings=load.get(p.id, 0),
                 requests=asked.get(p.id, 0),
                 has_link=p.id in linked,
+                language=p.language,
+                invited_at=p.invited_at,
+                invitation=p.invitation,
             )
         )
     return rows

@@ -237,6 +237,28 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_invite(args: argparse.Namespace) -> int:
+    from fair import invitations, notify
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    with session_scope(engine) as session:
+        if args.resend:
+            notices = [invitations.resend(session, settings, args.resend)]
+        else:
+            choice = invitations.Choice(country=args.country, role=args.role, search=args.search)
+            notices = invitations.invite(session, settings, choice)
+    notify.queue(settings, notices)  # after the commit: every link in them works
+    print(f"invited {len(notices)} participant(s)")
+    if notices:
+        delivery = notify.deliver(settings)
+        print(
+            f"{delivery.sent} sent, {delivery.failed} failed, "
+            f"{delivery.waiting} waiting in {settings.smtp_outbox}"
+        )
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from fair.export import export_fair_files, format_grid, grid_rows
     from fair.versions import get_version
@@ -457,6 +479,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fair")
     p.add_argument("--version", type=int, help="version number (default: newest)")
     p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser(
+        "invite",
+        parents=[common],
+        help="e-mail invitations (personal link, agenda, calendar) to those not yet invited",
+    )
+    p.add_argument("--country", default="", help="only this country's companies (ISO code)")
+    p.add_argument("--role", default="", help="only this role: exhibitor, buyer, service, ...")
+    p.add_argument("--search", default="", help="only names or companies containing this")
+    p.add_argument(
+        "--resend", metavar="ID", help="invite this participant again (their old link stops)"
+    )
+    p.set_defaults(func=cmd_invite)
 
     p = sub.add_parser(
         "export", parents=[common], help="export grid, calendar, the fair or a report"

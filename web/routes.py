@@ -13,6 +13,7 @@ from web import (
     console,
     control,
     floor,
+    outbox,
     portal,
     roadshows,
     rooms,
@@ -57,6 +58,7 @@ def setup_routes(app: web.Application) -> None:
     portal.setup(app)
     floor.setup(app)
     calendar_routes.setup(app)
+    outbox.setup(app)
     api.setup(app)
     api_grid.setup(app)
     rooms.setup(app)

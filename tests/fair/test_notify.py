@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from fair import notify
 from fair.db import session_scope
+from fair.mailtext import Words
 from fair.models import MeetingRequest
 from fair.publishing import VersionDiff, publish
 from fair.settings import Settings
@@ -161,7 +162,8 @@ def test_invitation_message_is_imip_with_the_calendar_inline_and_attached(
         cal = icalendar.Calendar.from_ical(inline.get_content())
         assert str(cal["METHOD"]) == "REQUEST" and len(cal.walk("VEVENT")) == 1
         summary = str(cal.walk("VEVENT")[0]["SUMMARY"])
-        assert summary in str(message["Subject"]) and "New – " in str(message["Subject"])
+        new = Words(str(message["Content-Language"])).text("New")
+        assert summary in str(message["Subject"]) and f"{new} – " in str(message["Subject"])
 
 
 def test_resolve_mails_only_participants_whose_meetings_changed(
@@ -176,12 +178,13 @@ def test_resolve_mails_only_participants_whose_meetings_changed(
     got = smtp[0].by_recipient()
     assert len(queued) == 4
     assert set(got) == {EMAIL[k] for k in ("cn1", "kr1", "il1", "jp1")}  # not de1
-    for key in ("cn1", "kr1"):
+    for key, moved_word in (("cn1", "已改期"), ("kr1", "일정 변경")):  # their languages
         assert invitations(got[EMAIL[key]]) == {moved: ("REQUEST", 1, "CONFIRMED")}
-        assert "Moved: Meeting:" in got[EMAIL[key]].get_body(("plain",)).get_content()
+        assert f"{moved_word}: Meeting:" in got[EMAIL[key]].get_body(("plain",)).get_content()
     for key in ("il1", "jp1"):
         assert invitations(got[EMAIL[key]]) == {dropped: ("CANCEL", 1, "CANCELLED")}
-    assert "Cancelled – Meeting:" in str(got[EMAIL["il1"]]["Subject"])
+    assert "Cancelled – Meeting:" in str(got[EMAIL["il1"]]["Subject"])  # IL: English
+    assert "キャンセル – Meeting:" in str(got[EMAIL["jp1"]]["Subject"])
     outbox = Path(mail_settings.smtp_outbox)
     assert len(list((outbox / "sent").glob("*.eml"))) == 4 and not list(outbox.glob("*.eml"))
 
