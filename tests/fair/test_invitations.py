@@ -198,7 +198,8 @@ def test_change_mail_links_only_people_without_a_live_link(
         message = message_from_bytes(path.read_bytes(), policy=policy.SMTP)
         assert isinstance(message, EmailMessage)
         by_person[str(message["To"])] = body(message)
-    cn, kr = by_person["王伟 <wangwei@hairun.example>"], by_person["김민준 <minjun@busan-marine.example>"]
+    cn = by_person["王伟 <wangwei@hairun.example>"]
+    kr = by_person["김민준 <minjun@busan-marine.example>"]
     assert "/p/" not in cn and "请使用邀请函中的个人链接登录" in cn
     token = LINK.search(kr)
     assert token and "개인 링크 (로그인용, 본인만 사용하세요):" in kr
