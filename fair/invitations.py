@@ -99,9 +99,11 @@ def invitation_message(
     person: Participant,
     feed: bool,
     now: datetime,
+    published: bool,
 ) -> tuple[EmailMessage, str]:
     """Issue `person` a new sign-in link (and a calendar link when `feed`) and build
-    their invitation in their language; returns it with the link."""
+    their invitation in their language, with their agenda when a version is
+    `published`; returns it with the link."""
     w = Words(person.language)
     token = issue_token(session, person, TokenKind.MAGIC)
     link = f"{settings.base_url}/p/{token}?lang={w.language}"
@@ -131,19 +133,15 @@ def invitation_message(
         ),
         "",
     ]
-    current, _older = published_history(session, fair.id or 0)
-    events = (
-        [
-            e
-            for e in participant_events(
-                session, fair, person, settings.base_url, settings.calendar_reminder_minutes
-            )
-            if not e.cancelled
-        ]
-        if current is not None
+    everything = (
+        participant_events(
+            session, fair, person, settings.base_url, settings.calendar_reminder_minutes
+        )
+        if published
         else []
     )
-    if current is None:
+    events = [e for e in everything if not e.cancelled]
+    if not published:
         lines += [
             w.text(
                 _(
@@ -194,9 +192,14 @@ def invitation_message(
     lines += [w.text(_("The organisers of %(fair)s"), fair=fair.name)]
     subject = w.text(_("%(fair)s: your invitation and personal link"), fair=fair.name)
     message = _message(settings, person, subject, "\n".join(lines) + "\n")
-    if events:
+    if events:  # the calendar file takes the events' components: the text is written
         text = participant_calendar_file(
-            session, fair.id or 0, person.key, settings.base_url, settings.calendar_reminder_minutes
+            session,
+            fair.id or 0,
+            person.key,
+            settings.base_url,
+            settings.calendar_reminder_minutes,
+            meetings=everything,
         ).text
         message.add_attachment(
             text.encode("utf-8"),
@@ -214,10 +217,11 @@ def _invite_all(
 ) -> list[Notice]:
     now = utcnow()
     feeds = live_token_holders(session, fair, TokenKind.FEED, now)
+    published = published_history(session, fair.id or 0)[0] is not None
     notices = []
     for person in people:
         message, _link = invitation_message(
-            session, settings, fair, person, person.id not in feeds, now
+            session, settings, fair, person, person.id not in feeds, now, published
         )
         name = message_name()
         person.invited_at = now

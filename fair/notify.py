@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email.parser import BytesHeaderParser
+from email.utils import format_datetime, formataddr, getaddresses, make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -265,6 +266,19 @@ def _refusal(exc: smtplib.SMTPException) -> tuple[bool, str]:
     return False, str(exc)
 
 
+def _send(client: smtplib.SMTP, data: bytes) -> None:
+    """Send a stored message as it is (written with CRLF line ends): only its headers
+    are read, for the envelope; parsing and re-writing the whole message (attachments
+    and all) would cost more than the send."""
+    headers = BytesHeaderParser(policy=policy.SMTP).parsebytes(data)
+    sender = getaddresses(headers.get_all("From", []))
+    recipients = [a for _, a in getaddresses(headers.get_all("To", [])) if a]
+    if not all(a.isascii() for a in [*recipients, *(a for _, a in sender)]):
+        client.send_message(message_from_bytes(data, policy=policy.SMTP))  # SMTPUTF8
+        return
+    client.sendmail(sender[0][1] if sender else "", recipients, data)
+
+
 def deliver(settings: Settings, now: datetime | None = None) -> Delivery:
     """Send what waits in the outbox and is due (one round). Safe to call from several
     threads and processes: each message is claimed by moving it into `sending/` first.
@@ -302,9 +316,9 @@ def deliver(settings: Settings, now: datetime | None = None) -> Delivery:
                     os.replace(path, claimed)
                 except FileNotFoundError:
                     continue  # another sender took it
-                message = message_from_bytes(claimed.read_bytes(), policy=policy.SMTP)
+                data = claimed.read_bytes()
                 try:
-                    client.send_message(message)
+                    _send(client, data)
                 except smtplib.SMTPServerDisconnected as exc:
                     os.replace(claimed, path)
                     outbox._tried(path.name, f"connection lost: {exc}", moment)
