@@ -97,8 +97,10 @@ async def test_invite_all_invites_each_once_and_a_second_click_nobody(
     status = await (await site.client.get("/organiser/outbox/status")).json()
     assert status["invited"] == 5 and status["not_invited"] == 0
     assert status["invitations"]["queued"] == 5  # no SMTP host: they stay to be read
-    people = await (await site.client.get("/organiser/participants")).text()
+    people = await (await site.client.get("/organiser/participants?q=kr1")).text()
     assert "Invite everyone not yet invited (0)" in people
+    row = people[people.index("<code>kr1</code>") :]
+    assert "<td>ko</td>" in row[:2000] and "queued" in row[:2000]  # language, last mail
 
 
 async def test_invitation_link_signs_in_to_the_agenda_in_the_persons_language(
