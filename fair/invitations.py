@@ -17,13 +17,13 @@ current one on their agenda page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from fair import queries
 from fair.db import session_scope
@@ -212,14 +212,33 @@ def invitation_message(
     return message, link
 
 
+def _claim(session: Session, person: Participant, now: datetime) -> bool:
+    """Mark `person` invited unless someone else did first (another click, another
+    process): the row is updated only while its `invited_at` is empty, so two runs at
+    once never invite anyone twice."""
+    claimed = session.exec(
+        update(Participant)
+        .where(col(Participant.id) == person.id, col(Participant.invited_at).is_(None))
+        .values(invited_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(claimed.rowcount == 1)
+
+
 def _invite_all(
-    session: Session, settings: Settings, fair: Fair, people: Sequence[Participant]
+    session: Session,
+    settings: Settings,
+    fair: Fair,
+    people: Sequence[Participant],
+    only_new: bool = True,
 ) -> list[Notice]:
     now = utcnow()
     feeds = live_token_holders(session, fair, TokenKind.FEED, now)
     published = published_history(session, fair.id or 0)[0] is not None
     notices = []
     for person in people:
+        if only_new and not _claim(session, person, now):
+            continue
         message, _link = invitation_message(
             session, settings, fair, person, person.id not in feeds, now, published
         )
@@ -232,11 +251,14 @@ def _invite_all(
     return notices
 
 
-def invite(session: Session, settings: Settings, choice: Choice = Choice()) -> list[Notice]:
-    """Invite everyone `choice` names who was not invited yet (the caller commits, then
-    queues the messages)."""
+def invite(
+    session: Session, settings: Settings, choice: Choice = Choice(), limit: int | None = None
+) -> list[Notice]:
+    """Invite everyone `choice` names who was not invited yet, or the first `limit` of
+    them (the caller commits, then queues the messages)."""
     fair = first_fair(session)
-    return _invite_all(session, settings, fair, chosen(session, fair, check_choice(choice)))
+    people = chosen(session, fair, check_choice(choice))
+    return _invite_all(session, settings, fair, people[:limit] if limit else people)
 
 
 def resend(session: Session, settings: Settings, key: str) -> Notice:
@@ -248,13 +270,37 @@ def resend(session: Session, settings: Settings, key: str) -> Notice:
     ).first()
     if person is None:
         raise NotFound(f"no participant {key!r}")
-    (notice,) = _invite_all(session, settings, fair, [person])
+    (notice,) = _invite_all(session, settings, fair, [person], only_new=False)
     return notice
 
 
-def invite_and_queue(engine: Engine, settings: Settings, choice: Choice = Choice()) -> int:
-    """`invite`, committed, then queued in the outbox; returns how many were invited."""
-    with session_scope(engine) as session:
-        notices = invite(session, settings, choice)
-    queue(settings, notices)
-    return len(notices)
+BATCH = 100  # people per transaction: progress shows, and a crash loses no invitation
+
+
+def invite_and_queue(
+    engine: Engine,
+    settings: Settings,
+    choice: Choice = Choice(),
+    batch: int = BATCH,
+    queued: Callable[[int], None] | None = None,
+) -> int:
+    """`invite` in transactions of `batch` people, each batch's messages queued in the
+    outbox once it has committed (so every link in them works) and `queued(count)`
+    called; returns how many were invited. Stopped half-way, the rest are simply not
+    invited yet, and the next run takes them."""
+    check_choice(choice)
+    total = 0
+    while True:
+        with session_scope(engine) as session:
+            notices = invite(session, settings, choice, limit=batch)
+        if not notices:
+            return total
+        queue(settings, notices)
+        total += len(notices)
+        if queued is not None:
+            queued(len(notices))
+
+
+def count_new(session: Session, choice: Choice = Choice()) -> int:
+    """How many people `choice` names who are not invited yet."""
+    return len(chosen(session, first_fair(session), check_choice(choice)))

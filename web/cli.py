@@ -242,15 +242,16 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     engine = _engine(settings)
-    with session_scope(engine) as session:
-        if args.resend:
+    if args.resend:
+        with session_scope(engine) as session:
             notices = [invitations.resend(session, settings, args.resend)]
-        else:
-            choice = invitations.Choice(country=args.country, role=args.role, search=args.search)
-            notices = invitations.invite(session, settings, choice)
-    notify.queue(settings, notices)  # after the commit: every link in them works
-    print(f"invited {len(notices)} participant(s)")
-    if notices:
+        notify.queue(settings, notices)  # after the commit: every link in them works
+        count = 1
+    else:
+        choice = invitations.Choice(country=args.country, role=args.role, search=args.search)
+        count = invitations.invite_and_queue(engine, settings, choice)
+    print(f"invited {count} participant(s)")
+    if count:
         delivery = notify.deliver(settings)
         print(
             f"{delivery.sent} sent, {delivery.failed} failed, "

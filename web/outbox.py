@@ -10,6 +10,7 @@ refreshes the page's figures by itself.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import asdict
 from typing import Any
 
@@ -19,10 +20,11 @@ from sqlmodel import Session
 from fair import invitations, notify, queries
 from fair.errors import NotFound
 from web import auth
-from web.calendar_routes import queue_and_wake
-from web.db import read, write
-from web.keys import MAILER, SETTINGS
+from web.db import read
+from web.keys import ENGINE, MAILER, SETTINGS
 from web.render import page
+
+log = logging.getLogger("fair.web")
 
 
 def setup(app: web.Application) -> None:
@@ -45,17 +47,42 @@ def _choice(form: Any) -> invitations.Choice:
 
 
 async def invite(request: web.Request) -> web.StreamResponse:
-    """Invite everyone chosen who was not invited yet; a second click invites nobody new."""
+    """Invite everyone chosen who was not invited yet, in the background (a thousand
+    invitations take a while); the outbox page shows them being queued and sent. A
+    second click invites nobody new."""
     await auth.organiser(request)
     form = await request.post()
     choice = _choice(form)
-    settings = request.app[SETTINGS]
-    notices = await write(request.app, invitations.invite, settings, choice)
-    await queue_and_wake(request.app, notices)  # after the commit: every link works
+    count = await read(request.app, invitations.count_new, choice)
+    if count:
+        invite_in_background(request.app, choice)
     if "application/json" in request.headers.get("Accept", ""):
-        return web.json_response({"invited": len(notices)}, status=202)
-    url = request.app.router["outbox"].url_for().with_query(invited=str(len(notices)))
+        return web.json_response({"inviting": count}, status=202)
+    url = request.app.router["outbox"].url_for().with_query(invited=str(count))
     raise web.HTTPSeeOther(url)
+
+
+def invite_in_background(app: web.Application, choice: invitations.Choice) -> asyncio.Task[Any]:
+    """Run the invitations batch by batch off the event loop, waking the sender after
+    each committed batch."""
+    mailer = app[MAILER]
+    loop = asyncio.get_running_loop()
+
+    def wake(_count: int) -> None:
+        loop.call_soon_threadsafe(mailer.wake.set)
+
+    async def work() -> None:
+        try:
+            await loop.run_in_executor(
+                None, invitations.invite_and_queue, app[ENGINE], app[SETTINGS], choice, 100, wake
+            )
+        except Exception:
+            log.exception("the invitation run stopped; those not invited yet can be invited again")
+
+    task = asyncio.create_task(work())
+    mailer.tasks.add(task)
+    task.add_done_callback(mailer.tasks.discard)
+    return task
 
 
 def _status(session: Session, outbox: notify.Outbox) -> dict[str, Any]:

@@ -306,14 +306,14 @@ COUNTRIES = [("KR", "Asia/Seoul", "ko"), ("CN", "Asia/Shanghai", "zh"), ("JP", "
 COUNTRIES += [("DE", "Europe/Berlin", "en"), ("TW", "Asia/Taipei", "zh")]
 
 
-def thousand_files() -> tuple[dict[str, bytes], dict[str, str]]:
-    """The small fair's files with 1,000 more buyers from five countries; and each new
+def thousand_files(count: int = 1000) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The small fair's files with `count` more buyers from five countries; and each new
     person's e-mail → the language their country implies."""
     from tests.factories import FAIR_TOML, PARTICIPANT_HEADER, PARTICIPANTS, csv_bytes
 
     rows = [dict(r) for r in PARTICIPANTS]
     expected = {}
-    for i in range(1000):
+    for i in range(count):
         country, zone, lang = COUNTRIES[i % len(COUNTRIES)]
         email = f"buyer{i}@b{i}.example"
         rows.append(
@@ -354,3 +354,36 @@ def test_thousand_invitations_arrive_once_each_in_their_language_with_a_working_
             assert in_link == lang
             assert participant_for_token(session, token, TokenKind.MAGIC).key == keys[email]
     assert invite_all(sqlite_engine, mail_settings, search="buyer ") == 0
+
+
+@pytest.mark.parametrize("database", ["sqlite file", "postgres"])
+def test_two_runs_at_once_invite_nobody_twice(
+    database: str, request: pytest.FixtureRequest, tmp_path: Path, mail_settings: Settings
+) -> None:
+    """Two clicks (or processes) at the same moment: each person is claimed by one run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fair.db import open_database
+
+    if database == "postgres":
+        engine: Engine = request.getfixturevalue("postgres_engine")
+    else:
+        engine = open_database(f"sqlite:///{tmp_path / 'fair.sqlite'}")
+    files, _ = thousand_files(150)
+    import_files(engine, files)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = [
+            pool.submit(
+                invitations.invite_and_queue, engine, mail_settings, invitations.Choice(), 10
+            )
+            for _ in range(2)
+        ]
+        counts = [r.result() for r in runs]
+    assert sum(counts) == 155
+    messages = notify.Outbox(mail_settings.smtp_outbox).pending()
+    recipients = [
+        str(message_from_bytes(p.read_bytes(), policy=policy.SMTP)["To"]) for p in messages
+    ]
+    assert len(recipients) == len(set(recipients)) == 155
+    if database != "postgres":
+        engine.dispose()
