@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select, update
@@ -109,7 +110,7 @@ def invitation_message(
     link = f"{settings.base_url}/p/{token}?lang={w.language}"
     last_day = fair.start + timedelta(days=fair.days - 1)
     dates = w.day(fair.start) if fair.days == 1 else f"{w.day(fair.start)} – {w.day(last_day)}"
-    until = w.day(expires_at(fair, now).date())
+    until = w.day(expires_at(fair, now).astimezone(ZoneInfo(fair.timezone)).date())
     lines = [
         w.text(_("Dear %(name)s,"), name=person.name),
         "",
