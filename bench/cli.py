@@ -19,11 +19,12 @@ BENCHMARKS = {
     "edits": "bench.edits",
     "freed": "bench.freed",
     "import": "bench.imports",
+    "invite": "bench.invites",
 }
 
 
 def bench(argv: Sequence[str]) -> int:
-    """Run a benchmark: scheduler, web, rooms, match, search, edits, freed or import."""
+    """Run a benchmark: scheduler, web, rooms, match, search, edits, freed, import or invite."""
     import importlib
 
     args = list(argv)

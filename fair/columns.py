@@ -50,6 +50,10 @@ PARTICIPANTS: Final[tuple[Column, ...]] = (
     _no("offers", N_("what the company offers")),
     _no("needs", N_("what the company seeks")),
     _no("languages", N_("languages the person speaks (ISO 639-1 codes)")),
+    _no(
+        "language",
+        N_("language of the person's e-mails and pages: en, zh, ko or ja (default from country)"),
+    ),
     _no("onsite", N_("days the person is at the venue: all, empty, or day numbers")),
     _no("available", N_("working hours on every day, HH:MM-HH:MM windows in local time")),
     _no("interprets", N_("for interpreters: the language pairs they cover")),

@@ -270,6 +270,7 @@ def _participant_row(
         "offers": _fmt_list(c.offers),
         "needs": _fmt_list(c.needs),
         "languages": _fmt_list(p.languages),
+        "language": p.language,
         "onsite": _fmt_list(p.onsite_days),
         "available": _fmt_list(p.windows),
         "interprets": _fmt_list(p.interprets),

@@ -244,14 +244,17 @@ def participant_calendar_file(
     base_url: str,
     reminder_minutes: int = DEFAULT_REMINDER_MINUTES,
     version: int | None = None,
+    meetings: list[CalendarEvent] | None = None,
 ) -> CalendarFile:
     """The participant's calendar (METHOD:PUBLISH) and when it last changed. With
     `version`, that version's meetings as it describes them (SEQUENCE and DTSTAMP from
-    its rows; what the person's calendar showed is left aside)."""
+    its rows; what the person's calendar showed is left aside). `meetings`: the
+    person's `participant_events` when the caller has them already."""
     fair, person = _find(session, fair_id, participant_key)
     assert person.id is not None
     cal = _header(f"{fair.name} — {person.name}", person.timezone, "PUBLISH")
-    meetings = participant_events(session, fair, person, base_url, reminder_minutes, version)
+    if meetings is None:
+        meetings = participant_events(session, fair, person, base_url, reminder_minutes, version)
     if version is None:
         shown = calendar_state.show(meetings, calendar_state.load(session, person.id))
     else:

@@ -401,6 +401,7 @@ def _participants(
                 "email": p.email,
                 "timezone": p.timezone,
                 "languages": list(p.languages),
+                "language": p.language,
                 "onsite_days": list(p.onsite_days),
                 "windows": list(p.windows),
                 "interprets": list(p.interprets),

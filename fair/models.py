@@ -200,6 +200,11 @@ class Participant(SQLModel, table=True):
     service: str = ""
     max_per_day: int | None = None
     max_total: int | None = None
+    language: str = "en"  # e-mails and pages: en, zh, ko or ja (fair.languages)
+    # The invitation (fair/invitations.py): when the last one was queued, and its
+    # message's file name in the outbox, whose folder tells how its delivery went.
+    invited_at: datetime | None = _instant(default=None)
+    invitation: str = ""
 
 
 class BusyTime(SQLModel, table=True):

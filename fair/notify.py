@@ -21,6 +21,7 @@ right too.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -34,17 +35,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email.parser import BytesHeaderParser
+from email.utils import format_datetime, formataddr, getaddresses, make_msgid
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from fair import calendar_state
-from fair.calendar_events import CalendarEvent
 from fair.db import session_scope
 from fair.ical import itip, participant_events, published_history
+from fair.mailtext import Words, _
 from fair.models import (
     Fair,
     Meeting,
@@ -58,7 +60,7 @@ from fair.models import (
 )
 from fair.publishing import VersionDiff
 from fair.settings import Settings
-from fair.tokens import GRACE_DAYS, expires_at, issue_token
+from fair.tokens import issue_token, live_token_holders
 
 log = logging.getLogger("fair.notify")
 STALE = timedelta(minutes=15)
@@ -67,17 +69,55 @@ _deliver_lock = threading.Lock()
 
 # ---------------------------------------------------------------------------- outbox
 
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=1)
+NAME = re.compile(r"^[0-9]{8}T[0-9]{12}-[0-9a-f]{12}\.eml$")
+STATES = ("queued", "waiting", "sending", "sent", "failed", "missing")
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long a message waits after its `attempts`-th failed try: 1, 2, 4, 8 … minutes,
+    at most an hour. A temporary refusal never gives up: the message waits, it is not
+    lost."""
+    doublings: int = min(max(attempts - 1, 0), 16)
+    return min(BACKOFF_CAP, BACKOFF_FIRST * (1 << doublings))
+
+
+def message_name(moment: datetime | None = None) -> str:
+    """A new message's file name: sortable by when it was made, unguessable."""
+    return f"{(moment or datetime.now(UTC)):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:12]}.eml"
+
+
+@dataclass(frozen=True)
+class MailState:
+    """Where one message is: `queued` (waiting for its first try), `waiting` (a try
+    failed for a while; `next_try`), `sending`, `sent`, `failed` (refused for good;
+    `answer` is the SMTP server's), or `missing` (not in the outbox)."""
+
+    name: str
+    state: str
+    kind: str = ""
+    participant: str = ""
+    attempts: int = 0
+    next_try: datetime | None = None
+    answer: str = ""
+
 
 class Outbox:
-    """The outbox folder: pending `*.eml` files, plus `sending/`, `sent/`, `failed/`."""
+    """The outbox folder: pending `*.eml` files, plus `sending/`, `sent/`, `failed/`, and
+    each message's record in `state/<name>.json` (what it is for, failed tries, the
+    server's last answer, the next try). The folder a message is in is its state."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
 
-    def put(self, message: EmailMessage) -> Path:
-        """Write `message` atomically; returns its path in the queue."""
+    def put(
+        self, message: EmailMessage, name: str = "", kind: str = "", participant: str = ""
+    ) -> Path:
+        """Write `message` atomically (its record first); returns its path in the queue."""
+        name = name or message_name()
         self.root.mkdir(parents=True, exist_ok=True)
-        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:12]}.eml"
+        self._write_record(name, {"kind": kind, "participant": participant, "attempts": 0})
         temporary = self.root / f".{name}.tmp"
         temporary.write_bytes(message.as_bytes(policy=policy.SMTP))
         path = self.root / name
@@ -91,6 +131,97 @@ class Outbox:
         folder = self.root / name
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+    def _record_path(self, name: str) -> Path:
+        return self.root / "state" / f"{name}.json"
+
+    def record(self, name: str) -> dict[str, Any]:
+        try:
+            data = json.loads(self._record_path(name).read_text("utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write_record(self, name: str, data: dict[str, Any]) -> None:
+        folder = self._folder("state")
+        temporary = folder / f".{name}.json.tmp"
+        temporary.write_text(json.dumps(data, sort_keys=True), "utf-8")
+        os.replace(temporary, folder / f"{name}.json")
+
+    def _tried(self, name: str, answer: str, now: datetime) -> int:
+        """Record a failed try of `name`; returns its count of tries."""
+        data = self.record(name)
+        attempts = int(data.get("attempts", 0)) + 1
+        data |= {
+            "attempts": attempts,
+            "answer": answer,
+            "next_try": (now + backoff(attempts)).isoformat(),
+        }
+        self._write_record(name, data)
+        return attempts
+
+    def is_due(self, name: str, now: datetime) -> bool:
+        when = self.record(name).get("next_try")
+        return not when or datetime.fromisoformat(when) <= now
+
+    def state(self, name: str) -> MailState:
+        """Where message `name` is, and its record."""
+        if not NAME.fullmatch(name):
+            return MailState(name, "missing")
+        found = "missing"
+        for folder, state in (("", "queued"), ("sending", "sending"), ("sent", "sent")):
+            if (self.root / folder / name).is_file():
+                found = state
+                break
+        else:
+            if (self.root / "failed" / name).is_file():
+                found = "failed"
+        data = self.record(name)
+        attempts = int(data.get("attempts", 0))
+        if found == "queued" and attempts:
+            found = "waiting"
+        when = data.get("next_try")
+        return MailState(
+            name=name,
+            state=found,
+            kind=str(data.get("kind", "")),
+            participant=str(data.get("participant", "")),
+            attempts=attempts,
+            next_try=datetime.fromisoformat(when) if when and found == "waiting" else None,
+            answer=str(data.get("answer", "")),
+        )
+
+    def counts(self) -> dict[str, int]:
+        """How many messages are in each state (`queued` and `waiting` told apart by
+        their records)."""
+        out = dict.fromkeys(STATES[:-1], 0)
+        for path in self.pending():
+            out["waiting" if self.record(path.name).get("attempts") else "queued"] += 1
+        for folder in ("sending", "sent", "failed"):
+            where = self.root / folder
+            out[folder] = sum(1 for _ in where.glob("*.eml")) if where.is_dir() else 0
+        return out
+
+    def troubles(self, limit: int = 200) -> list[MailState]:
+        """Messages refused for good and those waiting for a retry, newest first."""
+        names = [p.name for p in self.pending() if self.record(p.name).get("attempts")]
+        failed = self.root / "failed"
+        if failed.is_dir():
+            names += [p.name for p in failed.glob("*.eml")]
+        return [self.state(n) for n in sorted(names, reverse=True)[:limit]]
+
+    def retry(self, name: str) -> bool:
+        """Put a message refused for good back in the queue, to be tried at once."""
+        if not NAME.fullmatch(name):
+            return False
+        try:
+            os.replace(self.root / "failed" / name, self.root / name)
+        except FileNotFoundError:
+            return False
+        data = self.record(name)
+        data.pop("next_try", None)
+        self._write_record(name, data)
+        return True
 
     def requeue_stale(self) -> int:
         """Move messages a crashed sender left in `sending/` back to the queue."""
@@ -109,7 +240,7 @@ class Outbox:
 class Delivery:
     sent: int
     failed: int  # refused for good, moved to failed/
-    waiting: int  # still queued (no SMTP host, or a temporary error)
+    waiting: int  # still queued (no SMTP host, a temporary error, or waiting for a retry)
 
 
 def _connect(settings: Settings) -> smtplib.SMTP:
@@ -121,17 +252,50 @@ def _connect(settings: Settings) -> smtplib.SMTP:
     return client
 
 
-def deliver(settings: Settings) -> Delivery:
-    """Send what waits in the outbox (one round). Safe to call from several threads and
-    processes: each message is claimed by moving it into `sending/` first."""
+def _answer(code: int, text: bytes | str) -> str:
+    words = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"{code} {words}".strip()
+
+
+def _refusal(exc: smtplib.SMTPException) -> tuple[bool, str]:
+    """(for good?, the server's answer) of a refusal: 5xx is for good, 4xx temporary."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = list(exc.recipients.values())
+        answer = "; ".join(_answer(c, t) for c, t in codes)
+        return all(500 <= c < 600 for c, _ in codes), answer
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600, _answer(exc.smtp_code, exc.smtp_error)
+    return False, str(exc)
+
+
+def _send(client: smtplib.SMTP, data: bytes) -> None:
+    """Send a stored message as it is (written with CRLF line ends): only its headers
+    are read, for the envelope; parsing and re-writing the whole message (attachments
+    and all) would cost more than the send."""
+    headers = BytesHeaderParser(policy=policy.SMTP).parsebytes(data)
+    sender = getaddresses(headers.get_all("From", []))
+    recipients = [a for _, a in getaddresses(headers.get_all("To", [])) if a]
+    if not all(a.isascii() for a in [*recipients, *(a for _, a in sender)]):
+        client.send_message(message_from_bytes(data, policy=policy.SMTP))  # SMTPUTF8
+        return
+    client.sendmail(sender[0][1] if sender else "", recipients, data)
+
+
+def deliver(settings: Settings, now: datetime | None = None) -> Delivery:
+    """Send what waits in the outbox and is due (one round). Safe to call from several
+    threads and processes: each message is claimed by moving it into `sending/` first.
+    A message the server refuses for good (5xx) moves to `failed/` with the answer; one
+    refused for now (4xx, a lost connection) goes back to the queue with its try counted
+    and waits `backoff(tries)` before the next."""
     outbox = Outbox(settings.smtp_outbox)
     if not settings.smtp_host:
         return Delivery(0, 0, len(outbox.pending()))
+    moment = now or datetime.now(UTC)
     with _deliver_lock:
         outbox.requeue_stale()
-        pending = outbox.pending()
-        if not pending:
-            return Delivery(0, 0, 0)
+        due = [p for p in outbox.pending() if outbox.is_due(p.name, moment)]
+        if not due:
+            return Delivery(0, 0, len(outbox.pending()))
         sent = failed = 0
         try:
             client = _connect(settings)
@@ -141,32 +305,49 @@ def deliver(settings: Settings) -> Delivery:
                 settings.smtp_host,
                 settings.smtp_port,
                 exc,
-                len(pending),
+                len(due),
                 outbox.root,
             )
-            return Delivery(0, 0, len(pending))
+            for path in due:
+                outbox._tried(path.name, f"cannot connect: {exc}", moment)
+            return Delivery(0, 0, len(outbox.pending()))
         try:
-            for path in pending:
+            for path in due:
                 claimed = outbox._folder("sending") / path.name
                 try:
                     os.replace(path, claimed)
                 except FileNotFoundError:
                     continue  # another sender took it
-                message = message_from_bytes(claimed.read_bytes(), policy=policy.SMTP)
+                data = claimed.read_bytes()
                 try:
-                    client.send_message(message)
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
-                    log.error("SMTP refused %s for good (%s); kept in failed/", path.name, exc)
-                    os.replace(claimed, outbox._folder("failed") / path.name)
-                    failed += 1
-                    continue
-                except smtplib.SMTPResponseException as exc:
-                    if 500 <= exc.smtp_code < 600:
-                        log.error("SMTP refused %s (%s); kept in failed/", path.name, exc)
+                    _send(client, data)
+                except smtplib.SMTPServerDisconnected as exc:
+                    os.replace(claimed, path)
+                    outbox._tried(path.name, f"connection lost: {exc}", moment)
+                    raise
+                except smtplib.SMTPException as exc:  # an answer (SMTPException is an OSError)
+                    for_good, answer = _refusal(exc)
+                    if for_good:
+                        log.error("SMTP refused %s for good (%s); in failed/", path.name, answer)
+                        outbox._tried(path.name, answer, moment)
                         os.replace(claimed, outbox._folder("failed") / path.name)
                         failed += 1
-                        continue
+                    else:
+                        tries = outbox._tried(path.name, answer, moment)
+                        log.warning(
+                            "SMTP refused %s for now (%s); try %d, next in %s",
+                            path.name,
+                            answer,
+                            tries,
+                            backoff(tries),
+                        )
+                        os.replace(claimed, path)
+                        if getattr(exc, "smtp_code", 0) == 421:
+                            raise  # the server closes the connection
+                    continue
+                except OSError as exc:
                     os.replace(claimed, path)
+                    outbox._tried(path.name, f"connection lost: {exc}", moment)
                     raise
                 except BaseException:
                     os.replace(claimed, path)
@@ -216,12 +397,6 @@ def plain_message(
     return message
 
 
-def _when(event: CalendarEvent, zone: str) -> str:
-    start = event.component.decoded("DTSTART").astimezone(ZoneInfo(zone))
-    end = event.component.decoded("DTEND").astimezone(ZoneInfo(zone))
-    return f"{start:%a %d %b %H:%M}–{end:%H:%M} ({zone})"
-
-
 def _involved(session: Session, fair_id: int, request_ids: set[int]) -> set[int]:
     """Everyone on the changed requests: both sides, colleagues, and the third seats of
     the current and the previously published meeting."""
@@ -251,6 +426,8 @@ class Notice:
     participant_key: str
     email: str
     message: EmailMessage
+    name: str = ""  # the outbox file name, when chosen before queueing
+    kind: str = "change"  # what the message is for: change, invitation, link
 
 
 def sync_calendars(
@@ -301,12 +478,20 @@ def sync_calendars(
             )
         )
     calendar_state.apply(session, (p for _, p in plans))
+    # A sign-in link only for whoever holds no live one: issuing one in every change
+    # mail would replace, at each publication, the link people already use.
+    holders = live_token_holders(session, fair, TokenKind.MAGIC, moment)
     notices = []
     for person, p in sorted(plans, key=lambda x: x[0].key):
         changes = sorted(
             p.changes, key=lambda c: (c.event.component.decoded("DTSTART"), c.event.uid)
         )
-        notices += [_change_message(settings, fair, person, c, moved) for c in changes]
+        link = ""
+        if changes and person.id not in holders:
+            token = issue_token(session, person, TokenKind.MAGIC)
+            link = f"{settings.base_url}/p/{token}?lang={Words(person.language).language}"
+            holders.add(person.id or 0)
+        notices += [_change_message(settings, fair, person, c, moved, link) for c in changes]
     return notices
 
 
@@ -316,33 +501,60 @@ def _change_message(
     person: Participant,
     change: calendar_state.Change,
     moved: frozenset[int],
+    link: str = "",
 ) -> Notice:
-    """One iMIP message (RFC 6047) for one change: a short text, and the iTIP object
-    both inline (multipart/alternative, where Outlook looks for it) and as an .ics
-    attachment (where Gmail and Apple Mail offer it). One meeting per message: Outlook
-    reads only the first invitation of a message and the first VEVENT of an object,
-    and iTIP allows one UID per object, so a digest could not update calendars."""
+    """One iMIP message (RFC 6047) for one change, in the person's language: a short
+    text, and the iTIP object both inline (multipart/alternative, where Outlook looks for
+    it) and as an .ics attachment (where Gmail and Apple Mail offer it). One meeting per
+    message: Outlook reads only the first invitation of a message and the first VEVENT
+    of an object, and iTIP allows one UID per object, so a digest could not update
+    calendars. `link`: a sign-in link issued with this message (for someone who held no
+    live one); otherwise the text points to the link of their invitation."""
+    w = Words(person.language)
     event = change.event
     summary = str(event.component.get("SUMMARY", ""))
     where = str(event.component.get("LOCATION", ""))
     if change.kind == "cancelled":
-        what, method = "Cancelled", "CANCEL"
+        what, method = w.text(_("Cancelled")), "CANCEL"
     elif event.request_id in moved:
-        what, method = "Moved", "REQUEST"
+        what, method = w.text(_("Moved")), "REQUEST"
     else:
-        what, method = ("New" if change.kind == "new" else "Changed"), "REQUEST"
-    when = _when(event, person.timezone)
+        what = w.text(_("New") if change.kind == "new" else _("Changed"))
+        method = "REQUEST"
+    start = event.component.decoded("DTSTART")
+    when = w.span(start, event.component.decoded("DTEND"), person.timezone)
+    if link:
+        sign_in = [w.text(_("Your personal link (it signs you in; keep it to yourself):")), link]
+    else:
+        sign_in = [
+            w.text(
+                _(
+                    "Sign in with the personal link from your invitation. Lost it? Ask the "
+                    "organiser to send you a new one."
+                )
+            )
+        ]
     body = "\n".join(
         [
-            f"Hello {person.name},",
+            w.text(_("Dear %(name)s,"), name=person.name),
             "",
-            f"your schedule at {fair.name} changed (times in {person.timezone}):",
+            w.text(
+                _("your schedule at %(fair)s changed (times in %(zone)s):"),
+                fair=fair.name,
+                zone=person.timezone,
+            ),
             "",
             f"- {what}: {summary}, {when}, {where}",
             "",
-            "The invitation updates your calendar if you imported the schedule as a "
-            "file; a subscribed calendar updates itself.",
-            f"Your agenda: {settings.base_url}/me",
+            w.text(
+                _(
+                    "The invitation updates your calendar if you imported the schedule as a "
+                    "file; a subscribed calendar updates itself."
+                )
+            ),
+            "",
+            *sign_in,
+            w.text(_("Your agenda: %(url)s"), url=f"{settings.base_url}/me"),
         ]
     )
     message = _message(settings, person, f"{fair.name}: {what} – {summary}, {when}", body + "\n")
@@ -354,6 +566,7 @@ def _change_message(
         params={"method": method},
         filename="cancel.ics" if method == "CANCEL" else "invite.ics",
     )
+    message["Content-Language"] = w.language  # after the parts: they would take it along
     return Notice(person.key, person.email, message)
 
 
@@ -376,31 +589,12 @@ def schedule_messages(
     )
 
 
-def magic_link_message(session: Session, person: Participant, settings: Settings) -> Notice:
-    """Issue `person` a new personal link (the old one stops working) and the message
-    that carries it. Queue the message only after the caller has committed."""
-    fair = session.get(Fair, person.fair_id)
-    assert fair is not None
-    token = issue_token(session, person, TokenKind.MAGIC)
-    link = f"{settings.base_url}/p/{token}"
-    until = expires_at(fair, utcnow()).astimezone(ZoneInfo(fair.timezone))
-    body = (
-        f"Hello {person.name},\n\n"
-        f"this is your personal link to {fair.name}: your agenda, meeting requests, "
-        f"video rooms and calendar.\n\n{link}\n\n"
-        "Keep it to yourself: anyone with the link can act as you. If it leaks, ask the "
-        "organiser for a new one; the old one then stops working.\n\n"
-        f"It works until {until:%Y-%m-%d}: links work {GRACE_DAYS} days after the fair, "
-        "or after they are issued if that is later.\n"
-    )
-    return Notice(
-        person.key, person.email, _message(settings, person, f"{fair.name}: your link", body)
-    )
-
-
 def queue(settings: Settings, notices: Iterable[Notice]) -> list[Path]:
     outbox = Outbox(settings.smtp_outbox)
-    paths = [outbox.put(n.message) for n in notices]
+    paths = [
+        outbox.put(n.message, name=n.name, kind=n.kind, participant=n.participant_key)
+        for n in notices
+    ]
     if paths:
         log.info("queued %d message(s) in %s", len(paths), outbox.root)
     return paths

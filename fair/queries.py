@@ -394,6 +394,9 @@ class ParticipantRow:
     requests: int
     has_link: bool
     feeds: int = 0  # live calendar feed links (revoked with the sign-in link)
+    language: str = "en"
+    invited_at: datetime | None = None
+    invitation: str = ""  # the outbox message of the last invitation
 
 
 def participant_by_key(session: Session, fair_id: int, key: str) -> Participant:
@@ -457,6 +460,9 @@ def participant_rows(session: Session, fair_id: int) -> list[ParticipantRow]:
                 requests=asked.get(p.id, 0),
                 has_link=p.id in linked,
                 feeds=feeds.get(p.id, 0),
+                language=p.language,
+                invited_at=p.invited_at,
+                invitation=p.invitation,
             )
         )
     return rows

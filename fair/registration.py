@@ -35,6 +35,7 @@ from fair.importer.participants_csv import parse_participants
 from fair.importer.products_csv import parse_products
 from fair.importer.rows import Collector, Sheet
 from fair.importer.specs import BreakSpec, ImportData
+from fair.invitations import invite_added
 from fair.loader import add_people
 from fair.models import (
     Company,
@@ -46,7 +47,7 @@ from fair.models import (
     Role,
     utcnow,
 )
-from fair.notify import Notice, magic_link_message, plain_message
+from fair.notify import Notice, plain_message
 from fair.rules import REGISTRATION_ROLES
 from fair.settings import Settings
 from fair.tokens import hash_token
@@ -655,7 +656,9 @@ def approve(session: Session, fair_id: int, ids: Sequence[int], settings: Settin
             emails.add(person.email)
             keys.add(person.key)
         people = add_people(session, fair_id, data)
-        notices += [magic_link_message(session, added, settings) for added in people.values()]
+        host = session.get(Fair, fair_id)
+        assert host is not None
+        notices += invite_added(session, settings, host, list(people.values()))
     search.rebuild(session, fair_id)
     _delete(session, [r.id for r in chosen if r.id is not None])
     return notices

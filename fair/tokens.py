@@ -136,3 +136,22 @@ def token_is_live(
         and row.revoked_at is None
         and (now or utcnow()) < expires_at(fair, row.created_at)
     )
+
+
+def live_token_holders(
+    session: Session, fair: Fair, kind: TokenKind, now: datetime | None = None
+) -> set[int]:
+    """The participants of `fair` who hold a live token of `kind` (not revoked, replaced
+    or expired), in one query."""
+    moment = now or utcnow()
+    return {
+        row.participant_id
+        for row in session.exec(
+            select(AccessToken).where(
+                AccessToken.fair_id == fair.id,
+                AccessToken.kind == kind,
+                col(AccessToken.revoked_at).is_(None),
+            )
+        )
+        if moment < expires_at(fair, row.created_at)
+    }

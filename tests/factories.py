@@ -61,6 +61,7 @@ PARTICIPANT_HEADER = (
     "offers",
     "needs",
     "languages",
+    "language",
     "onsite",
     "available",
     "interprets",

@@ -34,6 +34,7 @@ ALLOWED: dict[str, set[str]] = {
         "icalendar",
         "recurring_ical_events",
         "openpyxl",
+        "babel",  # the e-mails' catalogues and dates (fair/mailtext.py)
     },
     "realtime": {"realtime", "fair", "scheduler", *DATABASE, "socketio", "redis"},
     "web": {

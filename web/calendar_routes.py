@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlmodel import Session
 
-from fair import busy, notify, queries
+from fair import busy, invitations, notify, queries
 from fair.errors import InvalidInput, NotFound
 from fair.ical import fair_calendar_file
 from fair.models import Fair, Participant
@@ -155,27 +155,28 @@ async def send_missed(app: web.Application) -> None:
 
 
 async def email_link(request: web.Request) -> web.StreamResponse:
-    """E-mail a participant a new personal link (the old one stops working)."""
+    """Invite a participant again, with a new personal link (the old one stops working)."""
     await auth.organiser(request)
     key = request.match_info["key"]
     settings = request.app[SETTINGS]
-
-    def act(session: Session) -> notify.Notice:
-        fair = queries.first_fair(session)
-        if fair is None or fair.id is None:
-            raise NotFound("no fair has been imported yet")
-        person = queries.participant_by_key(session, fair.id, key)
-        return notify.magic_link_message(session, person, settings)
-
-    notice = await write(request.app, act)  # committed: the link in the message works
+    notice = await write(request.app, invitations.resend, settings, key)
+    await queue_and_wake(request.app, [notice])  # committed: the link in the message works
     request.app[SESSIONS_ENDED]()  # the replaced link's open rooms close
-    await asyncio.get_running_loop().run_in_executor(
-        request.app[MAILER].executor, notify.queue, settings, [notice]
-    )
-    request.app[MAILER].wake.set()
     if "application/json" in request.headers.get("Accept", ""):
-        return web.json_response({"queued": True, "participant": key}, status=202)
+        return web.json_response(
+            {"queued": True, "participant": key, "message": notice.name}, status=202
+        )
     return page("calendar_sent.html", request, {"name": notice.participant_key, "key": key})
+
+
+async def queue_and_wake(app: web.Application, notices: list[notify.Notice]) -> None:
+    """Write committed messages to the outbox (off the event loop) and wake the sender."""
+    if not notices:
+        return
+    await asyncio.get_running_loop().run_in_executor(
+        app[MAILER].executor, notify.queue, app[SETTINGS], notices
+    )
+    app[MAILER].wake.set()
 
 
 # ---------------------------------------------------------------------------- busy times

@@ -254,6 +254,29 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_invite(args: argparse.Namespace) -> int:
+    from fair import invitations, notify
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    if args.resend:
+        with session_scope(engine) as session:
+            notices = [invitations.resend(session, settings, args.resend)]
+        notify.queue(settings, notices)  # after the commit: every link in them works
+        count = 1
+    else:
+        choice = invitations.Choice(country=args.country, role=args.role, search=args.search)
+        count = invitations.invite_and_queue(engine, settings, choice)
+    print(f"invited {count} participant(s)")
+    if count:
+        delivery = notify.deliver(settings)
+        print(
+            f"{delivery.sent} sent, {delivery.failed} failed, "
+            f"{delivery.waiting} waiting in {settings.smtp_outbox}"
+        )
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from fair.export import export_fair_files, format_grid, grid_rows
     from fair.versions import get_version
@@ -474,6 +497,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fair")
     p.add_argument("--version", type=int, help="version number (default: newest)")
     p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser(
+        "invite",
+        parents=[common],
+        help="e-mail invitations (personal link, agenda, calendar) to those not yet invited",
+    )
+    p.add_argument("--country", default="", help="only this country's companies (ISO code)")
+    p.add_argument("--role", default="", help="only this role: exhibitor, buyer, service, ...")
+    p.add_argument("--search", default="", help="only names or companies containing this")
+    p.add_argument(
+        "--resend", metavar="ID", help="invite this participant again (their old link stops)"
+    )
+    p.set_defaults(func=cmd_invite)
 
     p = sub.add_parser(
         "export", parents=[common], help="export grid, calendar, the fair or a report"

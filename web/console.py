@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from fair import queries
+from fair import notify, queries
 from fair.columns import CSV_FILES, IMPORT_TABLES
 from fair.errors import ImportRejected, InvalidInput, NotFound, Problem
 from fair.export import (
@@ -530,6 +530,7 @@ async def import_template(request: web.Request) -> web.StreamResponse:
 async def participants(request: web.Request) -> web.StreamResponse:
     await auth.organiser(request)
     country = request.query.get("country", "")
+    role = request.query.get("role", "")
     search = request.query.get("q", "").strip().lower()
 
     def load(session: Session) -> dict[str, Any]:
@@ -542,6 +543,7 @@ async def participants(request: web.Request) -> web.StreamResponse:
         r
         for r in data["rows"]
         if (not country or r.country == country)
+        and (not role or r.role == role)
         and (
             not search
             or search in r.name.lower()
@@ -551,17 +553,28 @@ async def participants(request: web.Request) -> web.StreamResponse:
     ]
     countries = sorted({r.country for r in data["rows"]})
     issued = request.query.get("issued", "")
+    shown = rows[:500]
+    outbox = notify.Outbox(request.app[SETTINGS].smtp_outbox)
+
+    def mail_states() -> dict[str, str]:
+        return {r.key: outbox.state(r.invitation).state for r in shown if r.invitation}
+
+    states = await asyncio.get_running_loop().run_in_executor(None, mail_states)
     return page(
         "participants.html",
         request,
         {
             **data,
-            "rows": rows[:500],
+            "rows": shown,
             "total": len(rows),
             "countries": countries,
             "country": country,
+            "role": role,
             "q": search,
             "issued": issued,
+            "mail_states": states,
+            "not_invited": sum(1 for r in data["rows"] if r.invited_at is None),
+            "not_invited_shown": sum(1 for r in rows if r.invited_at is None),
         },
     )
 

@@ -13,6 +13,7 @@ from web import (
     console,
     control,
     floor,
+    outbox,
     portal,
     register,
     roadshows,
@@ -59,6 +60,7 @@ def setup_routes(app: web.Application) -> None:
     register.setup(app)
     floor.setup(app)
     calendar_routes.setup(app)
+    outbox.setup(app)
     api.setup(app)
     api_grid.setup(app)
     rooms.setup(app)

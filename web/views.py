@@ -15,7 +15,7 @@ from fair.accounts import authenticate, end_sessions
 from fair.errors import Forbidden
 from fair.models import TokenKind
 from fair.tokens import hash_token, participant_for_token
-from web import sessions
+from web import i18n, sessions
 from web.db import read, write
 from web.keys import SESSION, SESSIONS_ENDED, SETTINGS
 from web.middleware import CSRF_REFUSED, local_path, same_origin
@@ -122,6 +122,11 @@ async def magic_link(request: web.Request) -> web.StreamResponse:
         context = {"person": person, "next": target or "", "organiser": current.get("o")}
         return page("switch_account.html", request, context)
     response = web.HTTPFound(target or request.app.router["agenda"].url_for())
+    wanted = request.query.get("lang", "")
+    if wanted in i18n.available():
+        # The invitation's link carries the person's language: their pages speak it from
+        # the first click (kept like any `?lang=` choice; the redirect would lose it).
+        response.set_cookie("lang", wanted, max_age=365 * 24 * 3600, samesite="Lax", path="/")
     sessions.store(
         response,
         request,

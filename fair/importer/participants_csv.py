@@ -28,6 +28,7 @@ from fair.importer.cells import (
 )
 from fair.importer.rows import Collector, Sheet, cell, required, table_rows
 from fair.importer.specs import CompanySpec, FairSpec, ParticipantSpec
+from fair.languages import LANGUAGES, default_language
 from fair.models import Role
 
 COMPANY_FIELDS = ("country", "role", "pavilion", "booth", "sectors", "offers", "needs")
@@ -89,6 +90,7 @@ class _Reader:
         tz = cell(out, self.file, row, "timezone", c["timezone"], check_timezone)
         pavilion, booth = self._place(row, c, company)
         languages = self._languages(row, c)
+        language = self._language(row, c, country)
         onsite = self._onsite(row, c)
         windows = self._windows(row, c)
         pairs = self._pairs(row, c)
@@ -115,6 +117,7 @@ class _Reader:
             max_total=caps["max_total"],
             arrives=arrives,
             departs=departs,
+            language=language,
         )
         if company:
             spec = CompanySpec(
@@ -210,6 +213,25 @@ class _Reader:
                     value=repr(lang),
                 )
         return languages
+
+    def _language(self, row: int, c: Mapping[str, str], country: str) -> str:
+        """The language of the person's e-mails and pages; empty: from the country (a
+        company's country given on an earlier row counts)."""
+        value = c["language"].strip().lower()
+        if not value:
+            known = self.companies.get(c["company"])
+            return default_language(country or (known.country if known else ""))
+        if value not in LANGUAGES:
+            self.out.add(
+                self.file,
+                row,
+                "language",
+                N_("%(value)s is not one of %(choices)s"),
+                value=repr(c["language"]),
+                choices=", ".join(LANGUAGES),
+            )
+            return ""
+        return value
 
     def _onsite(self, row: int, c: Mapping[str, str]) -> tuple[int, ...]:
         fair = self.fair

@@ -110,6 +110,7 @@ class ParticipantSpec:
     # own windows per local date ("YYYY-MM-DD" → windows, none = away), from
     # availability.csv; None when the import has no such file (the stored ones stay)
     dates: Mapping[str, tuple[str, ...]] | None = None
+    language: str = "en"  # en, zh, ko or ja: the person's e-mails and pages
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from fair.columns import BREAK_KEYS, FAIR_KEYS, PAVILION_KEYS, ordered
+from fair.languages import default_language
 from fair.sample.draft import Draft, Row, TomlDoc, TomlTable
 from fair.sample.places import shared_tables
 
@@ -72,6 +73,7 @@ def participant_rows(draft: Draft) -> list[Row]:
                     "offers": ";".join(company.offers),
                     "needs": ";".join(company.needs),
                     "languages": ";".join(p.languages),
+                    "language": default_language(company.country),
                     "onsite": onsite,
                     "available": p.available,
                     "interprets": ";".join(p.interprets),

@@ -131,11 +131,25 @@ def test_parse_bad_request_cell_names_column(column: str, value: str, message: s
         # A line break would reach e-mail headers and calendar lines (issue 18, item 5).
         ("name", "Eve\r\nBcc: all@evil.example", LINE_BREAK),
         ("company", "Acme\tLtd", LINE_BREAK),
+        ("language", "fr", "'fr' is not one of en, zh, ko, ja"),
     ],
 )
 def test_parse_bad_participant_cell_names_column(column: str, value: str, message: str) -> None:
     errors = rejected(fair_files(participants=people_with(3, **{column: value})))
     assert errors == [f"participants.csv, row 5, column {column}: {message}"]
+
+
+def test_parse_language_defaults_from_the_company_country() -> None:
+    data = parse_files(fair_files())
+    countries = {c.name: c.country for c in data.companies}
+    by_country = {countries[p.company]: p.language for p in data.participants}
+    assert by_country == {"KR": "ko", "CN": "zh", "DE": "en"}
+
+
+def test_parse_language_given_overrides_the_country() -> None:
+    data = parse_files(fair_files(participants=people_with(0, language="EN")))
+    assert data.participants[0].language == "en"
+    assert data.participants[1].language == "ko"
 
 
 def test_parse_company_disagreeing_country_is_refused() -> None:

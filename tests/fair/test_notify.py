@@ -7,11 +7,11 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -21,10 +21,10 @@ from sqlmodel import Session, select
 
 from fair import notify
 from fair.db import session_scope
-from fair.models import Fair, MeetingRequest, Participant, TokenKind, utcnow
+from fair.mailtext import Words
+from fair.models import MeetingRequest
 from fair.publishing import VersionDiff, publish
 from fair.settings import Settings
-from fair.tokens import expires_at, participant_for_token
 from tests.fair.test_ical import PEOPLE, build, next_draft
 
 pytestmark = pytest.mark.integration
@@ -162,7 +162,8 @@ def test_invitation_message_is_imip_with_the_calendar_inline_and_attached(
         cal = icalendar.Calendar.from_ical(inline.get_content())
         assert str(cal["METHOD"]) == "REQUEST" and len(cal.walk("VEVENT")) == 1
         summary = str(cal.walk("VEVENT")[0]["SUMMARY"])
-        assert summary in str(message["Subject"]) and "New – " in str(message["Subject"])
+        new = Words(str(message["Content-Language"])).text("New")
+        assert summary in str(message["Subject"]) and f"{new} – " in str(message["Subject"])
 
 
 def test_resolve_mails_only_participants_whose_meetings_changed(
@@ -177,12 +178,13 @@ def test_resolve_mails_only_participants_whose_meetings_changed(
     got = smtp[0].by_recipient()
     assert len(queued) == 4
     assert set(got) == {EMAIL[k] for k in ("cn1", "kr1", "il1", "jp1")}  # not de1
-    for key in ("cn1", "kr1"):
+    for key, moved_word in (("cn1", "已改期"), ("kr1", "일정 변경")):  # their languages
         assert invitations(got[EMAIL[key]]) == {moved: ("REQUEST", 1, "CONFIRMED")}
-        assert "Moved: Meeting:" in got[EMAIL[key]].get_body(("plain",)).get_content()
+        assert f"{moved_word}: Meeting:" in got[EMAIL[key]].get_body(("plain",)).get_content()
     for key in ("il1", "jp1"):
         assert invitations(got[EMAIL[key]]) == {dropped: ("CANCEL", 1, "CANCELLED")}
-    assert "Cancelled – Meeting:" in str(got[EMAIL["il1"]]["Subject"])
+    assert "Cancelled – Meeting:" in str(got[EMAIL["il1"]]["Subject"])  # IL: English
+    assert "キャンセル – Meeting:" in str(got[EMAIL["jp1"]]["Subject"])
     outbox = Path(mail_settings.smtp_outbox)
     assert len(list((outbox / "sent").glob("*.eml"))) == 4 and not list(outbox.glob("*.eml"))
 
@@ -220,9 +222,17 @@ def test_failed_delivery_is_kept_and_retried(
         diff = publish(session, fair, next_draft(session, fair, drop="cn1-de1"))
     notify.queue_schedule_changes(sqlite_engine, fair, diff, mail_settings)
     down = replace(mail_settings, smtp_port=free_port())  # nobody listens there
-    assert notify.deliver(down) == notify.Delivery(0, 0, 2)
+    start = datetime.now(UTC)
+    assert notify.deliver(down, now=start) == notify.Delivery(0, 0, 2)
     assert smtp[0].messages == []
-    assert notify.deliver(mail_settings) == notify.Delivery(2, 0, 0)
+    outbox = notify.Outbox(mail_settings.smtp_outbox)
+    waiting = [outbox.state(p.name) for p in outbox.pending()]
+    assert {(s.state, s.attempts) for s in waiting} == {("waiting", 1)}
+    assert all(s.answer.startswith("cannot connect") for s in waiting)
+    # Not before its backoff is over, then delivered.
+    assert notify.deliver(mail_settings, now=start) == notify.Delivery(0, 0, 2)
+    later = start + notify.backoff(1)
+    assert notify.deliver(mail_settings, now=later) == notify.Delivery(2, 0, 0)
     assert len(smtp[0].messages) == 2
 
 
@@ -257,44 +267,23 @@ def test_stale_claim_goes_back_to_queue(tmp_path: Path) -> None:
     assert outbox.requeue_stale() == 1 and outbox.pending() == [path]
 
 
-def test_magic_link_mail_carries_a_working_new_link(
-    sqlite_engine: Engine, mail_settings: Settings, smtp: tuple[Inbox, int]
-) -> None:
-    build(sqlite_engine)
-    with session_scope(sqlite_engine) as session:
-        person = session.exec(select(Participant).where(Participant.key == "kr1")).one()
-        notice = notify.magic_link_message(session, person, mail_settings)
-    notify.queue(mail_settings, [notice])
-    notify.deliver(mail_settings)
-    (message,) = smtp[0].by_recipient().values()
-    body = message.get_body(("plain",)).get_content()
-    link = next(w for w in body.split() if w.startswith("https://fair.example/p/"))
-    with Session(sqlite_engine) as session:
-        found = participant_for_token(session, link.rsplit("/", 1)[1], TokenKind.MAGIC)
-    assert found.key == "kr1"
-    assert str(message["To"]) == "김민준 <minjun@busan-marine.example>"
-    with Session(sqlite_engine) as session:
-        fair = session.exec(select(Fair)).one()
-        until = expires_at(fair, utcnow()).astimezone(ZoneInfo(fair.timezone))
-    assert f"It works until {until:%Y-%m-%d}: links work 30 days after the fair" in body
-
-
-def test_a_line_break_in_a_name_never_reaches_a_mail_header(
-    sqlite_engine: Engine, mail_settings: Settings
-) -> None:
-    """The importer refuses line breaks in names; a name that got one another way still
-    gives a valid message (folded to one line), not a crash after a commit or an
-    injected header."""
-    build(sqlite_engine)
-    with session_scope(sqlite_engine) as session:
-        person = session.exec(select(Participant).where(Participant.key == "kr1")).one()
-        person.name = "Eve\r\nBcc: all@evil.example"
-        notice = notify.magic_link_message(session, person, mail_settings)
-        session.rollback()
+def test_a_line_break_in_a_name_never_reaches_a_mail_header(mail_settings: Settings) -> None:
+    """The importer and the registration form refuse line breaks in names; a name that
+    got one another way still gives a valid message (its header folded to one line), not
+    a crash after a commit or an injected header."""
+    message = notify.plain_message(
+        mail_settings,
+        "Eve\r\nBcc: all@evil.example",
+        "minjun@busan-marine.example",
+        "Fair\nBcc: x@evil.example",
+        "Hello\n",
+    )
+    notice = notify.Notice("kr1", "minjun@busan-marine.example", message)
     (path,) = notify.queue(mail_settings, [notice])
     headers = path.read_bytes().split(b"\r\n\r\n", 1)[0]
     assert b"\r\nBcc:" not in headers
-    assert str(notice.message["To"]) == '"Eve Bcc: all@evil.example" <minjun@busan-marine.example>'
+    assert str(message["To"]) == '"Eve Bcc: all@evil.example" <minjun@busan-marine.example>'
+    assert str(message["Subject"]) == "Fair Bcc: x@evil.example"
 
 
 def test_a_publication_stopped_before_its_mails_sends_them_at_the_next_start(

@@ -543,3 +543,29 @@ def test_cli_exports_the_reports(
     assert list(rows[0]) == list(COMPANY_COLUMNS) and len(rows) >= 4
     assert main(["export", "deals", "--format", "json", "-o", str(out), *db]) == 0
     assert json.loads(out.read_text(encoding="utf-8")) == []  # no deal yet
+
+
+def test_cli_invite_by_country_then_resend(
+    published_fair: tuple[int, dict[str, str]],
+    settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`fair invite --country KR` invites the Korean participants once; `--resend ID`
+    invites one again with a new link. No SMTP host: the messages wait in the outbox."""
+    from fair import notify
+    from web.cli import main
+
+    monkeypatch.setenv("FAIR_SMTP_OUTBOX", settings.smtp_outbox)
+
+    db = ["--db", settings.database_url]
+    outbox = notify.Outbox(settings.smtp_outbox)
+    assert main(["invite", "--country", "KR", *db]) == 0
+    assert "invited 2 participant(s)" in capsys.readouterr().out
+    assert main(["invite", "--country", "KR", *db]) == 0
+    assert "invited 0 participant(s)" in capsys.readouterr().out
+    assert len(outbox.pending()) == 2
+    assert main(["invite", "--resend", "kr1", *db]) == 0
+    assert "invited 1 participant(s)" in capsys.readouterr().out
+    assert len(outbox.pending()) == 3
+    assert main(["invite", "--role", "visitor", *db]) == 1

@@ -63,7 +63,8 @@ def test_no_entry_is_fuzzy(lang: str) -> None:
 ORGANISER_PAGES = {
     "/organiser": ["Organiser console", "Who is coming"],
     "/organiser/grid": ["Meeting grid"],
-    "/organiser/participants": ["Personal link", "E-mail a link"],
+    "/organiser/participants": ["Personal link", "Invite everyone not yet invited"],
+    "/organiser/outbox": ["Invitations and outbox", "Failed and waiting"],
     "/organiser/import": ["Check and preview", "Templates"],
     "/organiser/dashboard": ["Live dashboard"],
     "/organiser/control": ["Control room", "Send the announcement"],
