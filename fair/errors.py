@@ -74,3 +74,7 @@ class ImportRejected(InvalidInput):
         super().__init__(
             f"import rejected, nothing was changed ({len(problems)} errors):\n" + "\n".join(lines)
         )
+
+    def __reduce__(self) -> tuple[type[ImportRejected], tuple[list[Problem]]]:
+        # rebuilt from its problems when it crosses from a worker process
+        return (ImportRejected, (self.problems,))

@@ -133,6 +133,9 @@ class ImportChanged(Conflict):
         super().__init__(self.template)
         self.preview = preview  # what the same files would do now
 
+    def __reduce__(self) -> tuple[type[ImportChanged], tuple[ImportSummary | None]]:
+        return (ImportChanged, (self.preview,))
+
 
 class _Upserter:
     def __init__(self, session: Session) -> None:
@@ -869,3 +872,50 @@ def confirm_upload(engine: Engine, token: str) -> ImportSummary:
 def _drop_upload(engine: Engine, token: str) -> None:
     with session_scope(engine) as session:
         session.exec(delete(ImportUpload).where(col(ImportUpload.token_hash) == hash_token(token)))
+
+
+# ---------------------------------------------------------------------------- in a worker
+
+
+def preview_upload_at(
+    url: str, files: Mapping[str, bytes], encoding: str
+) -> tuple[ImportSummary, str]:
+    """`preview_files` and `keep_upload` on the database at `url`, for a worker process:
+    a large upload's reading (hundreds of MB for tens of MB of files) is then the
+    worker's, returned to the system when it ends, not the server's."""
+    from fair.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        return preview_and_keep(engine, files, encoding)
+    finally:
+        engine.dispose()
+
+
+def preview_and_keep(
+    engine: Engine, files: Mapping[str, bytes], encoding: str
+) -> tuple[ImportSummary, str]:
+    """The preview of an upload, and the token its kept copy is confirmed with."""
+    preview = preview_files(engine, files, encoding)
+    return preview, keep_upload(engine, files, encoding, preview.digest)
+
+
+def confirm_upload_at(url: str, token: str) -> ImportSummary:
+    """`confirm_upload` on the database at `url`, for a worker process."""
+    from fair.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        return confirm_upload(engine, token)
+    finally:
+        engine.dispose()
+
+
+def upload_size(session: Session, token: str) -> int:
+    """The stored (compressed) size of a kept upload; 0 when there is none."""
+    from sqlalchemy import func
+
+    found = session.exec(
+        select(func.length(ImportUpload.files)).where(ImportUpload.token_hash == hash_token(token))
+    ).first()
+    return int(found or 0)

@@ -4,13 +4,15 @@ publishing), the meeting grid, reports, the import, and participants' personal l
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import re
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import PurePosixPath
 from typing import Any
 
+import sqlalchemy as sa
 from aiohttp import web
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from fair import notify, queries
@@ -26,7 +28,15 @@ from fair.export import (
 )
 from fair.grid_view import grid_marks, grid_places, grid_state
 from fair.importer import AUTO, normalise
-from fair.loader import ImportChanged, ImportSummary, confirm_upload, keep_upload, preview_files
+from fair.loader import (
+    ImportChanged,
+    ImportSummary,
+    confirm_upload,
+    confirm_upload_at,
+    preview_and_keep,
+    preview_upload_at,
+    upload_size,
+)
 from fair.models import Fair, TokenKind, utcnow
 from fair.planning import fair_slots
 from fair.publishing import VersionDiff, diff_versions, publish
@@ -433,12 +443,34 @@ async def _uploaded(request: web.Request) -> tuple[dict[str, bytes], str]:
     return files, encoding
 
 
-async def _in_executor(request: web.Request, fn: Any, *args: Any) -> Any:
+# An upload larger than this (bytes, as sent; its kept copy is compressed) is read in a
+# worker process: reading tens of MB of files takes hundreds of MB, which a worker gives
+# back when it ends and the server would keep (measured: a 26 MB upload's preview peaked
+# at 587 MB in the process that ran it).
+WORKER_BYTES = 4 * 1024 * 1024
+
+
+async def _import_work(
+    request: web.Request, size: int, in_thread: Any, in_worker: Any, *args: Any
+) -> Any:
     """An import's work (its preview writes and rolls back): one writer at a time on
-    SQLite, like the pages' writes, which then wait for it instead of failing."""
+    SQLite, like the pages' writes, which then wait for it instead of failing; a large
+    upload in a worker process (`in_worker(url, *args)`), a small one in a database
+    thread (`in_thread(engine, *args)`)."""
+    loop = asyncio.get_running_loop()
+    url = request.app[SETTINGS].database_url
+    in_memory = sa.engine.make_url(url).database in (None, "", ":memory:")
+    shared = not (url.startswith("sqlite") and in_memory)  # a worker can open it too
     async with one_writer(request.app):
-        return await asyncio.get_running_loop().run_in_executor(
-            request.app[DB_EXECUTOR], fn, request.app[ENGINE], *args
+        if size > WORKER_BYTES and shared:
+            spawn = multiprocessing.get_context("spawn")  # a fresh interpreter, no threads
+            pool = ProcessPoolExecutor(max_workers=1, mp_context=spawn)
+            try:
+                return await loop.run_in_executor(pool, in_worker, url, *args)
+            finally:
+                pool.shutdown(wait=False)
+        return await loop.run_in_executor(
+            request.app[DB_EXECUTOR], in_thread, request.app[ENGINE], *args
         )
 
 
@@ -448,12 +480,11 @@ async def import_upload(request: web.Request) -> web.StreamResponse:
     await auth.organiser(request)
     files, encoding = await _uploaded(request)
 
-    def check(engine: Engine) -> tuple[ImportSummary, str]:
-        preview = preview_files(engine, files, encoding)
-        return preview, keep_upload(engine, files, encoding, preview.digest)
-
+    size = sum(len(raw) for raw in files.values())
     try:
-        preview, token = await _in_executor(request, check)
+        preview, token = await _import_work(
+            request, size, preview_and_keep, preview_upload_at, files, encoding
+        )
     except ImportRejected as exc:
         return _import_page(
             request, 400, problems=exc.problems, files=sorted(files), encoding=encoding
@@ -468,8 +499,10 @@ async def import_confirm(request: web.Request) -> web.StreamResponse:
     await auth.organiser(request)
     form = await request.post()
     token = str(form.get("token", ""))
+    # the kept copy is compressed: about a quarter of the upload for CSV text
+    size = 4 * await read(request.app, upload_size, token)
     try:
-        summary = await _in_executor(request, confirm_upload, token)
+        summary = await _import_work(request, size, confirm_upload, confirm_upload_at, token)
     except ImportChanged as exc:
         return _import_page(
             request,

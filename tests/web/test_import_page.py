@@ -114,7 +114,18 @@ async def test_bad_row_is_named_in_the_page_language_and_nothing_is_written(
     assert await participant_names(site) == before
 
 
-async def test_preview_then_confirm_writes_what_it_showed(site: Site) -> None:
+@pytest.fixture(params=["thread", "worker"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Small uploads are read in a database thread; large ones in a worker process (here
+    every upload is large): the pages are the same either way."""
+    from web import console
+
+    if request.param == "worker":
+        monkeypatch.setattr(console, "WORKER_BYTES", 0)
+    return str(request.param)
+
+
+async def test_preview_then_confirm_writes_what_it_showed(site: Site, reading: str) -> None:
     await site.sign_in_organiser()
     csrf = await site.csrf()
     people = copy.deepcopy(PARTICIPANTS)
@@ -149,7 +160,9 @@ async def test_preview_then_confirm_writes_what_it_showed(site: Site) -> None:
     assert again.status == 410  # used up
 
 
-async def test_confirm_after_the_data_changed_is_refused_with_a_new_preview(site: Site) -> None:
+async def test_confirm_after_the_data_changed_is_refused_with_a_new_preview(
+    site: Site, reading: str
+) -> None:
     await site.sign_in_organiser()
     csrf = await site.csrf()
     people = copy.deepcopy(PARTICIPANTS)
@@ -270,3 +283,19 @@ async def test_a_long_import_makes_page_writes_wait_not_fail(
         assert saved.status == 200, await saved.text()
         assert "webcal://" in await saved.text()
     assert (await importing).status == 200
+
+
+async def test_a_rejected_upload_read_in_a_worker_names_its_row(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refusal crosses from the worker process whole: every problem, row and column."""
+    from web import console
+
+    monkeypatch.setattr(console, "WORKER_BYTES", 0)
+    make, (file, row, column), messages = BAD_ROWS[next(iter(BAD_ROWS))]
+    await site.sign_in_organiser()
+    csrf = await site.csrf()
+    response = await site.client.post("/organiser/import?lang=ko", data=form_of(csrf, make()))
+    assert response.status == 400
+    expected = f"<tr><td>{file}</td><td>{row}</td><td><code>{column}</code></td><td>"
+    assert expected + messages["ko"] in await response.text()
