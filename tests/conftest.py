@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from fair.db import open_database
+from fair.settings import Settings
+from tests.mail import Inbox, mail_settings_for, smtp_server
 
 POSTGRES_URL = os.environ.get(
     "FAIR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -75,3 +78,16 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     name = "sqlite_engine" if request.param == "sqlite" else "postgres_engine"
     result: Engine = request.getfixturevalue(name)
     return result
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server (aiosmtpd) and the inbox it fills."""
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        yield inbox, port
+
+
+@pytest.fixture
+def mail_settings(tmp_path: Path, smtp: tuple[Inbox, int]) -> Settings:
+    return mail_settings_for(smtp[1], tmp_path)

@@ -6,32 +6,18 @@ English browser, and lands on their agenda in Korean."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
-from aiosmtpd.controller import Controller
 
 from fair.settings import Settings
-from tests.fair.test_notify import Inbox, free_port
+from tests.mail import Inbox, free_port
 from tests.web.conftest import ORGANISER
 from web.app import create_app
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ backoff, none lost; 550 is kept as failed with the server's answer."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -31,35 +30,11 @@ from fair.settings import Settings
 from fair.tokens import participant_for_token
 from tests.factories import fair_files
 from tests.fair.test_ical import build, next_draft
-from tests.fair.test_notify import Inbox, free_port
+from tests.mail import Inbox, free_port
 
 pytestmark = pytest.mark.integration
 LINK = re.compile(r"https://fair\.example/p/([\w-]+)\?lang=(\w+)")
 GREETING = {"en": "Dear {},", "zh": "尊敬的{}：", "ko": "{} 님께", "ja": "{} 様"}
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def mail_settings(tmp_path: Path, smtp: tuple[Inbox, int]) -> Settings:
-    return Settings(
-        smtp_host="127.0.0.1",
-        smtp_port=smtp[1],
-        smtp_starttls=False,
-        smtp_from_address="fair@fair.example",
-        smtp_outbox=str(tmp_path / "outbox"),
-        server_base_url="https://fair.example",
-    )
 
 
 def body(message: EmailMessage) -> str:

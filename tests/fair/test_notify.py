@@ -4,18 +4,14 @@ keep the UID and raise SEQUENCE; the outbox keeps what could not be sent."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import icalendar
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -26,75 +22,10 @@ from fair.models import MeetingRequest
 from fair.publishing import VersionDiff, publish
 from fair.settings import Settings
 from tests.fair.test_ical import PEOPLE, build, next_draft
+from tests.mail import Inbox, free_port
 
 pytestmark = pytest.mark.integration
 EMAIL = {p["id"]: p["email"] for p in PEOPLE}
-
-
-@dataclass
-class Inbox:
-    refuse: set[str] = field(default_factory=set)
-    messages: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        if address in self.refuse:
-            return "550 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = message_from_bytes(envelope.original_content, policy=policy.SMTP)
-        assert isinstance(message, EmailMessage)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-    def by_recipient(self) -> dict[str, EmailMessage]:
-        out = {}
-        for rcpts, message in self.messages:
-            for r in rcpts:
-                assert r not in out, f"{r} got two messages"
-                out[r] = message
-        return out
-
-    def all_by_recipient(self) -> dict[str, list[EmailMessage]]:
-        out: dict[str, list[EmailMessage]] = {}
-        for rcpts, message in self.messages:
-            for r in rcpts:
-                out.setdefault(r, []).append(message)
-        return out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def mail_settings(tmp_path: Path, smtp: tuple[Inbox, int]) -> Settings:
-    return Settings(
-        smtp_host="127.0.0.1",
-        smtp_port=smtp[1],
-        smtp_starttls=False,
-        smtp_from_address="fair@fair.example",
-        smtp_outbox=str(tmp_path / "outbox"),
-        server_base_url="https://fair.example",
-    )
 
 
 def invitations(message: EmailMessage) -> dict[str, tuple[str, int, str]]:

@@ -24,7 +24,7 @@ from fair.publishing import publish
 from fair.settings import Settings
 from tests.fair.test_busy import WEEKLY_SEOUL, ics
 from tests.fair.test_ical import next_draft
-from tests.fair.test_notify import Inbox, free_port
+from tests.mail import Inbox, free_port
 from tests.web.conftest import ClientFactory, Site
 
 pytestmark = pytest.mark.integration

@@ -20,7 +20,7 @@ from fair import notify
 from fair.db import open_database
 from fair.models import Participant
 from fair.settings import Settings
-from tests.fair.test_notify import Inbox, free_port
+from tests.mail import Inbox, free_port
 from tests.web.conftest import ClientFactory, Site
 from web.app import create_app
 from web.keys import MAILER
