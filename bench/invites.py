@@ -8,9 +8,10 @@ person's agenda and the attached .ics, as at a real fair; the people beyond the 
 `--people` (by id) count as invited already. Each run, on a fresh outbox and with the
 invitations reset:
 
-- queue, batch: `fair.invitations.invite` for everyone not yet invited, in one
-  transaction, then the messages written to the outbox (what the organiser's "Invite
-  everyone" button and `fair invite` do);
+- queue, batch: `fair.invitations.invite_and_queue` for everyone not yet invited, 100
+  people per transaction, each batch's messages written to the outbox after its commit
+  (the function the organiser's "Invite everyone" button runs in `fair serve`'s
+  background, and `fair invite`);
 - queue, one by one (baseline): `fair.invitations.resend` per person, a transaction each,
   then its message queued (what clicking each person's button did);
 - deliver, one connection (`fair.notify.deliver`): the whole outbox over one SMTP
@@ -18,7 +19,9 @@ invitations reset:
 - deliver, a connection per message (baseline): the same messages, one SMTP session
   each.
 
-The server counts what it received; a run where it did not get each message exactly
+It calls the functions `fair serve` and the CLI call, in one process, not a running
+`fair serve` over HTTP: the page's POST only starts the same function in the
+background. The server counts what it received; a run where it did not get each message exactly
 once is reported as such.
 """
 
