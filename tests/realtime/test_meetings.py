@@ -323,3 +323,34 @@ async def test_meeting_client_dropping_during_join_is_not_left_counted(
     online = {p["name"]: p["online"] for p in ack["presence"]}
     assert online["김민준"] is True
     assert online["王伟"] is False
+
+
+async def test_only_the_leading_live_process_sweeps_no_shows(
+    live: Live, settings: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every process runs the sweep's loop; only the live one with the smallest instance
+    id marks (issue 19: every process swept every 30 s, repeating the same queries)."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from fair import instances, presence
+    from fair.db import session_scope
+    from web.keys import SIO
+
+    swept: list[object] = []
+    monkeypatch.setattr(presence, "mark_no_shows", lambda *args: swept.append(args) or [])
+    engine = make_engine(live_db(settings))
+    with session_scope(engine) as session:
+        instances.heartbeat(session, "!leader", datetime.now(UTC))  # sorts before any id
+    engine.dispose()
+    namespace = live.server.app[SIO].namespace_handlers["/meeting"]
+    own = namespace.services
+    for instance, expected in (("zz-follower", False), ("!leader", True)):
+        namespace.services = replace(own, no_show_interval=0.05, instance=instance)
+        task = asyncio.ensure_future(namespace.watch_no_shows())
+        await asyncio.sleep(0.5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert bool(swept) is expected, instance
+    namespace.services = own
