@@ -58,7 +58,7 @@ from fair.models import (
     VersionStatus,
     utcnow,
 )
-from fair.publishing import VersionDiff
+from fair.publishing import MAIL, MAIL_DUE, MAIL_QUEUED, VersionDiff, mark_mail
 from fair.settings import Settings
 from fair.tokens import issue_token, live_token_holders
 
@@ -579,6 +579,9 @@ def schedule_messages(
     since the last time. The caller commits."""
     current, _ = published_history(session, fair_id)
     hint = frozenset(diff.new) | frozenset(diff.moved) | frozenset(diff.cancelled)
+    if current is not None:
+        mark_mail(current, MAIL_QUEUED)  # committed with the calendar record
+        session.add(current)
     return sync_calendars(
         session,
         fair_id,
@@ -625,8 +628,10 @@ def queue_missed(engine: Engine, settings: Settings, fair_id: int | None = None)
     """The e-mails a publication committed but never queued (the process stopped right
     after the commit): for each fair with a published version (or `fair_id`), what each
     participant's calendar shows now is compared with what was recorded as sent, and the
-    difference is queued. Nothing when everything was sent; run at `fair serve`'s start
-    and by `fair publish`."""
+    difference is queued. Only a published version whose e-mails are still due (marked so
+    by its publication, in the same commit) is looked at, so a publication that mailed,
+    or one that mails nobody (the demo), costs nothing; run at `fair serve`'s start and
+    by `fair publish`."""
     with Session(engine) as session:
         query = select(ScheduleVersion.fair_id).where(
             ScheduleVersion.status == VersionStatus.PUBLISHED
@@ -638,8 +643,10 @@ def queue_missed(engine: Engine, settings: Settings, fair_id: int | None = None)
     for fid in fairs:
         with session_scope(engine) as session:
             current, _ = published_history(session, fid)
-            if current is None:
+            if current is None or current.figures.get(MAIL) != MAIL_DUE:
                 continue
+            mark_mail(current, MAIL_QUEUED)
+            session.add(current)
             # A calendar never recorded was never told: its meetings are news, as the
             # publication that stopped would have announced them.
             shown = frozenset(

@@ -110,6 +110,15 @@ def _move_rooms(session: Session, current: ScheduleVersion, kept: dict[int, int]
         )
 
 
+MAIL = "mail"  # a published version's figures: whether its e-mails went to the outbox
+MAIL_DUE, MAIL_QUEUED, MAIL_NONE = "due", "queued", "none"
+
+
+def mark_mail(version: ScheduleVersion, state: str) -> None:
+    """Record what became of a publication's e-mails (the caller commits)."""
+    version.figures = {**version.figures, MAIL: state}
+
+
 def publish(session: Session, fair_id: int, number: int | None = None) -> VersionDiff:
     """Publish draft `number` (default: the newest version); the caller commits."""
     version = get_version(session, fair_id, number)
@@ -156,6 +165,9 @@ def publish(session: Session, fair_id: int, number: int | None = None) -> Versio
         session.add(draft)
     version.status = VersionStatus.PUBLISHED
     version.published_at = now
+    # Its e-mails are due, in the same commit as the publication: `fair.notify` marks
+    # them queued, and finds them still due after a process stopped in between.
+    version.figures = {**version.figures, MAIL: MAIL_DUE}
     session.add(version)
     session.flush()
     return diff

@@ -34,7 +34,7 @@ from fair.models import (
     Role,
     TokenKind,
 )
-from fair.publishing import publish
+from fair.publishing import MAIL_NONE, mark_mail, publish
 from fair.roadshows import RoadshowInput, schedule_roadshow
 from fair.sample import live
 from fair.sample.generate import generate, write
@@ -118,6 +118,11 @@ def prepare_demo(
     password = secrets.token_urlsafe(12)
     with session_scope(engine) as session:
         publish(session, summary.fair_id, number)
+        # the demo's people are generated: its publication mails nobody
+        version = published_version(session, summary.fair_id)
+        assert version is not None
+        mark_mail(version, MAIL_NONE)
+        session.add(version)
         create_organiser(session, ORGANISER_EMAIL, password, "Demo organiser")
         people, running = _showcase(session, summary.fair_id, None if start else moment)
         handed = tuple(

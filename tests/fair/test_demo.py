@@ -172,3 +172,16 @@ def test_move_shifts_the_day_breaks_and_hours_together(tmp_path: Path) -> None:
     first = [p.read_bytes() for p in write(moved, tmp_path / "a")]
     again = [p.read_bytes() for p in write(move(generated, -540), tmp_path / "b")]
     assert first == again
+
+
+def test_demo_publication_mails_nobody_at_the_servers_start(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """The demo's people are generated: its publication is marked as mailing nobody, so
+    `fair serve`'s check for a publication's unsent e-mails finds nothing to queue."""
+    from fair import notify
+    from fair.settings import Settings
+
+    prepare_demo(sqlite_engine, "small", 1, QUICK, start=date(2026, 11, 27))
+    settings = Settings(smtp_outbox=str(tmp_path / "outbox"))
+    assert notify.queue_missed(sqlite_engine, settings) == []
