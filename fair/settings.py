@@ -6,7 +6,9 @@ Every setting is a `Setting` in `SETTINGS`; its environment variable is
 keys and values of the wrong type fail with a message naming the key. The secret key comes
 only from the environment (`FAIR_SECRET_KEY`); without it a random one is made for the
 process, which is fine for the embedded demo but logs everyone out on restart. The
-TURN secret shared with coturn comes only from the environment too (`FAIR_TURN_SECRET`).
+TURN secret shared with coturn comes only from the environment too (`FAIR_TURN_SECRET`),
+and so do Janus's API secret and VideoRoom admin key (`FAIR_JANUS_API_SECRET`,
+`FAIR_JANUS_ADMIN_KEY`).
 """
 
 from __future__ import annotations
@@ -178,8 +180,27 @@ SETTINGS: tuple[Setting, ...] = (
         "audience_limit",
         int,
         50,
-        "Most viewers in one roadshow's live audience (the presenter sends video to each "
-        "viewer over its own WebRTC connection); a roadshow may set a lower limit.",
+        "Most viewers in one roadshow's live audience when the presenter sends video to "
+        "each viewer over its own WebRTC connection (no media server); a roadshow may set "
+        "a lower limit.",
+    ),
+    Setting(
+        "stage",
+        "janus_url",
+        str,
+        "",
+        "The HTTP API of the Janus WebRTC Server that carries the stages "
+        "(`http://127.0.0.1:8088/janus`; the server talks to it, browsers never do); "
+        "empty: peer-to-peer with `stage.audience_limit`. Its API secret and VideoRoom "
+        "admin key come from FAIR_JANUS_API_SECRET and FAIR_JANUS_ADMIN_KEY.",
+    ),
+    Setting(
+        "stage",
+        "janus_capacity",
+        int,
+        500,
+        "Most viewers the media server carries at once, over all live stages; with Janus "
+        "it is also the most a roadshow may admit.",
     ),
     Setting(
         "database",
@@ -269,6 +290,8 @@ class Settings:
     rooms_turn_urls: tuple[str, ...] = ()
     rooms_turn_ttl_minutes: int = 30
     stage_audience_limit: int = 50
+    stage_janus_url: str = ""
+    stage_janus_capacity: int = 500
     limits_api_body_kib: int = 64
     limits_form_kib: int = 1024
     limits_upload_mib: int = 60
@@ -278,6 +301,8 @@ class Settings:
     secret_key: str = ""
     smtp_password: str = ""  # only from the environment (FAIR_SMTP_PASSWORD)
     turn_secret: str = ""  # only from the environment (FAIR_TURN_SECRET)
+    janus_api_secret: str = ""  # only from the environment (FAIR_JANUS_API_SECRET)
+    janus_admin_key: str = ""  # only from the environment (FAIR_JANUS_ADMIN_KEY)
 
     @property
     def rates(self) -> dict[str, Decimal]:
@@ -295,6 +320,12 @@ class Settings:
         if not self.rooms_turn_urls or not self.turn_secret:
             return None
         return Turn(self.rooms_turn_urls, self.turn_secret, self.rooms_turn_ttl_minutes)
+
+    @property
+    def audience_max(self) -> int:
+        """The most viewers a roadshow may admit: the media server's capacity with
+        Janus, else the peer-to-peer limit."""
+        return self.stage_janus_capacity if self.stage_janus_url else self.stage_audience_limit
 
     @property
     def base_url(self) -> str:
@@ -442,6 +473,11 @@ def _check(values: dict[str, Any]) -> None:
         raise InvalidInput("rooms.turn_ttl_minutes must be 0–10080")
     if not 1 <= values["stage_audience_limit"] <= 500:
         raise InvalidInput("stage.audience_limit must be 1–500")
+    if not 1 <= values["stage_janus_capacity"] <= 1_000_000:
+        raise InvalidInput("stage.janus_capacity must be 1–1000000")
+    janus = values["stage_janus_url"]
+    if janus and not janus.startswith(("http://", "https://")):
+        raise InvalidInput(f"stage.janus_url must be an http(s):// URL, got {janus!r}")
     names = ("api_body_kib", "form_kib", "upload_mib", "socket_kib")
     for name in (*names, "sockets_per_person", "sockets_per_address"):
         if not 1 <= values[f"limits_{name}"] <= 1024 * 1024:
@@ -499,6 +535,8 @@ def load_settings(
         "FAIR_SECRET_KEY",
         "FAIR_SMTP_PASSWORD",
         "FAIR_TURN_SECRET",
+        "FAIR_JANUS_API_SECRET",
+        "FAIR_JANUS_ADMIN_KEY",
         "FAIR_CONFIG",
         "FAIR_ORGANISER_PASSWORD",
     }
@@ -506,7 +544,13 @@ def load_settings(
         if name.startswith("FAIR_") and name not in known_env:
             raise InvalidInput(f"unknown environment variable {name}")
 
-    secrets_only = {"secret_key", "smtp_password", "turn_secret"}
+    secrets_only = {
+        "secret_key",
+        "smtp_password",
+        "turn_secret",
+        "janus_api_secret",
+        "janus_admin_key",
+    }
     field_names = {f.name for f in fields(Settings)} - secrets_only
     for name, value in (overrides or {}).items():
         if name not in field_names:
@@ -520,9 +564,19 @@ def load_settings(
             "rooms.turn_urls is set but FAIR_TURN_SECRET is not: set the secret shared "
             "with the TURN server (static-auth-secret) in the environment"
         )
+    janus_api_secret = env.get("FAIR_JANUS_API_SECRET", "")
+    janus_admin_key = env.get("FAIR_JANUS_ADMIN_KEY", "")
+    if values["stage_janus_url"] and not (janus_api_secret and janus_admin_key):
+        raise InvalidInput(
+            "stage.janus_url is set but FAIR_JANUS_API_SECRET or FAIR_JANUS_ADMIN_KEY is "
+            "not: set Janus's api_secret and the VideoRoom plugin's admin_key in the "
+            "environment"
+        )
     return Settings(
         **values,
         secret_key=env.get("FAIR_SECRET_KEY", ""),
         smtp_password=env.get("FAIR_SMTP_PASSWORD", ""),
         turn_secret=turn_secret,
+        janus_api_secret=janus_api_secret,
+        janus_admin_key=janus_admin_key,
     )

@@ -168,6 +168,7 @@ class Server(socketio.AsyncServer):  # type: ignore[misc]
     # Ends the connections of sessions that ended (with live rooms; `create_server`).
     session_watch: SessionWatch | None = None
     caps: ConnectionCaps | None = None
+    stage: StageNamespace | None = None  # the roadshow stages (`create_server`)
 
     async def _handle_eio_connect(self, eio_sid: str, environ: Any) -> Any:
         if self.caps is not None:
@@ -273,7 +274,8 @@ def create_server(
         offers = SlotOffers(server, rooms, dashboard)  # freed slots refilled live
         server.register_namespace(dashboard)
         server.register_namespace(MeetingNamespace(identify, rooms, dashboard, offers))
-        server.register_namespace(StageNamespace(identify, rooms, dashboard))  # roadshows
+        server.stage = StageNamespace(identify, rooms, dashboard)  # roadshows
+        server.register_namespace(server.stage)
         # announcements and slot offers
         server.register_namespace(NoticesNamespace(identify, rooms, offers))
         server.session_watch = SessionWatch(server, identify, rooms)

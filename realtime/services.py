@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from fair.instances import HEARTBEAT_INTERVAL, INSTANCE_TIMEOUT, new_instance_id
 from fair.turn import Turn
+from realtime.janus import MediaServer
 
 # Runs a blocking function (database work) in the application's executor.
 RunBlocking = Callable[[Callable[[], Any]], Awaitable[Any]]
@@ -41,6 +42,7 @@ class RoomServices:
     instance: str = field(default_factory=new_instance_id)
     heartbeat_interval: float = HEARTBEAT_INTERVAL  # seconds between heartbeats and sweeps
     instance_timeout: float = INSTANCE_TIMEOUT  # seconds without a heartbeat = dead
+    media: MediaServer | None = None  # Janus carries the stages; None: peer-to-peer
 
     def ice_servers_for(self, who: str | None, end: datetime) -> list[dict[str, Any]]:
         """The `iceServers` for one person in a meeting or on a stage ending at `end`:

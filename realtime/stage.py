@@ -32,8 +32,10 @@ from fair.rooms import stage_presenter_room, stage_room
 from fair.rules import DEFAULT_PRIORITY
 from realtime.base import SIGNAL_KEYS, ParticipantNamespace, Refused, now
 from realtime.dashboard import DashboardNamespace
+from realtime.janus import JanusError
 from realtime.namespaces import Identify
 from realtime.services import RoomServices
+from realtime.stage_media import StageMedia
 
 AUDIENCE_EVERY = 1.0  # seconds between audience counts sent to one stage
 log = logging.getLogger("fair.realtime.stage")
@@ -43,13 +45,31 @@ NAMESPACE = "/stage"
 class StageNamespace(ParticipantNamespace):
     SIGN_IN = "open your personal link to watch roadshows"
     EVENTS = frozenset(
-        {"join", "leave", "start", "stop", "ready", "signal", "question", "meet", "interest"}
+        {
+            "join",
+            "leave",
+            "start",
+            "stop",
+            "ready",
+            "signal",
+            "publish",
+            "watch",
+            "answer",
+            "question",
+            "meet",
+            "interest",
+        }
     )
 
     def __init__(
         self, identify: Identify, services: RoomServices, dashboard: DashboardNamespace
     ) -> None:
         super().__init__(NAMESPACE, identify, services, dashboard)
+        # With Janus configured the media goes through it (realtime/stage_media.py);
+        # without, the presenter sends to each viewer peer-to-peer.
+        self.media = StageMedia(services.media) if services.media is not None else None
+        if self.media is not None:
+            self.media.on_hangup = self._hung_up
         # The audience count, sent at most once a second per stage (the first change at
         # once, the last one after): 500 viewers joining in a burst each sent the count
         # to everyone, 250,000 messages; now a few per second.
@@ -185,6 +205,7 @@ class StageNamespace(ParticipantNamespace):
                 "you": {"sid": sid, "participant": pid, "role": role},
                 "server_time": now().isoformat(),
                 "ice_servers": self.services.ice_servers_for(self._turn_user(session), stage.end),
+                "media": "janus" if self.media is not None else "p2p",
                 "audience": state["audience"],
                 "questions": state["questions"],
                 "products": state["products"],
@@ -207,6 +228,14 @@ class StageNamespace(ParticipantNamespace):
         role = session.pop("role", "")
         if stage is None:
             return
+        publisher = False
+        if self.media is not None:
+            link = self.media.links.get(sid)
+            publisher = link is not None and link.publishing
+            try:
+                await self.media.leave(sid)
+            except Exception:
+                log.exception("stage %s: leaving the media server failed", stage.id)
         await self.leave_room(sid, stage_room(stage.id))
         if role == "presenter":
             await self.leave_room(sid, stage_presenter_room(stage.id))
@@ -216,6 +245,8 @@ class StageNamespace(ParticipantNamespace):
         instance = self.services.instance
         count = await self._write(lambda db: st.leave(db, stage, pid, instance))
         self._tell_audience(stage.id, count)
+        if publisher:
+            await self.emit("media:feeds", {"left": sid}, room=stage_room(stage.id))
         if role == "presenter":
             await self.emit("presenter:left", {"sid": sid}, room=stage_room(stage.id))
         else:
@@ -243,6 +274,12 @@ class StageNamespace(ParticipantNamespace):
 
         async def handle(session: dict[str, Any]) -> dict[str, Any]:
             stage = await self._presenter(session)
+            if self.media is not None:
+                try:
+                    await self.media.open_room(stage.id, stage.title)
+                except (JanusError, OSError) as exc:
+                    log.warning("stage %s: the media server refused the room: %s", stage.id, exc)
+                    raise Refused("media", "the media server is unavailable; try again") from None
             status = await self._write(lambda db: st.set_live(db, stage, True))
             await self.emit("live", {"presenter": sid}, room=stage_room(stage.id), skip_sid=sid)
             self.dashboard.changed(stage.fair_id)
@@ -256,6 +293,12 @@ class StageNamespace(ParticipantNamespace):
         async def handle(session: dict[str, Any]) -> dict[str, Any]:
             stage = await self._presenter(session)
             status = await self._write(lambda db: st.set_live(db, stage, False))
+            if self.media is not None:
+                # Janus drops everyone in the room; the links of this process go too.
+                for other, link in list(self.media.links.items()):
+                    if link.room == stage.id:
+                        await self.media.leave(other)
+                await self.media.close_room(stage.id)
             await self.emit("ended", {"presenter": sid}, room=stage_room(stage.id), skip_sid=sid)
             self.dashboard.changed(stage.fair_id)
             return {"ok": True, "status": status}
@@ -267,6 +310,8 @@ class StageNamespace(ParticipantNamespace):
 
         async def handle(session: dict[str, Any]) -> dict[str, Any]:
             stage = self._stage(session)
+            if self.media is not None:
+                raise Refused("media", "this stage goes through the media server: watch")
             if session.get("role") == "presenter":
                 raise Refused("forbidden", "the presenter sends the offers")
             await self.emit(
@@ -289,6 +334,10 @@ class StageNamespace(ParticipantNamespace):
         stage: st.LiveStage | None = session.get("stage")
         if stage is None:
             return await self._refuse(sid, "signal", "not_joined", "join a roadshow first")
+        if self.media is not None:
+            return await self._refuse(
+                sid, "signal", "media", "this stage goes through the media server"
+            )
         if not isinstance(data, dict) or not ("description" in data or "candidate" in data):
             return await self._refuse(
                 sid, "signal", "invalid", "expected a description or a candidate"
@@ -316,6 +365,88 @@ class StageNamespace(ParticipantNamespace):
             # On another process: the room reaches it there; clients drop the rest.
             await self.emit("signal", message, room=allowed, skip_sid=sid)
         return {"ok": True}
+
+    # -- media through Janus (realtime/stage_media.py) ---------------------------------
+
+    def _media(self) -> StageMedia:
+        if self.media is None:
+            raise Refused("p2p", "this stage is peer-to-peer: no media server is configured")
+        return self.media
+
+    @staticmethod
+    def _description(data: Any) -> dict[str, Any]:
+        description = data.get("description") if isinstance(data, dict) else None
+        if not isinstance(description, dict):
+            raise Refused("invalid", "description: expected an SDP offer or answer")
+        return description
+
+    async def _media_call(self, stage: st.LiveStage, work: Any) -> Any:
+        try:
+            return await work
+        except ValueError as exc:
+            raise Refused("invalid", str(exc)) from None
+        except (JanusError, OSError, TimeoutError) as exc:
+            log.warning("stage %s: the media server refused: %s", stage.id, exc)
+            raise Refused("media", "the media server refused; try again") from None
+
+    async def _live(self, stage: st.LiveStage) -> None:
+        show = await self._read(lambda db: rs.get_roadshow(db, stage.id))
+        if str(show.status) != "live":
+            raise Refused("not_live", "the roadshow is not live")
+
+    async def on_publish(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """Presenter only, live: `{"description": offer}` → `{"description": answer}`
+        from Janus; the room gets `media:feeds` (viewers watch again)."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            media = self._media()
+            stage = await self._presenter(session)
+            offer = self._description(data)
+            await self._live(stage)
+            display = {"name": session.get("name"), "role": "presenter"}
+            answer = await self._media_call(stage, media.publish(sid, stage.id, display, offer))
+            await self.emit("media:feeds", {"from": sid}, room=stage_room(stage.id), skip_sid=sid)
+            return {"ok": True, "description": answer}
+
+        return await self._guard(sid, "publish", handle)
+
+    async def on_watch(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """A viewer (or the organiser) of a live stage → `{"description": offer,
+        "feeds": [...]}` from Janus, or no description while nothing is published. Again
+        after `media:feeds`: the subscription is replaced."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            media = self._media()
+            stage = self._stage(session)
+            if session.get("role") == "presenter":
+                raise Refused("forbidden", "the presenter publishes")
+            await self._live(stage)
+            display = {"name": session.get("name"), "role": "viewer"}
+            offer, feeds = await self._media_call(stage, media.watch(sid, stage.id, display))
+            return {
+                "ok": True,
+                "description": offer,
+                "feeds": [{"id": f["id"], "name": f["display"].get("name")} for f in feeds],
+            }
+
+        return await self._guard(sid, "watch", handle)
+
+    async def on_answer(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """The viewer's `{"description": answer}` to the offer of `watch`."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            media = self._media()
+            stage = self._stage(session)
+            answer = self._description(data)
+            await self._media_call(stage, media.answer(sid, answer))
+            return {"ok": True}
+
+        return await self._guard(sid, "answer", handle)
+
+    def _hung_up(self, sid: str) -> None:
+        task = asyncio.ensure_future(self.emit("media:hangup", {}, to=sid))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
 
     # -- questions, meetings, interest ----------------------------------------------
 

@@ -36,7 +36,8 @@ ALLOWED: dict[str, set[str]] = {
         "openpyxl",
         "babel",  # the e-mails' catalogues and dates (fair/mailtext.py)
     },
-    "realtime": {"realtime", "fair", "scheduler", *DATABASE, "socketio", "redis"},
+    # aiohttp: the stage's client of the Janus HTTP API (realtime/janus.py)
+    "realtime": {"realtime", "fair", "scheduler", *DATABASE, "socketio", "redis", "aiohttp"},
     "web": {
         "web",
         "realtime",

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from fair.db import open_database
 from fair.settings import Settings
+from realtime.janus import MediaServer
 from realtime.notices import NAMESPACE as NOTICES
 from realtime.server import ConnectionCaps, Server, create_server, run_background, tune_gc
 from realtime.services import RoomServices
@@ -103,6 +104,15 @@ def room_services(
         ice_servers=settings.ice_servers,
         turn=settings.turn,
         no_show_minutes=settings.rooms_no_show_minutes,
+        media=MediaServer(
+            settings.stage_janus_url,
+            settings.janus_api_secret,
+            settings.janus_admin_key,
+            settings.stage_janus_capacity,
+            settings.secret_key,
+        )
+        if settings.stage_janus_url
+        else None,
     )
 
 
@@ -183,6 +193,13 @@ def create_app(settings: Settings) -> web.Application:
     )
     sio.attach(app)
     app[SIO] = sio
+
+    async def close_media(app: web.Application) -> None:
+        # This process's Janus session (and so its handles) ends with it.
+        if sio.stage is not None and sio.stage.media is not None:
+            await sio.stage.media.close()
+
+    app.on_cleanup.append(close_media)
     app[ANNOUNCER] = notices = sio.namespace_handlers[NOTICES]
     app[SLOT_OFFERS] = notices.offers
     watch = sio.session_watch if isinstance(sio, Server) else None

@@ -255,7 +255,7 @@ async def _manage(
             "form": {**defaults, **(form or {})},
             "errors": errors or {},
             "done": done if done in NOTICES else "",
-            "max_audience": request.app[SETTINGS].stage_audience_limit,
+            "max_audience": request.app[SETTINGS].audience_max,
             "action": request.app.router[
                 "roadshow_organiser_post" if viewer is None else "roadshow_mine_post"
             ].url_for(),
@@ -288,7 +288,7 @@ async def mine_page(request: web.Request) -> web.StreamResponse:
 async def mine_schedule(request: web.Request) -> web.StreamResponse:
     person = await _exhibitor(request)
     values = _form_values(await request.post())
-    limit = request.app[SETTINGS].stage_audience_limit
+    limit = request.app[SETTINGS].audience_max
     try:
         await write(
             request.app,
@@ -359,7 +359,7 @@ def _product_ids(session: Session, fair_id: int, keys: str) -> tuple[str, ...]:
 async def organiser_schedule(request: web.Request) -> web.StreamResponse:
     fair_id = await _organiser_fair(request)
     values = _form_values(await request.post())
-    limit = request.app[SETTINGS].stage_audience_limit
+    limit = request.app[SETTINGS].audience_max
 
     def act(session: Session) -> int | None:
         data = {**values, "products": _product_ids(session, fair_id, values["product_keys"])}

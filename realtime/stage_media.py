@@ -1,0 +1,305 @@
+"""The stage's media through Janus (`stage.janus_url` set): one VideoRoom per live
+roadshow, created when the presenter goes live and destroyed when the roadshow ends.
+
+The app decides who publishes and who watches; Janus enforces it:
+- the room has a secret (to change or destroy it) and a pin (to join it), both derived
+  from the app's secret key so every server process knows them, and an `allowed` list:
+  joining as a participant needs a token on it, and the app adds one random token per
+  connection it admits (removed when the connection leaves);
+- `require_pvtid`: a subscription needs the private id of a participant in the room, so
+  a viewer's subscription hangs on the participant the app made for them;
+- the presenter publishes; a viewer (or the organiser) is a participant who publishes
+  nothing and subscribes to the published feeds.
+When a viewer leaves, is revoked (their socket is closed) or the roadshow ends, the app
+removes the token, kicks the participant and detaches the subscription, which ends the
+viewer's media at once.
+
+Browsers never see the API, the secrets or the tokens: the app relays the SDP (offers
+and answers carry their ICE candidates, so there is no trickle to relay).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from realtime.janus import Janus, JanusError, JanusHandle, JanusSession, MediaServer
+
+log = logging.getLogger("fair.realtime.stage_media")
+ROOM_EXISTS = 427
+NO_SUCH_ROOM = 426
+PUBLISHERS = 7  # the host and up to six venues
+
+
+@dataclass
+class Link:
+    """One stage connection's handles in Janus."""
+
+    room: int
+    token: str
+    participant: JanusHandle | None = None  # joined as a participant (viewer or publisher)
+    feed: int | None = None  # its id in the room
+    private_id: int | None = None
+    subscription: JanusHandle | None = None
+    publishing: bool = False
+
+
+def room_id(roadshow_id: int) -> int:
+    return roadshow_id
+
+
+class StageMedia:
+    """Janus rooms of the stages, and the links of this process's connections."""
+
+    def __init__(self, server: MediaServer) -> None:
+        self.server = server
+        self.janus = Janus(server.url, server.api_secret, server.admin_key)
+        self._session: JanusSession | None = None
+        self._admin: JanusHandle | None = None
+        self._lock = asyncio.Lock()
+        self.links: dict[str, Link] = {}  # socket id → its link
+        self.on_hangup: Any = None  # set by the namespace: called with (sid) when Janus drops one
+
+    # -- secrets ---------------------------------------------------------------------
+
+    def _derive(self, what: str, roadshow_id: int) -> str:
+        key = self.server.secret.encode()
+        return hmac.new(key, f"janus-{what}:{roadshow_id}".encode(), hashlib.sha256).hexdigest()
+
+    def room_secret(self, roadshow_id: int) -> str:
+        return self._derive("secret", roadshow_id)
+
+    def room_pin(self, roadshow_id: int) -> str:
+        return self._derive("pin", roadshow_id)
+
+    # -- the process's Janus session ---------------------------------------------------
+
+    async def _handles(self) -> tuple[JanusSession, JanusHandle]:
+        async with self._lock:
+            if self._session is None or self._session.closed:
+                self._session = await self.janus.session()
+                self._admin = await self._session.attach()
+            assert self._admin is not None
+            return self._session, self._admin
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.destroy()
+        await self.janus.close()
+
+    # -- rooms -----------------------------------------------------------------------
+
+    async def open_room(self, roadshow_id: int, title: str) -> None:
+        """Create the roadshow's room (it may exist already: a presenter back after a
+        reload, or created by another process)."""
+        _, admin = await self._handles()
+        try:
+            await admin.request(
+                {
+                    "request": "create",
+                    "room": room_id(roadshow_id),
+                    "admin_key": self.server.admin_key,
+                    "description": title[:100],
+                    "secret": self.room_secret(roadshow_id),
+                    "pin": self.room_pin(roadshow_id),
+                    "allowed": [],
+                    "require_pvtid": True,
+                    "publishers": PUBLISHERS,
+                    "notify_joining": False,
+                    "is_private": True,
+                    "bitrate": 1_500_000,
+                    "fir_freq": 5,
+                    "videocodec": "vp8,h264",
+                }
+            )
+        except JanusError as exc:
+            if exc.code != ROOM_EXISTS:
+                raise
+
+    async def close_room(self, roadshow_id: int) -> None:
+        """Destroy the room: Janus drops every participant and subscription in it."""
+        _, admin = await self._handles()
+        try:
+            await admin.request(
+                {
+                    "request": "destroy",
+                    "room": room_id(roadshow_id),
+                    "secret": self.room_secret(roadshow_id),
+                }
+            )
+        except JanusError as exc:
+            if exc.code != NO_SUCH_ROOM:
+                raise
+
+    async def _allow(self, roadshow_id: int, token: str, add: bool) -> None:
+        _, admin = await self._handles()
+        await admin.request(
+            {
+                "request": "allowed",
+                "room": room_id(roadshow_id),
+                "secret": self.room_secret(roadshow_id),
+                "action": "add" if add else "remove",
+                "allowed": [token],
+            }
+        )
+
+    async def publishers(self, roadshow_id: int) -> list[dict[str, Any]]:
+        """The feeds being published in the room: `{"id", "display"}` (display is the
+        JSON the app gave: who and in which role)."""
+        _, admin = await self._handles()
+        try:
+            data = await admin.request(
+                {"request": "listparticipants", "room": room_id(roadshow_id)}
+            )
+        except JanusError as exc:
+            if exc.code == NO_SUCH_ROOM:
+                return []
+            raise
+        return [
+            {"id": p["id"], "display": _display(p.get("display"))}
+            for p in data.get("participants", [])
+            if p.get("publisher")
+        ]
+
+    # -- connections -------------------------------------------------------------------
+
+    async def _join(self, sid: str, roadshow_id: int, display: dict[str, Any]) -> Link:
+        """Admit connection `sid` into the room as a participant (a fresh token)."""
+        link = self.links.get(sid)
+        if link is not None and link.room == room_id(roadshow_id):
+            return link
+        await self.leave(sid)
+        session, _ = await self._handles()
+        token = secrets.token_urlsafe(24)
+        await self._allow(roadshow_id, token, True)
+        link = Link(room=room_id(roadshow_id), token=token)
+        self.links[sid] = link
+        try:
+            link.participant = await session.attach(lambda e: self._event(sid, e))
+            data, _ = await link.participant.message(
+                {
+                    "request": "join",
+                    "ptype": "publisher",
+                    "room": link.room,
+                    "pin": self.room_pin(roadshow_id),
+                    "token": token,
+                    "display": json.dumps(display, ensure_ascii=False)[:200],
+                }
+            )
+        except BaseException:
+            await self.leave(sid)
+            raise
+        link.feed = int(data["id"])
+        link.private_id = int(data["private_id"])
+        return link
+
+    async def publish(
+        self, sid: str, roadshow_id: int, display: dict[str, Any], offer: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The presenter's (or a venue's) offer → Janus's answer."""
+        link = await self._join(sid, roadshow_id, display)
+        assert link.participant is not None
+        _, jsep = await link.participant.message(
+            {"request": "publish", "audio": True, "video": True}, _jsep(offer)
+        )
+        if jsep is None:
+            raise JanusError(0, "the media server sent no answer")
+        link.publishing = True
+        return {"type": jsep["type"], "sdp": jsep["sdp"]}
+
+    async def unpublish(self, sid: str) -> None:
+        link = self.links.get(sid)
+        if link is None or link.participant is None or not link.publishing:
+            return
+        link.publishing = False
+        with contextlib.suppress(JanusError):
+            await link.participant.message({"request": "unpublish"})
+
+    async def watch(
+        self, sid: str, roadshow_id: int, display: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """Subscribe connection `sid` to every published feed of the room: Janus's offer
+        (None when nothing is published yet) and the feeds. A new watch replaces the
+        connection's subscription (the feeds changed)."""
+        link = await self._join(sid, roadshow_id, display)
+        if link.subscription is not None:
+            old, link.subscription = link.subscription, None
+            await old.detach()
+        feeds = [f for f in await self.publishers(roadshow_id) if f["id"] != link.feed]
+        if not feeds:
+            return None, []
+        session, _ = await self._handles()
+        handle = await session.attach(lambda e: self._event(sid, e))
+        link.subscription = handle
+        _, jsep = await handle.message(
+            {
+                "request": "join",
+                "ptype": "subscriber",
+                "room": link.room,
+                "pin": self.room_pin(roadshow_id),
+                "private_id": link.private_id,
+                "streams": [{"feed": f["id"]} for f in feeds],
+            }
+        )
+        if jsep is None:
+            raise JanusError(0, "the media server sent no offer")
+        return {"type": jsep["type"], "sdp": jsep["sdp"]}, feeds
+
+    async def answer(self, sid: str, answer: dict[str, Any]) -> None:
+        """The viewer's answer to the subscription's offer: the media starts."""
+        link = self.links.get(sid)
+        if link is None or link.subscription is None:
+            raise JanusError(0, "nothing to answer: watch first")
+        await link.subscription.message({"request": "start"}, _jsep(answer))
+
+    async def leave(self, sid: str) -> None:
+        """Take connection `sid` out: its token removed, its participant kicked (which
+        also ends what it published) and its handles detached."""
+        link = self.links.pop(sid, None)
+        if link is None:
+            return
+        roadshow_id = link.room
+        with contextlib.suppress(Exception):
+            await self._allow(roadshow_id, link.token, False)
+        if link.feed is not None:
+            with contextlib.suppress(Exception):
+                _, admin = await self._handles()
+                await admin.request(
+                    {
+                        "request": "kick",
+                        "room": link.room,
+                        "secret": self.room_secret(roadshow_id),
+                        "id": link.feed,
+                    }
+                )
+        for handle in (link.subscription, link.participant):
+            if handle is not None:
+                await handle.detach()
+
+    def _event(self, sid: str, event: dict[str, Any]) -> None:
+        """Janus hung up a connection's media (the peer went away, the room was
+        destroyed): tell the namespace."""
+        if event.get("janus") == "hangup" and self.on_hangup is not None:
+            self.on_hangup(sid)
+
+
+def _jsep(description: dict[str, Any]) -> dict[str, Any]:
+    kind, sdp = description.get("type"), description.get("sdp")
+    if kind not in {"offer", "answer"} or not isinstance(sdp, str) or not sdp.startswith("v=0"):
+        raise ValueError("description: expected an SDP offer or answer")
+    return {"type": kind, "sdp": sdp}
+
+
+def _display(raw: Any) -> dict[str, Any]:
+    try:
+        found = json.loads(raw) if isinstance(raw, str) else {}
+    except ValueError:
+        found = {}
+    return found if isinstance(found, dict) else {}

@@ -1,0 +1,275 @@
+"""The stage through a real Janus (tests/janus.py starts one): the presenter publishes
+once, viewers subscribe through Janus, and Janus itself refuses anyone the app did not
+admit (issue 20, item 1). The media clients are aiortc peers: real WebRTC, DTLS and
+SRTP with Janus, frames counted at the viewer."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestServer
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack, VideoStreamTrack
+
+from fair.settings import Settings
+from realtime.janus import Janus, JanusError, JanusHandle, JanusSession
+from tests.janus import JanusServer, running_janus
+from tests.realtime.conftest import RATES, eventually
+from tests.realtime.test_roadshow_stage import Stage, add_roadshow, call
+from tests.realtime.test_session_end import organiser_post
+from web.app import create_app
+
+pytestmark = pytest.mark.integration
+UNAUTHORIZED = 433
+
+
+@pytest.fixture
+def janus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusServer]:
+    with running_janus(tmp_path_factory.mktemp("janus")) as server:
+        yield server
+
+
+@pytest.fixture
+def settings(tmp_path: Path, janus: JanusServer) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'fair.sqlite'}",
+        secret_key="test-secret",
+        deals_rates=RATES,
+        stage_janus_url=janus.url,
+        stage_janus_capacity=3,
+        janus_api_secret=janus.api_secret,
+        janus_admin_key=janus.admin_key,
+    )
+
+
+@pytest.fixture
+async def stage(
+    aiohttp_server: Any, settings: Settings, published_fair: tuple[int, dict[str, str]]
+) -> AsyncIterator[Stage]:
+    roadshow, products = add_roadshow(settings.database_url)
+    server: TestServer = await aiohttp_server(create_app(settings))
+    state = Stage(server, published_fair[0], published_fair[1], "")
+    state.roadshow, state.products = roadshow, products
+    yield state
+    for peer in state.peers:
+        await peer.client.disconnect()
+
+
+@pytest.fixture
+async def outsider(janus: JanusServer) -> AsyncIterator[tuple[JanusSession, JanusHandle]]:
+    """A Janus session of our own, as someone knocking on Janus directly (we even grant
+    them the API secret, so it is the room's rules that are tested)."""
+    client = Janus(janus.url, janus.api_secret)
+    session = await client.session()
+    handle = await session.attach()
+    yield session, handle
+    await session.destroy()
+    await client.close()
+
+
+class MediaPeer:
+    """An aiortc peer: a presenter sending synthetic video, or a viewer counting frames."""
+
+    def __init__(self) -> None:
+        self.pc = RTCPeerConnection()
+        self.frames = 0
+        self._readers: list[asyncio.Task[None]] = []
+
+        @self.pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            self._readers.append(asyncio.ensure_future(self._read(track)))
+
+    async def _read(self, track: MediaStreamTrack) -> None:
+        try:
+            while True:
+                await track.recv()
+                self.frames += 1
+        except Exception:
+            return
+
+    async def offer(self) -> dict[str, str]:
+        self.pc.addTrack(VideoStreamTrack())
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        return {"type": "offer", "sdp": self.pc.localDescription.sdp}
+
+    async def accept(self, description: dict[str, str]) -> None:
+        await self.pc.setRemoteDescription(
+            RTCSessionDescription(description["sdp"], description["type"])
+        )
+
+    async def answer(self, offer: dict[str, str]) -> dict[str, str]:
+        await self.accept(offer)
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        return {"type": "answer", "sdp": self.pc.localDescription.sdp}
+
+    async def close(self) -> None:
+        for task in self._readers:
+            task.cancel()
+        await self.pc.close()
+
+
+@pytest.fixture
+async def media_peers() -> AsyncIterator[list[MediaPeer]]:
+    peers: list[MediaPeer] = []
+    yield peers
+    for peer in peers:
+        await peer.close()
+
+
+async def go_live(stage: Stage, peers: list[MediaPeer]) -> tuple[Any, MediaPeer]:
+    presenter, ack = await stage.join("kr2")
+    assert ack["ok"] and ack["media"] == "janus"
+    assert (await call(presenter, "start"))["ok"]
+    sender = MediaPeer()
+    peers.append(sender)
+    ack = await call(presenter, "publish", {"description": await sender.offer()})
+    assert ack["ok"], ack
+    await sender.accept(ack["description"])
+    await eventually(lambda: sender.pc.connectionState == "connected", timeout=10)
+    return presenter, sender
+
+
+async def watch(stage: Stage, who: str, peers: list[MediaPeer]) -> tuple[Any, MediaPeer]:
+    viewer, ack = await stage.join(who)
+    assert ack["ok"] and ack["media"] == "janus"
+    ack = await call(viewer, "watch")
+    assert ack["ok"] and ack["description"]["type"] == "offer", ack
+    assert [f["name"] for f in ack["feeds"]] == ["이서연"]
+    receiver = MediaPeer()
+    peers.append(receiver)
+    answer = await receiver.answer(ack["description"])
+    assert (await call(viewer, "answer", {"description": answer}))["ok"]
+    await eventually(lambda: receiver.frames >= 5, timeout=15)
+    return viewer, receiver
+
+
+def pin_of(settings: Settings, roadshow: int) -> str:
+    """The room's pin as the app derives it: we grant the outsider even that."""
+    from realtime.janus import MediaServer
+    from realtime.stage_media import StageMedia
+
+    media = StageMedia(MediaServer(settings.stage_janus_url, "", "", 1, settings.secret_key))
+    return media.room_pin(roadshow)
+
+
+async def test_presenter_publishes_once_and_viewers_receive_through_janus(
+    stage: Stage, media_peers: list[MediaPeer]
+) -> None:
+    await go_live(stage, media_peers)
+    _, first = await watch(stage, "de1", media_peers)
+    _, second = await watch(stage, "cn1", media_peers)
+    assert first.pc.connectionState == second.pc.connectionState == "connected"
+    # The presenter's browser holds one connection, to Janus, whatever the audience.
+    assert len(media_peers[0].pc.getTransceivers()) == 1
+
+
+async def test_janus_refuses_a_participant_without_a_valid_token(
+    stage: Stage,
+    settings: Settings,
+    media_peers: list[MediaPeer],
+    outsider: tuple[JanusSession, JanusHandle],
+) -> None:
+    await go_live(stage, media_peers)
+    _, handle = outsider
+    pin = pin_of(settings, stage.roadshow)
+    for token in (None, "", secrets.token_urlsafe(24)):
+        body: dict[str, Any] = {"request": "join", "ptype": "publisher", "room": stage.roadshow}
+        body["pin"] = pin
+        if token is not None:
+            body["token"] = token
+        with pytest.raises(JanusError) as refused:
+            await handle.message(body)
+        assert refused.value.code == UNAUTHORIZED, refused.value
+
+
+async def test_janus_refuses_a_subscription_without_an_admitted_viewer(
+    stage: Stage,
+    settings: Settings,
+    media_peers: list[MediaPeer],
+    outsider: tuple[JanusSession, JanusHandle],
+) -> None:
+    await go_live(stage, media_peers)
+    session, admin = outsider
+    feeds = await admin.request({"request": "listparticipants", "room": stage.roadshow})
+    feed = next(p["id"] for p in feeds["participants"] if p["publisher"])
+    pin = pin_of(settings, stage.roadshow)
+    for extra in ({}, {"private_id": secrets.randbelow(2**32)}):
+        handle = await session.attach()
+        body = {"request": "join", "ptype": "subscriber", "room": stage.roadshow, "pin": pin}
+        with pytest.raises(JanusError) as refused:
+            await handle.message({**body, "streams": [{"feed": feed}], **extra})
+        assert refused.value.code == UNAUTHORIZED
+    # Nor without the pin.
+    handle = await session.attach()
+    with pytest.raises(JanusError):
+        await handle.message(
+            {"request": "join", "ptype": "subscriber", "room": stage.roadshow, "feed": feed}
+        )
+
+
+async def test_a_revoked_viewer_is_dropped_from_janus(
+    stage: Stage,
+    media_peers: list[MediaPeer],
+    outsider: tuple[JanusSession, JanusHandle],
+) -> None:
+    await go_live(stage, media_peers)
+    viewer, receiver = await watch(stage, "de1", media_peers)
+    _, admin = outsider
+    listed = await admin.request({"request": "listparticipants", "room": stage.roadshow})
+    assert len(listed["participants"]) == 2  # the presenter and the viewer
+    assert await organiser_post(stage.base, "/organiser/participants/de1/revoke") == 302
+    await eventually(lambda: not viewer.client.connected, timeout=3)
+
+    async def gone() -> bool:
+        found = await admin.request({"request": "listparticipants", "room": stage.roadshow})
+        return [p["publisher"] for p in found["participants"]] == [True]
+
+    for _ in range(30):
+        if await gone():
+            break
+        await asyncio.sleep(0.1)
+    assert await gone()
+    # Its media stops: no frame arrives any more.
+    await asyncio.sleep(1.0)
+    frames = receiver.frames
+    await asyncio.sleep(1.5)
+    assert receiver.frames == frames
+
+
+async def test_only_the_presenter_publishes(stage: Stage, media_peers: list[MediaPeer]) -> None:
+    await go_live(stage, media_peers)
+    viewer, _ = await stage.join("de1")
+    intruder = MediaPeer()
+    media_peers.append(intruder)
+    ack = await call(viewer, "publish", {"description": await intruder.offer()})
+    assert ack["ok"] is False and ack["error"]["code"] == "forbidden"
+
+
+async def test_ending_destroys_the_room(
+    stage: Stage,
+    media_peers: list[MediaPeer],
+    outsider: tuple[JanusSession, JanusHandle],
+) -> None:
+    presenter, _ = await go_live(stage, media_peers)
+    _, admin = outsider
+    assert (await admin.request({"request": "exists", "room": stage.roadshow}))["exists"]
+    assert (await call(presenter, "stop"))["ok"]
+    assert not (await admin.request({"request": "exists", "room": stage.roadshow}))["exists"]
+
+
+async def test_watching_before_anything_is_published_offers_nothing(stage: Stage) -> None:
+    presenter, _ = await stage.join("kr2")
+    viewer, _ = await stage.join("de1")
+    ack = await call(viewer, "watch")
+    assert ack["ok"] is False and ack["error"]["code"] == "not_live"
+    assert (await call(presenter, "start"))["ok"]
+    ack = await call(viewer, "watch")
+    assert ack == {"ok": True, "description": None, "feeds": []}
+    # The peer-to-peer signalling is closed on a Janus stage.
+    ack = await call(viewer, "ready")
+    assert ack["ok"] is False and ack["error"]["code"] == "media"
