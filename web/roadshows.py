@@ -129,6 +129,8 @@ async def stage_page(request: web.Request) -> web.StreamResponse:
             "zone": zone,
             "done": done if done in NOTICES else "",
             "ended": view.item.status in ("ended", "cancelled"),
+            # Through the media server, or the presenter's own connections (small cap).
+            "janus": bool(request.app[SETTINGS].stage_janus_url),
         },
     )
 

@@ -1,6 +1,9 @@
 // A roadshow's live stage over the /stage socket.io namespace (docs/realtime.md).
-// The presenter sends camera and microphone to each viewer over its own
-// RTCPeerConnection (the presenter always offers; viewers answer), viewers ask questions,
+// With a media server (data-media="janus") the presenter sends camera and microphone
+// once, to Janus, and each viewer receives them from Janus; the app relays the SDP
+// (`publish`, `watch`, `answer`), the browser never talks to Janus's API. Without one
+// the presenter sends them to each viewer over its own RTCPeerConnection (the presenter
+// always offers; viewers answer). Viewers ask questions,
 // request a meeting with the presenter and register purchase interest in shown products.
 (function () {
   "use strict";
@@ -9,6 +12,8 @@
   var L = root.dataset;
   var roadshow = Number(L.roadshow);
   var role = L.role;                // "presenter", "viewer" or "observer"
+  var janus = L.media === "janus";
+  var watching = 0;                 // janus viewer: the newest `watch` asked
   var me = null;
   var iceServers = [];
   var localStream = null;
@@ -82,6 +87,7 @@
         if (!ack.ok) { stageError(ack.error.message); $("btn-start").disabled = false; return; }
         setStatus(ack.status);
         $("btn-stop").disabled = false;
+        if (janus) { publish(); }
       });
     }).catch(function () { $("media-error").hidden = false; $("btn-start").disabled = false; });
   }
@@ -92,6 +98,69 @@
       Object.keys(peers).forEach(drop);
       if (localStream) { localStream.getTracks().forEach(function (t) { t.stop(); }); }
       $("btn-stop").disabled = true;
+    });
+  }
+
+  // -- through the media server --------------------------------------------------------
+  // Offers and answers carry their ICE candidates: wait for the gathering (a few
+  // seconds at most, then send what there is).
+  function gathered(pc) {
+    return new Promise(function (resolve) {
+      if (pc.iceGatheringState === "complete") { resolve(); return; }
+      var timer = window.setTimeout(resolve, 4000);
+      pc.addEventListener("icegatheringstatechange", function () {
+        if (pc.iceGatheringState === "complete") { window.clearTimeout(timer); resolve(); }
+      });
+    });
+  }
+  function publish() {
+    if (!localStream) { return; }
+    drop("janus");
+    var pc = new RTCPeerConnection({ iceServers: iceServers });
+    peers.janus = pc;
+    localStream.getTracks().forEach(function (t) { pc.addTrack(t, localStream); });
+    pc.onconnectionstatechange = updateState;
+    pc.createOffer().then(function (offer) { return pc.setLocalDescription(offer); })
+      .then(function () { return gathered(pc); })
+      .then(function () {
+        socket.emit("publish", { description: pc.localDescription }, function (ack) {
+          if (!ack.ok) { stageError(ack.error.message); return; }
+          pc.setRemoteDescription(ack.description).catch(function (e) { console.warn("answer", e); });
+        });
+      })
+      .catch(function (e) { console.warn("publish failed", e); });
+    updateState();
+  }
+  function watch() {
+    var asked = ++watching;
+    socket.emit("watch", {}, function (ack) {
+      if (asked !== watching) { return; }      // a newer watch replaced this one
+      if (!ack.ok) {
+        if (ack.error.code !== "not_live") { stageError(ack.error.message); }
+        return;
+      }
+      closeUpstream();
+      if (!ack.description) { $("stage-caption").textContent = L.lWaiting; return; }
+      var pc = new RTCPeerConnection({ iceServers: iceServers });
+      upstream = { sid: "janus", pc: pc };
+      var video = $("stage-video");
+      pc.ontrack = function (e) {
+        var stream = e.streams[0] || new MediaStream([e.track]);
+        if (e.track.kind === "video" || !video.srcObject) { video.srcObject = stream; }
+        $("stage-caption").textContent = L.lLive;
+      };
+      pc.onconnectionstatechange = updateState;
+      pc.setRemoteDescription(ack.description)
+        .then(function () { return pc.createAnswer(); })
+        .then(function (answer) { return pc.setLocalDescription(answer); })
+        .then(function () { return gathered(pc); })
+        .then(function () {
+          socket.emit("answer", { description: pc.localDescription }, function (a) {
+            if (!a.ok) { stageError(a.error.message); }
+          });
+        })
+        .catch(function (e) { console.warn("watch failed", e); });
+      updateState();
     });
   }
 
@@ -237,7 +306,10 @@
       setStatus(ack.roadshow.status);
       ack.questions.forEach(addQuestion);
       ack.products.forEach(function (p) { setCount(p.id, p.interests); });
-      // Joining told the presenter (`viewer:joined`); they offer once they are live.
+      janus = ack.media === "janus";
+      if (janus && role !== "presenter" && ack.roadshow.status === "live") { watch(); }
+      if (janus && role === "presenter" && localStream && ack.roadshow.status === "live") { publish(); }
+      // Peer-to-peer: joining told the presenter (`viewer:joined`); they offer once live.
     });
   });
   // The session ended (signed out elsewhere, link revoked or replaced): the page
@@ -250,9 +322,17 @@
   });
   socket.on("connect_error", function (err) { stageError(err.message); });
   socket.on("audience", function (d) { $("audience").textContent = String(d.count); });
-  socket.on("viewer:joined", function (d) { if (role === "presenter") { drop(d.sid); offerTo(d.sid); } });
-  socket.on("viewer:left", function (d) { drop(d.sid); });
-  socket.on("live", function () { setStatus("live"); if (role !== "presenter") { socket.emit("ready", {}); } });
+  socket.on("viewer:joined", function (d) { if (role === "presenter" && !janus) { drop(d.sid); offerTo(d.sid); } });
+  socket.on("viewer:left", function (d) { if (!janus) { drop(d.sid); } });
+  socket.on("live", function () {
+    setStatus("live");
+    if (role !== "presenter" && !janus) { socket.emit("ready", {}); }
+  });
+  // Janus: what is published changed (the presenter went on air or left): watch again.
+  socket.on("media:feeds", function () { if (janus && role !== "presenter") { watch(); } });
+  socket.on("media:hangup", function () {
+    if (role === "presenter") { drop("janus"); } else { closeUpstream(); }
+  });
   socket.on("ended", function () { setStatus("ended"); closeUpstream(); $("stage-caption").textContent = L.lEnded; });
   socket.on("presenter:left", function () { closeUpstream(); $("stage-caption").textContent = L.lWaiting; });
   socket.on("signal", onSignal);
