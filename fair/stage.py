@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -120,6 +121,26 @@ def audience(session: Session, roadshow_id: int) -> int:
     return int(count)
 
 
+def viewers_on_stages(session: Session) -> int:
+    """Viewers on every stage now (presenters not counted): what the media server
+    carries, over all fairs of this deployment."""
+    count = session.exec(
+        select(func.count())
+        .select_from(RoadshowViewer)
+        .join(Roadshow, col(Roadshow.id) == col(RoadshowViewer.roadshow_id))
+        .where(
+            col(RoadshowViewer.connections) > 0,
+            col(RoadshowViewer.participant_id) != col(Roadshow.presenter_id),
+        )
+    ).one()
+    return int(count)
+
+
+# The PostgreSQL advisory lock that serialises joins while the media server's capacity
+# is checked (any constant the app uses for nothing else).
+CAPACITY_LOCK = 20_2005
+
+
 def enter(
     session: Session,
     stage: LiveStage,
@@ -127,14 +148,19 @@ def enter(
     now: datetime,
     instance: str | None = None,
     recount: bool = False,
+    capacity: int | None = None,
 ) -> int:
     """Count one more connection of `participant_id` in the audience (the caller
     commits), held by server process `instance` (see `fair.presence.count_in`); returns
     the audience. A viewer not yet in it is refused with Conflict when the audience is
-    full, unless `recount` (a viewer who was in it already, counted again by a process
-    that had been taken for dead). On PostgreSQL the roadshow row is locked so two
-    viewers cannot take the last place at once (SQLite serialises writers anyway)."""
+    full, or, with `capacity` (the media server's), when the stages together carry that
+    many viewers, unless `recount` (a viewer who was in it already, counted again by a
+    process that had been taken for dead). On PostgreSQL the roadshow row is locked (and
+    with `capacity` an advisory lock is held) so two viewers cannot take the last place
+    at once (SQLite serialises writers anyway)."""
     hold_instance(session, instance, now)
+    if capacity is not None and session.get_bind().dialect.name == "postgresql":
+        session.exec(text(f"SELECT pg_advisory_xact_lock({CAPACITY_LOCK})"))  # type: ignore[call-overload]
     session.exec(select(Roadshow.id).where(Roadshow.id == stage.id).with_for_update()).first()
     show = session.get(Roadshow, stage.id)
     assert show is not None
@@ -145,6 +171,12 @@ def enter(
         raise Conflict(
             f"the audience is full ({stage.audience_limit} viewers); try again in a moment"
         )
+    if newcomer and not recount and capacity is not None:
+        if viewers_on_stages(session) >= capacity:
+            raise Conflict(
+                f"the audience is full: the media server carries {capacity} viewers over "
+                "all stages and has no place left; try again in a moment"
+            )
     count_in(session, instance, STAGE, stage.id, participant_id)
     row.connections = max(row.connections, 0) + 1
     row.first_joined_at = row.first_joined_at or now

@@ -133,13 +133,17 @@ class StageNamespace(ParticipantNamespace):
             if session.get("stage") is not None:
                 await self._leave(sid, session)
             moment = now()
+            media = self.services.media
+            capacity = media.capacity if media is not None else None
 
             def enter(db: Session) -> dict[str, Any]:
                 stage, role = st.stage_for(db, roadshow_id, pid, session.get("token_hash", ""))
                 count = st.audience(db, stage.id)
                 if pid is not None:
                     try:
-                        count = st.enter(db, stage, pid, moment, self.services.instance)
+                        count = st.enter(
+                            db, stage, pid, moment, self.services.instance, capacity=capacity
+                        )
                     except Conflict as exc:
                         if "audience is full" in str(exc):
                             raise Refused("full", str(exc)) from None

@@ -100,6 +100,30 @@ def test_audience_limit_refuses_the_next_viewer(engine: Engine, fair: int) -> No
         assert st.enter(session, live, ids["cn1"] or 0, now) == 1
 
 
+def test_media_server_capacity_counts_every_stage(engine: Engine, fair: int) -> None:
+    """With a media server of capacity 2, two viewers on two stages fill it: a third
+    viewer is refused on either stage, a second page of a viewer is not, and a place
+    freed on one stage is free for the other (issue 20, item 5)."""
+    first = schedule(engine, fair)
+    second = schedule(engine, fair, start="10:00", title="Second show")
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        one, _ = st.stage_for(session, first, None)
+        two, _ = st.stage_for(session, second, None)
+        ids = {k: person(session, k).id or 0 for k in ("kr1", "de1", "cn1", "kr2")}
+        st.enter(session, one, ids["kr1"], now, capacity=2)  # the presenter takes no place
+        assert st.enter(session, one, ids["de1"], now, capacity=2) == 1
+        assert st.enter(session, two, ids["cn1"], now, capacity=2) == 1
+        assert st.viewers_on_stages(session) == 2
+        assert st.enter(session, two, ids["cn1"], now, capacity=2) == 1  # a second page
+        with pytest.raises(Conflict, match="media server carries 2 viewers"):
+            st.enter(session, two, ids["kr2"], now, capacity=2)
+        with pytest.raises(Conflict, match="media server carries 2 viewers"):
+            st.enter(session, one, ids["kr2"], now, capacity=2)
+        st.leave(session, one, ids["de1"])
+        assert st.enter(session, two, ids["kr2"], now, capacity=2) == 2
+
+
 def test_question_is_kept_and_length_limited(engine: Engine, fair: int) -> None:
     show = schedule(engine, fair)
     with session_scope(engine) as session:

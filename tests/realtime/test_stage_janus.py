@@ -273,3 +273,28 @@ async def test_watching_before_anything_is_published_offers_nothing(stage: Stage
     # The peer-to-peer signalling is closed on a Janus stage.
     ack = await call(viewer, "ready")
     assert ack["ok"] is False and ack["error"]["code"] == "media"
+
+
+async def test_the_media_servers_capacity_is_the_viewer_limit(
+    stage: Stage, published_fair: tuple[int, dict[str, str]]
+) -> None:
+    """Capacity 3 (the settings above): the fourth viewer is refused with `full`, over
+    the stages together; a viewer's second page takes no new place; a place freed is
+    taken again (issue 20, item 5)."""
+    _, tokens = published_fair
+    viewers = [k for k in sorted(tokens) if k != "kr2"][:4]
+    await stage.join("kr2")  # the presenter takes no place
+    admitted = []
+    for who in viewers[:3]:
+        peer, ack = await stage.join(who)
+        assert ack["ok"], ack
+        admitted.append(peer)
+    _, again = await stage.join(viewers[0])
+    assert again["ok"]
+    last, ack = await stage.join(viewers[3])
+    assert ack["ok"] is False and ack["error"]["code"] == "full"
+    assert "media server carries 3 viewers" in ack["error"]["message"]
+    await admitted[1].client.disconnect()
+    await asyncio.sleep(0.3)
+    ack = await call(last, "join", {"roadshow": stage.roadshow})
+    assert ack["ok"], ack
