@@ -171,12 +171,11 @@ def enter(
         raise Conflict(
             f"the audience is full ({stage.audience_limit} viewers); try again in a moment"
         )
-    if newcomer and not recount and capacity is not None:
-        if viewers_on_stages(session) >= capacity:
-            raise Conflict(
-                f"the audience is full: the media server carries {capacity} viewers over "
-                "all stages and has no place left; try again in a moment"
-            )
+    if newcomer and not recount and capacity is not None and viewers_on_stages(session) >= capacity:
+        raise Conflict(
+            f"the audience is full: the media server carries {capacity} viewers over "
+            "all stages and has no place left; try again in a moment"
+        )
     count_in(session, instance, STAGE, stage.id, participant_id)
     row.connections = max(row.connections, 0) + 1
     row.first_joined_at = row.first_joined_at or now
