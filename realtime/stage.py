@@ -408,7 +408,9 @@ class StageNamespace(ParticipantNamespace):
             offer = self._description(data)
             await self._live(stage)
             display = {"name": session.get("name"), "role": "presenter"}
-            answer = await self._media_call(stage, media.publish(sid, stage.id, display, offer))
+            answer = await self._media_call(
+                stage, media.publish(sid, stage.id, display, offer, stage.title)
+            )
             await self.emit("media:feeds", {"from": sid}, room=stage_room(stage.id), skip_sid=sid)
             return {"ok": True, "description": answer}
 

@@ -171,9 +171,15 @@ class StageMedia:
     # -- connections -------------------------------------------------------------------
 
     async def _join(self, sid: str, roadshow_id: int, display: dict[str, Any]) -> Link:
-        """Admit connection `sid` into the room as a participant (a fresh token)."""
+        """Admit connection `sid` into the room as a participant (a fresh token);
+        `display` (who, in which role) is kept by Janus as JSON."""
         link = self.links.get(sid)
-        if link is not None and link.room == room_id(roadshow_id):
+        if (
+            link is not None
+            and link.room == room_id(roadshow_id)
+            and link.participant is not None
+            and not link.participant.session.closed
+        ):
             return link
         await self.leave(sid)
         session, _ = await self._handles()
@@ -190,7 +196,7 @@ class StageMedia:
                     "room": link.room,
                     "pin": self.room_pin(roadshow_id),
                     "token": token,
-                    "display": json.dumps(display, ensure_ascii=False)[:200],
+                    "display": json.dumps(display, ensure_ascii=False),
                 }
             )
         except BaseException:
@@ -201,9 +207,16 @@ class StageMedia:
         return link
 
     async def publish(
-        self, sid: str, roadshow_id: int, display: dict[str, Any], offer: dict[str, Any]
+        self,
+        sid: str,
+        roadshow_id: int,
+        display: dict[str, Any],
+        offer: dict[str, Any],
+        title: str = "",
     ) -> dict[str, Any]:
-        """The presenter's (or a venue's) offer → Janus's answer."""
+        """The presenter's (or a venue's) offer → Janus's answer. The room is made if
+        it is not there (Janus restarted while the roadshow was live)."""
+        await self.open_room(roadshow_id, title)
         link = await self._join(sid, roadshow_id, display)
         assert link.participant is not None
         _, jsep = await link.participant.message(

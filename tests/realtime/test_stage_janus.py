@@ -298,3 +298,58 @@ async def test_the_media_servers_capacity_is_the_viewer_limit(
     await asyncio.sleep(0.3)
     ack = await call(last, "join", {"roadshow": stage.roadshow})
     assert ack["ok"], ack
+
+
+async def test_going_live_without_the_media_server_is_refused(
+    aiohttp_server: Any,
+    settings: Settings,
+    published_fair: tuple[int, dict[str, str]],
+) -> None:
+    """Janus down (nothing listens at its URL): going live is refused with `media`, and
+    the roadshow stays scheduled (docs/deploy.md, when something dies)."""
+    from dataclasses import replace
+
+    from tests.janus import free_tcp_port
+
+    down = replace(settings, stage_janus_url=f"http://127.0.0.1:{free_tcp_port()}/janus")
+    roadshow, _ = add_roadshow(down.database_url)
+    server: TestServer = await aiohttp_server(create_app(down))
+    state = Stage(server, published_fair[0], published_fair[1], "")
+    state.roadshow = roadshow
+    presenter, _ = await state.join("kr2")
+    ack = await call(presenter, "start")
+    assert ack == {
+        "ok": False,
+        "error": {"code": "media", "message": "the media server is unavailable; try again"},
+    }
+    _, ack = await state.join("de1")
+    assert ack["roadshow"]["status"] == "scheduled"
+    for peer in state.peers:
+        await peer.client.disconnect()
+
+
+async def test_publishing_again_recreates_a_lost_room(
+    stage: Stage,
+    settings: Settings,
+    media_peers: list[MediaPeer],
+    outsider: tuple[JanusSession, JanusHandle],
+) -> None:
+    """The room is gone from Janus (as after a restart of Janus): the presenter's next
+    `publish` makes it again and viewers watch again."""
+    presenter, _ = await go_live(stage, media_peers)
+    _, admin = outsider
+    from realtime.janus import MediaServer
+    from realtime.stage_media import StageMedia
+
+    secret = StageMedia(MediaServer("", "", "", 1, settings.secret_key)).room_secret(stage.roadshow)
+    await admin.request({"request": "destroy", "room": stage.roadshow, "secret": secret})
+    assert not (await admin.request({"request": "exists", "room": stage.roadshow}))["exists"]
+    await presenter.client.disconnect()
+    presenter, _ = await stage.join("kr2")
+    sender = MediaPeer()
+    media_peers.append(sender)
+    ack = await call(presenter, "publish", {"description": await sender.offer()})
+    assert ack["ok"], ack
+    await sender.accept(ack["description"])
+    assert (await admin.request({"request": "exists", "room": stage.roadshow}))["exists"]
+    await watch(stage, "de1", media_peers)

@@ -331,7 +331,9 @@
   // Janus: what is published changed (the presenter went on air or left): watch again.
   socket.on("media:feeds", function () { if (janus && role !== "presenter") { watch(); } });
   socket.on("media:hangup", function () {
-    if (role === "presenter") { drop("janus"); } else { closeUpstream(); }
+    if (role === "presenter") { drop("janus"); return; }
+    closeUpstream();
+    $("stage-caption").textContent = L.lWaiting;
   });
   socket.on("ended", function () { setStatus("ended"); closeUpstream(); $("stage-caption").textContent = L.lEnded; });
   socket.on("presenter:left", function () { closeUpstream(); $("stage-caption").textContent = L.lWaiting; });
