@@ -583,6 +583,21 @@ class RoadshowViewer(SQLModel, table=True):
     last_joined_at: datetime | None = _instant(default=None)
 
 
+class RoadshowVenue(SQLModel, table=True):
+    """A remote venue (or guest) invited onto a roadshow's stage: the participant
+    presenting from there publishes beside the host; the host or the organiser brings it
+    on or off screen (viewers see only the venues on screen)."""
+
+    __tablename__ = "roadshow_venue"
+    __table_args__ = (sa.UniqueConstraint("roadshow_id", "participant_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    roadshow_id: int = Field(foreign_key="roadshow.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", ondelete="CASCADE")
+    label: str  # the venue's name on screen ("Seoul", "Daegu")
+    on_screen: bool = True
+    invited_at: datetime = _instant(default_factory=utcnow)
+
+
 class RoadshowInterest(SQLModel, table=True):
     """Purchase interest registered by a viewer in a product shown on a roadshow; one
     per viewer, product and roadshow, so a retried submission counts once."""

@@ -33,6 +33,7 @@ from fair.models import (
     RoadshowInterest,
     RoadshowQuestion,
     RoadshowStatus,
+    RoadshowVenue,
     RoadshowViewer,
 )
 from fair.programme import interest_counts, programme_items, viewer_row
@@ -44,6 +45,8 @@ QUESTION_MAX = 500
 NOTE_MAX = 300
 QUANTITY_MAX = 10_000_000
 QUESTION_HISTORY = 100
+VENUES_MAX = 6  # remote venues beside the host (issue 20: Seoul, Daegu, Hadong...)
+LABEL_MAX = 60
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ def stage_for(
         if person is None or person.fair_id != show.fair_id:
             raise NotFound("no such roadshow")
         role = "presenter" if person.id == show.presenter_id else "viewer"
+        if role == "viewer" and venue_of(session, show.id or 0, person.id or 0) is not None:
+            role = "venue"
     if show.status == RoadshowStatus.CANCELLED:
         raise Conflict("this roadshow was cancelled")
     item = programme_items(session, [show])[0]
@@ -210,6 +215,91 @@ def set_live(session: Session, stage: LiveStage, live: bool) -> str:
     session.add(show)
     session.flush()
     return str(show.status)
+
+
+# ---------------------------------------------------------------------------- venues
+
+
+def venue_of(session: Session, roadshow_id: int, participant_id: int) -> RoadshowVenue | None:
+    return session.exec(
+        select(RoadshowVenue).where(
+            RoadshowVenue.roadshow_id == roadshow_id,
+            RoadshowVenue.participant_id == participant_id,
+        )
+    ).first()
+
+
+def venues(session: Session, roadshow_id: int) -> list[dict[str, Any]]:
+    """The stage's venues in the order they were invited: `{participant, name, label,
+    on_screen}`."""
+    rows = session.exec(
+        select(RoadshowVenue, Participant)
+        .join(Participant, col(Participant.id) == col(RoadshowVenue.participant_id))
+        .where(RoadshowVenue.roadshow_id == roadshow_id)
+        .order_by(col(RoadshowVenue.invited_at), col(RoadshowVenue.id))
+    ).all()
+    return [
+        {
+            "participant": v.participant_id,
+            "name": p.name,
+            "label": v.label,
+            "on_screen": v.on_screen,
+        }
+        for v, p in rows
+    ]
+
+
+def invite_venue(
+    session: Session, stage: LiveStage, email: Any, label: Any
+) -> list[dict[str, Any]]:
+    """Invite the participant with `email` (of the roadshow's fair) to present from a
+    remote venue called `label` (the caller commits; the host or the organiser asks).
+    Inviting them again renames the venue. Returns the venues."""
+    if not isinstance(email, str) or "@" not in email.strip():
+        raise InvalidInput("email: the e-mail address of the participant at the venue")
+    if not isinstance(label, str) or not label.strip() or len(label.strip()) > LABEL_MAX:
+        raise InvalidInput(f"label: the venue's name, 1–{LABEL_MAX} characters")
+    person = session.exec(
+        select(Participant).where(
+            Participant.fair_id == stage.fair_id,
+            func.lower(Participant.email) == email.strip().lower(),
+        )
+    ).first()
+    if person is None or person.id is None:
+        raise InvalidInput("email: no participant of this fair has this e-mail address")
+    if person.id == stage.presenter_id:
+        raise InvalidInput("email: the host presents from the stage itself")
+    row = venue_of(session, stage.id, person.id)
+    if row is None:
+        count = session.exec(
+            select(func.count())
+            .select_from(RoadshowVenue)
+            .where(RoadshowVenue.roadshow_id == stage.id)
+        ).one()
+        if int(count) >= VENUES_MAX:
+            raise Conflict(f"at most {VENUES_MAX} venues beside the host")
+        row = RoadshowVenue(roadshow_id=stage.id, participant_id=person.id, label="")
+    row.label = label.strip()
+    session.add(row)
+    session.flush()
+    return venues(session, stage.id)
+
+
+def set_on_screen(
+    session: Session, stage: LiveStage, participant_id: Any, on: Any
+) -> list[dict[str, Any]]:
+    """Bring a venue on or off screen (the caller commits); returns the venues."""
+    if isinstance(participant_id, bool) or not isinstance(participant_id, int):
+        raise InvalidInput("participant: expected a venue's participant id")
+    if not isinstance(on, bool):
+        raise InvalidInput("on: expected true or false")
+    row = venue_of(session, stage.id, participant_id)
+    if row is None:
+        raise NotFound("no such venue on this stage")
+    row.on_screen = on
+    session.add(row)
+    session.flush()
+    return venues(session, stage.id)
 
 
 def _question_view(q: RoadshowQuestion) -> dict[str, object]:

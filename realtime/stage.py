@@ -55,6 +55,8 @@ class StageNamespace(ParticipantNamespace):
             "publish",
             "watch",
             "answer",
+            "venue",
+            "screen",
             "question",
             "meet",
             "interest",
@@ -155,6 +157,7 @@ class StageNamespace(ParticipantNamespace):
                     "status": str(show.status),
                     "audience": count,
                     "questions": st.questions(db, stage.id),
+                    "venues": st.venues(db, stage.id),
                     "products": [
                         {
                             "id": p.id,
@@ -212,6 +215,7 @@ class StageNamespace(ParticipantNamespace):
                 "media": "janus" if self.media is not None else "p2p",
                 "audience": state["audience"],
                 "questions": state["questions"],
+                "venues": state["venues"],
                 "products": state["products"],
             }
 
@@ -404,10 +408,14 @@ class StageNamespace(ParticipantNamespace):
 
         async def handle(session: dict[str, Any]) -> dict[str, Any]:
             media = self._media()
-            stage = await self._presenter(session)
+            stage = self._stage(session)
+            role = session.get("role")
+            if role not in {"presenter", "venue"}:
+                raise Refused("forbidden", "only the host and invited venues publish")
             offer = self._description(data)
             await self._live(stage)
-            display = {"name": session.get("name"), "role": "presenter"}
+            pid = session.get("participant")
+            display = {"name": session.get("name"), "role": role, "participant": pid}
             answer = await self._media_call(
                 stage, media.publish(sid, stage.id, display, offer, stage.title)
             )
@@ -428,11 +436,33 @@ class StageNamespace(ParticipantNamespace):
                 raise Refused("forbidden", "the presenter publishes")
             await self._live(stage)
             display = {"name": session.get("name"), "role": "viewer"}
-            offer, feeds = await self._media_call(stage, media.watch(sid, stage.id, display))
+            layout = {
+                v["participant"]: v for v in await self._read(lambda db: st.venues(db, stage.id))
+            }
+
+            def shown(feed: dict[str, Any]) -> bool:
+                # The host always; a venue while it is invited and on screen.
+                if feed.get("role") == "presenter":
+                    return feed.get("participant") == stage.presenter_id
+                venue = layout.get(feed.get("participant"))
+                return feed.get("role") == "venue" and venue is not None and venue["on_screen"]
+
+            offer, feeds = await self._media_call(stage, media.watch(sid, stage.id, display, shown))
             return {
                 "ok": True,
                 "description": offer,
-                "feeds": [{"id": f["id"], "name": f["display"].get("name")} for f in feeds],
+                "feeds": [
+                    {
+                        "id": f["id"],
+                        "name": f["display"].get("name"),
+                        "role": f["display"].get("role"),
+                        "label": (layout.get(f["display"].get("participant")) or {}).get(
+                            "label", ""
+                        ),
+                        "mids": f["mids"],
+                    }
+                    for f in feeds
+                ],
             }
 
         return await self._guard(sid, "watch", handle)
@@ -448,6 +478,45 @@ class StageNamespace(ParticipantNamespace):
             return {"ok": True}
 
         return await self._guard(sid, "answer", handle)
+
+    async def _host(self, session: dict[str, Any]) -> st.LiveStage:
+        stage = self._stage(session)
+        if session.get("role") not in {"presenter", "observer"}:
+            raise Refused("forbidden", "only the host or the organiser arranges the venues")
+        return stage
+
+    async def on_venue(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """Host or organiser: `{"email", "label"}` invites that participant to present
+        from a remote venue (at most six); the room gets `venues`."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            stage = await self._host(session)
+            if not isinstance(data, dict):
+                raise Refused("invalid", "expected the e-mail and the venue's name")
+            found = await self._write(
+                lambda db: st.invite_venue(db, stage, data.get("email"), data.get("label"))
+            )
+            await self.emit("venues", {"venues": found}, room=stage_room(stage.id))
+            return {"ok": True, "venues": found}
+
+        return await self._guard(sid, "venue", handle)
+
+    async def on_screen(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """Host or organiser: `{"participant": id, "on": bool}` brings a venue on or off
+        screen; the room gets `venues` and `media:feeds` (viewers watch the new layout)."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            stage = await self._host(session)
+            if not isinstance(data, dict):
+                raise Refused("invalid", "expected the venue and on or off")
+            found = await self._write(
+                lambda db: st.set_on_screen(db, stage, data.get("participant"), data.get("on"))
+            )
+            await self.emit("venues", {"venues": found}, room=stage_room(stage.id))
+            await self.emit("media:feeds", {"layout": True}, room=stage_room(stage.id))
+            return {"ok": True, "venues": found}
+
+        return await self._guard(sid, "screen", handle)
 
     def _hung_up(self, sid: str) -> None:
         task = asyncio.ensure_future(self.emit("media:hangup", {}, to=sid))

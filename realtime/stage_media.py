@@ -27,6 +27,7 @@ import hmac
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -236,22 +237,31 @@ class StageMedia:
             await link.participant.message({"request": "unpublish"})
 
     async def watch(
-        self, sid: str, roadshow_id: int, display: dict[str, Any]
+        self,
+        sid: str,
+        roadshow_id: int,
+        display: dict[str, Any],
+        shown: Callable[[dict[str, Any]], bool] | None = None,
     ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-        """Subscribe connection `sid` to every published feed of the room: Janus's offer
-        (None when nothing is published yet) and the feeds. A new watch replaces the
-        connection's subscription (the feeds changed)."""
+        """Subscribe connection `sid` to the published feeds of the room that `shown`
+        keeps (given a feed's display; all by default): Janus's offer (None when nothing
+        is shown yet) and the feeds, each with the `mid` of its video. A new watch
+        replaces the connection's subscription (the feeds or the layout changed)."""
         link = await self._join(sid, roadshow_id, display)
         if link.subscription is not None:
             old, link.subscription = link.subscription, None
             await old.detach()
-        feeds = [f for f in await self.publishers(roadshow_id) if f["id"] != link.feed]
+        feeds = [
+            f
+            for f in await self.publishers(roadshow_id)
+            if f["id"] != link.feed and (shown is None or shown(f["display"]))
+        ]
         if not feeds:
             return None, []
         session, _ = await self._handles()
         handle = await session.attach(lambda e: self._event(sid, e))
         link.subscription = handle
-        _, jsep = await handle.message(
+        data, jsep = await handle.message(
             {
                 "request": "join",
                 "ptype": "subscriber",
@@ -263,6 +273,12 @@ class StageMedia:
         )
         if jsep is None:
             raise JanusError(0, "the media server sent no offer")
+        mids: dict[int, list[str]] = {}
+        for stream in data.get("streams", []):
+            if stream.get("feed_id") is not None and stream.get("mid") is not None:
+                mids.setdefault(int(stream["feed_id"]), []).append(str(stream["mid"]))
+        for f in feeds:
+            f["mids"] = mids.get(f["id"], [])
         return {"type": jsep["type"], "sdp": jsep["sdp"]}, feeds
 
     async def answer(self, sid: str, answer: dict[str, Any]) -> None:

@@ -42,6 +42,8 @@ EVENTS = (
     "interest",
     "error",
     "totals",
+    "venues",
+    "media:feeds",
 )
 
 

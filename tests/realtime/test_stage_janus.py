@@ -353,3 +353,92 @@ async def test_publishing_again_recreates_a_lost_room(
     await sender.accept(ack["description"])
     assert (await admin.request({"request": "exists", "room": stage.roadshow}))["exists"]
     await watch(stage, "de1", media_peers)
+
+
+async def publish_as(stage: Stage, who: str, peers: list[MediaPeer]) -> Any:
+    peer, ack = await stage.join(who)
+    sender = MediaPeer()
+    peers.append(sender)
+    ack = await call(peer, "publish", {"description": await sender.offer()})
+    assert ack["ok"], ack
+    await sender.accept(ack["description"])
+    await eventually(lambda: sender.pc.connectionState == "connected", timeout=10)
+    return peer
+
+
+async def test_invited_venues_publish_beside_the_host_and_the_host_arranges_the_screen(
+    stage: Stage, media_peers: list[MediaPeer]
+) -> None:
+    """Issue 20, item 2: the host invites two venues by e-mail, both publish beside the
+    host; a viewer receives the three feeds; the host takes one venue off screen and
+    the viewer, told `media:feeds`, watches the two left."""
+    presenter, _ = await go_live(stage, media_peers)
+    viewer, _ = await stage.join("de1")
+    ack = await call(presenter, "venue", {"email": "minjun@busan-marine.example", "label": "Seoul"})
+    assert ack["ok"], ack
+    ack = await call(presenter, "venue", {"email": "JIHYE@lang.example", "label": "Daegu"})
+    assert [(v["label"], v["on_screen"]) for v in ack["venues"]] == [
+        ("Seoul", True),
+        ("Daegu", True),
+    ]
+    await eventually(lambda: bool(viewer.got("venues")))
+    _, joined = await stage.join("kr1")
+    assert joined["you"]["role"] == "venue"
+    await publish_as(stage, "kr1", media_peers)
+    await publish_as(stage, "int1", media_peers)
+
+    ack = await call(viewer, "watch")
+    assert sorted((f["role"], f["label"]) for f in ack["feeds"]) == [
+        ("presenter", ""),
+        ("venue", "Daegu"),
+        ("venue", "Seoul"),
+    ]
+    assert all(f["mids"] for f in ack["feeds"])
+    receiver = MediaPeer()
+    media_peers.append(receiver)
+    answer = await receiver.answer(ack["description"])
+    assert (await call(viewer, "answer", {"description": answer}))["ok"]
+    await eventually(lambda: receiver.frames >= 15, timeout=15)
+    assert len(receiver.pc.getTransceivers()) == 3
+
+    seoul = next(v for v in ack["feeds"] if v["label"] == "Seoul")
+    kr1 = next(v["participant"] for v in joined["venues"] if v["label"] == "Seoul")
+    before = len(viewer.got("media:feeds"))
+    ack = await call(presenter, "screen", {"participant": kr1, "on": False})
+    assert [(v["label"], v["on_screen"]) for v in ack["venues"]] == [
+        ("Seoul", False),
+        ("Daegu", True),
+    ]
+    await eventually(lambda: len(viewer.got("media:feeds")) > before)
+    ack = await call(viewer, "watch")
+    assert sorted(f["label"] for f in ack["feeds"]) == ["", "Daegu"]
+    assert seoul["id"] not in [f["id"] for f in ack["feeds"]]
+
+
+async def test_only_the_host_or_organiser_arranges_venues(
+    stage: Stage, media_peers: list[MediaPeer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    presenter, _ = await go_live(stage, media_peers)
+    viewer, _ = await stage.join("de1")
+    ack = await call(viewer, "venue", {"email": "minjun@busan-marine.example", "label": "X"})
+    assert ack["ok"] is False and ack["error"]["code"] == "forbidden"
+    ack = await call(presenter, "venue", {"email": "nobody@nowhere.example", "label": "X"})
+    assert ack["error"] == {
+        "code": "invalid",
+        "message": "email: no participant of this fair has this e-mail address",
+    }
+    ack = await call(presenter, "venue", {"email": "anna@hanse-feinkost.example", "label": ""})
+    assert ack["error"]["code"] == "invalid" and ack["error"]["message"].startswith("label:")
+    ack = await call(presenter, "screen", {"participant": 999999, "on": False})
+    assert ack["error"]["code"] == "not_found"
+    from fair import stage as st
+
+    monkeypatch.setattr(st, "VENUES_MAX", 1)
+    assert (await call(presenter, "venue", {"email": "jihye@lang.example", "label": "A"}))["ok"]
+    ack = await call(presenter, "venue", {"email": "wangwei@hairun.example", "label": "B"})
+    assert ack["error"] == {"code": "conflict", "message": "at most 1 venues beside the host"}
+    # A participant who is not a venue still may not publish.
+    intruder = MediaPeer()
+    media_peers.append(intruder)
+    ack = await call(viewer, "publish", {"description": await intruder.offer()})
+    assert ack["error"]["code"] == "forbidden"
