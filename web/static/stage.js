@@ -14,6 +14,9 @@
   var role = L.role;                // "presenter", "viewer" or "observer"
   var janus = L.media === "janus";
   var watching = 0;                 // janus viewer: the newest `watch` asked
+  var byMid = {};                   // janus viewer: transceiver mid → feed
+  var feedStreams = {};             // janus viewer: feed id → MediaStream
+  var feedVideos = {};              // janus viewer: feed id → its video element
   var me = null;
   var iceServers = [];
   var localStream = null;
@@ -42,7 +45,7 @@
   }
   function updateState() {
     var states = [];
-    if (role === "presenter") {
+    if (role === "presenter" || role === "venue") {
       states = Object.keys(peers).map(function (k) { return peers[k].connectionState; });
     } else if (upstream) {
       states = [upstream.pc.connectionState];
@@ -140,13 +143,21 @@
         return;
       }
       closeUpstream();
+      layout(ack.feeds || []);
       if (!ack.description) { $("stage-caption").textContent = L.lWaiting; return; }
       var pc = new RTCPeerConnection({ iceServers: iceServers });
       upstream = { sid: "janus", pc: pc };
-      var video = $("stage-video");
       pc.ontrack = function (e) {
-        var stream = e.streams[0] || new MediaStream([e.track]);
-        if (e.track.kind === "video" || !video.srcObject) { video.srcObject = stream; }
+        var feed = byMid[e.transceiver && e.transceiver.mid];
+        if (!feed) { return; }
+        feedStreams[feed.id].addTrack(e.track);
+        // A video given an empty stream does not start when tracks arrive: give it again.
+        var video = feedVideos[feed.id];
+        if (video) {
+          video.srcObject = feedStreams[feed.id];
+          var playing = video.play();
+          if (playing && playing.catch) { playing.catch(function (e) { if (e.name === "NotAllowedError") { playMuted(video); } }); }
+        }
         $("stage-caption").textContent = L.lLive;
       };
       pc.onconnectionstatechange = updateState;
@@ -162,6 +173,99 @@
         .catch(function (e) { console.warn("watch failed", e); });
       updateState();
     });
+  }
+
+  // Browsers refuse to start a video with sound before the viewer touched the page:
+  // it plays muted and a button turns the sound on.
+  function playMuted(video) {
+    video.muted = true;
+    video.play().catch(function () {});
+    var sound = $("btn-sound");
+    if (sound) { sound.hidden = false; }
+  }
+  function soundOn() {
+    Object.keys(feedVideos).forEach(function (k) {
+      feedVideos[k].muted = false;
+      feedVideos[k].play().catch(function () {});
+    });
+    $("btn-sound").hidden = true;
+  }
+
+  // The active layout: the host on the main screen, each venue on screen in a tile.
+  function layout(feeds) {
+    byMid = {}; feedStreams = {}; feedVideos = {};
+    var tiles = $("venue-tiles");
+    if (tiles) { tiles.textContent = ""; }
+    var main = $("stage-video");
+    main.srcObject = null;
+    feeds.forEach(function (feed) {
+      feedStreams[feed.id] = new MediaStream();
+      (feed.mids || []).forEach(function (mid) { byMid[mid] = feed; });
+      if (feed.role === "presenter") {
+        feedVideos[feed.id] = main;
+        return;
+      }
+      if (!tiles) { return; }
+      var figure = el("figure", "tile venue-tile");
+      figure.dataset.feed = String(feed.id);
+      var video = el("video", "");
+      video.autoplay = true; video.playsInline = true;
+      feedVideos[feed.id] = video;
+      figure.appendChild(video);
+      figure.appendChild(el("figcaption", "", feed.label ? feed.label + " · " + feed.name : feed.name));
+      tiles.appendChild(figure);
+    });
+    root.dataset.feeds = String(feeds.length);
+  }
+
+  // -- venues: the host or organiser invites them and arranges the screen ------------
+  function showVenues(list) {
+    var ul = $("venue-list");
+    if (!ul) { return; }
+    ul.textContent = "";
+    list.forEach(function (v) {
+      var li = el("li", "venue" + (v.on_screen ? " on" : ""));
+      li.dataset.participant = String(v.participant);
+      li.appendChild(el("strong", "", v.label));
+      li.appendChild(el("span", "muted", v.name + " · " + (v.on_screen ? L.lOnScreen : L.lOffScreen)));
+      var button = el("button", "button small", v.on_screen ? L.lTakeOff : L.lBringOn);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        button.disabled = true;
+        socket.emit("screen", { participant: v.participant, on: !v.on_screen }, function (ack) {
+          button.disabled = false;
+          if (!ack.ok) { stageError(ack.error.message); return; }
+          stageError("");
+          showVenues(ack.venues);
+        });
+      });
+      li.appendChild(button);
+      ul.appendChild(li);
+    });
+  }
+  var venueForm = $("venue-form");
+  if (venueForm) {
+    venueForm.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var data = { email: venueForm.elements.email.value.trim(), label: venueForm.elements.label.value.trim() };
+      socket.emit("venue", data, function (ack) {
+        if (!ack.ok) { stageError(ack.error.message); return; }
+        stageError("");
+        venueForm.reset();
+        showVenues(ack.venues);
+      });
+    });
+  }
+  function venueGo() {
+    $("btn-venue-go").disabled = true;
+    var media = navigator.mediaDevices ? navigator.mediaDevices.getUserMedia({ audio: true, video: true }) : Promise.reject(new Error("no media"));
+    media.then(function (stream) {
+      localStream = stream;
+      var own = $("stage-video");
+      own.muted = true;
+      own.srcObject = stream;
+      if (root.dataset.status === "live") { publish(); }
+    }).catch(function () { $("media-error").hidden = false; $("btn-venue-go").disabled = false; });
   }
 
   // -- viewer: answer the presenter's offer ----------------------------------------
@@ -283,6 +387,8 @@
       addQuestion(ack.line);
     });
   });
+  if ($("btn-venue-go")) { $("btn-venue-go").addEventListener("click", venueGo); }
+  if ($("btn-sound")) { $("btn-sound").addEventListener("click", soundOn); }
   if (role === "presenter" && $("btn-start")) {
     $("btn-start").addEventListener("click", goLive);
     $("btn-stop").addEventListener("click", endShow);
@@ -307,8 +413,16 @@
       ack.questions.forEach(addQuestion);
       ack.products.forEach(function (p) { setCount(p.id, p.interests); });
       janus = ack.media === "janus";
-      if (janus && role !== "presenter" && ack.roadshow.status === "live") { watch(); }
-      if (janus && role === "presenter" && localStream && ack.roadshow.status === "live") { publish(); }
+      role = ack.you.role;
+      root.dataset.role = role;
+      showVenues(ack.venues || []);
+      if (janus && role === "venue" && $("venue-controls")) {
+        $("venue-controls").hidden = false;
+        $("stage-caption").textContent = L.lWaiting;
+      }
+      var publishes = role === "presenter" || role === "venue";
+      if (janus && !publishes && ack.roadshow.status === "live") { watch(); }
+      if (janus && publishes && localStream && ack.roadshow.status === "live") { publish(); }
       // Peer-to-peer: joining told the presenter (`viewer:joined`); they offer once live.
     });
   });
@@ -327,16 +441,29 @@
   socket.on("live", function () {
     setStatus("live");
     if (role !== "presenter" && !janus) { socket.emit("ready", {}); }
+    if (janus && role === "venue" && localStream) { publish(); }
   });
-  // Janus: what is published changed (the presenter went on air or left): watch again.
-  socket.on("media:feeds", function () { if (janus && role !== "presenter") { watch(); } });
+  // Janus: what is published or shown changed (someone went on air or left, a venue
+  // was brought on or off screen): watch again.
+  socket.on("media:feeds", function () {
+    if (janus && role !== "presenter" && role !== "venue") { watch(); }
+  });
+  socket.on("venues", function (d) { showVenues(d.venues); });
   socket.on("media:hangup", function () {
-    if (role === "presenter") { drop("janus"); return; }
+    if (role === "presenter" || role === "venue") { drop("janus"); return; }
     closeUpstream();
     $("stage-caption").textContent = L.lWaiting;
   });
-  socket.on("ended", function () { setStatus("ended"); closeUpstream(); $("stage-caption").textContent = L.lEnded; });
-  socket.on("presenter:left", function () { closeUpstream(); $("stage-caption").textContent = L.lWaiting; });
+  socket.on("ended", function () {
+    setStatus("ended"); closeUpstream();
+    if (janus && role !== "presenter" && role !== "venue") { layout([]); }
+    $("stage-caption").textContent = L.lEnded;
+  });
+  // Janus: `media:feeds` follows, and the venues may still be on air.
+  socket.on("presenter:left", function () {
+    if (janus) { return; }
+    closeUpstream(); $("stage-caption").textContent = L.lWaiting;
+  });
   socket.on("signal", onSignal);
   socket.on("question", addQuestion);
   socket.on("interest", function (d) { setCount(d.product, d.count); });
