@@ -20,11 +20,13 @@ BENCHMARKS = {
     "freed": "bench.freed",
     "import": "bench.imports",
     "invite": "bench.invites",
+    "stage": "bench.stage",
 }
 
 
 def bench(argv: Sequence[str]) -> int:
-    """Run a benchmark: scheduler, web, rooms, match, search, edits, freed, import or invite."""
+    """Run a benchmark: scheduler, web, rooms, match, search, edits, freed, import, invite
+    or stage."""
     import importlib
 
     args = list(argv)

@@ -1,38 +1,26 @@
-"""The Janus WebRTC Server (Debian's `janus`) for the stage tests, run from a temporary
-configuration: only the VideoRoom plugin and the HTTP transport (API and admin API on
-loopback, free ports), an API secret, an admin secret and a VideoRoom `admin_key`, so a
-test can also knock on Janus directly, as an outsider would, and see it refuse.
-
-Outside CI a machine without janus skips these tests with the reason; in CI a missing
-janus fails them (`./dev test` installs it as root, `setup_system`).
-"""
+"""The Janus WebRTC Server for the stage tests (`bench/janus.py` runs it from a temporary
+configuration). Outside CI a machine without janus skips these tests with the reason; in
+CI a missing janus fails them (`./dev test` installs it as root, `setup_system`)."""
 
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-JANUS = os.environ.get("FAIR_TEST_JANUS", "/usr/bin/janus")
+from bench.janus import JANUS, JanusServer, free_tcp_port, janus_binary
+from bench.janus import running_janus as _running
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-LIBS = Path("/usr/lib/x86_64-linux-gnu/janus")
-KEEP_PLUGINS = {"libjanus_videoroom.so"}
-KEEP_TRANSPORTS = {"libjanus_http.so"}
+__all__ = ["JanusServer", "free_tcp_port", "need_janus", "running_janus"]
 
 
 def need_janus() -> str:
     """The janus binary, or a skip (a failure in CI) when it is missing."""
-    found = shutil.which(JANUS) or (JANUS if os.path.exists(JANUS) else None)
+    found = janus_binary()
     if found is None:
         if IN_CI:
             pytest.fail(f"janus is required in CI and is missing at {JANUS}")
@@ -40,138 +28,8 @@ def need_janus() -> str:
     return found
 
 
-def free_tcp_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _libs() -> Path:
-    found = sorted(Path("/usr/lib").glob("*/janus/plugins"))
-    return found[0].parent if found else LIBS
-
-
-def _others(folder: Path, keep: set[str]) -> str:
-    """Every library in `folder` but `keep`, for janus.jcfg's `disable` lists."""
-    if not folder.is_dir():
-        return ""
-    names = {p.name for p in folder.glob("libjanus_*.so")}
-    return ",".join(sorted(names - keep))
-
-
-@dataclass(frozen=True)
-class JanusServer:
-    url: str  # the HTTP API (/janus)
-    admin_url: str  # the admin API (/admin)
-    api_secret: str
-    admin_secret: str
-    admin_key: str  # the VideoRoom's key for creating rooms
-    log: Path
-
-
 @contextmanager
 def running_janus(tmp: Path, *, session_timeout: int = 30) -> Iterator[JanusServer]:
     """janus on loopback with a temporary configuration; stopped at the end."""
-    binary = need_janus()
-    libs = _libs()
-    port, admin_port = free_tcp_port(), free_tcp_port()
-    api_secret, admin_secret = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
-    admin_key = secrets.token_urlsafe(18)
-    log = tmp / "janus.log"
-    (tmp / "janus.jcfg").write_text(
-        f"""general: {{
-    configs_folder = "{tmp}"
-    plugins_folder = "{libs / "plugins"}"
-    transports_folder = "{libs / "transports"}"
-    events_folder = "{libs / "events"}"
-    loggers_folder = "{libs / "loggers"}"
-    log_to_stdout = false
-    log_to_file = "{log}"
-    debug_level = 4
-    server_name = "fair-test"
-    session_timeout = {session_timeout}
-    api_secret = "{api_secret}"
-    admin_secret = "{admin_secret}"
-}}
-media: {{
-    rtp_port_range = "40000-49000"
-}}
-plugins: {{
-    disable = "{_others(libs / "plugins", KEEP_PLUGINS)}"
-}}
-transports: {{
-    disable = "{_others(libs / "transports", KEEP_TRANSPORTS)}"
-}}
-events: {{
-    broadcast = false
-    disable = "{_others(libs / "events", set())}"
-}}
-loggers: {{
-    disable = "{_others(libs / "loggers", set())}"
-}}
-""",
-        encoding="utf-8",
-    )
-    (tmp / "janus.transport.http.jcfg").write_text(
-        f"""general: {{
-    json = "plain"
-    base_path = "/janus"
-    http = true
-    port = {port}
-    ip = "127.0.0.1"
-    https = false
-}}
-admin: {{
-    admin_base_path = "/admin"
-    admin_http = true
-    admin_port = {admin_port}
-    admin_ip = "127.0.0.1"
-    admin_https = false
-}}
-""",
-        encoding="utf-8",
-    )
-    (tmp / "janus.plugin.videoroom.jcfg").write_text(
-        f'general: {{\n    admin_key = "{admin_key}"\n    lock_rtp_forward = true\n}}\n',
-        encoding="utf-8",
-    )
-    process = subprocess.Popen(
-        [binary, "-C", str(tmp / "janus.jcfg"), "-F", str(tmp), "-N"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/janus"
-    try:
-        _wait_ready(process, url, log)
-        yield JanusServer(
-            url, f"http://127.0.0.1:{admin_port}/admin", api_secret, admin_secret, admin_key, log
-        )
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
-
-
-def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            err = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            text = log.read_text(errors="replace") if log.exists() else ""
-            raise RuntimeError(f"janus exited ({process.returncode}): {err}{text[-2000:]}")
-        try:
-            with urllib.request.urlopen(url + "/info", timeout=1) as reply:
-                if b"janus.plugin.videoroom" in reply.read():
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    text = log.read_text(errors="replace") if log.exists() else ""
-    raise RuntimeError(f"janus did not answer in 20 s; its log:\n{text[-2000:]}")
+    with _running(tmp, binary=need_janus(), session_timeout=session_timeout) as server:
+        yield server
