@@ -157,8 +157,9 @@ async def test_host_and_two_venues_reach_three_viewers_through_janus(
         "() => [...document.querySelectorAll('#stage video')].every(v => !v.muted)"
     )
     if SHOTS.is_dir():
-        await viewers[0].screenshot(path=str(SHOTS / "stage-venues.png"))
-        await host.screenshot(path=str(SHOTS / "stage-venues-host.png"))
+        for page, name in ((viewers[0], "stage-venues.png"), (host, "stage-venues-host.png")):
+            await page.evaluate("() => window.scrollTo(0, 0)")
+            await page.screenshot(path=str(SHOTS / name), full_page=True)
 
     # The host takes Seoul off screen: every viewer's layout follows.
     await host.click("#venue-list li:has-text('Seoul') button")
