@@ -36,6 +36,9 @@ pytestmark = pytest.mark.integration
 
 NO_ARGS = object()
 CLIENT_CODES = {"invalid", "not_joined", "observer", "forbidden", "not_found", "conflict"}
+# The stage's media codes (docs/realtime.md): a Janus event on a peer-to-peer stage and
+# the reverse, the roadshow not live.
+CLIENT_CODES |= {"p2p", "media", "not_live"}
 MEETING_EVENTS = (
     "join",
     "leave",
@@ -202,7 +205,21 @@ async def test_meeting_fuzz_wrote_only_acknowledged_valid_deals(
     assert not errors, [r.getMessage() for r in errors]
 
 
-STAGE_EVENTS = ("join", "leave", "start", "stop", "ready", "signal", "question", "meet", "interest")
+STAGE_EVENTS = (
+    "join",
+    "leave",
+    "start",
+    "stop",
+    "ready",
+    "signal",
+    "publish",
+    "answer",
+    "venue",
+    "screen",
+    "question",
+    "meet",
+    "interest",
+)
 
 
 @given(
