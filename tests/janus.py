@@ -1,4 +1,4 @@
-"""The Janus WebRTC Server for the stage tests (`bench/janus.py` runs it from a temporary
+"""The Janus WebRTC Server for the stage tests (`web/media_server.py` runs it from a temporary
 configuration). Outside CI a machine without janus skips these tests with the reason; in
 CI a missing janus fails them (`./dev test` installs it as root, `setup_system`)."""
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.janus import JANUS, JanusServer, free_tcp_port, janus_binary
-from bench.janus import running_janus as _running
+from web.media_server import JANUS, JanusServer, free_tcp_port, janus_binary
+from web.media_server import running_janus as _running
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 __all__ = ["JanusServer", "free_tcp_port", "need_janus", "running_janus"]

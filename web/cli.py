@@ -350,11 +350,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    import contextlib
     import dataclasses
+    import tempfile
 
     from fair.sample.demo import prepare_demo
     from fair.scheduling import solver_options
     from web.app import run
+    from web.media_server import janus_binary, running_janus
 
     settings = _settings(args)
     if not args.db:
@@ -383,7 +386,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.no_serve:
         print("\n".join(lines[:-1]))
         return 0
-    run(settings, print_urls=lines)
+    with contextlib.ExitStack() as stack:
+        if not settings.stage_janus_url and janus_binary() is not None:
+            # The roadshow stages through a Janus of the demo's own, stopped with it.
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fair-janus-")))
+            janus = stack.enter_context(running_janus(folder, binary=janus_binary() or ""))
+            settings = dataclasses.replace(
+                settings,
+                stage_janus_url=janus.url,
+                janus_api_secret=janus.api_secret,
+                janus_admin_key=janus.admin_key,
+            )
+            lines.insert(-1, f"  Stages:       through Janus at {janus.url} (started for the demo)")
+        elif not settings.stage_janus_url:
+            note = "peer-to-peer (apt-get install janus for the media server)"
+            lines.insert(-1, f"  Stages:       {note}")
+        run(settings, print_urls=lines)
     return 0
 
 
