@@ -110,10 +110,11 @@ def stage_for(
 
 
 def audience(session: Session, roadshow_id: int) -> int:
-    """Viewers in the live audience now (the presenter not counted)."""
+    """Viewers in the live audience now (the presenter and the venues not counted)."""
     show = session.get(Roadshow, roadshow_id)
     if show is None:
         return 0
+    venues = select(RoadshowVenue.participant_id).where(RoadshowVenue.roadshow_id == roadshow_id)
     count = session.exec(
         select(func.count())
         .select_from(RoadshowViewer)
@@ -121,21 +122,28 @@ def audience(session: Session, roadshow_id: int) -> int:
             RoadshowViewer.roadshow_id == roadshow_id,
             col(RoadshowViewer.connections) > 0,
             col(RoadshowViewer.participant_id) != show.presenter_id,
+            col(RoadshowViewer.participant_id).not_in(venues),
         )
     ).one()
     return int(count)
 
 
 def viewers_on_stages(session: Session) -> int:
-    """Viewers on every stage now (presenters not counted): what the media server
-    carries, over all fairs of this deployment."""
+    """Viewers on every stage now (presenters and venues not counted): what the media
+    server carries, over all fairs of this deployment."""
     count = session.exec(
         select(func.count())
         .select_from(RoadshowViewer)
         .join(Roadshow, col(Roadshow.id) == col(RoadshowViewer.roadshow_id))
+        .outerjoin(
+            RoadshowVenue,
+            (col(RoadshowVenue.roadshow_id) == col(RoadshowViewer.roadshow_id))
+            & (col(RoadshowVenue.participant_id) == col(RoadshowViewer.participant_id)),
+        )
         .where(
             col(RoadshowViewer.connections) > 0,
             col(RoadshowViewer.participant_id) != col(Roadshow.presenter_id),
+            col(RoadshowVenue.id).is_(None),
         )
     ).one()
     return int(count)
@@ -171,7 +179,11 @@ def enter(
     assert show is not None
     row = viewer_row(session, show, participant_id)
     assert row is not None
-    newcomer = participant_id != stage.presenter_id and row.connections <= 0
+    newcomer = (
+        participant_id != stage.presenter_id
+        and row.connections <= 0
+        and venue_of(session, stage.id, participant_id) is None
+    )
     if newcomer and not recount and audience(session, stage.id) >= stage.audience_limit:
         raise Conflict(
             f"the audience is full ({stage.audience_limit} viewers); try again in a moment"

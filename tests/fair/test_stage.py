@@ -122,6 +122,10 @@ def test_media_server_capacity_counts_every_stage(engine: Engine, fair: int) -> 
             st.enter(session, one, ids["kr2"], now, capacity=2)
         st.leave(session, one, ids["de1"])
         assert st.enter(session, two, ids["kr2"], now, capacity=2) == 2
+        # A venue presents from the stage: it is neither audience nor refused when full.
+        st.invite_venue(session, one, "anna@hanse-feinkost.example", "Hamburg")
+        assert st.enter(session, one, ids["de1"], now, capacity=2) == 0
+        assert st.viewers_on_stages(session) == 2
 
 
 def test_question_is_kept_and_length_limited(engine: Engine, fair: int) -> None:
