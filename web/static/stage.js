@@ -127,12 +127,21 @@
       .then(function () { return gathered(pc); })
       .then(function () {
         socket.emit("publish", { description: pc.localDescription }, function (ack) {
-          if (!ack.ok) { stageError(ack.error.message); return; }
+          if (!ack.ok) {
+            stageError(ack.error.message);
+            // The media server is away: try again until it answers.
+            if (ack.error.code === "media") { window.setTimeout(publishAgain, 5000); }
+            return;
+          }
+          stageError("");
           pc.setRemoteDescription(ack.description).catch(function (e) { console.warn("answer", e); });
         });
       })
       .catch(function (e) { console.warn("publish failed", e); });
     updateState();
+  }
+  function publishAgain() {
+    if (localStream && root.dataset.status === "live" && socket.connected) { publish(); }
   }
   function watch() {
     var asked = ++watching;
@@ -450,7 +459,11 @@
   });
   socket.on("venues", function (d) { showVenues(d.venues); });
   socket.on("media:hangup", function () {
-    if (role === "presenter" || role === "venue") { drop("janus"); return; }
+    if (role === "presenter" || role === "venue") {
+      drop("janus");
+      window.setTimeout(publishAgain, 3000);
+      return;
+    }
     closeUpstream();
     $("stage-caption").textContent = L.lWaiting;
   });
