@@ -14,6 +14,7 @@ BENCHMARKS = {
     "scheduler": "bench.scheduler",
     "web": "bench.web.cli",
     "rooms": "bench.rooms.cli",
+    "joins": "bench.joins",
     "match": "bench.match",
     "search": "bench.search",
     "edits": "bench.edits",
@@ -24,7 +25,8 @@ BENCHMARKS = {
 
 
 def bench(argv: Sequence[str]) -> int:
-    """Run a benchmark: scheduler, web, rooms, match, search, edits, freed, import or invite."""
+    """Run a benchmark: scheduler, web, rooms, joins, match, search, edits, freed, import,
+    invite."""
     import importlib
 
     args = list(argv)

@@ -27,6 +27,7 @@ def setup_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/", views.index, name="index")
     r.add_get("/healthz", views.healthz, name="healthz")
+    r.add_get("/metrics", views.metrics, name="metrics")
     r.add_get("/login", views.login_form, name="login")
     r.add_post("/login", views.login, name="login_post")
     r.add_post("/logout", views.logout, name="logout")
