@@ -214,9 +214,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
-def settings_for(**values: Any) -> dict[str, str]:
-    """`FAIR_SECTION_KEY` variables from `section_key=value` keywords."""
-    return {f"FAIR_{k.upper()}": str(v) for k, v in values.items()}
+def add_db_argument(parser: Any) -> None:
+    """`--db` of the live benchmarks (an `argparse.ArgumentParser`'s)."""
+    parser.add_argument(
+        "--db",
+        default="",
+        help="PostgreSQL URL on loopback (a fresh schema per measurement, dropped "
+        "afterwards); default: a temporary SQLite file",
+    )
 
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.deployed import add_db_argument
 from bench.servers import ROOT, start_bare, stop_server
 
 CLIENT = ROOT / "bench" / "join_client.js"
@@ -130,12 +131,7 @@ def _parser() -> argparse.ArgumentParser:
         "--processes", default="1,2", help="process counts, comma-separated (2 needs --redis)"
     )
     p.add_argument("--redis", default="redis://127.0.0.1:6379/6", help="Redis URL for 2 processes")
-    p.add_argument(
-        "--db",
-        default="",
-        help="PostgreSQL URL on loopback (a fresh schema per measurement, dropped "
-        "afterwards); default: a temporary SQLite file",
-    )
+    add_db_argument(p)
     p.add_argument("--runs", type=int, default=1, help="runs of the whole table")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     return p

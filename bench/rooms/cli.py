@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.deployed import add_db_argument
 from bench.servers import ROOT, rss_mb, start_bare, stop_server
 
 CLIENT = ROOT / "bench" / "bench_client.js"
@@ -171,12 +172,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, default=200, help="approximate message bytes")
     p.add_argument("--processes", type=int, default=1, choices=(1, 2))
     p.add_argument("--redis", default="", help="Redis URL (needed with --processes 2)")
-    p.add_argument(
-        "--db",
-        default="",
-        help="PostgreSQL URL on loopback (a fresh schema per run, dropped afterwards); "
-        "default: a temporary SQLite file",
-    )
+    add_db_argument(p)
     p.add_argument("--deals", type=int, default=0, help="then record N deals at once")
     p.add_argument("--only", choices=("fair", "bare"), help="measure one server only")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
