@@ -54,9 +54,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_stage_order_roadshow_id"), ["roadshow_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_stage_order_ordered_at"), ["ordered_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_stage_order_ordered_at"), ["ordered_at"], unique=False)
 
 
 def downgrade() -> None:
