@@ -140,23 +140,23 @@ def test_order_below_the_minimum_or_without_a_rate_or_price_is_refused(
     (de1,) = ids(engine, "de1")
     p0, _, kimchi = product_ids(engine)
     with Session(engine) as session:
-        with pytest.raises(InvalidInput, match="^quantity: at least the minimum order of 10"):
+        with pytest.raises(InvalidInput, match=r"^quantity: at least the minimum order of 10"):
             od.place_order(session, show, de1, order(kimchi, 9, "order-moq-0001"), RATES)
-        with pytest.raises(InvalidInput, match="^currency: no exchange rate for KRW"):
+        with pytest.raises(InvalidInput, match=r"^currency: no exchange rate for KRW"):
             od.place_order(session, show, de1, order(kimchi, 10, "order-krw-0001"), {})
         product = session.get(Product, p0)
         assert product is not None
         product.price_min = product.price_max = None
         session.add(product)
         session.flush()
-        with pytest.raises(InvalidInput, match="^product: the catalogue lists no price"):
+        with pytest.raises(InvalidInput, match=r"^product: the catalogue lists no price"):
             od.place_order(session, show, de1, order(p0, 1, "order-nop-0001"), RATES)
         dear = session.get(Product, kimchi)
         assert dear is not None
         dear.price_min = Decimal("1000000000")
         session.add(dear)
         session.flush()
-        with pytest.raises(InvalidInput, match="^quantity: the order's amount is too large"):
+        with pytest.raises(InvalidInput, match=r"^quantity: the order's amount is too large"):
             od.place_order(session, show, de1, order(kimchi, 10_000_000, "order-big-001"), RATES)
 
 
@@ -166,9 +166,8 @@ def test_order_only_by_other_companies_on_a_live_stage_and_keys_are_not_shared(
     show = live_show(engine, fair, RoadshowStatus.SCHEDULED)
     kr2, de1, cn1 = ids(engine, "kr2", "de1", "cn1")
     p0 = product_ids(engine)[0]
-    with Session(engine) as session:
-        with pytest.raises(Conflict, match="only while the roadshow is live"):
-            od.place_order(session, show, de1, order(p0, 1, "order-key-0002"), RATES)
+    with Session(engine) as session, pytest.raises(Conflict, match="only while"):
+        od.place_order(session, show, de1, order(p0, 1, "order-key-0002"), RATES)
     with session_scope(engine) as session:
         row = session.get(Roadshow, show)
         assert row is not None
@@ -177,28 +176,27 @@ def test_order_only_by_other_companies_on_a_live_stage_and_keys_are_not_shared(
     with Session(engine) as session, pytest.raises(Forbidden):
         od.place_order(session, show, kr2, order(p0, 1, "order-key-0003"), RATES)
     od.place_order_once(engine, show, de1, order(p0, 1, "order-key-0004"), RATES)
-    with Session(engine) as session, pytest.raises(Conflict, match="^client_key: already used"):
+    with Session(engine) as session, pytest.raises(Conflict, match=r"^client_key: already used"):
         od.place_order(session, show, cn1, order(p0, 1, "order-key-0004"), RATES)
 
 
-def test_only_the_presenting_company_decides_and_an_answer_holds(
-    engine: Engine, fair: int
-) -> None:
+def test_only_the_presenting_company_decides_and_an_answer_holds(engine: Engine, fair: int) -> None:
     show = live_show(engine, fair)
     kr2, de1, cn1 = ids(engine, "kr2", "de1", "cn1")
-    view, _ = od.place_order_once(engine, show, de1, order(product_ids(engine)[0], 2, "k-dec-0001"), RATES)
+    data = order(product_ids(engine)[0], 2, "k-dec-0001")
+    view, _ = od.place_order_once(engine, show, de1, data, RATES)
     with session_scope(engine) as session:
         with pytest.raises(Forbidden):
             od.decide_order(session, show, cn1, view["id"], True)
         with pytest.raises(Forbidden):
             od.decide_order(session, show, de1, view["id"], True)  # the buyer
-        with pytest.raises(NotFound, match="^order: "):
+        with pytest.raises(NotFound, match=r"^order: "):
             od.decide_order(session, show, kr2, view["id"] + 1000, True)
         row, changed = od.decide_order(session, show, kr2, view["id"], True)  # not the presenter
         assert changed and row.status == OrderStatus.CONFIRMED and row.decided_by_id == kr2
         _, changed = od.decide_order(session, show, kr2, view["id"], True)
         assert not changed
-        with pytest.raises(Conflict, match="^order: already confirmed"):
+        with pytest.raises(Conflict, match=r"^order: already confirmed"):
             od.decide_order(session, show, kr2, view["id"], False)
 
 
@@ -207,7 +205,7 @@ def test_totals_convert_with_the_deal_rates_and_agree_everywhere(engine: Engine,
     kr1, de1, cn1 = ids(engine, "kr1", "de1", "cn1")
     p0, p1, kimchi = product_ids(engine)
     a, _ = od.place_order_once(engine, show, de1, order(kimchi, 10, "k-tot-0001"), RATES)
-    b, _ = od.place_order_once(engine, show, cn1, order(p0, 40, "k-tot-0002"), RATES)
+    od.place_order_once(engine, show, cn1, order(p0, 40, "k-tot-0002"), RATES)
     c, _ = od.place_order_once(engine, show, cn1, order(p1, 7, "k-tot-0003"), RATES)
     old, _ = od.place_order_once(engine, show, de1, order(p1, 2, "k-tot-0004"), RATES)
     assert a["amount"] == "350000.00" and a["currency"] == "KRW" and a["value"] == "252.00"
