@@ -46,7 +46,6 @@ ENDPOINTS = [
     ("POST", "/api/schedule/1/whatif/apply", "organiser"),
     ("GET", "/api/deals", "organiser"),
     ("GET", "/api/reports/deals", "organiser"),
-    ("GET", "/api/reports/orders", "organiser"),
     ("GET", "/api/charts", "organiser"),
     ("GET", "/api/organiser/grid", "organiser"),
     ("GET", "/api/organiser/grid/targets", "organiser"),
