@@ -268,15 +268,15 @@ class _Sum:
     pending: int = 0
     unconverted: int = 0
 
-    def add(self, order: StageOrder, value: Decimal | None) -> None:
-        if order.status == OrderStatus.DECLINED:
+    def add(self, status: str, value: Decimal | None) -> None:
+        if status == OrderStatus.DECLINED:
             return
         if value is None:
             self.unconverted += 1  # its currency's rate was removed from the settings
             return
         self.orders += 1
         self.value += value
-        if order.status == OrderStatus.CONFIRMED:
+        if status == OrderStatus.CONFIRMED:
             self.confirmed += 1
             self.confirmed_value += value
         else:
@@ -306,11 +306,19 @@ def stage_totals(
     now = now or utcnow()
     since = now - RECENT
     hour, total = _Sum(), _Sum()
-    for o in session.exec(select(StageOrder).where(StageOrder.roadshow_id == roadshow_id)):
-        value = fair_value(o.amount, o.currency, fair.currency, rates)
-        total.add(o, value)
-        if o.ordered_at >= since:
-            hour.add(o, value)
+    # Each order converted on its own, to the cent, as in the dashboard and the report.
+    for status, amount, currency, at in session.exec(
+        select(
+            col(StageOrder.status),
+            col(StageOrder.amount),
+            col(StageOrder.currency),
+            col(StageOrder.ordered_at),
+        ).where(StageOrder.roadshow_id == roadshow_id)
+    ):
+        value = fair_value(amount, currency, fair.currency, rates)
+        total.add(status, value)
+        if at >= since:
+            hour.add(status, value)
     return {
         "roadshow": roadshow_id,
         "currency": fair.currency,
@@ -338,10 +346,10 @@ def order_totals(
     orders = session.exec(select(StageOrder).where(StageOrder.fair_id == fair_id)).all()
     for o in orders:
         value = fair_value(o.amount, o.currency, fair.currency, rates)
-        total.add(o, value)
+        total.add(o.status, value)
         if o.ordered_at >= since:
-            hour.add(o, value)
-        rows[(o.roadshow_id, o.product_id)].add(o, value)
+            hour.add(o.status, value)
+        rows[(o.roadshow_id, o.product_id)].add(o.status, value)
         if o.status != OrderStatus.DECLINED and value is not None:
             quantity[(o.roadshow_id, o.product_id)] += o.quantity
     shows = {

@@ -58,6 +58,7 @@ class StageNamespace(ParticipantNamespace):
             "meet",
             "interest",
             "order",
+            "orders",
             "order:confirm",
             "order:decline",
         }
@@ -484,6 +485,18 @@ class StageNamespace(ParticipantNamespace):
             return {"ok": True, "order": view, "duplicate": not created}
 
         return await self._guard(sid, "order", handle)
+
+    async def on_orders(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """→ `{"ok", "totals"}`: the stage's order totals now (the page asks each minute,
+        so "ordered in the last hour" also falls when no order comes)."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            stage = self._stage(session)
+            rates = self.services.rates
+            totals = await self._read(lambda db: od.stage_totals(db, stage.id, rates))
+            return {"ok": True, "totals": totals}
+
+        return await self._guard(sid, "orders", handle)
 
     async def on_order_confirm(self, sid: str, data: Any = None) -> dict[str, Any]:
         return await self._decide(sid, "order:confirm", data, True)

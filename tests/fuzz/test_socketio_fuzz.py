@@ -213,6 +213,7 @@ STAGE_EVENTS = (
     "meet",
     "interest",
     "order",
+    "orders",
     "order:confirm",
     "order:decline",
 )

@@ -345,6 +345,7 @@ STAGE_EVENTS = (
     "meet",
     "interest",
     "order",
+    "orders",
     "order:confirm",
     "order:decline",
 )

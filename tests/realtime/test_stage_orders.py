@@ -5,10 +5,12 @@ at fault, and the per-participant rate limit."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from fair.db import make_engine, session_scope
 from fair.models import StageOrder
 from fair.settings import Settings
 from realtime.stage import ORDERS_PER_MINUTE
@@ -120,3 +122,27 @@ async def test_stage_order_flood_is_refused_with_slow_down(
     assert len(rows(settings, StageOrder)) == ORDERS_PER_MINUTE
     other, _ = await stage.join("cn1")  # not slowed by de1's flood
     assert (await call(other, "order", order(stage.products[0], 1, "stage-other-01")))["ok"]
+
+
+async def test_stage_orders_call_gives_totals_that_fall_after_an_hour(
+    stage: Stage, settings: Settings
+) -> None:
+    presenter, _ = await stage.join("kr2")
+    viewer, _ = await stage.join("de1")
+    assert (await call(viewer, "orders"))["totals"]["last_hour"]["orders"] == 0
+    assert (await call(presenter, "start"))["ok"]
+    placed = await call(viewer, "order", order(stage.products[0], 4, "stage-hour-0001"))
+    now = (await call(viewer, "orders"))["totals"]
+    assert now["last_hour"]["value"] == now["total"]["value"] == "10.00"
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        row = session.get(StageOrder, placed["order"]["id"])
+        assert row is not None
+        row.ordered_at -= timedelta(minutes=61)
+        session.add(row)
+    engine.dispose()
+    later = (await call(presenter, "orders"))["totals"]
+    assert later["last_hour"]["orders"] == 0 and later["last_hour"]["value"] == "0.00"
+    assert later["total"]["orders"] == 1 and later["total"]["value"] == "10.00"
+    observer = await stage.connect("organiser")
+    assert (await call(observer, "orders"))["error"]["code"] == "not_joined"

@@ -363,4 +363,10 @@
   socket.on("interest", function (d) { setCount(d.product, d.count); });
   socket.on("order", renderOrder);
   socket.on("orders", showOrderTotals);
+  // "Ordered in the last hour" also falls when no order comes: ask again each minute.
+  window.setInterval(function () {
+    if (socket.connected && root.dataset.joined === "yes") {
+      socket.emit("orders", null, function (ack) { if (ack.ok) { showOrderTotals(ack.totals); } });
+    }
+  }, 60000);
 })();
