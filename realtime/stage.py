@@ -147,19 +147,8 @@ class StageNamespace(ParticipantNamespace):
                         raise
                 show = rs.get_roadshow(db, stage.id)
                 person = db.get(Participant, pid) if pid is not None else None
-                seller = person is not None and person.company_id == stage.company_id
-                fair = db.get(Fair, stage.fair_id)
-                assert fair is not None
-                rates = self.services.rates
-                mine: list[dict[str, Any]] = []
-                if seller:
-                    mine = od.stage_orders(db, stage.id, fair.currency, rates)
-                elif pid is not None:
-                    mine = od.stage_orders(db, stage.id, fair.currency, rates, pid)
                 return {
-                    "seller": seller,
-                    "orders": mine,
-                    "order_totals": od.stage_totals(db, stage.id, rates),
+                    "seller": person is not None and person.company_id == stage.company_id,
                     "stage": stage,
                     "role": role,
                     "status": str(show.status),
@@ -182,6 +171,21 @@ class StageNamespace(ParticipantNamespace):
 
             state = await self._write(enter)
             stage: st.LiveStage = state["stage"]
+            rates = self.services.rates
+
+            def orders(db: Session) -> dict[str, Any]:
+                # Read after the join's transaction, which holds the roadshow's row.
+                fair = db.get(Fair, stage.fair_id)
+                assert fair is not None
+                # The exhibitor's people: every order; a viewer: their own; observers: none.
+                mine: list[dict[str, Any]] = []
+                if state["seller"]:
+                    mine = od.stage_orders(db, stage.id, fair.currency, rates)
+                elif pid is not None:
+                    mine = od.stage_orders(db, stage.id, fair.currency, rates, pid)
+                return {"orders": mine, "order_totals": od.stage_totals(db, stage.id, rates)}
+
+            state.update(await self._read(orders))
             role: str = state["role"]
             session["stage"] = stage
             session["role"] = role
