@@ -21,12 +21,12 @@ BENCHMARKS = {
     "freed": "bench.freed",
     "import": "bench.imports",
     "invite": "bench.invites",
+    "orders": "bench.orders",
 }
 
 
 def bench(argv: Sequence[str]) -> int:
-    """Run a benchmark: scheduler, web, rooms, joins, match, search, edits, freed, import,
-    invite."""
+    """Run a benchmark: one of `BENCHMARKS` (each has --help)."""
     import importlib
 
     args = list(argv)

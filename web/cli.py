@@ -300,7 +300,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 (out / name).write_bytes(data)
                 print(out / name)
             return 0
-        if args.what in ("deals", "companies"):
+        if args.what in ("deals", "companies", "orders"):
             from fair.report import format_report, report_rows
 
             rows = report_rows(session, fair.id, args.what, settings.rates)
@@ -516,8 +516,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "what",
-        choices=["grid", "ics", "fair", "unscheduled", "deals", "companies"],
-        help="deals, companies: the reports of docs/api.md (--format csv|json)",
+        choices=["grid", "ics", "fair", "unscheduled", "deals", "companies", "orders"],
+        help="deals, companies, orders: the reports of docs/api.md (--format csv|json)",
     )
     p.add_argument("--fair")
     p.add_argument("--format", choices=["csv", "json"], default="csv")

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from fair import presence
 from fair.deals import fair_totals
 from fair.models import DealType
+from fair.orders import order_totals
 from fair.queries import first_fair
 from web import auth
 from web.db import read
@@ -61,7 +62,9 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         fair = first_fair(db)
         if fair is None or fair.id is None:
             return None
-        return {"fair": fair, "totals": fair_totals(db, fair.id, rates)}
+        totals = fair_totals(db, fair.id, rates)
+        totals["orders"] = order_totals(db, fair.id, rates)
+        return {"fair": fair, "totals": totals}
 
     data = await read(request.app, load)
     if data is None:

@@ -42,6 +42,8 @@ EVENTS = (
     "signal",
     "question",
     "interest",
+    "order",
+    "orders",
     "error",
     "totals",
 )
@@ -347,8 +349,21 @@ STAGE_EVENTS = (
     "question",
     "meet",
     "interest",
+    "order",
+    "orders",
+    "order:confirm",
+    "order:decline",
 )
-CODES = {"invalid", "not_joined", "forbidden", "not_found", "observer", "conflict", "full"}
+CODES = {
+    "invalid",
+    "not_joined",
+    "forbidden",
+    "not_found",
+    "observer",
+    "conflict",
+    "full",
+    "slow_down",
+}
 
 
 def check_ack(event: str, payload: Any, ack: Any) -> None:
