@@ -49,6 +49,7 @@ def setup_routes(app: web.Application) -> None:
         name="import_template",
     )
     r.add_get("/organiser/participants", console.participants, name="participants")
+    r.add_get("/organiser/participants/{key}", console.participant, name="participant")
     r.add_post("/organiser/participants/{key}/link", console.issue_link, name="issue_link")
     r.add_post("/organiser/participants/{key}/revoke", console.revoke_link, name="revoke_link")
     r.add_post("/organiser/schedule", console.run_solver, name="run_solver")
