@@ -242,3 +242,161 @@ def day_pictures(
             tracks.append((track, timeline_svg(track, labels)))
         out.append(DayPicture(zone, tuple(tracks)))
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    colour: str
+    values: Sequence[float]
+
+
+def _nice_top(value: float) -> float:
+    """A round number at or above `value` for an axis's top."""
+    if value <= 0:
+        return 1.0
+    step = 10.0 ** (len(str(int(value))) - 1)
+    for m in (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        if m * step >= value:
+            return m * step
+    return 10.0 * step
+
+
+def columns_svg(
+    title: str,
+    categories: Sequence[str],
+    series: Sequence[Series],
+    short: Callable[[float], str],
+    width: float = 680,
+    height: float = 240,
+) -> str:
+    """Stacked columns, a column per category and a colour per series, with a legend."""
+    left, top, bottom, size = 64, 30, 28, 10
+    plot_w, plot_h = width - left - 8, height - top - bottom
+    totals = [sum(s.values[i] for s in series) for i in range(len(categories))]
+    peak = _nice_top(max(totals, default=0))
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" role="img" '
+        f'aria-label="{_e(title)}" width="{_num(width)}" height="{_num(height)}" '
+        f'viewBox="0 0 {_num(width)} {_num(height)}" {FONT} font-size="{size}">'
+    ]
+    x: float = left
+    for s in series:  # the legend
+        out.append(
+            f'<rect x="{_num(x)}" y="4" width="10" height="10" rx="2" fill="{s.colour}"/>'
+            f'<text x="{_num(x + 14)}" y="13" fill="#334155">{_e(s.name)}</text>'
+        )
+        x += 26 + text_width(s.name, size)
+    for k in range(5):
+        value = peak * k / 4
+        y = top + plot_h - plot_h * k / 4
+        out.append(
+            f'<line x1="{left}" y1="{_num(y)}" x2="{_num(width - 8)}" y2="{_num(y)}" '
+            f'stroke="#e2e8f0"/><text x="{left - 6}" y="{_num(y + 3)}" text-anchor="end" '
+            f'fill="#64748b">{_e(short(value))}</text>'
+        )
+    band = plot_w / max(len(categories), 1)
+    bar = min(48, band * 0.7)
+    every = max(1, int(len(categories) / (plot_w / 60)) + 1) if categories else 1
+    for i, name in enumerate(categories):
+        cx = left + band * i + band / 2
+        y = top + plot_h
+        for s in series:
+            h = plot_h * s.values[i] / peak
+            if h > 0:
+                y -= h
+                out.append(
+                    f'<rect x="{_num(cx - bar / 2)}" y="{_num(y)}" width="{_num(bar)}" '
+                    f'height="{_num(h)}" fill="{s.colour}"><title>{_e(name)} · {_e(s.name)}: '
+                    f"{_e(short(s.values[i]))}</title></rect>"
+                )
+        if i % every == 0:
+            out.append(
+                f'<text x="{_num(cx)}" y="{_num(top + plot_h + 16)}" text-anchor="middle" '
+                f'fill="#475569">{_e(fit(name, band * every - 4, size))}</text>'
+            )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def bars_svg(
+    title: str,
+    rows: Sequence[tuple[str, float, str]],
+    colour: str = TYPE_COLOURS[1],
+    width: float = 680,
+) -> str:
+    """Horizontal bars, largest first as given: (label, value, the value written)."""
+    row_h, size = 24, 11
+    left = min(220, 12 + max((text_width(r[0], size) for r in rows), default=40))
+    right = 12 + max((text_width(r[2], size) for r in rows), default=40)
+    plot = width - left - right
+    peak = max((r[1] for r in rows), default=0) or 1
+    height = row_h * len(rows) + 6
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" role="img" '
+        f'aria-label="{_e(title)}" width="{_num(width)}" height="{height}" '
+        f'viewBox="0 0 {_num(width)} {height}" {FONT} font-size="{size}">'
+    ]
+    for i, (name, value, text) in enumerate(rows):
+        y = 3 + i * row_h
+        w = plot * value / peak
+        out.append(
+            f'<text x="{_num(left - 6)}" y="{y + 15}" text-anchor="end" fill="#0f172a">'
+            f"{_e(fit(name, left - 10, size))}</text>"
+            f'<rect x="{_num(left)}" y="{y + 3}" width="{_num(max(w, 1))}" height="{row_h - 6}" '
+            f'rx="3" fill="{colour}"/>'
+            f'<text x="{_num(left + w + 5)}" y="{y + 15}" fill="#334155">{_e(text)}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def matrix_svg(
+    title: str,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    values: dict[tuple[int, int], float],
+    short: Callable[[float], str],
+    width: float = 680,
+) -> str:
+    """A heat map of `values[(row, column)]` (darker is more), each cell written."""
+    size = 10
+    left = min(170, 12 + max((text_width(r, size) for r in rows), default=40))
+    cell_w = max(34.0, min(80.0, (width - left) / max(len(columns), 1)))
+    cell_h, top = 24, 34
+    peak = max(values.values(), default=0) or 1
+    w = left + cell_w * len(columns) + 4
+    height = top + cell_h * len(rows) + 4
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" role="img" '
+        f'aria-label="{_e(title)}" width="{_num(w)}" height="{height}" '
+        f'viewBox="0 0 {_num(w)} {height}" {FONT} font-size="{size}">'
+    ]
+    for c, name in enumerate(columns):
+        x = left + c * cell_w + cell_w / 2
+        out.append(
+            f'<text x="{_num(x)}" y="{top - 8}" text-anchor="middle" fill="#475569">'
+            f"{_e(fit(name, cell_w - 2, size))}</text>"
+        )
+    for r, name in enumerate(rows):
+        y = top + r * cell_h
+        out.append(
+            f'<text x="{_num(left - 6)}" y="{y + 16}" text-anchor="end" fill="#0f172a">'
+            f"{_e(fit(name, left - 10, size))}</text>"
+        )
+        for c in range(len(columns)):
+            value = values.get((r, c), 0.0)
+            share = value / peak
+            x = left + c * cell_w
+            out.append(
+                f'<rect x="{_num(x + 1)}" y="{y + 1}" width="{_num(cell_w - 2)}" '
+                f'height="{cell_h - 2}" rx="3" fill="{heat_colour(share)}"/>'
+            )
+            if value:
+                ink = "#ffffff" if share > 0.45 else "#0f172a"
+                out.append(
+                    f'<text x="{_num(x + cell_w / 2)}" y="{y + 16}" text-anchor="middle" '
+                    f'fill="{ink}">{_e(short(value))}</text>'
+                )
+    out.append("</svg>")
+    return "".join(out)

@@ -16,6 +16,7 @@ from web import (
     outbox,
     portal,
     register,
+    report_routes,
     roadshows,
     rooms,
     views,
@@ -59,6 +60,7 @@ def setup_routes(app: web.Application) -> None:
     assets.setup(app)
     portal.setup(app)
     register.setup(app)
+    report_routes.setup(app)
     floor.setup(app)
     calendar_routes.setup(app)
     outbox.setup(app)
