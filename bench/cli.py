@@ -20,11 +20,13 @@ BENCHMARKS = {
     "freed": "bench.freed",
     "import": "bench.imports",
     "invite": "bench.invites",
+    "report": "bench.report",
 }
 
 
 def bench(argv: Sequence[str]) -> int:
-    """Run a benchmark: scheduler, web, rooms, match, search, edits, freed, import or invite."""
+    """Run a benchmark: scheduler, web, rooms, match, search, edits, freed, import, invite
+    or report."""
     import importlib
 
     args = list(argv)

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import weasyprint
 from babel.numbers import format_compact_decimal
 from sqlmodel import Session
 
@@ -135,6 +134,10 @@ def report_html(content: Mapping[str, Any], language: str) -> str:
 
 def render_pdf(html: str) -> bytes:
     """`html` (from `report_html`) as a PDF."""
+    # Imported here: WeasyPrint loads Pango when imported, and the server starts (with
+    # every page but this download) on a machine without it.
+    import weasyprint
+
     document = weasyprint.HTML(string=html, base_url=str(HERE))
     pdf: bytes = document.write_pdf(stylesheets=[weasyprint.CSS(filename=str(STYLESHEET))])
     return pdf
