@@ -130,7 +130,10 @@ async def pictures(browser: Any, base: str, out: Path, demo: Demo, url: str) -> 
         await page.goto(f"{base}/organiser/grid?day=1")
         await page.locator("#grid-load").screenshot(path=str(out / f"heatmap-{device}.png"))
         await page.close()
-    person = demo.participants[0]
+    # Someone whose own zone is not the fair's, so the day is drawn in both.
+    person = next(
+        (p for p in demo.participants if p.timezone != demo.fair_timezone), demo.participants[0]
+    )
     for device, width, height in (("laptop", 1280, 900), ("phone", 390, 844)):
         page = await browser.new_page(viewport={"width": width, "height": height})
         await page.goto(f"{base}/p/{person.token}")

@@ -141,11 +141,11 @@ class DayLabels:
     clock: Callable[[datetime, str], str]  # (instant, zone) → a short time of day
 
 
-def timeline_svg(track: Track, labels: DayLabels, hour_width: float = 44) -> str:
+def timeline_svg(track: Track, labels: DayLabels, hour_width: float = 72) -> str:
     """One local date of a participant's day: an hour scale in the track's zone, the
     times they cannot meet as pale bands, their meetings as blocks on top."""
     left, top, lane, size = 8, 18, 34, 11
-    width = left * 2 + hour_width * track.hours
+    width = left + hour_width * track.hours + 36  # room for the last hour's label
     height = top + lane + 8
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" '

@@ -86,6 +86,8 @@ async def test_participant_day_shows_their_busy_times_and_no_one_elses(
         )
     engine.dispose()
     await site.sign_in_organiser()
+    listing = await (await site.client.get("/organiser/participants")).text()
+    assert 'href="/organiser/participants/de1"' in listing
     de1 = await (await site.client.get("/organiser/participants/de1")).text()
     assert 'class="span-busy"' in de1
     assert 'data-zone="Europe/Berlin"' in de1 and 'data-zone="Asia/Shanghai"' in de1
