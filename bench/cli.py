@@ -22,6 +22,7 @@ BENCHMARKS = {
     "import": "bench.imports",
     "invite": "bench.invites",
     "orders": "bench.orders",
+    "report": "bench.report",
 }
 
 

@@ -300,6 +300,21 @@ def cmd_export(args: argparse.Namespace) -> int:
                 (out / name).write_bytes(data)
                 print(out / name)
             return 0
+        if args.what == "report":
+            from fair.summary import Scope
+            from web.report_pdf import report_pdf
+
+            if args.format != "pdf":
+                raise InvalidInput("export report: --format pdf (the only format of a report)")
+            if not args.output:
+                raise InvalidInput("export report needs -o FILE.pdf")
+            scope = Scope(pavilion=args.pavilion or "", company=args.company or "")
+            pdf = report_pdf(session, fair.id, settings.rates, args.lang, scope)
+            Path(args.output).write_bytes(pdf)
+            print(f"{args.output}: {len(pdf):,} bytes")
+            return 0
+        if args.format == "pdf":
+            raise InvalidInput(f"export {args.what}: --format pdf is for `export report`")
         if args.what in ("deals", "companies", "orders"):
             from fair.report import format_report, report_rows
 
@@ -516,11 +531,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "what",
-        choices=["grid", "ics", "fair", "unscheduled", "deals", "companies", "orders"],
-        help="deals, companies, orders: the reports of docs/api.md (--format csv|json)",
+        choices=["grid", "ics", "fair", "unscheduled", "deals", "companies", "orders", "report"],
+        help="deals, companies, orders: the reports of docs/api.md (--format csv|json); "
+        "report: the post-fair report (--format pdf -o FILE)",
     )
     p.add_argument("--fair")
-    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--format", choices=["csv", "json", "pdf"], default="csv")
+    p.add_argument("--pavilion", help="report: only this pavilion (its key)")
+    p.add_argument("--company", help="report: only this company (its name)")
+    p.add_argument(
+        "--lang", choices=["en", "zh", "ko", "ja"], default="en", help="report: its language"
+    )
     p.add_argument(
         "--version", type=int, help="schedule version (default: newest; ics: the published one)"
     )

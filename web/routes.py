@@ -16,6 +16,7 @@ from web import (
     outbox,
     portal,
     register,
+    report_routes,
     roadshows,
     rooms,
     views,
@@ -50,6 +51,7 @@ def setup_routes(app: web.Application) -> None:
         name="import_template",
     )
     r.add_get("/organiser/participants", console.participants, name="participants")
+    r.add_get("/organiser/participants/{key}", console.participant, name="participant")
     r.add_post("/organiser/participants/{key}/link", console.issue_link, name="issue_link")
     r.add_post("/organiser/participants/{key}/revoke", console.revoke_link, name="revoke_link")
     r.add_post("/organiser/schedule", console.run_solver, name="run_solver")
@@ -59,6 +61,7 @@ def setup_routes(app: web.Application) -> None:
     assets.setup(app)
     portal.setup(app)
     register.setup(app)
+    report_routes.setup(app)
     floor.setup(app)
     calendar_routes.setup(app)
     outbox.setup(app)

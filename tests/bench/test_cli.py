@@ -25,7 +25,7 @@ def test_cli_bench_help_lists_the_benchmarks(capsys: pytest.CaptureFixture[str])
     assert main(["bench", "--help"]) == 0
     usage = capsys.readouterr().err
     assert f"usage: fair bench {{{','.join(BENCHMARKS)}}}" in usage
-    assert {"scheduler", "web", "rooms", "joins", "invite", "orders"} <= set(BENCHMARKS)
+    assert {"scheduler", "web", "rooms", "joins", "invite", "orders", "report"} <= set(BENCHMARKS)
 
 
 @pytest.mark.unit
