@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 from scheduler.comfort import improve_comfort, total_cost
 from scheduler.cpsat import Progress, Restricted, Run, Stop, run
 from scheduler.fairness import serve_unserved
-from scheduler.lp import solve_lp_pair, solve_restricted_mip
+from scheduler.lp import LpPair, solve_lp_pair, solve_restricted_mip
 from scheduler.model import HardModel, Variables, decode, encode
 from scheduler.objectives import (
     at_previous,
@@ -99,6 +99,8 @@ class Levels:
         self.failed = False
         self.lp_support: set[int] = set()
         self.rm: Restricted | None = None
+        # the LP pair already solved by column generation (its bound is the full fair's)
+        self.lp_pair: LpPair | None = None
 
     def left(self) -> float:
         return max(0.0, self.deadline - time.perf_counter())
@@ -185,7 +187,7 @@ class Levels:
         the LP's support for the restricted models; returns the bound, the variables of
         the roundings and whether the search has an LP to start from."""
         v = self.v
-        pair = solve_lp_pair(self.hm, self.left() * 0.5)
+        pair = self.lp_pair or solve_lp_pair(self.hm, self.left() * 0.5)
         bound = math.floor(pair.bound + 1e-6) if math.isfinite(pair.bound) else math.inf
         extra: set[int] = set()
         for lp, threshold in ((pair.vertex, SUPPORT), (pair.interior, INTERIOR_SUPPORT)):
