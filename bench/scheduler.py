@@ -46,7 +46,7 @@ def main(argv: list[str]) -> int:
         "greedy by weight and the solver; every schedule is checked by the validator.",
     )
     parser.add_argument(
-        "--scales", default="video,expo", help="comma list of small,video,expo,tight"
+        "--scales", default="video,expo", help="comma list of small,video,expo,tight,mega"
     )
     parser.add_argument("--seed", type=int, default=1, help="generator and solver seed")
     parser.add_argument("--time-limit", type=float, default=60.0, help="solver seconds")

@@ -10,6 +10,7 @@ work on this one catalogue, so they agree on what is feasible.
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -117,6 +118,7 @@ def build_catalog(
     only: set[str] | None = None,
     select: Mapping[str, Collection[Group]] | None = None,
     avail: dict[str, Availability] | None = None,
+    seat_cap: int | None = None,
 ) -> Catalog:
     """Enumerate every feasible candidate of every request.
 
@@ -130,6 +132,8 @@ def build_catalog(
             class of the group); a request not in it gets no candidates. The restricted
             catalogues of column generation (`scheduler.pricing`).
         avail: everyone's availability, when already computed.
+        seat_cap: at most this many third-seat people per group (a restricted catalogue:
+            a few of an interpreter pool, a different few per request and start).
 
     Returns:
         The `Catalog`.
@@ -151,7 +155,7 @@ def build_catalog(
             groups = select.get(req.id)
             if not groups:
                 continue
-        _add_candidates(cat, req, starts_by_len[req.length], groups, seats)
+        _add_candidates(cat, req, starts_by_len[req.length], groups, seats, seat_cap)
     fixed = dict(keep or {})
     for req in problem.requests:
         if req.lock is not None:
@@ -240,11 +244,16 @@ def _add_candidates(
     starts: list[int],
     groups: Collection[Group] | None,
     seats: dict[tuple[str, bool, int, int], tuple[str, ...]],
+    seat_cap: int | None = None,
 ) -> None:
     """Every (start, place class) of `feasible_groups` (only `groups`, if given)."""
     found = feasible_groups(cat.problem, cat.avail, req, starts, groups, seats)
+    shift = zlib.crc32(req.id.encode())
     for in_person, s, kinds, able in found:
         if able is not None:
+            if seat_cap is not None and len(able) > seat_cap:
+                k = (shift + 7 * s) % len(able)
+                able = (able[k:] + able[:k])[:seat_cap]
             cat.third[(req.id, s, in_person)] = able
         for kind, place in kinds:
             cat.by_request[req.id].append(len(cat.candidates))

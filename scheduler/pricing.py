@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 COLUMNS_FROM = 2_000_000
 INITIAL_GROUPS = 8  # groups per request and mode in the first restricted catalogue
 ADD_PER_REQUEST = 4  # groups a request may gain per pricing round
+SEAT_CAP = 6  # third-seat people per group in a restricted catalogue (the bound relaxes seats)
 EPS = 1e-6
 
 
@@ -114,6 +115,152 @@ def _prefix(values: list[float]) -> list[float]:
     return out
 
 
+@dataclass
+class Duals:
+    """Non-negative prices of the person, place and cap rows (every slot, whether or not
+    the restricted model has the row), and the restricted LP's request duals."""
+
+    person: defaultdict[str, list[float]]
+    place: defaultdict[str, list[float]]
+    day: dict[tuple[str, int], float]
+    total: dict[str, float]
+    request: dict[str, float]
+
+
+def duals_of(space: Space, hm: HardModel, duals: list[float]) -> Duals:
+    """The duals of `hm`'s rows (one per row), as `lp.dual_bound` counts them."""
+    n_slots = len(space.problem.slots)
+    out = Duals(
+        person=defaultdict(lambda: [0.0] * n_slots),
+        place=defaultdict(lambda: [0.0] * n_slots),
+        day={},
+        total={},
+        request={},
+    )
+    for row, raw in zip(hm.rows, duals, strict=True):
+        y = _effective(raw, row.lb, row.ub)
+        key = row.key
+        kind = key[0]
+        if kind == "req":
+            out.request[str(key[1])] = y
+        elif kind == "third" or y <= 0.0:
+            continue  # relaxed (third seats), or no price on the row
+        elif kind == "person":
+            out.person[str(key[1])][int(key[2])] += y  # type: ignore[call-overload]
+        elif kind == "place":
+            out.place[str(key[1])][int(key[2])] += y  # type: ignore[call-overload]
+        elif kind == "day-cap":
+            out.day[(str(key[1]), int(key[2]))] = y  # type: ignore[call-overload]
+        elif kind == "total-cap":
+            out.total[str(key[1])] = y
+    return out
+
+
+def _place_cap(problem: Problem, place: str) -> float:
+    if place in problem.booths:
+        return float(problem.booths[place].tables)
+    if place in problem.table_pools:
+        return float(problem.table_pools[place].total_capacity())
+    if problem.online_capacity is not None:
+        return float(problem.online_capacity)
+    return math.inf  # unlimited video rooms: no row
+
+
+@dataclass
+class Priced:
+    """What one pricing pass gives: the bound, the groups worth adding per request, and
+    (when asked) how often each row is used by the requests' best candidates."""
+
+    bound: float
+    additions: dict[str, list[Group]]
+    person_use: defaultdict[str, list[int]] | None = None
+    place_use: defaultdict[str, list[int]] | None = None
+    day_use: defaultdict[tuple[str, int], int] | None = None
+    total_use: defaultdict[str, int] | None = None
+
+
+def lagrange(
+    space: Space, y: Duals, selected: dict[str, set[Group]], track: bool = False
+) -> Priced:
+    """The Lagrangian bound of `y` (see `price`), the groups to add and, with `track`,
+    each row's use by the requests' best candidates (for a subgradient step)."""
+    problem = space.problem
+    n_slots = len(problem.slots)
+    bound = 0.0
+    for values in y.person.values():
+        bound += sum(values)  # each person row: at most one meeting
+    for place, values in y.place.items():
+        cap = _place_cap(problem, place)
+        if math.isfinite(cap):
+            bound += cap * sum(values)
+    for (pid, _), value in y.day.items():
+        bound += value * (problem.people[pid].max_per_day or 0)
+    for pid, value in y.total.items():
+        bound += value * (problem.people[pid].max_total or 0)
+    person_sum = {p: _prefix(v) for p, v in y.person.items()}
+    place_sum = {p: _prefix(v) for p, v in y.place.items()}
+    day = [s.day for s in problem.slots]
+    capped = {
+        pid
+        for pid, p in problem.people.items()
+        if p.max_per_day is not None or p.max_total is not None
+    }
+    priced = Priced(bound, {})
+    if track:
+        priced.person_use = defaultdict(lambda: [0] * n_slots)
+        priced.place_use = defaultdict(lambda: [0] * n_slots)
+        priced.day_use = defaultdict(int)
+        priced.total_use = defaultdict(int)
+    for req in problem.requests:
+        groups = space.groups.get(req.id)
+        if not groups:
+            continue
+        sel = selected.get(req.id, set())
+        length = req.length
+        own = y.request.get(req.id, 0.0)
+        sums = [person_sum[p] for p in req.people if p in person_sum]
+        caps = [p for p in req.people if p in capped]
+        classes: dict[bool, list[tuple[str, list[float] | None]]] = {True: [], False: []}
+        for kind, pl in place_classes(problem, req):
+            classes[kind is not PlaceKind.ONLINE].append((pl, place_sum.get(pl)))
+        best_value = 0.0
+        best_at: tuple[int, str] | None = None
+        best: list[tuple[float, Group]] = []
+        for group in groups:
+            s, in_person = group
+            e = s + length
+            value = float(req.weight)
+            for c in sums:
+                value -= c[e] - c[s]
+            for p in caps:
+                value -= y.day.get((p, day[s]), 0.0) + y.total.get(p, 0.0)
+            top, top_place = -math.inf, ""
+            for pl, c_place in classes[in_person]:
+                v = value - (c_place[e] - c_place[s] if c_place is not None else 0.0)
+                if v > top:
+                    top, top_place = v, pl
+            if top > best_value:
+                best_value, best_at = top, (s, top_place)
+            if top - own > EPS and group not in sel:
+                best.append((top - own, group))
+        priced.bound += best_value
+        if best:
+            best.sort(key=lambda x: -x[0])
+            priced.additions[req.id] = [g for _, g in best[:ADD_PER_REQUEST]]
+        if track and best_at is not None:
+            s, pl = best_at
+            assert priced.person_use is not None and priced.place_use is not None
+            assert priced.day_use is not None and priced.total_use is not None
+            for t in range(s, s + length):
+                for p in req.people:
+                    priced.person_use[p][t] += 1
+                priced.place_use[pl][t] += 1
+            for p in caps:
+                priced.day_use[(p, day[s])] += 1
+                priced.total_use[p] += 1
+    return priced
+
+
 def price(
     space: Space, hm: HardModel, duals: list[float], selected: dict[str, set[Group]]
 ) -> tuple[float, dict[str, list[Group]]]:
@@ -132,70 +279,71 @@ def price(
         (the bound, the best `ADD_PER_REQUEST` unselected groups per request whose
         reduced cost under the restricted LP's own request duals is positive).
     """
+    priced = lagrange(space, duals_of(space, hm, duals), selected)
+    return priced.bound, priced.additions
+
+
+def refine(space: Space, y: Duals, target: float, deadline: float, steps: int = 30) -> float:
+    """Lower the Lagrangian bound of `y` by subgradient steps (Polyak's rule towards
+    `target`, a value some schedule reaches); returns the best bound seen (each is valid:
+    every `y` stays non-negative)."""
     problem = space.problem
-    n_slots = len(problem.slots)
-    person: defaultdict[str, list[float]] = defaultdict(lambda: [0.0] * n_slots)
-    place: defaultdict[str, list[float]] = defaultdict(lambda: [0.0] * n_slots)
-    y_req: dict[str, float] = {}
-    y_day: dict[tuple[str, int], float] = {}
-    y_total: dict[str, float] = {}
-    bound = 0.0
-    for row, raw in zip(hm.rows, duals, strict=True):
-        y = _effective(raw, row.lb, row.ub)
-        key = row.key
-        kind = key[0]
-        if kind == "req":
-            y_req[str(key[1])] = y
-            continue
-        if kind == "third" or y <= 0.0:
-            continue  # relaxed (third seats), or no price on the row
-        bound += y * row.ub
-        if kind == "person":
-            person[str(key[1])][int(key[2])] += y  # type: ignore[call-overload]
-        elif kind == "place":
-            place[str(key[1])][int(key[2])] += y  # type: ignore[call-overload]
-        elif kind == "day-cap":
-            y_day[(str(key[1]), int(key[2]))] = y  # type: ignore[call-overload]
-        elif kind == "total-cap":
-            y_total[str(key[1])] = y
-    person_sum = {p: _prefix(v) for p, v in person.items()}
-    place_sum = {p: _prefix(v) for p, v in place.items()}
-    day = [s.day for s in problem.slots]
-    capped = {p for p, _ in y_day} | set(y_total)
-    additions: dict[str, list[Group]] = {}
-    for req in problem.requests:
-        groups = space.groups.get(req.id)
-        if not groups:
-            continue
-        sel = selected.get(req.id, set())
-        length = req.length
-        own = y_req.get(req.id, 0.0)
-        sums = [person_sum[p] for p in req.people if p in person_sum]
-        caps = [p for p in req.people if p in capped]
-        classes: dict[bool, list[list[float] | None]] = {True: [], False: []}
-        for kind, pl in place_classes(problem, req):
-            classes[kind is not PlaceKind.ONLINE].append(place_sum.get(pl))
-        best_value = 0.0
-        best: list[tuple[float, Group]] = []
-        for group in groups:
-            s, in_person = group
-            e = s + length
-            value = float(req.weight)
-            for c in sums:
-                value -= c[e] - c[s]
-            for p in caps:
-                value -= y_day.get((p, day[s]), 0.0) + y_total.get(p, 0.0)
-            top = -math.inf
-            for c_place in classes[in_person]:
-                top = max(top, value - (c_place[e] - c_place[s] if c_place is not None else 0.0))
-            best_value = max(best_value, top)
-            if top - own > EPS and group not in sel:
-                best.append((top - own, group))
-        bound += best_value
-        if best:
-            best.sort(key=lambda x: -x[0])
-            additions[req.id] = [g for _, g in best[:ADD_PER_REQUEST]]
-    return bound, additions
+    best = math.inf
+    theta = 1.0
+    last = math.inf
+    for _ in range(steps):
+        if time.perf_counter() > deadline:
+            break
+        got = lagrange(space, y, {}, track=True)
+        assert got.person_use is not None and got.place_use is not None
+        assert got.day_use is not None and got.total_use is not None
+        best = min(best, got.bound)
+        if got.bound >= last - 1e-9:
+            theta /= 2
+        last = got.bound
+        # subgradient of the bound: capacity − use, per row
+        grads: list[tuple[list[float], int, float]] = []
+        norm = 0.0
+        for pid in set(y.person) | set(got.person_use):
+            use = got.person_use.get(pid)
+            values = y.person[pid]
+            for t in range(len(values)):
+                g = 1.0 - (use[t] if use is not None else 0)
+                if g < 0 or values[t] > 0:
+                    grads.append((values, t, g))
+                    norm += g * g
+        for pl in set(y.place) | set(got.place_use):
+            cap = _place_cap(problem, pl)
+            if not math.isfinite(cap):
+                continue
+            use = got.place_use.get(pl)
+            values = y.place[pl]
+            for t in range(len(values)):
+                g = cap - (use[t] if use is not None else 0)
+                if g < 0 or values[t] > 0:
+                    grads.append((values, t, g))
+                    norm += g * g
+        caps_day = [
+            (key, (problem.people[key[0]].max_per_day or 0) - got.day_use.get(key, 0))
+            for key in set(y.day) | set(got.day_use)
+            if problem.people[key[0]].max_per_day is not None
+        ]
+        caps_total = [
+            (pid, (problem.people[pid].max_total or 0) - got.total_use.get(pid, 0))
+            for pid in set(y.total) | set(got.total_use)
+            if problem.people[pid].max_total is not None
+        ]
+        norm += sum(g * g for _, g in caps_day) + sum(g * g for _, g in caps_total)
+        if norm == 0 or got.bound <= target:
+            break
+        step = theta * (got.bound - target) / norm
+        for values, t, g in grads:
+            values[t] = max(0.0, values[t] - step * g)
+        for key, g in caps_day:
+            y.day[key] = max(0.0, y.day.get(key, 0.0) - step * g)
+        for pid, g in caps_total:
+            y.total[pid] = max(0.0, y.total.get(pid, 0.0) - step * g)
+    return best
 
 
 @dataclass
@@ -247,9 +395,13 @@ def generate_columns(
         if rid in space.groups:
             selected.setdefault(rid, set()).add((a.start, a.kind is not PlaceKind.ONLINE))
     best_bound = math.inf
+    best_duals: list[float] = []
+    best_hm: HardModel | None = None
     rounds: list[tuple[int, float, float]] = []
     while True:
-        catalog = build_catalog(problem, keep, select=selected, avail=space.avail)
+        catalog = build_catalog(
+            problem, keep, select=selected, avail=space.avail, seat_cap=SEAT_CAP
+        )
         hm = hard_model(catalog)
         left = deadline - time.perf_counter()
         pair = solve_lp_pair(hm, max(1.0, left))
@@ -259,7 +411,8 @@ def generate_columns(
                 continue
             bound, adds = _bound_of(space, hm, lp, selected)
             if bound < best_bound:
-                best_bound = bound
+                best_bound, best_duals = bound, lp.duals
+                best_hm = hm
             if len(adds) > len(additions):
                 additions = adds
         value = max(
@@ -284,6 +437,11 @@ def generate_columns(
             break
         for rid, groups in additions.items():
             selected.setdefault(rid, set()).update(groups)
+    if best_hm is not None and time.perf_counter() < deadline and math.isfinite(value):
+        # what time is left before the deadline: subgradient steps on the best duals
+        refined = refine(space, duals_of(space, best_hm, best_duals), value, deadline)
+        log.info("columns: bound %.1f, after subgradient steps %.1f", best_bound, refined)
+        best_bound = min(best_bound, refined)
     # the restricted LP's own bound holds only for its catalogue: the priced one for all
     pair = LpPair(
         bound=min(best_bound, _trivial(hm)),

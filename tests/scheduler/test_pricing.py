@@ -4,6 +4,7 @@ the whole fair, and a solve through it that stays valid."""
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 
@@ -11,7 +12,7 @@ from scheduler import pricing
 from scheduler.candidates import build_catalog
 from scheduler.lp import solve_lp
 from scheduler.model import hard_model
-from scheduler.pricing import full_space, initial_selection, price
+from scheduler.pricing import duals_of, full_space, initial_selection, lagrange, price, refine
 from scheduler.problem import Options, Problem
 from scheduler.solve import solve, weight_of
 from scheduler.validate import validate
@@ -88,3 +89,22 @@ def test_solve_through_columns_is_valid_and_its_bound_holds(
     # every request left out has a reason, given from all of its candidates
     placed = {a.request for a in priced.assignments}
     assert set(priced.unscheduled) == {r.id for r in p.requests} - placed
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_subgradient_steps_lower_the_bound_and_keep_it_valid(seed: int) -> None:
+    p = mixed_fair(seed)
+    full_lp = solve_lp(hard_model(build_catalog(p)), 30)
+    assert full_lp is not None
+    space = full_space(p)
+    selected = initial_selection(space, per_mode=1)
+    hm = hard_model(build_catalog(p, select=selected, avail=space.avail))
+    lp = solve_lp(hm, 30)
+    assert lp is not None
+    start, _ = price(space, hm, lp.duals, selected)
+    y = duals_of(space, hm, lp.duals)
+    refined = refine(space, y, lp.objective, time.perf_counter() + 30)
+    assert full_lp.objective - 1e-6 <= refined < start
+    # the prices it ends with are non-negative, so they still bound every schedule
+    assert all(v >= 0 for values in y.person.values() for v in values)
+    assert lagrange(space, y, {}).bound >= full_lp.objective - 1e-6
