@@ -178,7 +178,7 @@ class LpPair:
     seconds: float
 
 
-def solve_lp_pair(hm: HardModel, time_limit: float) -> LpPair:
+def solve_lp_pair(hm: HardModel, time_limit: float, glop: bool = True) -> LpPair:
     """GLOP and PDLP side by side on large models; PDLP alone on very large ones.
 
     GLOP's basic solution rounds far better (on the expo fair it rounds to 99.95% of the
@@ -191,6 +191,9 @@ def solve_lp_pair(hm: HardModel, time_limit: float) -> LpPair:
     Args:
         hm: the hard model.
         time_limit: seconds for the LP phase.
+        glop: False skips GLOP on models above `PDLP_NNZ` (PDLP gets both cores): column
+            generation only needs duals, and on its restricted models GLOP did not
+            finish in the time PDLP took.
 
     Returns:
         The `LpPair`.
@@ -203,7 +206,7 @@ def solve_lp_pair(hm: HardModel, time_limit: float) -> LpPair:
     if nnz <= PDLP_NNZ:
         vertex = _solve(hm, weights, _request(model, "glop", left, 1), "glop", started)
         return _pair(hm, vertex, None, started)
-    if nnz > GLOP_MAX_NNZ:
+    if nnz > GLOP_MAX_NNZ or not glop:
         interior = _solve(hm, weights, _request(model, "pdlp", left, 2), "pdlp", started)
         return _pair(hm, None, interior, started)
     results: dict[str, LpResult | None] = {}

@@ -404,17 +404,16 @@ def generate_columns(
         )
         hm = hard_model(catalog)
         left = deadline - time.perf_counter()
-        pair = solve_lp_pair(hm, max(1.0, left))
+        pair = solve_lp_pair(hm, max(1.0, left), glop=False)
         additions: dict[str, list[Group]] = {}
-        for lp in (pair.vertex, pair.interior):
-            if lp is None:
-                continue
-            bound, adds = _bound_of(space, hm, lp, selected)
+        # price the duals with the best bound on the restricted model (a GLOP stopped
+        # early has wild ones, and each pricing pass costs seconds)
+        solved = [lp for lp in (pair.vertex, pair.interior) if lp is not None and lp.duals]
+        if solved:
+            lp = min(solved, key=lambda r: r.bound)
+            bound, additions = _bound_of(space, hm, lp, selected)
             if bound < best_bound:
-                best_bound, best_duals = bound, lp.duals
-                best_hm = hm
-            if len(adds) > len(additions):
-                additions = adds
+                best_bound, best_duals, best_hm = bound, lp.duals, hm
         value = max(
             (lp.objective for lp in (pair.vertex, pair.interior) if lp is not None),
             default=math.nan,
