@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 FULL_MODEL_VARS = 40_000  # below this, levels 2–4 see every variable
 PATIENCE_S = 2.0  # levels 2-4: give up after this long without improvement (or 10% of limit)
+COLUMNS_SUPPORT = 0.1  # LP values kept for SCIP after column generation (PDLP only)
 MIN_LEVEL_S = 1.0  # building a level's CP-SAT model takes about this long on a video fair
 
 
@@ -200,7 +201,10 @@ class Levels:
             if _weight(v, rounded) > _weight(v, self.best) and not resolve:
                 self.best = rounded
             if pair.vertex is None:
-                threshold = SUPPORT  # no basic solution: keep the interior one's spread
+                # no basic solution: keep the interior one's spread, but on column
+                # generation's large models (PDLP converged) values above 0.02 made
+                # 340k variables, too many for SCIP in a minute on the mega fair
+                threshold = COLUMNS_SUPPORT if self.lp_pair is not None else SUPPORT
             self.lp_support |= support(v, lp.values, threshold)
         have_lp = pair.vertex is not None or pair.interior is not None
         return bound, extra, have_lp

@@ -111,8 +111,8 @@ def solve(
     columns: Columns | None = None
     if estimated_size(problem) > COLUMNS_FROM:
         # too many candidates for one model: price them (scheduler/pricing.py); the LP
-        # gets until 45% of the limit
-        columns = generate_columns(problem, keep, started + 0.45 * opts.time_limit)
+        # gets until 60% of the limit
+        columns = generate_columns(problem, keep, started + 0.6 * opts.time_limit)
         catalog = columns.catalog
     else:
         catalog = build_catalog(problem, keep)
