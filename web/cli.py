@@ -470,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("generate", parents=[common], help="write a realistic fair to import")
-    p.add_argument("--scale", choices=["small", "video", "expo", "tight"], default="video")
+    p.add_argument("--scale", choices=["small", "video", "expo", "tight", "mega"], default="video")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--start", help="first day YYYY-MM-DD (default: today)")
     p.add_argument("--out", required=True, help="directory to write the import files to")
