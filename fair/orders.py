@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -343,15 +344,28 @@ def order_totals(
     total, hour = _Sum(), _Sum()
     rows: dict[tuple[int, int], _Sum] = defaultdict(_Sum)
     quantity: dict[tuple[int, int], int] = defaultdict(int)
-    orders = session.exec(select(StageOrder).where(StageOrder.fair_id == fair_id)).all()
-    for o in orders:
-        value = fair_value(o.amount, o.currency, fair.currency, rates)
-        total.add(o.status, value)
-        if o.ordered_at >= since:
-            hour.add(o.status, value)
-        rows[(o.roadshow_id, o.product_id)].add(o.status, value)
-        if o.status != OrderStatus.DECLINED and value is not None:
-            quantity[(o.roadshow_id, o.product_id)] += o.quantity
+    declined = 0
+    # Only the columns summed (each order converted on its own, to the cent).
+    for status, amount, currency, at, rid, pid, count in session.execute(
+        sa.select(
+            col(StageOrder.status),
+            col(StageOrder.amount),
+            col(StageOrder.currency),
+            col(StageOrder.ordered_at),
+            col(StageOrder.roadshow_id),
+            col(StageOrder.product_id),
+            col(StageOrder.quantity),
+        ).where(col(StageOrder.fair_id) == fair_id)
+    ):
+        value = fair_value(amount, currency, fair.currency, rates)
+        total.add(status, value)
+        if at >= since:
+            hour.add(status, value)
+        rows[(rid, pid)].add(status, value)
+        if status == OrderStatus.DECLINED:
+            declined += 1
+        elif value is not None:
+            quantity[(rid, pid)] += count
     shows = {
         s.id: s
         for s in session.exec(select(Roadshow).where(col(Roadshow.id).in_({k[0] for k in rows})))
@@ -386,7 +400,7 @@ def order_totals(
         **total.view(),
         "last_hour_value": hour.view()["value"],
         "last_hour_orders": hour.orders,
-        "declined": sum(1 for o in orders if o.status == OrderStatus.DECLINED),
+        "declined": declined,
         "rows": table,
     }
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session
@@ -39,6 +40,7 @@ from realtime.namespaces import Identify
 from realtime.services import RoomServices
 
 AUDIENCE_EVERY = 1.0  # seconds between audience counts sent to one stage
+ORDER_TOTALS_EVERY = 1.0  # seconds between order totals sent to one stage
 log = logging.getLogger("fair.realtime.stage")
 NAMESPACE = "/stage"
 ORDERS_PER_MINUTE = 30  # per participant over every process, like deals
@@ -75,6 +77,10 @@ class StageNamespace(ParticipantNamespace):
         self._due: dict[int, asyncio.TimerHandle] = {}
         self._sent_at: dict[int, float] = {}
         self._sending: set[asyncio.Task[None]] = set()
+        # The order totals likewise: at most one query and one `orders` event a second
+        # per stage from each process, however fast orders come.
+        self._totals_due: dict[int, asyncio.TimerHandle] = {}
+        self._totals_sent_at: dict[int, float] = {}
         # Event names with a colon: python-socketio looks up `on_<event>` by name.
         setattr(self, "on_order:confirm", self.on_order_confirm)
         setattr(self, "on_order:decline", self.on_order_decline)
@@ -464,8 +470,34 @@ class StageNamespace(ParticipantNamespace):
 
         await self.emit("order", view, room=stage_seller_room(stage.id))
         await self.emit("order", view, room=stage_buyer_room(stage.id, buyer))
-        await self.emit("orders", await self.services.run(totals), room=stage_room(stage.id))
+        self._tell_order_totals(stage.id, totals)
         self.dashboard.changed(stage.fair_id)
+
+    def _tell_order_totals(self, stage_id: int, totals: Callable[[], dict[str, Any]]) -> None:
+        """Send the stage's order totals soon: the first change at once, later ones at
+        most once a second (the query runs when the send is due, so it has them all)."""
+        if stage_id in self._totals_due:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._totals_sent_at.get(stage_id, -ORDER_TOTALS_EVERY) + ORDER_TOTALS_EVERY
+        self._totals_due[stage_id] = loop.call_later(
+            max(wait - loop.time(), 0), self._send_order_totals, stage_id, totals
+        )
+
+    def _send_order_totals(self, stage_id: int, totals: Callable[[], dict[str, Any]]) -> None:
+        self._totals_due.pop(stage_id, None)
+        self._totals_sent_at[stage_id] = asyncio.get_running_loop().time()
+
+        async def send() -> None:
+            try:
+                figures = await self.services.run(totals)
+                await self.emit("orders", figures, room=stage_room(stage_id))
+            except Exception:
+                log.exception("sending the order totals of stage %s failed", stage_id)
+
+        task = asyncio.ensure_future(send())
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
 
     async def on_order(self, sid: str, data: Any = None) -> dict[str, Any]:
         """`{"product": id, "quantity": n, "client_key": "...", "currency"?: "USD",

@@ -5,6 +5,7 @@ at fault, and the per-participant rate limit."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -146,3 +147,23 @@ async def test_stage_orders_call_gives_totals_that_fall_after_an_hour(
     assert later["total"]["orders"] == 1 and later["total"]["value"] == "10.00"
     observer = await stage.connect("organiser")
     assert (await call(observer, "orders"))["error"]["code"] == "not_joined"
+
+
+async def test_stage_order_totals_are_sent_at_most_once_a_second(stage: Stage) -> None:
+    presenter, _ = await stage.join("kr2")
+    viewer, _ = await stage.join("de1")
+    watcher, _ = await stage.join("cn1")
+    assert (await call(presenter, "start"))["ok"]
+    acks = await asyncio.gather(
+        *(
+            call(viewer, "order", order(stage.products[0], 2, f"stage-burst-{n:04}"))
+            for n in range(12)
+        )
+    )
+    assert all(a["ok"] for a in acks)
+    # The last push carries all twelve (2 × 2.50 each).
+    await eventually(lambda: any(t["last_hour"]["value"] == "60.00" for t in watcher.got("orders")))
+    await asyncio.sleep(1.2)  # a push still due would have gone by now
+    pushed = watcher.got("orders")
+    assert pushed[-1]["last_hour"]["orders"] == 12
+    assert len(pushed) <= 3, [t["last_hour"]["orders"] for t in pushed]
