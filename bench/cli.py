@@ -14,6 +14,7 @@ BENCHMARKS = {
     "scheduler": "bench.scheduler",
     "web": "bench.web.cli",
     "rooms": "bench.rooms.cli",
+    "joins": "bench.joins",
     "match": "bench.match",
     "search": "bench.search",
     "edits": "bench.edits",
@@ -21,12 +22,13 @@ BENCHMARKS = {
     "import": "bench.imports",
     "invite": "bench.invites",
     "stage": "bench.stage",
+    "orders": "bench.orders",
+    "report": "bench.report",
 }
 
 
 def bench(argv: Sequence[str]) -> int:
-    """Run a benchmark: scheduler, web, rooms, match, search, edits, freed, import, invite
-    or stage."""
+    """Run a benchmark: one of `BENCHMARKS` (each has --help)."""
     import importlib
 
     args = list(argv)

@@ -43,6 +43,7 @@ class Row:
     edge_meetings: int
     table_changes: int
     seconds: float
+    cpu_seconds: float  # CPU time of the method's process, all threads (the machine is shared)
     level1_seconds: float
     peak_mb: float
     status: str
@@ -67,15 +68,19 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _run_method(method: str, problem: Problem, options: Options) -> tuple[Result, float, float]:
+Measured = tuple[Result, float, float, float]  # result, wall s, peak MB, CPU s
+
+
+def _run_method(method: str, problem: Problem, options: Options) -> Measured:
     started = time.perf_counter()
+    cpu = time.process_time()
     if method == "fcfs":
         result = fcfs(problem)
     elif method == "greedy":
         result = greedy(problem)
     else:
         result = solve(problem, options)
-    return result, time.perf_counter() - started, _peak_mb()
+    return result, time.perf_counter() - started, _peak_mb(), time.process_time() - cpu
 
 
 def _child(method: str, problem: Problem, options: Options, out: Any) -> None:
@@ -83,14 +88,15 @@ def _child(method: str, problem: Problem, options: Options, out: Any) -> None:
     out.close()
 
 
-def run_isolated(method: str, problem: Problem, options: Options) -> tuple[Result, float, float]:
+def run_isolated(method: str, problem: Problem, options: Options) -> Measured:
     """Run one method in a fresh (spawned) process.
 
     The calling program must guard its entry point with `if __name__ == "__main__":`
     (spawn re-imports it); `fair bench` and `python -m` modules do.
 
     Returns:
-        (result, wall seconds of the method, peak resident memory of that process in MB).
+        (result, wall seconds of the method, peak resident memory of that process in MB,
+        CPU seconds of the method over all its threads).
     """
     ctx = mp.get_context("spawn")
     recv, send = ctx.Pipe(duplex=False)
@@ -103,7 +109,7 @@ def run_isolated(method: str, problem: Problem, options: Options) -> tuple[Resul
         while not recv.poll(0.5):
             if not proc.is_alive():
                 raise RuntimeError(f"benchmark child for {method} exited ({proc.exitcode})")
-        got: tuple[Result, float, float] = recv.recv()
+        got: Measured = recv.recv()
     finally:
         proc.join()
     return got
@@ -133,7 +139,7 @@ def run(
     """
     rows: list[Row] = []
     for scale, problem in problems.items():
-        got: dict[str, tuple[Result, float, float]] = {}
+        got: dict[str, Measured] = {}
         for method in methods:
             got[method] = (
                 run_isolated(method, problem, options)
@@ -148,9 +154,9 @@ def run(
         bound = math.inf
         if "ours" in got and got["ours"][0].levels:
             bound = got["ours"][0].levels[0].bound
-        best = max(_weight(problem, r) for r, _, _ in got.values())
+        best = max(_weight(problem, r) for r, _, _, _ in got.values())
         ref = bound if math.isfinite(bound) else float(best)
-        for method, (result, seconds, peak) in got.items():
+        for method, (result, seconds, peak, cpu) in got.items():
             f = figures(problem, result.assignments)
             lvl1 = result.levels[0].seconds if result.levels else seconds
             rows.append(
@@ -168,6 +174,7 @@ def run(
                     edge_meetings=f.edge_meetings,
                     table_changes=f.table_changes,
                     seconds=round(seconds, 2),
+                    cpu_seconds=round(cpu, 2),
                     level1_seconds=round(lvl1, 2),
                     peak_mb=round(peak, 1),
                     status=result.status.value,
@@ -194,6 +201,7 @@ COLUMNS = (
     ("idle_slots", "idle", "{}"),
     ("idle_per_person", "idle/pp", "{:.2f}"),
     ("seconds", "s", "{:.1f}"),
+    ("cpu_seconds", "cpu s", "{:.1f}"),
     ("level1_seconds", "L1 s", "{:.1f}"),
     ("peak_mb", "peak MB", "{:.0f}"),
     ("status", "status", "{}"),

@@ -31,6 +31,18 @@ def unit_weights(problem: Problem) -> Problem:
     return dataclasses.replace(problem, requests=requests)
 
 
+def _limits(text: str) -> dict[str, float]:
+    """`video=20,mega=300` → {"video": 20.0, "mega": 300.0}; a bad item names itself."""
+    out: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        scale, _, seconds = item.partition("=")
+        try:
+            out[scale.strip()] = float(seconds)
+        except ValueError:
+            raise SystemExit(f"--limits: {item!r} is not scale=seconds") from None
+    return out
+
+
 def main(argv: list[str]) -> int:
     """`fair bench scheduler`: FCFS, greedy and our solver on the generated fairs."""
     import argparse
@@ -46,10 +58,15 @@ def main(argv: list[str]) -> int:
         "greedy by weight and the solver; every schedule is checked by the validator.",
     )
     parser.add_argument(
-        "--scales", default="video,expo", help="comma list of small,video,expo,tight"
+        "--scales", default="video,expo", help="comma list of small,video,expo,tight,mega"
     )
     parser.add_argument("--seed", type=int, default=1, help="generator and solver seed")
     parser.add_argument("--time-limit", type=float, default=60.0, help="solver seconds")
+    parser.add_argument(
+        "--limits",
+        default="video=20,mega=300",
+        help="per-scale solver seconds, overriding --time-limit (scale=seconds,...)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
@@ -64,7 +81,16 @@ def main(argv: list[str]) -> int:
         print(f"building the {scale} fair (seed {args.seed}) ...", file=sys.stderr, flush=True)
         problem = generated_problem(scale, args.seed)
         problems[scale] = unit_weights(problem) if args.count else problem
-    options = Options(time_limit=args.time_limit, workers=args.workers, seed=args.seed)
-    rows = run(problems, options, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    limits = _limits(args.limits)
+    rows = []
+    for scale, problem in problems.items():
+        options = Options(
+            time_limit=limits.get(scale, args.time_limit), workers=args.workers, seed=args.seed
+        )
+        rows += run(
+            {scale: problem},
+            options,
+            progress=lambda line: print(line, file=sys.stderr, flush=True),
+        )
     print(as_json(rows) if args.json else table(rows))
     return 0

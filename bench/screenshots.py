@@ -8,9 +8,12 @@ and a phone. Needs the dev extras and Chromium (./dev test installs both).
 from __future__ import annotations
 
 import asyncio
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.engine import Engine
@@ -18,7 +21,7 @@ from sqlalchemy.engine import Engine
 import scheduler.problem as sp
 from fair import registration as reg
 from fair.db import open_database, session_scope
-from fair.sample.demo import prepare_demo
+from fair.sample.demo import Demo, prepare_demo
 from fair.settings import Settings
 from web.app import create_app
 
@@ -26,7 +29,10 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
-async def shoot(out: Path) -> None:
+async def shoot(out: Path, only: str = "") -> None:
+    """Photograph the pages into `out`; `only="pictures"`: just issue 22's pictures (the
+    dashboard with its charts, the grid's heat map, a participant's day, the PDF report's
+    first page), after the demo fair has played out."""
     from playwright.async_api import async_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -47,40 +53,116 @@ async def shoot(out: Path) -> None:
         try:
             async with async_playwright() as p:
                 browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-                person = demo.participants[0]
-                for device, width, height in (("laptop", 1366, 860), ("phone", 390, 844)):
-                    page = await browser.new_page(viewport={"width": width, "height": height})
-                    await page.goto(f"{base}/p/{person.token}")
-                    await page.screenshot(path=str(out / f"agenda-{device}.png"))
-                    await page.close()
-                page = await browser.new_page(viewport={"width": 390, "height": 844})
-                await page.goto(f"{base}/fair/register/exhibitor?lang=ko")
-                await page.select_option("select[name=country]", "KR")
-                await page.screenshot(path=str(out / "register-phone.png"))
-                await page.close()
-                page = await browser.new_page(viewport={"width": 1366, "height": 860})
-                await page.goto(f"{base}/login")
-                await page.fill("input[name=email]", demo.organiser_email)
-                await page.fill("input[name=password]", demo.organiser_password)
-                await page.click("button.primary")
-                await page.wait_for_url("**/organiser")
-                await page.screenshot(path=str(out / "console.png"))
-                for name, path in (
-                    ("grid", "/organiser/grid?day=1"),
-                    ("grid-people", "/organiser/grid?day=1&view=people"),
-                    ("version", "/organiser/versions/1"),
-                    ("whatif", "/organiser/versions/1?whatif=1"),
-                    ("control", "/organiser/control"),
-                    ("floor", f"/fair/{demo.fair_id}"),
-                    ("catalogue", f"/fair/{demo.fair_id}/catalogue?q=%EC%8B%9D%ED%92%88"),
-                    ("programme", f"/fair/{demo.fair_id}/programme"),
-                    ("registrations", "/organiser/registrations"),
-                ):
-                    await page.goto(base + path)
-                    await page.screenshot(path=str(out / f"{name}.png"))
+                if only != "pictures":
+                    await pages(browser, base, out, demo)
+                await pictures(browser, base, out, demo, url)
                 await browser.close()
         finally:
             await runner.cleanup()
+
+
+async def pages(browser: Any, base: str, out: Path, demo: Demo) -> None:
+    """The main pages of the demo fair as scheduled."""
+    person = demo.participants[0]
+    for device, width, height in (("laptop", 1366, 860), ("phone", 390, 844)):
+        page = await browser.new_page(viewport={"width": width, "height": height})
+        await page.goto(f"{base}/p/{person.token}")
+        await page.screenshot(path=str(out / f"agenda-{device}.png"))
+        await page.close()
+    page = await browser.new_page(viewport={"width": 390, "height": 844})
+    await page.goto(f"{base}/fair/register/exhibitor?lang=ko")
+    await page.select_option("select[name=country]", "KR")
+    await page.screenshot(path=str(out / "register-phone.png"))
+    await page.close()
+    page = await browser.new_page(viewport={"width": 1366, "height": 860})
+    await page.goto(f"{base}/login")
+    await page.fill("input[name=email]", demo.organiser_email)
+    await page.fill("input[name=password]", demo.organiser_password)
+    await page.click("button.primary")
+    await page.wait_for_url("**/organiser")
+    await page.screenshot(path=str(out / "console.png"))
+    for name, path in (
+        ("grid", "/organiser/grid?day=1"),
+        ("grid-people", "/organiser/grid?day=1&view=people"),
+        ("version", "/organiser/versions/1"),
+        ("whatif", "/organiser/versions/1?whatif=1"),
+        ("control", "/organiser/control"),
+        ("floor", f"/fair/{demo.fair_id}"),
+        ("catalogue", f"/fair/{demo.fair_id}/catalogue?q=%EC%8B%9D%ED%92%88"),
+        ("programme", f"/fair/{demo.fair_id}/programme"),
+        ("registrations", "/organiser/registrations"),
+    ):
+        await page.goto(base + path)
+        await page.screenshot(path=str(out / f"{name}.png"))
+    await page.close()
+
+
+async def sign_in(browser: Any, base: str, demo: Demo, width: int, height: int) -> Any:
+    page = await browser.new_page(viewport={"width": width, "height": height})
+    await page.goto(f"{base}/login")
+    await page.fill("input[name=email]", demo.organiser_email)
+    await page.fill("input[name=password]", demo.organiser_password)
+    await page.click("button.primary")
+    await page.wait_for_url("**/organiser")
+    return page
+
+
+async def pictures(browser: Any, base: str, out: Path, demo: Demo, url: str) -> None:
+    """Issue 22's pictures, once the demo fair has played out (meetings held, deals)."""
+
+    from sqlmodel import Session
+
+    from fair.sample.outcome import play_out
+    from web import i18n
+    from web.report_pdf import report_pdf
+
+    engine = open_database(url)
+    with session_scope(engine) as session:
+        play_out(session, demo.fair_id, {}, seed=1, held=0.7, deal=0.35)
+    for device, width, height in (("laptop", 1280, 900), ("phone", 390, 844)):
+        page = await sign_in(browser, base, demo, width, height)
+        await page.goto(f"{base}/organiser/dashboard")
+        await page.wait_for_selector("#charts:not([data-as-of=''])")
+        await page.wait_for_timeout(800)  # the charts' own entry animation
+        await page.screenshot(
+            path=str(out / f"dashboard-{device}.png"), full_page=device == "laptop"
+        )
+        await page.goto(f"{base}/organiser/grid?day=1")
+        await page.locator("#grid-load").screenshot(path=str(out / f"heatmap-{device}.png"))
+        await page.close()
+    # Someone whose own zone is not the fair's, so the day is drawn in both.
+    person = next(
+        (p for p in demo.participants if p.timezone != demo.fair_timezone), demo.participants[0]
+    )
+    for device, width, height in (("laptop", 1280, 900), ("phone", 390, 844)):
+        page = await browser.new_page(viewport={"width": width, "height": height})
+        await page.goto(f"{base}/p/{person.token}")
+        await page.locator("#day-picture").screenshot(path=str(out / f"day-{device}.png"))
+        await page.close()
+    i18n.load_catalogues()
+    with Session(engine) as session:
+        pdf = report_pdf(session, demo.fair_id, {}, "zh")
+    engine.dispose()
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "report.pdf").write_bytes(pdf)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "80",
+                "-f",
+                "1",
+                "-l",
+                "2",
+                "-singlefile",
+                "report.pdf",
+                "page",
+            ],
+            cwd=tmp,
+            check=True,
+        )
+        shutil.copy(Path(tmp) / "page.png", out / "report-page1.png")
 
 
 def registrations(engine: Engine, fair_id: int, settings: Settings) -> None:
@@ -120,8 +202,10 @@ def registrations(engine: Engine, fair_id: int, settings: Settings) -> None:
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/screenshots")
-    asyncio.run(shoot(out))
+    args = [a for a in sys.argv[1:] if not a.startswith("--only=")]
+    only = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--only=")), "")
+    out = Path(args[0]) if args else Path("docs/screenshots")
+    asyncio.run(shoot(out, only))
     for path in sorted(out.glob("*.png")):
         print(path)
     return 0

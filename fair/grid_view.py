@@ -5,7 +5,8 @@ and lock, and the tables to drop meetings on. The edits themselves are `fair.gri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,3 +111,105 @@ def grid_places(session: Session, fair_id: int) -> list[tuple[str, str, str]]:
         )
         places += [(p, kind, key) for p, key in session.exec(query)]
     return sorted(places, key=lambda p: (p[0], p[1], p[2]))
+
+
+@dataclass(frozen=True)
+class LoadRow:
+    """A row of the grid's heat map: a pavilion (its booths and tables together), a
+    booth or table, or the video rooms; `capacity` is how many meetings it hosts at once
+    (None: video rooms without a limit)."""
+
+    key: str
+    kind: str  # "pavilion", "booth", "table" or "online"
+    capacity: int | None
+
+
+@dataclass(frozen=True)
+class GridLoad:
+    """Meetings per row and slot time of one day of the grid: `cells[r][t]` counts the
+    meetings of `rows[r]` starting at `times[t]` (fair time, "HH:MM")."""
+
+    rows: tuple[LoadRow, ...]
+    times: tuple[str, ...]
+    cells: tuple[tuple[int, ...], ...]
+
+    @property
+    def meetings(self) -> int:
+        return sum(sum(row) for row in self.cells)
+
+    def load(self, r: int, t: int) -> float | None:
+        """Meetings over capacity in a cell (None when the row has no limit)."""
+        capacity = self.rows[r].capacity
+        return self.cells[r][t] / capacity if capacity else None
+
+
+def place_capacities(session: Session, fair_id: int) -> dict[tuple[str, str, str], int]:
+    """(pavilion key, "booth" or "table", key) → meetings it hosts at once."""
+    out: dict[tuple[str, str, str], int] = {}
+    for pavilion, key, tables in session.exec(
+        select(Pavilion.key, Booth.key, Booth.tables)
+        .join(Pavilion, col(Pavilion.id) == col(Booth.pavilion_id))
+        .where(Booth.fair_id == fair_id)
+    ):
+        out[(pavilion, "booth", key)] = tables
+    for pavilion, key, capacity in session.exec(
+        select(Pavilion.key, MeetingTable.key, MeetingTable.capacity)
+        .join(Pavilion, col(Pavilion.id) == col(MeetingTable.pavilion_id))
+        .where(MeetingTable.fair_id == fair_id)
+    ):
+        out[(pavilion, "table", key)] = capacity
+    return out
+
+
+def grid_load(
+    rows: Sequence[Mapping[str, Any]],
+    capacities: Mapping[tuple[str, str, str], int],
+    times: Sequence[str],
+    pavilion: str = "",
+    online_rooms: int | None = None,
+) -> GridLoad:
+    """The heat map of grid rows (`fair.export.grid_rows`, already narrowed to one day
+    and whatever the page filters on) over the slot `times` ("HH:MM" in fair time): per
+    pavilion when `pavilion` is "" (a whole expo's booths would be hundreds of rows),
+    else per booth and table of that pavilion, empty ones too; video rooms in one row
+    (`online_rooms`: how many there are, None for no limit)."""
+    places = sorted(
+        (p for p in capacities if not pavilion or p[0] == pavilion),
+        key=lambda p: (p[0], p[1], _natural(p[2])),
+    )
+    load_rows: list[LoadRow] = []
+    index: dict[tuple[str, str], int] = {}  # (pavilion or "", place or "") → row
+    if pavilion:
+        for pav, kind, key in places:
+            index[(pav, key)] = len(load_rows)
+            load_rows.append(LoadRow(key, kind, capacities[(pav, kind, key)]))
+    else:
+        total: dict[str, int] = {}
+        for pav, kind, key in places:
+            total[pav] = total.get(pav, 0) + capacities[(pav, kind, key)]
+        for pav in sorted(total):
+            index[(pav, "")] = len(load_rows)
+            load_rows.append(LoadRow(pav, "pavilion", total[pav]))
+    column = {t: i for i, t in enumerate(times)}
+    counts = [[0] * len(times) for _ in load_rows]
+    online: list[int] = [0] * len(times)
+    for r in rows:
+        t = column[r["start"][11:]]
+        if r["place_kind"] == "online" or not r["pavilion"]:
+            online[t] += 1
+            continue
+        at = index.get((r["pavilion"], r["place"] if pavilion else ""))
+        if at is None:  # a place removed by a re-import since: its own row
+            at = index[(r["pavilion"], r["place"] if pavilion else "")] = len(load_rows)
+            load_rows.append(LoadRow(r["place"] if pavilion else r["pavilion"], "pavilion", None))
+            counts.append([0] * len(times))
+        counts[at][t] += 1
+    if any(online):
+        load_rows.append(LoadRow("online", "online", online_rooms or None))
+        counts.append(online)
+    return GridLoad(tuple(load_rows), tuple(times), tuple(tuple(c) for c in counts))
+
+
+def _natural(text: str) -> tuple[tuple[int, str], ...]:
+    """Sort key that puts B2 before B10."""
+    return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.split(r"(\d+)", text))

@@ -7,7 +7,7 @@ the viewer's zone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from fair.models import (
     ScheduleVersion,
     VersionStatus,
 )
+from fair.timeline import Span, fair_day, unavailable
 from fair.versions import latest_version, published_version
 
 
@@ -329,6 +330,11 @@ class AgendaBook:
     companies: dict[int, CompanyLabel]  # participant id → their company
     people: dict[int, PersonLabel]  # participant id → name and time zone
     revision: int = 0  # the version's revision when read (changes during the fair)
+    # For the day's picture (fair.timeline): the fair's opening hours per day, its
+    # breaks, and per participant id the times they cannot meet.
+    frame: tuple[tuple[datetime, datetime], ...] = ()
+    breaks: tuple[Span, ...] = ()
+    unavailable: dict[int, tuple[Span, ...]] = field(default_factory=dict)
 
     @property
     def edition(self) -> tuple[int, int]:
@@ -346,6 +352,7 @@ def agenda_book(session: Session, fair_id: int, version_id: int) -> AgendaBook:
         select(ScheduleVersion.revision).where(ScheduleVersion.id == version_id)
     ).first()
     people = {row.id: row for row in connection.execute(_FAIR_PEOPLE, {"fair": fair_id})}
+    frame, breaks = fair_day(session, fair)
     places: dict[tuple[str, int], tuple[str, str]] = {}
     for kind, stmt in (("booth", _FAIR_BOOTHS), ("table", _FAIR_TABLES)):
         for id_, key, pavilion in connection.execute(stmt, {"fair": fair_id}):
@@ -377,6 +384,20 @@ def agenda_book(session: Session, fair_id: int, version_id: int) -> AgendaBook:
             pid: PersonLabel(name=row.name, timezone=row.timezone) for pid, row in people.items()
         },
         revision=revision or 0,
+        frame=tuple(frame),
+        breaks=tuple(breaks),
+        unavailable=unavailable(
+            session,
+            [
+                (pid or 0, arrives, departs)
+                for pid, arrives, departs in connection.execute(
+                    sa.select(
+                        col(Participant.id), col(Participant.arrives), col(Participant.departs)
+                    ).where(col(Participant.fair_id) == fair_id)
+                )
+            ],
+            frame,
+        ),
     )
 
 

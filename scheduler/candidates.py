@@ -10,13 +10,16 @@ work on this one catalogue, so they agree on what is feasible.
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from scheduler.availability import Availability, availability, person_availability
 from scheduler.problem import Assignment, Mode, PlaceKind, Problem, Request
 
 ONLINE = "online"
+Group = tuple[int, bool]  # (start slot, in person): a request's candidates share its seat
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,9 @@ def build_catalog(
     problem: Problem,
     keep: dict[str, Assignment] | None = None,
     only: set[str] | None = None,
+    select: Mapping[str, Collection[Group]] | None = None,
+    avail: dict[str, Availability] | None = None,
+    seat_cap: int | None = None,
 ) -> Catalog:
     """Enumerate every feasible candidate of every request.
 
@@ -122,22 +128,34 @@ def build_catalog(
             candidates are added even if availability changed since they were fixed.
         only: enumerate candidates of these requests only (what-if counting); the
             others stay known to the catalogue, without candidates.
+        select: only these (start, in_person) groups of each request (every place
+            class of the group); a request not in it gets no candidates. The restricted
+            catalogues of column generation (`scheduler.pricing`).
+        avail: everyone's availability, when already computed.
+        seat_cap: at most this many third-seat people per group (a restricted catalogue:
+            a few of an interpreter pool, a different few per request and start).
 
     Returns:
         The `Catalog`.
     """
-    cat = Catalog(problem=problem, avail=_availability(problem, only))
+    cat = Catalog(problem=problem, avail=avail or _availability(problem, only))
     cat.requests = {r.id: r for r in problem.requests}
     for pool in problem.table_pools.values():
         for t in pool.tables:
             cat.table_pool[t] = pool.id
     starts_by_len: dict[int, list[int]] = {}
+    seats: dict[tuple[str, bool, int, int], tuple[str, ...]] = {}
     for req in problem.requests:
         if only is not None and req.id not in only:
             continue
         if req.length not in starts_by_len:
             starts_by_len[req.length] = meeting_starts(problem, req.length)
-        _add_candidates(cat, req, starts_by_len[req.length])
+        groups = None
+        if select is not None:
+            groups = select.get(req.id)
+            if not groups:
+                continue
+        _add_candidates(cat, req, starts_by_len[req.length], groups, seats, seat_cap)
     fixed = dict(keep or {})
     for req in problem.requests:
         if req.lock is not None:
@@ -167,10 +185,19 @@ def _availability(problem: Problem, only: set[str] | None) -> dict[str, Availabi
     }
 
 
-def _add_candidates(cat: Catalog, req: Request, starts: list[int]) -> None:
-    """Every (start, place class) where all attendees, and someone of the third-seat
-    pool when the request needs one, are available for the whole meeting."""
-    problem, avail = cat.problem, cat.avail
+def feasible_groups(
+    problem: Problem,
+    avail: Mapping[str, Availability],
+    req: Request,
+    starts: Iterable[int],
+    groups: Collection[Group] | None = None,
+    seats: dict[tuple[str, bool, int, int], tuple[str, ...]] | None = None,
+) -> Iterator[tuple[bool, int, list[tuple[PlaceKind, str]], tuple[str, ...] | None]]:
+    """Every (in_person, start) where all attendees, and someone of the third-seat pool
+    when the request needs one, are available for the whole meeting, with the group's
+    place classes and (third seat) the pool people able to sit in; only `groups` if
+    given. `seats` caches who of a pool can sit in a (mode, start, length) across
+    requests (the pool's interpreters are the same for each)."""
     people = [avail[p] for p in req.people if p in avail]
     if len(people) != len(req.people):
         return  # an attendee unknown to the problem: cannot be met
@@ -179,13 +206,6 @@ def _add_candidates(cat: Catalog, req: Request, starts: list[int]) -> None:
     )
     if capped:
         return
-    pool_people: tuple[str, ...] = ()
-    if req.third_seat is not None:
-        pool_people = tuple(
-            p
-            for p in problem.third_seats.get(req.third_seat, ())
-            if p in avail and p not in req.people
-        )
     classes = place_classes(problem, req)
     for in_person in (True, False):
         kinds = [(k, pl) for k, pl in classes if (k is not PlaceKind.ONLINE) == in_person]
@@ -193,22 +213,51 @@ def _add_candidates(cat: Catalog, req: Request, starts: list[int]) -> None:
             continue
         common = frozenset.intersection(*(a.slots(in_person) for a in people))
         for s in starts:
+            if groups is not None and (s, in_person) not in groups:
+                continue
             span = range(s, s + req.length)
             if not all(t in common for t in span):
                 continue
+            able: tuple[str, ...] | None = None
             if req.third_seat is not None:
-                able = tuple(
-                    p
-                    for p in pool_people
-                    if all(t in avail[p].slots(in_person) for t in span)
-                    and problem.people[p].max_total != 0
-                )
+                key = (req.third_seat, in_person, s, req.length)
+                free = seats.get(key) if seats is not None else None
+                if free is None:
+                    free = tuple(
+                        p
+                        for p in problem.third_seats.get(req.third_seat, ())
+                        if p in avail
+                        and all(t in avail[p].slots(in_person) for t in span)
+                        and problem.people[p].max_total != 0
+                    )
+                    if seats is not None:
+                        seats[key] = free
+                able = tuple(p for p in free if p not in req.people)
                 if not able:
                     continue
-                cat.third[(req.id, s, in_person)] = able
-            for kind, place in kinds:
-                cat.by_request[req.id].append(len(cat.candidates))
-                cat.candidates.append(Candidate(req.id, s, req.length, kind, place))
+            yield in_person, s, kinds, able
+
+
+def _add_candidates(
+    cat: Catalog,
+    req: Request,
+    starts: list[int],
+    groups: Collection[Group] | None,
+    seats: dict[tuple[str, bool, int, int], tuple[str, ...]],
+    seat_cap: int | None = None,
+) -> None:
+    """Every (start, place class) of `feasible_groups` (only `groups`, if given)."""
+    found = feasible_groups(cat.problem, cat.avail, req, starts, groups, seats)
+    shift = zlib.crc32(req.id.encode())
+    for in_person, s, kinds, able in found:
+        if able is not None:
+            if seat_cap is not None and len(able) > seat_cap:
+                k = (shift + 7 * s) % len(able)
+                able = (able[k:] + able[:k])[:seat_cap]
+            cat.third[(req.id, s, in_person)] = able
+        for kind, place in kinds:
+            cat.by_request[req.id].append(len(cat.candidates))
+            cat.candidates.append(Candidate(req.id, s, req.length, kind, place))
 
 
 def _force(cat: Catalog, rid: str, a: Assignment) -> None:

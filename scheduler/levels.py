@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 from scheduler.comfort import improve_comfort, total_cost
 from scheduler.cpsat import Progress, Restricted, Run, Stop, run
 from scheduler.fairness import serve_unserved
-from scheduler.lp import solve_lp_pair, solve_restricted_mip
+from scheduler.lp import LpPair, solve_lp_pair, solve_restricted_mip
 from scheduler.model import HardModel, Variables, decode, encode
 from scheduler.objectives import (
     at_previous,
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 FULL_MODEL_VARS = 40_000  # below this, levels 2–4 see every variable
 PATIENCE_S = 2.0  # levels 2-4: give up after this long without improvement (or 10% of limit)
+COLUMNS_SUPPORT = 0.1  # LP values kept for SCIP after column generation (PDLP only)
 MIN_LEVEL_S = 1.0  # building a level's CP-SAT model takes about this long on a video fair
 
 
@@ -99,6 +100,8 @@ class Levels:
         self.failed = False
         self.lp_support: set[int] = set()
         self.rm: Restricted | None = None
+        # the LP pair already solved by column generation (its bound is the full fair's)
+        self.lp_pair: LpPair | None = None
 
     def left(self) -> float:
         return max(0.0, self.deadline - time.perf_counter())
@@ -185,7 +188,7 @@ class Levels:
         the LP's support for the restricted models; returns the bound, the variables of
         the roundings and whether the search has an LP to start from."""
         v = self.v
-        pair = solve_lp_pair(self.hm, self.left() * 0.5)
+        pair = self.lp_pair or solve_lp_pair(self.hm, self.left() * 0.5)
         bound = math.floor(pair.bound + 1e-6) if math.isfinite(pair.bound) else math.inf
         extra: set[int] = set()
         for lp, threshold in ((pair.vertex, SUPPORT), (pair.interior, INTERIOR_SUPPORT)):
@@ -198,7 +201,10 @@ class Levels:
             if _weight(v, rounded) > _weight(v, self.best) and not resolve:
                 self.best = rounded
             if pair.vertex is None:
-                threshold = SUPPORT  # no basic solution: keep the interior one's spread
+                # no basic solution: keep the interior one's spread, but on column
+                # generation's large models (PDLP converged) values above 0.02 made
+                # 340k variables, too many for SCIP in a minute on the mega fair
+                threshold = COLUMNS_SUPPORT if self.lp_pair is not None else SUPPORT
             self.lp_support |= support(v, lp.values, threshold)
         have_lp = pair.vertex is not None or pair.interior is not None
         return bound, extra, have_lp

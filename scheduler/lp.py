@@ -14,7 +14,7 @@ import logging
 import math
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.linear_solver import linear_solver_pb2 as pb  # type: ignore[attr-defined]
 from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
@@ -42,6 +42,7 @@ class LpResult:
     solver: str
     seconds: float
     optimal: bool
+    duals: list[float] = field(default_factory=list)  # one per row, when the solver gave them
 
 
 def _model(hm: HardModel, weights: list[float]) -> pb.MPModelProto:
@@ -124,9 +125,11 @@ def _solve(
         log.warning("LP (%s) gave no solution: %s", solver, status)
         return None
     bound, reduced = math.inf, [0.0] * hm.vars.size
+    duals: list[float] = []
     if len(resp.dual_value) == len(hm.rows):
         # OR-Tools reports duals of a maximisation with the sign this formula expects
-        bound, reduced = dual_bound(hm, weights, list(resp.dual_value))
+        duals = list(resp.dual_value)
+        bound, reduced = dual_bound(hm, weights, duals)
     seconds = time.perf_counter() - started
     log.info(
         "LP %s: objective %.3f, dual bound %.3f, %.2fs (%s)",
@@ -144,6 +147,7 @@ def _solve(
         solver=solver,
         seconds=seconds,
         optimal=resp.status == pb.MPSOLVER_OPTIMAL,
+        duals=duals,
     )
 
 
@@ -174,7 +178,7 @@ class LpPair:
     seconds: float
 
 
-def solve_lp_pair(hm: HardModel, time_limit: float) -> LpPair:
+def solve_lp_pair(hm: HardModel, time_limit: float, glop: bool = True) -> LpPair:
     """GLOP and PDLP side by side on large models; PDLP alone on very large ones.
 
     GLOP's basic solution rounds far better (on the expo fair it rounds to 99.95% of the
@@ -187,6 +191,9 @@ def solve_lp_pair(hm: HardModel, time_limit: float) -> LpPair:
     Args:
         hm: the hard model.
         time_limit: seconds for the LP phase.
+        glop: False skips GLOP on models above `PDLP_NNZ` (PDLP gets both cores): column
+            generation only needs duals, and on its restricted models GLOP did not
+            finish in the time PDLP took.
 
     Returns:
         The `LpPair`.
@@ -199,7 +206,7 @@ def solve_lp_pair(hm: HardModel, time_limit: float) -> LpPair:
     if nnz <= PDLP_NNZ:
         vertex = _solve(hm, weights, _request(model, "glop", left, 1), "glop", started)
         return _pair(hm, vertex, None, started)
-    if nnz > GLOP_MAX_NNZ:
+    if nnz > GLOP_MAX_NNZ or not glop:
         interior = _solve(hm, weights, _request(model, "pdlp", left, 2), "pdlp", started)
         return _pair(hm, None, interior, started)
     results: dict[str, LpResult | None] = {}

@@ -28,6 +28,7 @@ from scheduler.tables import number_places
 
 if TYPE_CHECKING:
     from scheduler.cpsat import Progress, Stop
+    from scheduler.pricing import Columns
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,16 @@ def solve(
     deadline = started + opts.time_limit
     ids = {r.id for r in problem.requests}
     keep = {rid: a for rid, a in problem.previous.items() if rid in ids} if opts.gap_fill else None
-    catalog = build_catalog(problem, keep)
+    from scheduler.pricing import COLUMNS_FROM, estimated_size, generate_columns
+
+    columns: Columns | None = None
+    if estimated_size(problem) > COLUMNS_FROM:
+        # too many candidates for one model: price them (scheduler/pricing.py); the LP
+        # gets until 60% of the limit
+        columns = generate_columns(problem, keep, started + 0.6 * opts.time_limit)
+        catalog = columns.catalog
+    else:
+        catalog = build_catalog(problem, keep)
     conflict = _forced_conflict(catalog)
     if conflict is not None:
         log.warning("infeasible: %s", conflict)
@@ -115,7 +125,7 @@ def solve(
             levels=(LevelReport(1, "total weight", 0.0, 0.0, Status.INFEASIBLE, 0.0),),
             seconds=time.perf_counter() - started,
         )
-    hm = hard_model(catalog)
+    hm = columns.hm if columns is not None else hard_model(catalog)
     v = hm.vars
     log.info("model: %d variables, %d rows", v.size, len(hm.rows))
     if problem.previous and not opts.gap_fill:
@@ -130,6 +140,8 @@ def solve(
 
     levels = Levels(hm, opts, deadline - reserve, progress, stop)
     levels.origin = started  # progress reports time since the solve began
+    if columns is not None:
+        levels.lp_pair = columns.pair
     resolve = opts.levels >= 4 and bool(problem.previous) and not opts.gap_fill
     try:
         levels.level1(base)
@@ -160,10 +172,25 @@ def solve(
         status=result.status,
         assignments=result.assignments,
         levels=result.levels,
-        unscheduled=explain(problem, assignments, catalog=catalog),
+        unscheduled=explain(
+            problem, assignments, catalog=_reasons_catalog(catalog, columns, assignments)
+        ),
         seconds=time.perf_counter() - started,
         method=result.method,
     )
+
+
+def _reasons_catalog(
+    catalog: Catalog, columns: Columns | None, assignments: tuple[Assignment, ...]
+) -> Catalog:
+    """The catalogue reasons are given from: every candidate of every request left out
+    (a restricted catalogue of column generation lacks some)."""
+    if columns is None:
+        return catalog
+    placed = {a.request for a in assignments}
+    problem = catalog.problem
+    left_out = {r.id for r in problem.requests if r.id not in placed}
+    return build_catalog(problem, only=left_out)
 
 
 def weight_of(problem: Problem, assignments: tuple[Assignment, ...] | list[Assignment]) -> int:

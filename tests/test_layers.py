@@ -52,6 +52,7 @@ ALLOWED: dict[str, set[str]] = {
         "babel",
         "socketio",
         "redis",
+        "weasyprint",  # the post-fair report as PDF (web/report_pdf.py)
     },
 }
 # Inside web/, only the app factory wires the socket.io server and its services; the rest

@@ -9,6 +9,7 @@ import random
 import time
 from datetime import UTC
 from email.utils import format_datetime
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +41,7 @@ async def agenda(request: web.Request) -> web.StreamResponse:
     cached_page = request.app[PAGE_CACHE].get(key)
     if cached_page is not None and cached_page[0] > time.monotonic():
         return agenda_books.fill_in(cached_page[1], csrf)
+    day: tuple[Any, Any, Any] = ((), (), ())
     if version is None:
         fair = await read(request.app, _fair_of, person.fair_id)
         items: tuple[queries.AgendaItem, ...] = ()
@@ -52,8 +54,9 @@ async def agenda(request: web.Request) -> web.StreamResponse:
         if held is None:  # a participant imported after the book was built
             held = await read(request.app, _company_label, person.company_id)
         company = held
+        day = agenda_books.book_day(book, person.id or 0)
     label = queries.PersonLabel(name=person.name, timezone=person.timezone)
-    body = agenda_books.render(request.app, person.id or 0, label, fair, company, items)
+    body = agenda_books.render(request.app, person.id or 0, label, fair, company, items, day)
     agenda_books.keep(request.app, key, body)
     return agenda_books.fill_in(body, csrf)
 

@@ -28,7 +28,7 @@ import random
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -39,8 +39,9 @@ from sqlmodel import Session, col, select
 
 from fair.models import Fair, ScheduleVersion, VersionStatus
 from fair.queries import AgendaBook, AgendaItem, CompanyLabel, PersonLabel, agenda_book
+from fair.timeline import Span
 from fair.versions import published_edition
-from web import i18n
+from web import i18n, pictures
 from web.db import read
 from web.keys import BOOKS, DB_EXECUTOR, PAGE_CACHE, Books
 
@@ -171,6 +172,11 @@ def render(
     fair: Fair,
     company: CompanyLabel,
     items: tuple[AgendaItem, ...],
+    day_spans: tuple[Sequence[Span], Sequence[Span], Sequence[tuple[datetime, datetime]]] = (
+        (),
+        (),
+        (),
+    ),
 ) -> bytes:
     """The agenda page in the current language, with `CSRF_SLOT` and `NOW_SLOT` in place of
     the session's token and the time. The meetings' live/ended state is set for now;
@@ -194,6 +200,10 @@ def render(
                 "end_iso": item.end.isoformat(),
             }
         )
+    unavailable, breaks, frame = day_spans
+    drawn = (
+        pictures.day_pictures(items, unavailable, breaks, frame, (zone, fair_zone)) if items else ()
+    )
     template = aiohttp_jinja2.get_env(app).get_template("agenda.html")
     html = template.render(
         # The templates use the request only for `request.app.router`.
@@ -205,8 +215,17 @@ def render(
         company=company,
         days=dict(days),
         now_iso=NOW_SLOT,
+        day_pictures=drawn,
+        day_titles=(i18n.template_gettext("Your time"), i18n.template_gettext("Fair time")),
     )
     return html.encode("utf-8")
+
+
+def book_day(
+    made: AgendaBook, pid: int
+) -> tuple[Sequence[Span], Sequence[Span], Sequence[tuple[datetime, datetime]]]:
+    """What a participant's day picture needs from the book besides their meetings."""
+    return made.unavailable.get(pid, ()), made.breaks, made.frame
 
 
 def _now() -> datetime:
@@ -245,6 +264,7 @@ def _prerender(app: web.Application, made: AgendaBook) -> None:
                         made.fair,
                         made.companies[pid],
                         made.agendas.get(pid, ()),
+                        book_day(made, pid),
                     ),
                 )
                 for pid in pids

@@ -300,7 +300,22 @@ def cmd_export(args: argparse.Namespace) -> int:
                 (out / name).write_bytes(data)
                 print(out / name)
             return 0
-        if args.what in ("deals", "companies"):
+        if args.what == "report":
+            from fair.summary import Scope
+            from web.report_pdf import report_pdf
+
+            if args.format != "pdf":
+                raise InvalidInput("export report: --format pdf (the only format of a report)")
+            if not args.output:
+                raise InvalidInput("export report needs -o FILE.pdf")
+            scope = Scope(pavilion=args.pavilion or "", company=args.company or "")
+            pdf = report_pdf(session, fair.id, settings.rates, args.lang, scope)
+            Path(args.output).write_bytes(pdf)
+            print(f"{args.output}: {len(pdf):,} bytes")
+            return 0
+        if args.format == "pdf":
+            raise InvalidInput(f"export {args.what}: --format pdf is for `export report`")
+        if args.what in ("deals", "companies", "orders"):
             from fair.report import format_report, report_rows
 
             rows = report_rows(session, fair.id, args.what, settings.rates)
@@ -473,7 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("generate", parents=[common], help="write a realistic fair to import")
-    p.add_argument("--scale", choices=["small", "video", "expo", "tight"], default="video")
+    p.add_argument("--scale", choices=["small", "video", "expo", "tight", "mega"], default="video")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--start", help="first day YYYY-MM-DD (default: today)")
     p.add_argument("--out", required=True, help="directory to write the import files to")
@@ -534,11 +549,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "what",
-        choices=["grid", "ics", "fair", "unscheduled", "deals", "companies"],
-        help="deals, companies: the reports of docs/api.md (--format csv|json)",
+        choices=["grid", "ics", "fair", "unscheduled", "deals", "companies", "orders", "report"],
+        help="deals, companies, orders: the reports of docs/api.md (--format csv|json); "
+        "report: the post-fair report (--format pdf -o FILE)",
     )
     p.add_argument("--fair")
-    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--format", choices=["csv", "json", "pdf"], default="csv")
+    p.add_argument("--pavilion", help="report: only this pavilion (its key)")
+    p.add_argument("--company", help="report: only this company (its name)")
+    p.add_argument(
+        "--lang", choices=["en", "zh", "ko", "ja"], default="en", help="report: its language"
+    )
     p.add_argument(
         "--version", type=int, help="schedule version (default: newest; ics: the published one)"
     )

@@ -26,7 +26,14 @@ from fair.export import (
     template_files,
     template_workbook,
 )
-from fair.grid_view import grid_marks, grid_places, grid_state
+from fair.grid_view import (
+    GridLoad,
+    grid_load,
+    grid_marks,
+    grid_places,
+    grid_state,
+    place_capacities,
+)
 from fair.importer import AUTO, normalise
 from fair.loader import (
     ImportChanged,
@@ -37,13 +44,14 @@ from fair.loader import (
     preview_upload_at,
     upload_size,
 )
-from fair.models import Fair, TokenKind, utcnow
+from fair.models import Company, Fair, TokenKind, utcnow
 from fair.planning import fair_slots
 from fair.publishing import VersionDiff, diff_versions, publish
 from fair.report import FORMATS, format_report, report_rows
+from fair.timeline import fair_day, person_unavailable
 from fair.tokens import GRACE_DAYS, expires_at, issue_token, revoke_tokens
 from fair.versions import get_version, latest_version, published_version
-from web import agenda_books, auth, calendar_routes, i18n, whatif
+from web import agenda_books, auth, calendar_routes, i18n, pictures, whatif
 from web.api_input import query_number
 from web.db import one_writer, read, write
 from web.i18n import N_
@@ -198,7 +206,12 @@ async def grid(request: web.Request) -> web.StreamResponse:
         fair = _fair_or_404(session)
         assert fair.id is not None
         version = get_version(session, fair.id, version_arg)
-        data = {"fair": fair, "version": version, "rows": grid_rows(session, version)}
+        data = {
+            "fair": fair,
+            "version": version,
+            "rows": grid_rows(session, version),
+            "capacities": place_capacities(session, fair.id),
+        }
         newest = latest_version(session, fair.id)
         if request.query.get("format") is None and newest is not None and newest.id == version.id:
             data["editing"] = _editing(session, fair, version, wanted_day)
@@ -231,6 +244,13 @@ async def grid(request: web.Request) -> web.StreamResponse:
         people: list[dict[str, Any]] = []
     else:
         columns, (people, cells) = [], _by_person(rows, country)
+    heat = grid_load(
+        rows,
+        data.pop("capacities"),
+        times,
+        pavilion_filter,
+        data["fair"].online_rooms,
+    )
     all_days = sorted({r["day"] for r in data["rows"]})
     pavilions = sorted({r["pavilion"] for r in data["rows"] if r["pavilion"]})
     countries = sorted(
@@ -255,8 +275,30 @@ async def grid(request: web.Request) -> web.StreamResponse:
             "country": country,
             "view": view,
             "count": len(rows),
+            "load": heat,
+            "heatmap": _heatmap(heat),
         },
     )
+
+
+def _heatmap(load: GridLoad) -> str:
+    """The heat map of the grid page, labelled in the viewer's language."""
+    gettext = i18n.template_gettext
+
+    def cell(row: str, time: str, n: int, capacity: int | None) -> str:
+        if capacity is None:
+            return gettext("%(place)s at %(time)s: %(n)s meetings", place=row, time=time, n=n)
+        return gettext(
+            "%(place)s at %(time)s: %(n)s of %(capacity)s meetings at once",
+            place=row,
+            time=time,
+            n=n,
+            capacity=capacity,
+        )
+
+    names = [gettext("Video rooms") if r.kind == "online" else r.key for r in load.rows]
+    title = gettext("Load per place and slot")
+    return pictures.heatmap_svg(load, pictures.HeatLabels(title, names, cell))
 
 
 def _editing(session: Session, fair: Fair, version: Any, day: str) -> dict[str, Any]:
@@ -608,6 +650,42 @@ async def participants(request: web.Request) -> web.StreamResponse:
             "mail_states": states,
             "not_invited": sum(1 for r in data["rows"] if r.invited_at is None),
             "not_invited_shown": sum(1 for r in rows if r.invited_at is None),
+        },
+    )
+
+
+async def participant(request: web.Request) -> web.StreamResponse:
+    """One participant as the organiser sees them: their day in the published schedule,
+    drawn in their time zone and the fair's, and their meetings."""
+    await auth.organiser(request)
+    key = request.match_info["key"]
+
+    def load(session: Session) -> dict[str, Any]:
+        fair = _fair_or_404(session)
+        assert fair.id is not None
+        person = queries.participant_by_key(session, fair.id, key)
+        company = session.get(Company, person.company_id)
+        frame, breaks = fair_day(session, fair)
+        return {
+            "fair": fair,
+            "person": person,
+            "company": company,
+            "items": queries.agenda(session, person),
+            "day": (person_unavailable(session, person, frame), breaks, frame),
+        }
+
+    data = await read(request.app, load)
+    person, fair = data["person"], data["fair"]
+    unavailable, breaks, frame = data["day"]
+    zones = (person.timezone, fair.timezone)
+    drawn = pictures.day_pictures(data["items"], unavailable, breaks, frame, zones)
+    return page(
+        "participant.html",
+        request,
+        {
+            **data,
+            "day_pictures": drawn,
+            "day_titles": (i18n.template_gettext("Their time"), i18n.template_gettext("Fair time")),
         },
     )
 

@@ -124,6 +124,10 @@ WHATIF_CACHE = web.AppKey("whatif_cache", dict[str, WhatIf])
 # Held while a lever is applied and its re-solve started, so two applies take turns.
 WHATIF_APPLYING = web.AppKey("whatif_applying", asyncio.Lock)
 
+# Held while a PDF report is laid out in its worker process (web.report_routes): one at
+# a time, so a burst of downloads does not take every core.
+REPORT_TURN = web.AppKey("report_turn", asyncio.Lock)
+
 # Rendered personal pages, keyed by everything they depend on (see web.agenda).
 PAGE_CACHE = web.AppKey("page_cache", dict[tuple[Any, ...], tuple[float, bytes]])
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from fair import presence
 from fair.deals import fair_totals
-from fair.models import DealType
+from fair.models import DealType, Pavilion
+from fair.orders import order_totals
 from fair.queries import first_fair
 from web import auth
 from web.db import read
@@ -61,7 +62,16 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         fair = first_fair(db)
         if fair is None or fair.id is None:
             return None
-        return {"fair": fair, "totals": fair_totals(db, fair.id, rates)}
+        pavilions = db.exec(
+            select(Pavilion).where(Pavilion.fair_id == fair.id).order_by(col(Pavilion.key))
+        ).all()
+        totals = fair_totals(db, fair.id, rates)
+        totals["orders"] = order_totals(db, fair.id, rates)
+        return {
+            "fair": fair,
+            "totals": totals,
+            "pavilion_keys": [{"key": p.key, "name": p.name} for p in pavilions],
+        }
 
     data = await read(request.app, load)
     if data is None:

@@ -16,6 +16,7 @@ from web import (
     outbox,
     portal,
     register,
+    report_routes,
     roadshows,
     rooms,
     views,
@@ -27,6 +28,7 @@ def setup_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/", views.index, name="index")
     r.add_get("/healthz", views.healthz, name="healthz")
+    r.add_get("/metrics", views.metrics, name="metrics")
     r.add_get("/login", views.login_form, name="login")
     r.add_post("/login", views.login, name="login_post")
     r.add_post("/logout", views.logout, name="logout")
@@ -38,7 +40,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/feed/{token}.ics", agenda.feed, name="feed")
     r.add_get("/organiser", console.organiser_home, name="organiser")
     r.add_get("/organiser/grid", console.grid, name="grid")
-    r.add_get("/organiser/reports/{report:deals|companies}", console.report, name="report")
+    r.add_get("/organiser/reports/{report:deals|companies|orders}", console.report, name="report")
     r.add_post("/organiser/versions/{number:\\d+}/publish", console.publish_version, name="publish")
     r.add_get("/organiser/import", console.import_form, name="import_form")
     r.add_post("/organiser/import", console.import_upload, name="import_post")
@@ -49,6 +51,7 @@ def setup_routes(app: web.Application) -> None:
         name="import_template",
     )
     r.add_get("/organiser/participants", console.participants, name="participants")
+    r.add_get("/organiser/participants/{key}", console.participant, name="participant")
     r.add_post("/organiser/participants/{key}/link", console.issue_link, name="issue_link")
     r.add_post("/organiser/participants/{key}/revoke", console.revoke_link, name="revoke_link")
     r.add_post("/organiser/schedule", console.run_solver, name="run_solver")
@@ -58,6 +61,7 @@ def setup_routes(app: web.Application) -> None:
     assets.setup(app)
     portal.setup(app)
     register.setup(app)
+    report_routes.setup(app)
     floor.setup(app)
     calendar_routes.setup(app)
     outbox.setup(app)

@@ -22,6 +22,47 @@ _CURRENCIES: Final[dict[str, tuple[tuple[str, float], ...]]] = {
     "DE": (("EUR", 1.0),),
 }
 
+# Words that set apart firms of the same brand and trade ("Amore Global Cosmetics").
+_QUALIFIERS: Final[dict[str, tuple[n.Pair, ...]]] = {
+    "CN": (
+        ("国际", "International"),
+        ("环球", "Global"),
+        ("东方", "Dongfang"),
+        ("中联", "Zhonglian"),
+        ("恒信", "Hengxin"),
+        ("瑞丰", "Ruifeng"),
+        ("海通", "Haitong"),
+        ("金泰", "Jintai"),
+    ),
+    "KR": (
+        ("글로벌", "Global"),
+        ("인터내셔널", "International"),
+        ("코리아", "Korea"),
+        ("바이오", "Bio"),
+        ("테크", "Tech"),
+        ("플러스", "Plus"),
+        ("그린", "Green"),
+        ("프라임", "Prime"),
+        ("미래", "Mirae"),
+        ("한빛", "Hanbit"),
+    ),
+    "JP": (
+        ("グローバル", "Global"),
+        ("インターナショナル", "International"),
+        ("ジャパン", "Japan"),
+        ("バイオ", "Bio"),
+        ("テック", "Tech"),
+        ("プラス", "Plus"),
+        ("東洋", "Toyo"),
+        ("大和", "Yamato"),
+        ("中央", "Chuo"),
+    ),
+    "DE": tuple(
+        (w, w) for w in ("Nord", "Süd", "Rhein", "Elbe", "Hanse", "Bayern", "Saxonia", "Tech")
+    ),
+    "*": tuple((w, w) for w in ("Global", "International", "Tech", "Industries", "Group", "Prime")),
+}
+
 # How much a famous exhibitor makes its goods sought after (buyers' needs follow it).
 _HOT: Final = 8.0
 
@@ -50,9 +91,14 @@ def _native_share(country: str) -> float:
     return {"CN": 0.75, "KR": 0.55, "JP": 0.6}.get(country, 0.0)
 
 
-def _company_name(draft: Draft, country: str, sector: str, trade: bool) -> tuple[str, str, str]:
-    """(display name, romanised name, brand) for a maker (or trader) in `sector`."""
+def _company_name(
+    draft: Draft, country: str, sector: str, trade: bool, qualifier: n.Pair | None = None
+) -> tuple[str, str, str]:
+    """(display name, romanised name, brand) for a maker (or trader) in `sector`; a
+    `qualifier` ("Global", "국제"...) goes between the brand and the trade."""
     rng = draft.rng
+    q_native, q_roman = qualifier or ("", "")
+    q_sp = f" {q_roman}" if q_roman else ""
     native_share = _native_share(country)
     if country == "CN":
         city, brand = rng.choice(n.CN_CITIES), rng.choice(n.CN_BRANDS)
@@ -63,8 +109,8 @@ def _company_name(draft: Draft, country: str, sector: str, trade: bool) -> tuple
                 ind = (base[0] + "贸易", base[1] + " Trading")
         else:
             ind = rng.choice(n.CN_INDUSTRY[sector])
-        native = f"{city[0]}{brand[0]}{ind[0]}有限公司"
-        roman = f"{city[1]} {brand[1]} {ind[1]} Co., Ltd."
+        native = f"{city[0]}{brand[0]}{q_native}{ind[0]}有限公司"
+        roman = f"{city[1]} {brand[1]}{q_sp} {ind[1]} Co., Ltd."
         return (native if rng.random() < native_share else roman), roman, brand[1]
     if country in ("KR", "JP"):
         places, brands = (
@@ -75,41 +121,46 @@ def _company_name(draft: Draft, country: str, sector: str, trade: bool) -> tuple
             ind = rng.choice(n.KR_TRADE if country == "KR" else n.JP_TRADE)
         else:
             ind = rng.choice((n.KR_INDUSTRY if country == "KR" else n.JP_INDUSTRY)[sector])
-        core = f"{prefix[0]}{ind[0]}"
+        core = f"{prefix[0]}{q_native}{ind[0]}"
         if country == "KR":
             native = rng.choice((f"{core} 주식회사", f"주식회사 {core}", f"(주){core}"))
         else:
             native = rng.choice((f"株式会社{core}", f"{core}株式会社"))
-        roman = f"{prefix[1]} {ind[1]} Co., Ltd."
+        roman = f"{prefix[1]}{q_sp} {ind[1]} Co., Ltd."
         return (native if rng.random() < native_share else roman), roman, prefix[1]
     if country == "DE":
         prefix_de = rng.choice(n.DE_PREFIXES)
         suffix = rng.choice(n.DE_SUFFIXES)
         if trade:
-            roman = f"{prefix_de} Import-Export {suffix}"
+            roman = f"{prefix_de}{q_sp} Import-Export {suffix}"
         else:
             ind_de = rng.choice(n.DE_INDUSTRY[sector])
             roman = (
-                f"Brauerei {prefix_de} {suffix}"
+                f"Brauerei {prefix_de}{q_sp} {suffix}"
                 if ind_de == "Brauerei"
-                else f"{prefix_de} {ind_de} {suffix}"
+                else f"{prefix_de}{q_sp} {ind_de} {suffix}"
             )
         return roman, roman, prefix_de
     if country == "IL":
         prefix_il = rng.choice(n.IL_PREFIXES)
         ind_il = "Trading" if trade else rng.choice(n.IL_INDUSTRY[sector])
-        roman = f"{prefix_il} {ind_il} Ltd."
+        roman = f"{prefix_il}{q_sp} {ind_il} Ltd."
         return roman, roman, prefix_il
     prefixes, legal, _, _ = n.SCO_COUNTRIES[country]
     prefix_sco = rng.choice(prefixes)
     ind_sco = "Trading" if trade else rng.choice(n.SCO_INDUSTRY[sector])
-    roman = f"{prefix_sco} {ind_sco} {legal}"
+    roman = f"{prefix_sco}{q_sp} {ind_sco} {legal}"
     return roman, roman, prefix_sco
 
 
 def _new_company(draft: Draft, role: str, country: str, sector: str, trade: bool) -> Company:
-    for _ in range(200):
-        name, roman, brand = _company_name(draft, country, sector, trade)
+    for attempt in range(200):
+        qualifier = None
+        if draft.spec.qualified_names and attempt >= 20:
+            # a fair of thousands runs out of plain brand-and-trade names: qualify them
+            # (drawn only for such a fair, so the other scales' stream is unchanged)
+            qualifier = draft.rng.choice(_QUALIFIERS.get(country, _QUALIFIERS["*"]))
+        name, roman, brand = _company_name(draft, country, sector, trade, qualifier)
         company = _register(draft, role, country, name, roman, brand)
         if company is not None:
             return company

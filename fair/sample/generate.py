@@ -40,8 +40,8 @@ from fair.sample.draft import Draft, Row, TomlDoc, TomlScalar, TomlTable
 from fair.sample.scales import SPECS
 from fair.sample.sectors import SERVICES
 
-Scale = Literal["video", "expo", "small", "tight"]
-SCALES: Final[tuple[Scale, ...]] = ("video", "expo", "small", "tight")
+Scale = Literal["video", "expo", "small", "tight", "mega"]
+SCALES: Final[tuple[Scale, ...]] = ("video", "expo", "small", "tight", "mega")
 
 
 @dataclass(frozen=True)

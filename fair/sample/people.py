@@ -14,7 +14,7 @@ from fair.sample import names as n
 from fair.sample.draft import Company, Draft, Person, ascii_fold, pick
 from fair.sample.scales import SCO
 
-_HOME_TZ: Final[dict[str, str]] = {
+HOME_TZ: Final[dict[str, str]] = {
     "CN": "Asia/Shanghai",
     "KR": "Asia/Seoul",
     "JP": "Asia/Tokyo",
@@ -119,7 +119,7 @@ def staff(draft: Draft, company: Company) -> None:
         else:
             onsite = ()  # e.g. a colleague at headquarters who joins online
         in_china = bool(onsite) or local or company.country == "CN"
-        tz = spec.timezone if in_china else _HOME_TZ[company.country]
+        tz = spec.timezone if in_china else HOME_TZ[company.country]
         weight = 1.0 if k == 0 else spec.colleague_weight
         person = _person(draft, company, tz, onsite, weight=weight)
         if company.role == "service":
@@ -233,7 +233,7 @@ def interpreters(draft: Draft, firms: list[Company]) -> None:
             elif rng.random() < 0.75:
                 tz, onsite = spec.timezone, days
             else:
-                tz, onsite = _HOME_TZ[firm.country], ()
+                tz, onsite = HOME_TZ[firm.country], ()
             person = _person(draft, firm, tz, onsite, 1.0, languages=tuple(langs))
             person.interprets = tuple(covered)
             person.max_per_day = str(rng.choice((8, 10, 12)))

@@ -2,8 +2,9 @@
 
 One `Spec` per scale, modelled on the seed article's fairs: "video" (the 2020
 Qingdao–Busan video negotiation fair), "expo" (the Japan–Korea (Qingdao) import expo),
-"small" (for fast tests) and "tight" (the expo with half as many requests again). Data,
-read by the builders in `fair.sample`.
+"small" (for fast tests), "tight" (the expo with half as many requests again) and "mega"
+(ten times the expo: 5,000 companies, 40,000 requests over five days, seven pavilions,
+people in ten time zones). Data, read by the builders in `fair.sample`.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Spec:
     max_per_day: float  # share of people with a daily cap
     zipf: float  # exponent of exhibitor popularity
     colleague_weight: float  # how often a company's second or third person is the one asked
+    qualified_names: bool = False  # qualify company names ("Global") when plain ones run out
 
 
 SCO = ("RU", "KZ", "UZ", "PK")
@@ -172,4 +174,41 @@ SPECS: Final[dict[str, Spec]] = {
 # outstrips the slots, which is where the solver's margin over greedy shows most.
 SPECS["tight"] = replace(
     SPECS["expo"], requests=12000, title=SPECS["expo"].title + " (high demand)"
+)
+
+# Ten times the expo (issue 16): 5,000 companies and 40,000 requests over five days, a
+# Chinese exporters' pavilion next to the expo's six halls, buyers from five countries,
+# three times the shared tables (demand per slot is three times the expo's).
+SPECS["mega"] = replace(
+    SPECS["expo"],
+    title="Qingdao International Import & Export Mega Fair {year}",
+    days=5,
+    pavilions=(
+        ("KR", "中韩国际客厅 · Korea Pavilion", "KR"),
+        ("JP", "中日国际客厅 · Japan Pavilion", "JP"),
+        ("DE", "中德国际客厅 · Germany Pavilion", "DE"),
+        ("IL", "中以国际客厅 · Israel Pavilion", "IL"),
+        ("SCO", "上合国际客厅 · SCO Countries Pavilion", ""),
+        ("CN", "山东出口馆 · Shandong Exporters Pavilion", "CN"),
+        ("SVC", "专业服务中心 · Service Centre", ""),
+    ),
+    pavilion_of={"KR": "KR", "JP": "JP", "DE": "DE", "IL": "IL", "CN": "CN"}
+    | dict.fromkeys(SCO, "SCO"),
+    tables={"KR": 150, "JP": 100, "DE": 55, "IL": 40, "SCO": 45, "CN": 40, "SVC": 40},
+    exhibitors={
+        "KR": 1250,
+        "JP": 800,
+        "DE": 350,
+        "IL": 225,
+        "RU": 100,
+        "KZ": 75,
+        "UZ": 75,
+        "PK": 75,
+        "CN": 300,
+    },
+    buyers={"CN": 1500, "KR": 110, "JP": 50, "DE": 30, "RU": 20},
+    services=60,
+    interpreter_firms=(40, 35, 30, 25),
+    requests=40000,
+    qualified_names=True,
 )

@@ -28,16 +28,16 @@ def test_bench_rows_for_every_method_and_printable() -> None:
 
 def test_bench_isolated_run_reports_peak_memory() -> None:
     p = make_fair(6, companies=10, requests=20, days=1, slots_per_day=4, tables=2)
-    result, seconds, peak = bench.run_isolated("greedy", p, Options())
-    assert result.method == "greedy" and seconds >= 0 and peak > 10
+    result, seconds, peak, cpu = bench.run_isolated("greedy", p, Options())
+    assert result.method == "greedy" and seconds >= 0 and peak > 10 and cpu > 0
 
 
 def test_bench_fails_loudly_on_invalid_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
     p = make_fair(7, companies=10, requests=20, days=1, slots_per_day=4, tables=2)
     bad = Assignment(p.requests[0].id, 0, 1, PlaceKind.ONLINE, "online-1")
 
-    def broken(method: str, problem: object, options: Options) -> tuple[Result, float, float]:
-        return Result(Status.FEASIBLE, (bad, bad)), 0.0, 0.0
+    def broken(method: str, problem: object, options: Options) -> bench.Measured:
+        return Result(Status.FEASIBLE, (bad, bad)), 0.0, 0.0, 0.0
 
     monkeypatch.setattr(bench, "_run_method", broken)
     assert _run_method is not broken

@@ -37,3 +37,12 @@ def test_unit_weights_make_the_solver_count_meetings() -> None:
     # Weight is now the number of meetings, and no schedule holds more than the bound.
     assert level1.value == len(result.assignments) <= level1.bound
     assert len(result.assignments) >= len(greedy(problem).assignments)
+
+
+def test_per_scale_limits_parse_and_a_bad_one_is_named() -> None:
+    from bench.scheduler import _limits
+
+    assert _limits("video=20, mega=300") == {"video": 20.0, "mega": 300.0}
+    assert _limits("") == {}
+    with pytest.raises(SystemExit, match="'mega=five' is not scale=seconds"):
+        _limits("video=20,mega=five")

@@ -27,6 +27,8 @@ from fair.sample.generate import (
     toml_text,
     write,
 )
+from fair.sample.people import HOME_TZ
+from fair.sample.scales import SPECS
 
 pytestmark = pytest.mark.unit
 
@@ -371,6 +373,7 @@ def _companies(g: GeneratedFair) -> dict[str, dict[str, str]]:
         ("small", (30, 50), (45, 80), (290, 300), (50, 200), (1, 2), (2, 6)),
         ("video", (120, 150), (180, 230), (1450, 1500), (150, 600), (2, 2), (3, 5)),
         ("expo", (950, 1050), (1300, 1800), (7800, 8000), (10000, 14000), (3, 3), (3, 12)),
+        ("mega", (4900, 5100), (7000, 9000), (40000, 40000), (50000, 70000), (5, 5), (7, 12)),
     ],
 )
 def test_generate_sizes_are_in_range(
@@ -403,6 +406,45 @@ def test_generate_sizes_are_in_range(
     )
     for key, (low, high) in bounds.items():
         assert low <= int(sizes[key]) <= high, (key, sizes[key])
+
+
+def test_mega_spec_is_ten_expos_over_five_days_in_several_halls_and_zones() -> None:
+    """The promised shape of `--scale mega` (issue 16), read from the spec alone."""
+    mega, expo = SPECS["mega"], SPECS["expo"]
+    companies = (
+        sum(mega.exhibitors.values())
+        + sum(mega.buyers.values())
+        + mega.services
+        + len(mega.interpreter_firms)
+    )
+    assert 4900 <= companies <= 5100
+    assert mega.requests == 40000 == 5 * expo.requests
+    assert mega.days == 5
+    halls = {pav for pav, _, _ in mega.pavilions}
+    assert len(halls) >= 7 and set(mega.pavilion_of.values()) <= halls
+    assert set(mega.tables) == halls
+    # people at home keep their country's zone: at least eight countries, each its own zone
+    countries = set(mega.exhibitors) | set(mega.buyers)
+    assert len(countries) >= 8
+    assert len({HOME_TZ[c] for c in countries}) >= 8
+    # the other scales keep plain names (their files are pinned above)
+    assert not any(SPECS[s].qualified_names for s in ("small", "video", "expo", "tight"))
+
+
+def test_generate_mega_names_are_unique_and_every_day_and_hall_is_used() -> None:
+    g = fair_of("mega")
+    companies = _companies(g)
+    assert 4900 <= len(companies) <= 5100
+    # plain brand-and-trade names run out at this size; qualified ones fill in
+    assert sum(" Global " in name or "글로벌" in name for name in companies) > 10
+    assert len({p["email"] for p in g.participants}) == len(g.participants)
+    pavilions = g.toml["pavilions"]
+    assert isinstance(pavilions, list)
+    booths = g.toml["booths"]
+    assert isinstance(booths, list)
+    assert {b["pavilion"] for b in booths} >= {p["id"] for p in pavilions} - {"SVC"}
+    onsite = Counter(d for p in g.participants for d in _list(p["onsite"]) if d != "all")
+    assert set(onsite) <= {"1", "2", "3", "4", "5"} and len(onsite) == 5
 
 
 def test_generate_expo_has_the_expo_grid_and_halls() -> None:

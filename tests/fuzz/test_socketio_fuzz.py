@@ -219,6 +219,10 @@ STAGE_EVENTS = (
     "question",
     "meet",
     "interest",
+    "order",
+    "orders",
+    "order:confirm",
+    "order:decline",
 )
 
 

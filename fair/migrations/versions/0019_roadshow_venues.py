@@ -1,7 +1,7 @@
 """remote venues on a roadshow's stage
 
-Revision ID: 0018_roadshow_venues
-Revises: 0017_invitations
+Revision ID: 0019_roadshow_venues
+Revises: 0018_stage_orders
 Create Date: 2026-12-06 11:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import fair.models
 
-revision: str = "0018_roadshow_venues"
-down_revision: str | None = "0017_invitations"
+revision: str = "0019_roadshow_venues"
+down_revision: str | None = "0018_stage_orders"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
