@@ -7,7 +7,7 @@ const { io } = require("socket.io-client");
 const { performance } = require("perf_hooks");
 
 const cfg = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
-// cfg: {kind: "fair"|"bare", urls: [..], pairs: [{a: {pid, token}, b: {...}, room}],
+// cfg: {kind: "fair"|"bare", urls: [..], pairs: [{a: {headers}, b: {...}, room}],
 //       rate, duration, size, drain}
 const clients = [];
 let disconnects = 0, connectErrors = 0, refused = 0;
@@ -17,7 +17,8 @@ let sent = 0, delivered = 0, duplicated = 0, misrouted = 0;
 function connect(url, who) {
   const opts = { transports: ["websocket"], reconnection: false, forceNew: true };
   if (cfg.kind === "fair") {
-    opts.extraHeaders = { "x-bench-participant": String(who.pid), "x-bench-token": who.token };
+    // The person's session cookie and address, as their browser behind the proxy sends them.
+    opts.extraHeaders = who.headers;
   }
   const ns = cfg.kind === "fair" ? "/meeting" : "/";
   return io(url + ns, opts);

@@ -14,19 +14,20 @@ BENCHMARKS = {
     "scheduler": "bench.scheduler",
     "web": "bench.web.cli",
     "rooms": "bench.rooms.cli",
+    "joins": "bench.joins",
     "match": "bench.match",
     "search": "bench.search",
     "edits": "bench.edits",
     "freed": "bench.freed",
     "import": "bench.imports",
     "invite": "bench.invites",
+    "orders": "bench.orders",
     "report": "bench.report",
 }
 
 
 def bench(argv: Sequence[str]) -> int:
-    """Run a benchmark: scheduler, web, rooms, match, search, edits, freed, import, invite
-    or report."""
+    """Run a benchmark: one of `BENCHMARKS` (each has --help)."""
     import importlib
 
     args = list(argv)

@@ -1,5 +1,6 @@
-"""The processes the tools run on loopback and measure: the rooms bench server, `fair
-serve`, a throw-away `redis-server`; free ports, their environment, their memory.
+"""The processes the tools run on loopback and measure: the bare relay of the rooms
+benchmark, `fair serve` (`bench.deployed`), a throw-away `redis-server`; free ports, their
+environment, their memory.
 
 Each server runs in a process of its own so that its memory is measured alone and so
 that a fault (SIGKILL, restart) hits it as it would hit a real deployment.
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -50,24 +50,20 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def start_server(
-    kind: str, db: str, redis_url: str, port: int | None = None
-) -> tuple[subprocess.Popen[bytes], str]:
-    """Start one rooms bench server process (`bench.rooms.server.serve`: "fair" or
-    "bare") on loopback and wait until it accepts connections; `port` reuses a port (a
-    restart after a crash). Returns the process and its base URL."""
-    port = port or free_port()
+def start_bare(redis_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the rooms benchmark's bare python-socketio relay (`bench.rooms.server`) in a
+    process of its own on loopback and wait until it accepts connections. Returns the
+    process and its base URL."""
+    port = free_port()
+    kind = "bare relay"
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "bench.rooms",
-            "--serve",
-            kind,
+            "--serve-bare",
             "--port",
             str(port),
-            "--db",
-            db,
             "--redis",
             redis_url,
         ],
@@ -102,39 +98,14 @@ def stop_server(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
 
 @contextlib.contextmanager
 def fair_serve(db_url: str, directory: Path, startup_timeout: float = 60.0) -> Iterator[str]:
-    """Run `fair serve` (one process) on a free loopback port; yields its base URL and
-    stops it (SIGTERM, then SIGKILL) on exit. Its log goes to `directory`/server.log."""
-    port = free_port()
-    env = child_env()
-    env["FAIR_SECRET_KEY"] = secrets.token_urlsafe(32)
-    # As deployed behind the documented nginx on the same machine (docs/deploy.md): the
-    # load drivers stand for many clients by the X-Forwarded-For the proxy would set.
-    env["FAIR_SERVER_TRUSTED_PROXIES"] = "127.0.0.1"
-    command = [
-        sys.executable,
-        "-m",
-        "web.cli",
-        "serve",
-        "--db",
-        db_url,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--config",
-        str(directory / "no-config.toml"),  # defaults only, not the repo's config.toml
-    ]
-    log_path = directory / "server.log"
-    base = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log_file:
-        process = subprocess.Popen(
-            command, cwd=directory, env=env, stdout=log_file, stderr=subprocess.STDOUT
-        )
-        try:
-            _wait_until_healthy(process, base, startup_timeout, log_path)
-            yield base
-        finally:
-            stop_server(process, grace=15.0)
+    """Run `fair serve` (one process, `bench.deployed.Deployment`) on a free loopback port;
+    yields its base URL and stops it (SIGTERM, then SIGKILL) on exit. Its log goes to
+    `directory`/server-1.log."""
+    from bench.deployed import Deployment
+
+    with Deployment(db_url, directory) as deployment:
+        deployment.start(1, startup_timeout)
+        yield deployment.urls[0]
 
 
 def _wait_until_healthy(

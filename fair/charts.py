@@ -31,6 +31,7 @@ from fair.models import (
     MeetingStatus,
     utcnow,
 )
+from fair.orders import order_totals
 from fair.versions import published_version
 
 BUCKET = timedelta(minutes=15)
@@ -159,4 +160,8 @@ def fair_charts(
         "flows": _flows(session, fair_id, deals, fair.currency, rates),
         "by_pavilion": _breakdown(sums.by_pavilion),
         "slots": _slots(session, fair_id),
+        # The stage orders' totals, the same figures as the dashboard's (`fair.orders`).
+        "orders": {
+            k: v for k, v in order_totals(session, fair_id, rates, now).items() if k != "rows"
+        },
     }

@@ -598,6 +598,38 @@ class RoadshowInterest(SQLModel, table=True):
     created_at: datetime = _instant(default_factory=utcnow)
 
 
+class OrderStatus(StrEnum):
+    PENDING = "pending"  # placed by the viewer, not yet answered by the exhibitor
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class StageOrder(SQLModel, table=True):
+    """An order placed by a viewer for a product shown on a roadshow's live stage
+    (`fair.orders`): the quantity, the unit price and currency the catalogue gave at
+    that moment, and the exhibitor's answer. `client_key` is the client's idempotency
+    key, as for deals: a resubmission returns this row."""
+
+    __tablename__ = "stage_order"
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    roadshow_id: int = Field(foreign_key="roadshow.id", index=True, ondelete="CASCADE")
+    product_id: int = Field(foreign_key="product.id", ondelete="CASCADE")
+    seller_id: int = Field(foreign_key="company.id")
+    buyer_id: int = Field(foreign_key="company.id")
+    ordered_by_id: int = Field(foreign_key="participant.id", ondelete="CASCADE")
+    quantity: int
+    unit_price: Decimal = Field(max_digits=18, decimal_places=2)
+    currency: str
+    amount: Decimal = Field(max_digits=18, decimal_places=2)  # quantity × unit price
+    note: str = ""
+    client_key: str = Field(unique=True)
+    status: OrderStatus = _enum(OrderStatus.PENDING)
+    ordered_at: datetime = _instant(default_factory=utcnow, index=True)
+    decided_by_id: int | None = Field(default=None, foreign_key="participant.id")
+    decided_at: datetime | None = _instant(default=None)
+
+
 class RoadshowQuestion(SQLModel, table=True):
     """A question asked in a roadshow's chat, kept with the roadshow."""
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from fair.errors import Forbidden, NotFound
@@ -74,12 +75,13 @@ class Room:
         return " · ".join(companies)
 
 
-def _published_meeting(session: Session, uid: str) -> tuple[Meeting, MeetingRequest]:
+def _published_meeting(session: Session, uid: str) -> tuple[Meeting, MeetingRequest, Fair]:
     if not uid or len(uid) > 64:
         raise NotFound("no such meeting")
     row = session.exec(
-        select(Meeting, MeetingRequest)
+        select(Meeting, MeetingRequest, Fair)
         .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
+        .join(Fair, col(Fair.id) == col(Meeting.fair_id))
         .join(ScheduleVersion, col(ScheduleVersion.id) == col(Meeting.version_id))
         .where(
             MeetingRequest.uid == uid,
@@ -89,44 +91,43 @@ def _published_meeting(session: Session, uid: str) -> tuple[Meeting, MeetingRequ
     ).first()
     if row is None:
         raise NotFound("no such meeting in the published schedule")
-    return row[0], row[1]
-
-
-def _member(session: Session, participant_id: int, side: str) -> Member:
-    person = session.get(Participant, participant_id)
-    assert person is not None and person.id is not None
-    company = session.get(Company, person.company_id)
-    assert company is not None
-    return Member(person.id, person.name, person.company_id, company.name, company.country, side)
+    return row[0], row[1], row[2]
 
 
 def load_room(session: Session, uid: str) -> Room:
-    """The room of the published meeting with request `uid`, or NotFound."""
-    meeting, request = _published_meeting(session, uid)
-    fair = session.get(Fair, meeting.fair_id)
-    assert fair is not None and fair.id is not None and meeting.id is not None
-    assert request.id is not None
-    members = [_member(session, request.from_id, "from"), _member(session, request.to_id, "to")]
-    for attendee in session.exec(
-        select(RequestAttendee).where(RequestAttendee.request_id == request.id)
-    ):
-        members.append(_member(session, attendee.participant_id, attendee.side))
+    """The room of the published meeting with request `uid`, or NotFound. Three
+    statements whatever the room: every person of a fair loads theirs at the slot change."""
+    meeting, request, fair = _published_meeting(session, uid)
+    assert fair.id is not None and meeting.id is not None and request.id is not None
+    sides: list[tuple[int, str]] = [(request.from_id, "from"), (request.to_id, "to")]
+    sides += [
+        (row[0], row[1])
+        for row in session.exec(
+            select(RequestAttendee.participant_id, RequestAttendee.side).where(
+                RequestAttendee.request_id == request.id
+            )
+        )
+    ]
     if meeting.third_seat_id is not None:
-        members.append(_member(session, meeting.third_seat_id, "third"))
-    seen: set[int] = set()
-    unique = []
-    for m in members:
-        if m.participant_id not in seen:
-            seen.add(m.participant_id)
-            unique.append(m)
-    from_company = session.get(Company, members[0].company_id)
-    to_company = session.get(Company, members[1].company_id)
-    assert from_company is not None and to_company is not None
+        sides.append((meeting.third_seat_id, "third"))
+    columns = (Participant.id, Participant.name, Participant.company_id, Company.name)
+    query = (
+        sa.select(*(col(c) for c in columns), col(Company.country), col(Company.role))
+        .join(Company, col(Company.id) == col(Participant.company_id))
+        .where(col(Participant.id).in_({pid for pid, _ in sides}))
+    )
+    people = {row[0]: tuple(row) for row in session.execute(query)}
+    unique: list[Member] = []
+    for pid, side in sides:
+        if pid in people and all(m.participant_id != pid for m in unique):
+            _, name, company_id, company, country, _role = people[pid]
+            unique.append(Member(pid, name, company_id, company, country, side))
+    from_row, to_row = people[request.from_id], people[request.to_id]
     # The exhibitor sells; when neither or both are exhibitors the invitee is the seller.
-    if from_company.role == Role.EXHIBITOR and to_company.role != Role.EXHIBITOR:
-        seller, buyer = members[0].company_id, members[1].company_id
+    if from_row[5] == Role.EXHIBITOR and to_row[5] != Role.EXHIBITOR:
+        seller, buyer = from_row[2], to_row[2]
     else:
-        seller, buyer = members[1].company_id, members[0].company_id
+        seller, buyer = to_row[2], from_row[2]
     return Room(
         meeting_id=meeting.id,
         uid=uid,
@@ -224,14 +225,19 @@ def _sides_present(session: Session, room: Room) -> set[str]:
 
 
 def enter(
-    session: Session, room: Room, participant_id: int, now: datetime, instance: str | None = None
+    session: Session,
+    room: Room,
+    participant_id: int,
+    now: datetime,
+    instance: str | None = None,
+    fresh: bool = False,
 ) -> None:
     """Count one more connection of `participant_id` in the room (the caller commits),
     held by server process `instance` (None: by no process, as in scripts; such a
     connection is never taken off by a sweep).
 
     A side that arrives after being marked no-show revives the meeting once both sides
-    are there."""
+    are there. `fresh`: `room` was loaded in this transaction (its status is current)."""
     hold_instance(session, instance, now)
     row = _presence(session, room.meeting_id, participant_id, lock=True)
     count_in(session, instance, MEETING, room.meeting_id, participant_id)
@@ -241,6 +247,8 @@ def enter(
     row.left_at = None
     session.add(row)
     session.flush()
+    if fresh and room.status != MeetingStatus.NO_SHOW:
+        return  # `room` was read in this transaction: its status is the meeting's now
     meeting = session.get(Meeting, room.meeting_id)
     if (
         meeting is not None
@@ -283,14 +291,14 @@ def leave(
     session.add(row)
 
 
-def presence(session: Session, room: Room) -> list[dict[str, object]]:
-    """Every member with whether they are in the room now, when they joined and left."""
+def presence(session: Session, room: Room, fresh: bool = False) -> list[dict[str, object]]:
+    """Every member with whether they are in the room now, when they joined and left.
+    `fresh`: `room` was loaded in this transaction, so its meeting row is the current one."""
+    meeting_id = room.meeting_id if fresh else current_meeting_id(session, room)
     rows = {
         p.participant_id: p
         for p in session.exec(
-            select(MeetingPresence).where(
-                MeetingPresence.meeting_id == current_meeting_id(session, room)
-            )
+            select(MeetingPresence).where(MeetingPresence.meeting_id == meeting_id)
         )
     }
     result: list[dict[str, object]] = []

@@ -35,6 +35,7 @@ from fair.models import (
     Pavilion,
     PlaceKind,
 )
+from fair.orders import ORDER_COLUMNS, order_rows
 from fair.versions import published_version
 
 DEAL_COLUMNS = (
@@ -74,7 +75,7 @@ COMPANY_COLUMNS = (
     "value_currency",
     "unconverted_deals",
 )
-REPORTS = {"deals": DEAL_COLUMNS, "companies": COMPANY_COLUMNS}
+REPORTS = {"deals": DEAL_COLUMNS, "companies": COMPANY_COLUMNS, "orders": ORDER_COLUMNS}
 FORMATS = ("csv", "json")
 
 
@@ -231,9 +232,11 @@ def company_rows(
 def report_rows(
     session: Session, fair_id: int, name: str, rates: Mapping[str, Decimal]
 ) -> list[dict[str, Any]]:
-    """The rows of report `name` (`deals` or `companies`)."""
+    """The rows of report `name` (`deals`, `companies` or `orders`)."""
     if name == "deals":
         return deal_rows(session, fair_id, rates)
+    if name == "orders":
+        return order_rows(session, fair_id, rates)
     if name == "companies":
         return company_rows(session, fair_id, rates)
     raise InvalidInput(f"report: expected one of {', '.join(REPORTS)}, not {name!r}")

@@ -46,3 +46,13 @@ def notices_pavilion_room(pavilion_id: int) -> str:
 def notices_participant_room(participant_id: int) -> str:
     """Every open page of one participant."""
     return f"notices:participant:{participant_id}"
+
+
+def stage_seller_room(roadshow_id: int) -> str:
+    """The presenting company's people on a roadshow's stage: they get its orders."""
+    return f"stage:{roadshow_id}:seller"
+
+
+def stage_buyer_room(roadshow_id: int, participant_id: int) -> str:
+    """One viewer's connections on a roadshow's stage: they get their own orders."""
+    return f"stage:{roadshow_id}:buyer:{participant_id}"

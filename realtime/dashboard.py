@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from fair.accounts import signed_in
 from fair.deals import fair_totals
+from fair.orders import order_totals
 from fair.rooms import dashboard_room
 from fair.stage import livestream_totals
 from realtime.namespaces import AnswersEveryCall, Identify
@@ -94,6 +95,8 @@ class DashboardNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: ig
                 totals = fair_totals(session, fair_id, services.rates)
                 # Roadshow purchase interest, counted like the seed's livestream sales.
                 totals["livestream"] = livestream_totals(session, fair_id)
+                # Orders placed on the stages, beside the deals (`fair.orders`).
+                totals["orders"] = order_totals(session, fair_id, services.rates)
                 return totals
 
         result: dict[str, Any] = await services.run(work)

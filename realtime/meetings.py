@@ -98,9 +98,11 @@ class MeetingNamespace(ParticipantNamespace):
             def enter(db: Session) -> dict[str, Any]:
                 room, member = presence.room_for(db, uid, pid, session.get("token_hash", ""))
                 if member is not None:
-                    presence.enter(db, room, member.participant_id, moment, self.services.instance)
+                    instance = self.services.instance
+                    presence.enter(db, room, member.participant_id, moment, instance, fresh=True)
                     db.flush()
-                return {"room": room, "member": member, "presence": presence.presence(db, room)}
+                people = presence.presence(db, room, fresh=True)
+                return {"room": room, "member": member, "presence": people}
 
             def history(db: Session, room: Room) -> dict[str, Any]:
                 return {

@@ -5,8 +5,10 @@ must still be live); organisers connect as observers. In a stage room the presen
 sends video to each viewer over its own WebRTC connection (one peer connection per
 viewer; the server only relays signalling, and only between the presenter and a
 viewer), viewers ask questions (kept with the roadshow), request a meeting with the
-presenter (the portal's request rules, `fair.requests`) and register purchase interest
-in a shown product, acknowledged only after the commit and passed to the `/dashboard`.
+presenter (the portal's request rules, `fair.requests`), register purchase interest
+in a shown product and order it (`fair.orders`; the presenting company's people on the
+stage confirm or decline), all acknowledged only after the commit and passed to the
+`/dashboard`.
 
 The audience is counted in the database (`fair.stage.enter`), so its limit holds
 over several processes; a viewer beyond it is refused with the code `full`. Each process's
@@ -22,14 +24,15 @@ from typing import Any
 
 from sqlmodel import Session
 
+from fair import orders as od
 from fair import programme as pg
 from fair import roadshows as rs
 from fair import stage as st
-from fair.errors import Conflict
-from fair.models import Participant
+from fair.errors import Conflict, InvalidInput
+from fair.models import Fair, Participant
 from fair.requests import FieldError, send_request
-from fair.rooms import stage_presenter_room, stage_room
-from fair.rules import DEFAULT_PRIORITY
+from fair.rooms import stage_buyer_room, stage_presenter_room, stage_room, stage_seller_room
+from fair.rules import DEFAULT_PRIORITY, MAX_ID
 from realtime.base import SIGNAL_KEYS, ParticipantNamespace, Refused, now
 from realtime.dashboard import DashboardNamespace
 from realtime.namespaces import Identify
@@ -38,12 +41,27 @@ from realtime.services import RoomServices
 AUDIENCE_EVERY = 1.0  # seconds between audience counts sent to one stage
 log = logging.getLogger("fair.realtime.stage")
 NAMESPACE = "/stage"
+ORDERS_PER_MINUTE = 30  # per participant over every process, like deals
 
 
 class StageNamespace(ParticipantNamespace):
     SIGN_IN = "open your personal link to watch roadshows"
     EVENTS = frozenset(
-        {"join", "leave", "start", "stop", "ready", "signal", "question", "meet", "interest"}
+        {
+            "join",
+            "leave",
+            "start",
+            "stop",
+            "ready",
+            "signal",
+            "question",
+            "meet",
+            "interest",
+            "order",
+            "orders",
+            "order:confirm",
+            "order:decline",
+        }
     )
 
     def __init__(
@@ -57,6 +75,9 @@ class StageNamespace(ParticipantNamespace):
         self._due: dict[int, asyncio.TimerHandle] = {}
         self._sent_at: dict[int, float] = {}
         self._sending: set[asyncio.Task[None]] = set()
+        # Event names with a colon: python-socketio looks up `on_<event>` by name.
+        setattr(self, "on_order:confirm", self.on_order_confirm)
+        setattr(self, "on_order:decline", self.on_order_decline)
 
     def _tell_audience(self, stage_id: int, count: int) -> None:
         self._counts[stage_id] = count
@@ -125,7 +146,9 @@ class StageNamespace(ParticipantNamespace):
                             raise Refused("full", str(exc)) from None
                         raise
                 show = rs.get_roadshow(db, stage.id)
+                person = db.get(Participant, pid) if pid is not None else None
                 return {
+                    "seller": person is not None and person.company_id == stage.company_id,
                     "stage": stage,
                     "role": role,
                     "status": str(show.status),
@@ -140,6 +163,7 @@ class StageNamespace(ParticipantNamespace):
                             "currency": p.currency,
                             "moq": p.moq,
                             "interests": p.interests,
+                            **_price(p),
                         }
                         for p in pg.shown_products(db, show)
                     ],
@@ -147,6 +171,21 @@ class StageNamespace(ParticipantNamespace):
 
             state = await self._write(enter)
             stage: st.LiveStage = state["stage"]
+            rates = self.services.rates
+
+            def orders(db: Session) -> dict[str, Any]:
+                # Read after the join's transaction, which holds the roadshow's row.
+                fair = db.get(Fair, stage.fair_id)
+                assert fair is not None
+                # The exhibitor's people: every order; a viewer: their own; observers: none.
+                mine: list[dict[str, Any]] = []
+                if state["seller"]:
+                    mine = od.stage_orders(db, stage.id, fair.currency, rates)
+                elif pid is not None:
+                    mine = od.stage_orders(db, stage.id, fair.currency, rates, pid)
+                return {"orders": mine, "order_totals": od.stage_totals(db, stage.id, rates)}
+
+            state.update(await self._read(orders))
             role: str = state["role"]
             session["stage"] = stage
             session["role"] = role
@@ -154,6 +193,11 @@ class StageNamespace(ParticipantNamespace):
                 await self._leave(sid, session)
                 raise Refused("gone", "the connection closed while joining")
             await self.enter_room(sid, stage_room(stage.id))
+            session["seller"] = state["seller"]
+            if state["seller"]:
+                await self.enter_room(sid, stage_seller_room(stage.id))
+            elif pid is not None:
+                await self.enter_room(sid, stage_buyer_room(stage.id, pid))
             if role == "presenter":
                 await self.enter_room(sid, stage_presenter_room(stage.id))
                 if state["status"] == "live":
@@ -182,12 +226,14 @@ class StageNamespace(ParticipantNamespace):
                     "status": state["status"],
                     "audience_limit": stage.audience_limit,
                 },
-                "you": {"sid": sid, "participant": pid, "role": role},
+                "you": {"sid": sid, "participant": pid, "role": role, "seller": state["seller"]},
                 "server_time": now().isoformat(),
                 "ice_servers": self.services.ice_servers_for(self._turn_user(session), stage.end),
                 "audience": state["audience"],
                 "questions": state["questions"],
                 "products": state["products"],
+                "orders": state["orders"],
+                "order_totals": state["order_totals"],
             }
 
         return await self._guard(sid, "join", handle)
@@ -208,6 +254,9 @@ class StageNamespace(ParticipantNamespace):
         if stage is None:
             return
         await self.leave_room(sid, stage_room(stage.id))
+        await self.leave_room(sid, stage_seller_room(stage.id))
+        if session.get("participant") is not None:
+            await self.leave_room(sid, stage_buyer_room(stage.id, session["participant"]))
         if role == "presenter":
             await self.leave_room(sid, stage_presenter_room(stage.id))
         pid: int | None = session.get("participant")
@@ -390,3 +439,118 @@ class StageNamespace(ParticipantNamespace):
             return {"ok": True, "interest": view, "duplicate": not created}
 
         return await self._guard(sid, "interest", handle)
+
+    # -- orders ---------------------------------------------------------------------
+
+    async def _order_allowed(self, pid: int) -> bool:
+        """Orders and answers to orders per participant in a sliding minute, counted
+        over every server process (the app's rate counter, in Redis where configured),
+        as deals are: a flood is refused before it reaches the database."""
+        count_event = self.services.count_event
+        if count_event is None:
+            return True
+        count, _ = await count_event(f"stage-orders:p{pid}", 60)
+        return count <= ORDERS_PER_MINUTE
+
+    async def _tell_orders(self, stage: st.LiveStage, view: dict[str, Any], buyer: int) -> None:
+        """An order was placed or answered: its buyer's and the exhibitor's connections
+        get it, everyone on the stage the new totals, the dashboards fresh figures."""
+        rates = self.services.rates
+        engine = self.services.engine
+
+        def totals() -> dict[str, Any]:
+            with Session(engine()) as db:
+                return od.stage_totals(db, stage.id, rates)
+
+        await self.emit("order", view, room=stage_seller_room(stage.id))
+        await self.emit("order", view, room=stage_buyer_room(stage.id, buyer))
+        await self.emit("orders", await self.services.run(totals), room=stage_room(stage.id))
+        self.dashboard.changed(stage.fair_id)
+
+    async def on_order(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """`{"product": id, "quantity": n, "client_key": "...", "currency"?: "USD",
+        "note"?: "..."}` → an order at the catalogue's price, acked after the commit with
+        the stored order; a resend with the same `client_key` is acked `duplicate`."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            stage = self._stage(session)
+            pid = self._viewer(session)
+            if not await self._order_allowed(pid):
+                raise Refused("slow_down", "too many orders in a minute; wait and try again")
+            if not isinstance(data, dict):
+                raise Refused("invalid", "expected the product, quantity and client_key")
+            engine = self.services.engine
+            rates = self.services.rates
+            view, created = await self.services.run(
+                lambda: od.place_order_once(engine(), stage.id, pid, data, rates)
+            )
+            if created:
+                await self._tell_orders(stage, view, pid)
+            return {"ok": True, "order": view, "duplicate": not created}
+
+        return await self._guard(sid, "order", handle)
+
+    async def on_orders(self, sid: str, data: Any = None) -> dict[str, Any]:
+        """→ `{"ok", "totals"}`: the stage's order totals now (the page asks each minute,
+        so "ordered in the last hour" also falls when no order comes)."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            stage = self._stage(session)
+            rates = self.services.rates
+            totals = await self._read(lambda db: od.stage_totals(db, stage.id, rates))
+            return {"ok": True, "totals": totals}
+
+        return await self._guard(sid, "orders", handle)
+
+    async def on_order_confirm(self, sid: str, data: Any = None) -> dict[str, Any]:
+        return await self._decide(sid, "order:confirm", data, True)
+
+    async def on_order_decline(self, sid: str, data: Any = None) -> dict[str, Any]:
+        return await self._decide(sid, "order:decline", data, False)
+
+    async def _decide(self, sid: str, event: str, data: Any, confirm: bool) -> dict[str, Any]:
+        """`{"order": id}` → the presenting company's people confirm or decline."""
+
+        async def handle(session: dict[str, Any]) -> dict[str, Any]:
+            stage = self._stage(session)
+            pid = self._viewer(session)
+            if not session.get("seller"):
+                raise Refused(
+                    "forbidden", "only the presenting company's people confirm or decline orders"
+                )
+            if not await self._order_allowed(pid):
+                raise Refused("slow_down", "too many orders in a minute; wait and try again")
+            raw = data.get("order") if isinstance(data, dict) else None
+            if (
+                isinstance(raw, bool)
+                or not isinstance(raw, int | str)
+                or not rs.ID.fullmatch(str(raw))
+            ):
+                raise Refused("invalid", "order: expected the order's id")
+            order_id = int(raw)
+            if not 1 <= order_id <= MAX_ID:
+                raise Refused("not_found", "order: no such order on this roadshow")
+            rates = self.services.rates
+
+            def decide(db: Session) -> tuple[dict[str, Any], bool, int]:
+                order, changed = od.decide_order(db, stage.id, pid, order_id, confirm)
+                fair = db.get(Fair, order.fair_id)
+                assert fair is not None
+                return od.order_view(db, order, fair.currency, rates), changed, order.ordered_by_id
+
+            view, changed, buyer = await self._write(decide)
+            if changed:
+                await self._tell_orders(stage, view, buyer)
+            return {"ok": True, "order": view}
+
+        return await self._guard(sid, event, handle)
+
+
+def _price(product: pg.ShownProduct) -> dict[str, Any]:
+    """The unit price an order of a shown product is charged (`fair.orders`), or None
+    when the catalogue lists none (the product cannot be ordered then)."""
+    try:
+        price = od.catalogue_price(product.price_min, product.price_max, product.currency)
+    except InvalidInput:
+        return {"unit_price": None, "order_currency": None}
+    return {"unit_price": str(price.unit_price), "order_currency": price.currency}

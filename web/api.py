@@ -53,7 +53,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/schedule/{number:\\d+}/meetings", meetings, name="api_meetings")
     r.add_post("/api/schedule/{number:\\d+}/publish", publish_version, name="api_publish")
     r.add_get("/api/deals", deals, name="api_deals")
-    r.add_get("/api/reports/{report:deals|companies}", report, name="api_report")
+    r.add_get("/api/reports/{report:deals|companies|orders}", report, name="api_report")
     r.add_get("/api/charts", charts, name="api_charts")
 
 
@@ -469,7 +469,7 @@ async def deals(request: web.Request) -> web.StreamResponse:
 
 
 async def report(request: web.Request) -> web.StreamResponse:
-    """A report (`fair.report`): `deals` or `companies`, as `{"rows": [...]}`."""
+    """A report (`fair.report`): `deals`, `companies` or `orders`, as `{"rows": [...]}`."""
     await auth.organiser(request)
     name = request.match_info["report"]
     rates = request.app[SETTINGS].rates

@@ -315,7 +315,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             return 0
         if args.format == "pdf":
             raise InvalidInput(f"export {args.what}: --format pdf is for `export report`")
-        if args.what in ("deals", "companies"):
+        if args.what in ("deals", "companies", "orders"):
             from fair.report import format_report, report_rows
 
             rows = report_rows(session, fair.id, args.what, settings.rates)
@@ -531,8 +531,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "what",
-        choices=["grid", "ics", "fair", "unscheduled", "deals", "companies", "report"],
-        help="deals, companies: the reports of docs/api.md (--format csv|json); "
+        choices=["grid", "ics", "fair", "unscheduled", "deals", "companies", "orders", "report"],
+        help="deals, companies, orders: the reports of docs/api.md (--format csv|json); "
         "report: the post-fair report (--format pdf -o FILE)",
     )
     p.add_argument("--fair")

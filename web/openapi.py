@@ -304,20 +304,27 @@ PATHS: Json = {
     },
     "/api/reports/{report}": {
         "get": _op(
-            "A report: every deal, or every company's meetings and deals (organiser)",
+            "A report: every deal, every company's meetings and deals, or every stage order"
+            " (organiser)",
             "organiser",
             _json(
                 {
                     "type": "object",
                     "properties": {
-                        "report": {"type": "string", "enum": ["deals", "companies"]},
+                        "report": {"type": "string", "enum": ["deals", "companies", "orders"]},
                         "rows": {
                             "type": "array",
-                            "items": {"anyOf": [ref("DealReportRow"), ref("CompanyReportRow")]},
+                            "items": {
+                                "anyOf": [
+                                    ref("DealReportRow"),
+                                    ref("CompanyReportRow"),
+                                    ref("OrderReportRow"),
+                                ]
+                            },
                         },
                     },
                 },
-                "Deals oldest first; companies by deal value, then meetings",
+                "Deals and orders oldest first; companies by deal value, then meetings",
             ),
             errors=("401", "403", "404"),
             parameters=[
@@ -325,7 +332,7 @@ PATHS: Json = {
                     "name": "report",
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "string", "enum": ["deals", "companies"]},
+                    "schema": {"type": "string", "enum": ["deals", "companies", "orders"]},
                 }
             ],
         )

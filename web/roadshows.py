@@ -18,10 +18,11 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from sqlmodel import Session, col, select
 
+from fair import orders as od
 from fair import programme as pg
 from fair import queries
 from fair import roadshows as rs
-from fair.errors import NotFound
+from fair.errors import InvalidInput, NotFound
 from fair.models import Company, Fair, Participant, Pavilion, Product, Role
 from fair.requests import FieldError
 from web import auth
@@ -114,10 +115,13 @@ async def stage_page(request: web.Request) -> web.StreamResponse:
         if viewer.fair_id != fair_id:
             raise NotFound("no such roadshow")
 
-    def load(db: Session) -> pg.RoadshowPage:
-        return pg.roadshow_page(db, fair_id, roadshow_id, viewer)
+    rates = request.app[SETTINGS].rates
 
-    view = await read(request.app, load)
+    def load(db: Session) -> tuple[pg.RoadshowPage, dict[str, Any]]:
+        view = pg.roadshow_page(db, fair_id, roadshow_id, viewer)
+        return view, od.stage_totals(db, roadshow_id, rates)
+
+    view, orders = await read(request.app, load)
     zone = viewer.timezone if viewer is not None else view.fair.timezone
     done = request.query.get("done", "")
     return page(
@@ -129,8 +133,23 @@ async def stage_page(request: web.Request) -> web.StreamResponse:
             "zone": zone,
             "done": done if done in NOTICES else "",
             "ended": view.item.status in ("ended", "cancelled"),
+            "orders": orders,
+            "prices": _prices(view.products),
+            "seller": view.presenter or view.own_company,
         },
     )
+
+
+def _prices(products: tuple[pg.ShownProduct, ...]) -> dict[int, od.Price]:
+    """The unit price an order of each shown product is charged (`fair.orders`); a
+    product the catalogue lists no price for cannot be ordered and is left out."""
+    prices = {}
+    for p in products:
+        try:
+            prices[p.id] = od.catalogue_price(p.price_min, p.price_max, p.currency)
+        except InvalidInput:
+            continue
+    return prices
 
 
 async def attend(request: web.Request) -> web.StreamResponse:

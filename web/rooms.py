@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from fair import presence
 from fair.deals import fair_totals
 from fair.models import DealType, Pavilion
+from fair.orders import order_totals
 from fair.queries import first_fair
 from web import auth
 from web.db import read
@@ -64,9 +65,11 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         pavilions = db.exec(
             select(Pavilion).where(Pavilion.fair_id == fair.id).order_by(col(Pavilion.key))
         ).all()
+        totals = fair_totals(db, fair.id, rates)
+        totals["orders"] = order_totals(db, fair.id, rates)
         return {
             "fair": fair,
-            "totals": fair_totals(db, fair.id, rates),
+            "totals": totals,
             "pavilion_keys": [{"key": p.key, "name": p.name} for p in pavilions],
         }
 

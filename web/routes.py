@@ -28,6 +28,7 @@ def setup_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/", views.index, name="index")
     r.add_get("/healthz", views.healthz, name="healthz")
+    r.add_get("/metrics", views.metrics, name="metrics")
     r.add_get("/login", views.login_form, name="login")
     r.add_post("/login", views.login, name="login_post")
     r.add_post("/logout", views.logout, name="logout")
@@ -39,7 +40,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/feed/{token}.ics", agenda.feed, name="feed")
     r.add_get("/organiser", console.organiser_home, name="organiser")
     r.add_get("/organiser/grid", console.grid, name="grid")
-    r.add_get("/organiser/reports/{report:deals|companies}", console.report, name="report")
+    r.add_get("/organiser/reports/{report:deals|companies|orders}", console.report, name="report")
     r.add_post("/organiser/versions/{number:\\d+}/publish", console.publish_version, name="publish")
     r.add_get("/organiser/import", console.import_form, name="import_form")
     r.add_post("/organiser/import", console.import_upload, name="import_post")

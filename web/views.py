@@ -4,6 +4,7 @@ participants' personal links."""
 from __future__ import annotations
 
 import logging
+import resource
 import time
 from datetime import UTC, datetime
 
@@ -12,12 +13,13 @@ from sqlmodel import Session
 
 from fair import queries
 from fair.accounts import authenticate, end_sessions
+from fair.db import STATEMENTS
 from fair.errors import Forbidden
 from fair.models import TokenKind
 from fair.tokens import hash_token, participant_for_token
 from web import i18n, sessions
 from web.db import read, write
-from web.keys import SESSION, SESSIONS_ENDED, SETTINGS
+from web.keys import SESSION, SESSIONS_ENDED, SETTINGS, SIO
 from web.middleware import CSRF_REFUSED, local_path, same_origin
 from web.render import page
 
@@ -36,6 +38,42 @@ async def healthz(request: web.Request) -> web.Response:
         log.warning("healthz: database unreachable: %s", str(exc)[:200])
         return web.json_response({"status": "error", "database": "unavailable"}, status=503)
     return web.json_response({"status": "ok", "uptime": round(time.time() - STARTED, 1)})
+
+
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """This process's figures in Prometheus' text format, for a monitor on the same
+    machine. Answered only to a direct loopback connection: a request through the reverse
+    proxy carries `X-Forwarded-For` (docs/deploy.md) and gets 404, so the figures are not
+    public."""
+    proxied = "X-Forwarded-For" in request.headers or "Forwarded" in request.headers
+    if request.remote not in LOOPBACK or proxied:
+        raise web.HTTPNotFound()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    sockets = len(getattr(request.app[SIO].eio, "sockets", {}))
+    figures = [
+        (
+            "process_cpu_seconds_total",
+            "counter",
+            "CPU time (user + system)",
+            usage.ru_utime + usage.ru_stime,
+        ),
+        (
+            "process_resident_memory_peak_bytes",
+            "gauge",
+            "Peak resident memory",
+            usage.ru_maxrss * 1024,
+        ),
+        ("fair_db_statements_total", "counter", "SQL statements sent", STATEMENTS.value),
+        ("fair_socket_connections", "gauge", "Open socket.io connections", sockets),
+        ("fair_uptime_seconds", "gauge", "Seconds since start", round(time.time() - STARTED, 1)),
+    ]
+    lines = []
+    for name, kind, what, value in figures:
+        lines += [f"# HELP {name} {what}.", f"# TYPE {name} {kind}", f"{name} {value}"]
+    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
 
 
 async def index(request: web.Request) -> web.StreamResponse:

@@ -12,8 +12,6 @@ import random
 import time
 from typing import Any, ClassVar
 
-from bench.rooms.server import participant_headers
-
 NAMESPACE = "/meeting"
 
 
@@ -85,9 +83,9 @@ class RoomClient:
         whose reconnect waits only 1 s for the namespace: under load that refuses
         connections the server already did the work for, again and again. Like the
         browser's socket.io client: back off 0.3–1.5 s, wait up to 10 s per attempt."""
-        import socketio
+        from bench.deployed import signed_in_client
 
-        c = socketio.AsyncClient(reconnection=False, http_session=self.http)
+        c = signed_in_client(self.v["headers"], reconnection=False, http_session=self.http)
         c.on("connect", self._on_connect, namespace=NAMESPACE)
         c.on("disconnect", self._on_disconnect, namespace=NAMESPACE)
         c.on("signal", self._on_signal, namespace=NAMESPACE)
@@ -229,7 +227,6 @@ class RoomClient:
     async def _connect(self) -> bool:
         """Connect (and so join: see `_on_connect`), backing off between attempts; False
         when the deadline came first or the visit is leaving."""
-        headers = participant_headers(self.v["pid"], self.v["token"])
         delay = 0.3
         while time.time() < self.deadline and not self.leaving:
             try:
@@ -237,7 +234,6 @@ class RoomClient:
                     self.url,
                     namespaces=[NAMESPACE],
                     transports=["websocket"],
-                    headers=headers,
                     wait_timeout=10,
                 )
                 return True

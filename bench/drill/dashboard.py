@@ -9,21 +9,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.rooms.server import organiser_headers
-
 
 class Dashboard:
-    """An organiser watching the fair's totals on one process, re-watching after
-    reconnects; keeps the newest pushed totals."""
+    """An organiser (signed in: `headers` carry the session cookie) watching the fair's
+    totals on one process, re-watching after reconnects; keeps the newest pushed totals."""
 
-    def __init__(self, url: str, fair_id: int) -> None:
-        import socketio
+    def __init__(self, url: str, fair_id: int, headers: dict[str, str]) -> None:
+        from bench.deployed import signed_in_client
 
         self.url, self.fair_id = url, fair_id
         self.last: dict[str, Any] | None = None
         self.pushes = 0
         self._watching: asyncio.Future[Any] | None = None
-        self.client = socketio.AsyncClient(reconnection=True, reconnection_delay=0.3)
+        self.client = signed_in_client(headers, reconnection=True, reconnection_delay=0.3)
         self.client.on("connect", self._on_connect, namespace="/dashboard")
         self.client.on("totals", self._on_totals, namespace="/dashboard")
 
@@ -40,7 +38,6 @@ class Dashboard:
             self.url,
             namespaces=["/dashboard"],
             transports=["websocket"],
-            headers=organiser_headers(),
             wait_timeout=10,
         )
 

@@ -1,4 +1,4 @@
-"""The drill's faults, injected while the clients keep going: the second room server
+"""The drill's faults, injected while the clients keep going: the second `fair serve`
 SIGKILLed at 30 % of the replay and restarted on the same port, then Redis killed at
 65 % and started again."""
 
@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
 import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.servers import start_redis, start_server
+from bench.deployed import Deployment
+from bench.servers import start_redis
 
 
 class Faults:
@@ -20,7 +20,7 @@ class Faults:
 
     def __init__(
         self,
-        servers: list[tuple[subprocess.Popen[bytes], str]],
+        servers: Deployment,
         redis: dict[str, Any],
         t0: float,
         span: float,
@@ -43,15 +43,10 @@ class Faults:
 
     async def kill_server(self) -> None:
         await self._at(0.3)
-        proc, url = self.servers[1]
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        self.servers.kill(1)
         self._note("server 2 killed (SIGKILL)")
-        port = int(url.rsplit(":", 1)[1])
-        self.servers[1] = await asyncio.to_thread(
-            start_server, "fair", self.redis["db"], self.redis["url"], port
-        )
-        self._note(f"server 2 restarted on port {port}")
+        await asyncio.to_thread(self.servers.restart, 1)
+        self._note(f"server 2 restarted on port {self.servers.ports[1]}")
 
     async def restart_redis(self) -> None:
         await self._at(0.65)

@@ -14,10 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
 
 @dataclass(frozen=True)
 class Size:
@@ -46,28 +42,14 @@ SIZES: dict[str, Size] = {
 # -- the fair ------------------------------------------------------------------------
 
 
-def schema_url(url: str, schema: str) -> str:
-    """`url` with every connection's search_path set to `schema`."""
-    parsed = sa.engine.make_url(url)
-    query = dict(parsed.query)
-    query["options"] = f"-csearch_path={schema}"
-    return parsed.set(query=query).render_as_string(hide_password=False)
+def prepare_fair(url: str, scale: str, seed: int) -> tuple[int, tuple[str, str]]:
+    """Generate, import, schedule and publish a fair into `url`, with an organiser
+    account; returns its id and the organiser's e-mail and password."""
+    from sqlmodel import Session
 
-
-def check_loopback(url: str) -> None:
-    """Refuse any database but PostgreSQL on this machine (the drill creates and drops
-    schemas and floods the server)."""
-    host = sa.engine.make_url(url).host or "localhost"
-    if not url.startswith("postgresql"):
-        raise SystemExit("fair drill: needs a PostgreSQL URL (--db postgresql+psycopg://...)")
-    if host not in LOOPBACK:
-        raise SystemExit(f"fair drill: runs on loopback only; {host} is not")
-
-
-def prepare_fair(url: str, scale: str, seed: int) -> int:
-    """Generate, import, schedule and publish a fair into `url`; returns its id."""
     import scheduler.problem as sp
     from bench.fairs import generated_files, schedule_and_publish
+    from fair.accounts import create_organiser
     from fair.db import open_database
     from fair.loader import import_files
 
@@ -77,14 +59,21 @@ def prepare_fair(url: str, scale: str, seed: int) -> int:
         summary = import_files(engine, files)
         options = sp.Options(time_limit=10.0, workers=1, seed=seed)
         schedule_and_publish(engine, summary.fair_id, options, "greedy")
-        return summary.fair_id
+        with Session(engine) as session:
+            email = f"organiser-{secrets.token_hex(4)}@drill.example"
+            password = secrets.token_urlsafe(16)
+            create_organiser(session, email, password, "Drill organiser")
+            session.commit()
+        return summary.fair_id, (email, password)
     finally:
         engine.dispose()
 
 
 def plan_visits(url: str, fair_id: int, size: Size, seed: int) -> list[dict[str, Any]]:
-    """One visit per person per meeting of the first `size.slots` slots, with live tokens
-    issued for everyone who visits. Sides: `from` on process 0, `to` on process 1."""
+    """One visit per person per meeting of the first `size.slots` slots, with a personal
+    sign-in link issued for everyone who visits (the visit's `token`; the drill follows it
+    once per person and the visit then carries that person's `headers`). Sides: `from` on
+    process 0, `to` on process 1."""
     from sqlmodel import Session
 
     from fair.db import make_engine
@@ -125,7 +114,7 @@ def plan_visits(url: str, fair_id: int, size: Size, seed: int) -> list[dict[str,
                         "at": round(rng.uniform(0.15, 0.5), 3),
                     }
                 for pid, side, server in people:
-                    tokens.setdefault(pid, hash_token(secrets.token_urlsafe(32)))
+                    tokens.setdefault(pid, secrets.token_urlsafe(32))
                     visits.append(
                         {
                             "slot": slot_of[start],
@@ -143,8 +132,13 @@ def plan_visits(url: str, fair_id: int, size: Size, seed: int) -> list[dict[str,
                         }
                     )
             session.add_all(
-                AccessToken(fair_id=fair_id, participant_id=pid, kind=TokenKind.MAGIC, token_hash=h)
-                for pid, h in tokens.items()
+                AccessToken(
+                    fair_id=fair_id,
+                    participant_id=pid,
+                    kind=TokenKind.MAGIC,
+                    token_hash=hash_token(token),
+                )
+                for pid, token in tokens.items()
             )
             session.commit()
         return visits

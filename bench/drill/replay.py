@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -16,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from bench.deployed import Deployment
 from bench.drill.dashboard import Dashboard
 from bench.drill.faults import Faults
 from bench.drill.prepare import Size
@@ -26,25 +26,27 @@ Workers = list[asyncio.subprocess.Process]
 
 async def replay(
     visits: list[dict[str, Any]],
-    urls: list[str],
-    servers: list[tuple[subprocess.Popen[bytes], str]],
+    servers: Deployment,
+    organiser: dict[str, str],
     redis: dict[str, Any],
     size: Size,
     faults: bool,
     fair_id: int,
     log: Callable[[str], None],
 ) -> dict[str, Any]:
-    """Replay `visits` against the processes at `urls`; returns the workers' merged
+    """Replay `visits` against the `fair serve` processes of `servers`, the dashboards
+    watched by the signed-in `organiser`; returns the workers' merged
     tallies with the elapsed time, the fault log, the dashboards and peak memory."""
     grace = max(20.0, 3 * size.slot_seconds)  # at most, for work re-sent after the last slot
     workdir = Path(tempfile.mkdtemp(prefix="fair-drill-"))
-    boards = [Dashboard(url, fair_id) for url in urls]
+    urls = servers.urls
+    boards = [Dashboard(url, fair_id, organiser) for url in urls]
     for board in boards:
         await board.start()
         await board.watch()
     procs, logs = await _start_workers(visits, urls, size, grace, workdir)
     t0 = await _release(procs)
-    peak_rss = [0.0 for _ in servers]
+    peak_rss = [0.0 for _ in urls]
     sampler = asyncio.ensure_future(_sample_rss(servers, peak_rss))
     injected = Faults(servers, redis, t0, size.slots * size.slot_seconds, log)
     injector = asyncio.ensure_future(injected.run()) if faults else None
@@ -119,14 +121,12 @@ async def _release(procs: Workers) -> float:
     return t0
 
 
-async def _sample_rss(
-    servers: list[tuple[subprocess.Popen[bytes], str]], peak_rss: list[float]
-) -> None:
+async def _sample_rss(servers: Deployment, peak_rss: list[float]) -> None:
     """Keep each server's peak resident memory in `peak_rss` until cancelled (reading
-    `servers` afresh each time: a restarted process replaces its entry)."""
+    the pids afresh each time: a restarted process has a new one)."""
     while True:
-        for i, (proc, _url) in enumerate(servers):
-            peak_rss[i] = max(peak_rss[i], rss_mb(proc.pid))
+        for i, pid in enumerate(servers.pids):
+            peak_rss[i] = max(peak_rss[i], rss_mb(pid))
         await asyncio.sleep(0.5)
 
 

@@ -1,19 +1,19 @@
 """The rooms benchmark's fair: one published online meeting per pair of clients,
-running now, and a live sign-in token for every participant (the bench server checks
-it as the real server checks a session)."""
+running now, a personal sign-in link for every participant and an organiser account
+(the benchmark signs them all in through `fair serve`, as their browsers would)."""
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
 from sqlmodel import Session
 
+from fair.accounts import create_organiser
 from fair.db import open_database
 from fair.models import (
-    AccessToken,
     Company,
     Fair,
     Meeting,
@@ -27,11 +27,13 @@ from fair.models import (
     TokenKind,
     VersionStatus,
 )
+from fair.tokens import issue_token
 
 
-def build_fair(url: str, pairs: int) -> list[dict[str, Any]]:
-    """A published fair with `pairs` online meetings running now; returns, per pair, the
-    room uid and each side's participant id and token hash."""
+def build_fair(url: str, pairs: int) -> dict[str, Any]:
+    """A published fair with `pairs` online meetings running now: its id, the organiser's
+    e-mail and password, and per pair the room uid and each side's participant id and
+    personal-link token."""
     engine = open_database(url)
     now = datetime.now(UTC).replace(microsecond=0)
     with Session(engine) as session:
@@ -44,7 +46,10 @@ def build_fair(url: str, pairs: int) -> list[dict[str, Any]]:
         session.flush()
         assert version.id is not None
         requests = _requests(session, fair_id, people)
-        hashes = _tokens(session, fair_id, people)
+        tokens = [issue_token(session, p, TokenKind.MAGIC) for p in people]
+        email = f"organiser-{secrets.token_hex(4)}@bench.example"
+        password = secrets.token_urlsafe(16)
+        create_organiser(session, email, password, "Bench organiser")
         for r in requests:
             assert r.id is not None
             session.add(
@@ -59,15 +64,18 @@ def build_fair(url: str, pairs: int) -> list[dict[str, Any]]:
                 )
             )
         session.commit()
-        result = [
-            {
-                "room": requests[i].uid,
-                "a": {"pid": people[2 * i].id, "token": hashes[2 * i]},
-                "b": {"pid": people[2 * i + 1].id, "token": hashes[2 * i + 1]},
-                "fair": fair_id,
-            }
-            for i in range(pairs)
-        ]
+        result = {
+            "fair": fair_id,
+            "organiser": (email, password),
+            "pairs": [
+                {
+                    "room": requests[i].uid,
+                    "a": {"pid": people[2 * i].id, "token": tokens[2 * i]},
+                    "b": {"pid": people[2 * i + 1].id, "token": tokens[2 * i + 1]},
+                }
+                for i in range(pairs)
+            ],
+        }
     engine.dispose()
     return result
 
@@ -140,21 +148,3 @@ def _requests(session: Session, fair_id: int, people: list[Participant]) -> list
     session.add_all(requests)
     session.flush()
     return requests
-
-
-def _tokens(session: Session, fair_id: int, people: list[Participant]) -> list[str]:
-    """A live sign-in token for everyone; their hashes, in the order of `people`."""
-    hashes = []
-    for p in people:
-        assert p.id is not None
-        token_hash = hashlib.sha256(f"bench-{fair_id}-{p.id}".encode()).hexdigest()
-        hashes.append(token_hash)
-        session.add(
-            AccessToken(
-                fair_id=fair_id,
-                participant_id=p.id,
-                kind=TokenKind.MAGIC,
-                token_hash=token_hash,
-            )
-        )
-    return hashes

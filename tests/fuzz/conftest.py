@@ -87,4 +87,4 @@ def served(
     directory = tmp_path / "served"
     directory.mkdir()
     with fair_serve(settings.database_url, directory) as base:
-        yield Served(base, published_fair[1], published_fair[0], directory / "server.log")
+        yield Served(base, published_fair[1], published_fair[0], directory / "server-1.log")

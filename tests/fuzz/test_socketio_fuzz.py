@@ -202,7 +202,21 @@ async def test_meeting_fuzz_wrote_only_acknowledged_valid_deals(
     assert not errors, [r.getMessage() for r in errors]
 
 
-STAGE_EVENTS = ("join", "leave", "start", "stop", "ready", "signal", "question", "meet", "interest")
+STAGE_EVENTS = (
+    "join",
+    "leave",
+    "start",
+    "stop",
+    "ready",
+    "signal",
+    "question",
+    "meet",
+    "interest",
+    "order",
+    "orders",
+    "order:confirm",
+    "order:decline",
+)
 
 
 @given(

@@ -5,6 +5,8 @@ meeting requests and purchase interest counted once and pushed to the dashboard.
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -40,6 +42,8 @@ EVENTS = (
     "signal",
     "question",
     "interest",
+    "order",
+    "orders",
     "error",
     "totals",
 )
@@ -176,13 +180,16 @@ async def test_stage_audience_count_is_sent_at_most_once_a_second(stage: Stage) 
     item 3: the broadcasts grew with the square of the audience)."""
     presenter, _ = await stage.join("kr2")
     viewers = [await stage.connect("de1") for _ in range(10)]
+    started = time.monotonic()
     acks = await asyncio.gather(
         *(v.call("join", {"roadshow": stage.roadshow}, namespace="/stage") for v in viewers)
     )
-    assert all(a["ok"] for a in acks)
+    burst = time.monotonic() - started  # a second or more on a busy machine
+    assert all(a["ok"] for a in acks), acks
     await eventually(lambda: {"count": 1} in presenter.got("audience"))
     await asyncio.sleep(1.5)  # the trailing send, if any, is out
-    assert 1 <= len(presenter.got("audience")) <= 3
+    # At most one a second while the burst lasts, the first at once and the trailing one.
+    assert 1 <= len(presenter.got("audience")) <= 2 + math.ceil(burst)
     assert presenter.got("audience")[-1] == {"count": 1}
 
 
@@ -342,8 +349,21 @@ STAGE_EVENTS = (
     "question",
     "meet",
     "interest",
+    "order",
+    "orders",
+    "order:confirm",
+    "order:decline",
 )
-CODES = {"invalid", "not_joined", "forbidden", "not_found", "observer", "conflict", "full"}
+CODES = {
+    "invalid",
+    "not_joined",
+    "forbidden",
+    "not_found",
+    "observer",
+    "conflict",
+    "full",
+    "slow_down",
+}
 
 
 def check_ack(event: str, payload: Any, ack: Any) -> None:

@@ -36,6 +36,8 @@ def classify(path: str) -> str:
         and not path.startswith(("/api/me", "/api/fair", "/api/openapi", "/api/session"))
     ):
         return ORGANISER
+    if path == "/metrics":
+        return PUBLIC  # to a direct loopback connection only (tests/web/test_pages.py)
     if path.startswith(("/me", "/api/me")):
         return PARTICIPANT
     if path.startswith("/rooms/") or re.fullmatch(r"/fair/[^/]+/roadshows/[^/]+(/attend)?", path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 
 import pytest
+from aiohttp import web
 
 from tests.web.conftest import Site
 from web.accesslog import redact
@@ -16,6 +17,36 @@ async def test_healthz_reports_ok(site: Site) -> None:
     response = await site.client.get("/healthz")
     assert response.status == 200
     assert (await response.json())["status"] == "ok"
+
+
+async def test_metrics_answer_the_machine_itself_only(site: Site) -> None:
+    response = await site.client.get("/metrics")  # the test client comes from 127.0.0.1
+    assert response.status == 200
+    figures = {
+        line.split()[0]: float(line.split()[1])
+        for line in (await response.text()).splitlines()
+        if line and not line.startswith("#")
+    }
+    assert figures["fair_db_statements_total"] > 0
+    assert figures["process_cpu_seconds_total"] > 0
+    assert figures["fair_socket_connections"] == 0
+    # Through the reverse proxy (which sets X-Forwarded-For) the figures are not public.
+    for header in ({"X-Forwarded-For": "203.0.113.9"}, {"Forwarded": "for=203.0.113.9"}):
+        assert (await site.client.get("/metrics", headers=header)).status == 404
+
+
+async def test_metrics_refused_to_another_machine() -> None:
+    from aiohttp.test_utils import make_mocked_request
+
+    from web.views import metrics
+
+    class Transport:
+        def get_extra_info(self, name: str, default: object = None) -> object:
+            return ("198.51.100.7", 40000) if name == "peername" else default
+
+    request = make_mocked_request("GET", "/metrics", transport=Transport())
+    with pytest.raises(web.HTTPNotFound):
+        await metrics(request)
 
 
 async def test_index_shows_fair_to_anyone(site: Site) -> None:

@@ -63,6 +63,20 @@
         });
       }
     }
+    if (t.orders) {   // orders on the stages (fair.orders.order_totals)
+      set("orders-value", money(t.orders.value));
+      $("orders-value").dataset.value = t.orders.value;
+      set("orders-confirmed-value", money(t.orders.confirmed_value));
+      $("orders-confirmed-value").dataset.value = t.orders.confirmed_value;
+      set("orders-hour-value", money(t.orders.last_hour_value));
+      set("orders-count", t.orders.orders);
+      set("orders-pending", t.orders.pending);
+      if (t.orders.rows.length) {
+        rows("orders-rows", t.orders.rows, function (r) {
+          return [r.title + " · " + r.company, r.product_name, r.orders, r.quantity, money(r.confirmed_value), money(r.value)];
+        });
+      }
+    }
     root.classList.remove("flash"); void root.offsetWidth; root.classList.add("flash");
     // The charts (charts.js) fetch their figures again.
     document.dispatchEvent(new CustomEvent("fair:totals", { detail: { as_of: t.as_of } }));

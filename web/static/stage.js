@@ -1,7 +1,8 @@
 // A roadshow's live stage over the /stage socket.io namespace (docs/realtime.md).
 // The presenter sends camera and microphone to each viewer over its own
 // RTCPeerConnection (the presenter always offers; viewers answer), viewers ask questions,
-// request a meeting with the presenter and register purchase interest in shown products.
+// request a meeting with the presenter, register purchase interest in shown products and
+// order them; the presenting company's people confirm or decline the orders.
 (function () {
   "use strict";
   var root = document.getElementById("stage");
@@ -15,6 +16,9 @@
   var peers = {};                   // presenter: viewer sid → RTCPeerConnection
   var upstream = null;              // viewer: {sid, pc} of the presenter's connection
   var shown = {};
+  var lang = document.documentElement.lang || undefined;
+  var ordersAsOf = "";
+  var orderKeys = {};               // product → idempotency key of the order being sent
 
   function $(id) { return document.getElementById(id); }
   function el(tag, cls, text) {
@@ -32,6 +36,9 @@
   function stageError(text) { var e = $("stage-error"); e.textContent = text || ""; e.hidden = !text; }
   function setStatus(status) {
     root.dataset.status = status;
+    Array.prototype.forEach.call(document.querySelectorAll(".order-form button"), function (b) {
+      b.disabled = status !== "live";
+    });
     var words = { scheduled: L.lScheduled, live: L.lLive, ended: L.lEnded, cancelled: L.lCancelled };
     $("stage-status").textContent = words[status] || status;
   }
@@ -169,6 +176,96 @@
       });
     });
   });
+  // -- orders ------------------------------------------------------------------------
+  function money(value, currency) {
+    var n = Number(value);
+    try {
+      return n.toLocaleString(lang, { style: "currency", currency: currency });
+    } catch (e) {
+      return n.toLocaleString(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + " " + currency;
+    }
+  }
+  function showOrderTotals(t) {
+    // Pushes from several server processes may cross: keep the newest figures.
+    if (!t || t.as_of < ordersAsOf) { return; }
+    ordersAsOf = t.as_of;
+    var out = $("orders-hour");
+    out.dataset.value = t.last_hour.value;
+    out.textContent = Number(t.last_hour.value).toLocaleString(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    $("orders-hour-count").textContent = String(t.last_hour.orders);
+  }
+  function decide(o, confirm, button) {
+    button.disabled = true;
+    socket.emit(confirm ? "order:confirm" : "order:decline", { order: o.id }, function (ack) {
+      if (!ack.ok) { stageError(ack.error.message); button.disabled = false; return; }
+      stageError("");
+      renderOrder(ack.order);
+    });
+  }
+  function renderOrder(o) {
+    var list = $("orders");
+    if (!list) { return; }
+    var seller = list.dataset.seller === "yes";
+    var li = $("order-" + o.id) || el("li", "deal stage-order");
+    li.id = "order-" + o.id;
+    li.textContent = "";
+    li.dataset.status = o.status;
+    li.dataset.confirmed = o.status === "confirmed" ? "yes" : "no";
+    var head = el("div", "deal-head");
+    head.appendChild(el("strong", "", o.product_name + " × " + o.quantity));
+    head.appendChild(el("span", "order-amount", money(o.amount, o.currency)));
+    li.appendChild(head);
+    if (o.currency !== o.reporting_currency && o.value) {
+      li.appendChild(el("span", "muted small", "≈ " + money(o.value, o.reporting_currency)));
+    }
+    if (seller) { li.appendChild(el("span", "muted small", o.buyer + " · " + o.buyer_company)); }
+    var words = { pending: L.lPending, confirmed: L.lOrderConfirmed, declined: L.lOrderDeclined };
+    li.appendChild(el("span", "tag order-status status-" + o.status, words[o.status] || o.status));
+    if (seller && o.status === "pending") {
+      var row = el("div", "controls");
+      var yes = el("button", "button primary small order-confirm", L.lConfirm);
+      var no = el("button", "button small order-decline", L.lDecline);
+      yes.type = no.type = "button";
+      yes.addEventListener("click", function () { decide(o, true, yes); });
+      no.addEventListener("click", function () { decide(o, false, no); });
+      row.appendChild(yes);
+      row.appendChild(no);
+      li.appendChild(row);
+    }
+    if (!li.parentNode) { list.insertBefore(li, list.firstChild); }
+    $("orders-empty").hidden = true;
+  }
+  function newKey() {
+    return (window.crypto && window.crypto.randomUUID) ? window.crypto.randomUUID()
+      : String(Date.now()) + "-" + Math.random().toString(16).slice(2);
+  }
+  function sendOrder(form) {
+    var product = Number(form.dataset.product);
+    var button = form.querySelector("button");
+    var data = {
+      product: product, quantity: form.elements.quantity.value.trim(), client_key: orderKeys[product]
+    };
+    button.disabled = true;
+    socket.timeout(10000).emit("order", data, function (err, ack) {
+      if (err) { return; }   // no answer: sent again with the same key on reconnect
+      delete orderKeys[product];
+      button.disabled = root.dataset.status !== "live";
+      if (!ack.ok) { stageError(ack.error.message); return; }
+      stageError("");
+      renderOrder(ack.order);
+      notice(L.lOrdered);
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll(".order-form"), function (form) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      if (root.dataset.status !== "live") { stageError(L.lOrderClosed); return; }
+      var product = Number(form.dataset.product);
+      if (!orderKeys[product]) { orderKeys[product] = newKey(); }
+      sendOrder(form);
+    });
+  });
+
   var meet = $("btn-meet");
   if (meet) {
     meet.addEventListener("click", function () {
@@ -237,6 +334,12 @@
       setStatus(ack.roadshow.status);
       ack.questions.forEach(addQuestion);
       ack.products.forEach(function (p) { setCount(p.id, p.interests); });
+      ack.orders.forEach(renderOrder);
+      showOrderTotals(ack.order_totals);
+      // Orders whose answer was lost with the connection: sent again, counted once.
+      Array.prototype.forEach.call(document.querySelectorAll(".order-form"), function (form) {
+        if (orderKeys[Number(form.dataset.product)]) { sendOrder(form); }
+      });
       // Joining told the presenter (`viewer:joined`); they offer once they are live.
     });
   });
@@ -258,4 +361,12 @@
   socket.on("signal", onSignal);
   socket.on("question", addQuestion);
   socket.on("interest", function (d) { setCount(d.product, d.count); });
+  socket.on("order", renderOrder);
+  socket.on("orders", showOrderTotals);
+  // "Ordered in the last hour" also falls when no order comes: ask again each minute.
+  window.setInterval(function () {
+    if (socket.connected && root.dataset.joined === "yes") {
+      socket.emit("orders", null, function (ack) { if (ack.ok) { showOrderTotals(ack.totals); } });
+    }
+  }, 60000);
 })();
