@@ -1,5 +1,5 @@
 """The post-fair report's content: the headline figures, what the charts draw, and the
-tables (deals, companies, orders from the livestreams, meetings held), for the whole
+tables (deals, companies, orders on the roadshow stages, meetings held), for the whole
 fair, one pavilion, or one company.
 
 Everything is built from the rows of the spreadsheet reports (`fair.report`: deals and
@@ -36,8 +36,8 @@ from fair.models import (
     Pavilion,
     PlaceKind,
 )
+from fair.orders import order_rows
 from fair.report import _fair, company_rows, deal_rows
-from fair.stage import livestream_totals
 from fair.versions import published_version
 
 CENT = Decimal("0.01")
@@ -167,7 +167,9 @@ def report_content(
     deals = deal_rows(session, fair_id, rates)
     companies = company_rows(session, fair_id, rates)
     meetings = meeting_rows(session, fair_id)
-    orders = livestream_totals(session, fair_id)["rows"]
+    # Stage orders placed (pending or confirmed; declined ones are not counted), as the
+    # dashboard's and the orders report's.
+    orders = [o for o in order_rows(session, fair_id, rates) if o["status"] != "declined"]
     if scope.pavilion:
         name = scope.pavilion_name
         deals = [d for d in deals if d["pavilion"] == name]
@@ -180,7 +182,7 @@ def report_content(
         meetings = [m for m in meetings if name in m["companies"]]
     if scope.pavilion or scope.company:
         names = {c["company"] for c in companies}
-        orders = [o for o in orders if o["company"] in names]
+        orders = [o for o in orders if o["seller"] in names or o["buyer"] in names]
     converted = [d for d in deals if d["value"] is not None]
     by_type: dict[str, list[Any]] = {str(t): [0, Decimal(0)] for t in DealType}
     by_day: dict[date, dict[str, Decimal]] = defaultdict(
@@ -218,7 +220,8 @@ def report_content(
             "no_shows": sum(1 for m in meetings if m["no_show"]),
             "companies": len(companies),
             "countries": len({c["country"] for c in companies}),
-            "orders": sum(o["interests"] for o in orders),
+            "orders": len(orders),
+            "orders_value": _money(_sum(orders)),
         },
         "by_type": {k: {"deals": v[0], "value": _money(v[1])} for k, v in by_type.items()},
         "by_day": [

@@ -21,7 +21,7 @@ from bench.fairs import imported_in_memory, schedule_and_publish
 from fair.charts import fair_charts
 from fair.db import session_scope
 from fair.models import Company, Pavilion
-from fair.report import company_rows, deal_rows
+from fair.report import company_rows, deal_rows, report_rows
 from fair.sample.outcome import Outcome, play_out
 from fair.summary import Scope, meeting_rows, report_content
 from tests.web.test_report_pdf import flat, pdf_text
@@ -78,6 +78,7 @@ def test_expo_report_figures_are_the_csv_reports_and_the_charts(expo: Expo) -> N
         content = report_content(session, expo.fair_id, RATES)
         deals = deal_rows(session, expo.fair_id, RATES)
         companies = company_rows(session, expo.fair_id, RATES)
+        orders = report_rows(session, expo.fair_id, "orders", RATES)
         charts = fair_charts(session, expo.fair_id, RATES)
     figures = content["figures"]
     value = sum(Decimal(d["value"]) for d in deals if d["value"] is not None)
@@ -87,6 +88,7 @@ def test_expo_report_figures_are_the_csv_reports_and_the_charts(expo: Expo) -> N
     assert figures["no_shows"] == sum(s["no_shows"] for s in charts["slots"])
     assert figures["meetings"] == sum(s["meetings"] for s in charts["slots"])
     assert figures["companies"] == len(companies) and content["companies"] == companies
+    assert figures["orders"] == len([o for o in orders if o["status"] != "declined"])
     assert content["by_pavilion"] == [
         {k: r[k] for k in ("name", "deals", "value")} for r in charts["by_pavilion"]
     ]
