@@ -182,3 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(f"goal: {GOAL}")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -68,7 +68,7 @@ def test_cli_fair_help_lists_bench_and_drill(capsys: pytest.CaptureFixture[str])
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("module", ["bench.drill", "bench.rooms", "bench.web"])
+@pytest.mark.parametrize("module", ["bench.drill", "bench.rooms", "bench.web", "bench.joins"])
 def test_cli_python_m_runs_the_tool(module: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", module, "--help"],
