@@ -25,7 +25,16 @@ document.addEventListener("securitypolicyviolation", (e) => {
   window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
 });
 """
-NOT_PAGES = ("/api/", "/socket.io", "/static/", "/vendor/", "/p/", "/feed/", "/healthz")
+NOT_PAGES = (
+    "/api/",
+    "/socket.io",
+    "/static/",
+    "/vendor/",
+    "/p/",
+    "/feed/",
+    "/healthz",
+    "/metrics",
+)
 
 
 @pytest.fixture
@@ -45,7 +54,7 @@ def pages(server: TestServer, fair_id: int, uid: str) -> list[str]:
         path = info.get("path") or info.get("formatter") or ""
         if route.method != "GET" or not path or path.startswith(NOT_PAGES):
             continue
-        if path.endswith((".ics", "/status", ".json")):
+        if path.endswith((".ics", "/status", ".json", ".pdf")):  # not pages: downloads
             continue
         found.add(re.sub(r"\{([^}:]+)[^}]*\}", lambda m: values.get(m.group(1), "1"), path))
     return sorted(found)

@@ -65,7 +65,8 @@ async def test_browser_a_freed_slot_is_offered_accepted_and_its_room_connects(
 
     # Both agendas reload with the new meeting, and the booked card links to its room.
     for page, other in ((buyer, "Jeju Greens"), (seller, "Hanse Feinkost")):
-        await page.wait_for_selector(f"main >> text={other}", timeout=10000)
+        # (visible: the day's picture names the meeting too, in an SVG <title>)
+        await page.wait_for_selector(f"main >> text={other} >> visible=true", timeout=10000)
         await page.wait_for_selector(".slot-offer[data-status='booked']")
     await buyer.click(".slot-offer[data-status='booked'] a.button")
     await buyer.wait_for_url(f"**/rooms/{live_fair.waiting_uid}")
