@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from fair import presence
 from fair.deals import CENT, _breakdown, _sum_deals, fair_value
 from fair.errors import NotFound
 from fair.models import (
@@ -26,8 +27,6 @@ from fair.models import (
     DealType,
     Fair,
     Meeting,
-    MeetingPresence,
-    MeetingRequest,
     MeetingStatus,
     utcnow,
 )
@@ -104,17 +103,7 @@ def _slots(session: Session, fair_id: int) -> list[dict[str, Any]]:
     ).all()
     # Presence by request over every version: a republish makes new meeting rows and
     # leaves who joined with the rows of the version before (as the companies report).
-    joined = set(
-        session.exec(
-            select(Meeting.request_id)
-            .join(MeetingPresence, col(MeetingPresence.meeting_id) == col(Meeting.id))
-            .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
-            .where(
-                MeetingRequest.fair_id == fair_id,
-                col(MeetingPresence.first_joined_at).is_not(None),
-            )
-        ).all()
-    )
+    joined = presence.joined_requests(session, fair_id)
     rows: dict[datetime, list[int]] = defaultdict(lambda: [0, 0, 0])
     for m in meetings:
         row = rows[m.start]

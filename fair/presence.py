@@ -369,6 +369,22 @@ def mark_no_shows(session: Session, now: datetime, minutes: int) -> list[tuple[i
     return marked
 
 
+def joined_requests(session: Session, fair_id: int) -> set[int]:
+    """The fair's meeting requests someone joined at least once, over every version (a
+    republish makes new meeting rows and leaves who joined with the rows before)."""
+    return set(
+        session.exec(
+            select(Meeting.request_id)
+            .join(MeetingPresence, col(MeetingPresence.meeting_id) == col(Meeting.id))
+            .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
+            .where(
+                MeetingRequest.fair_id == fair_id,
+                col(MeetingPresence.first_joined_at).is_not(None),
+            )
+        ).all()
+    )
+
+
 def _joined(session: Session, meeting_ids: list[int]) -> dict[int, set[int]]:
     """Meeting id → the people who have joined it at least once."""
     found: dict[int, set[int]] = {}

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from fair import presence
 from fair.errors import InvalidInput
 from fair.models import (
     Booth,
@@ -28,7 +29,6 @@ from fair.models import (
     DealType,
     Fair,
     Meeting,
-    MeetingPresence,
     MeetingRequest,
     MeetingStatus,
     MeetingTable,
@@ -62,17 +62,7 @@ def meeting_rows(session: Session, fair_id: int) -> list[dict[str, Any]]:
     tables = {
         t.id: t for t in session.exec(select(MeetingTable).where(MeetingTable.fair_id == fair_id))
     }
-    joined = set(
-        session.exec(
-            select(Meeting.request_id)
-            .join(MeetingPresence, col(MeetingPresence.meeting_id) == col(Meeting.id))
-            .join(MeetingRequest, col(MeetingRequest.id) == col(Meeting.request_id))
-            .where(
-                MeetingRequest.fair_id == fair_id,
-                col(MeetingPresence.first_joined_at).is_not(None),
-            )
-        ).all()
-    )
+    joined = presence.joined_requests(session, fair_id)
     out = []
     for m, r in session.exec(
         select(Meeting, MeetingRequest)
