@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
 from sqlmodel import Session
 
 from fair import chat, deals, instances, presence
+from fair.db import session_scope
 from fair.models import DealType
 from fair.presence import Member, Room
 from fair.rooms import meeting_room
 from fair.rules import MAX_ID
 from realtime.base import SIGNAL_KEYS, ParticipantNamespace, Refused, now
+from realtime.batch import Batcher
 from realtime.dashboard import DashboardNamespace
 from realtime.namespaces import Identify
 from realtime.offers import SlotOffers
@@ -62,9 +65,17 @@ class MeetingNamespace(ParticipantNamespace):
     ) -> None:
         super().__init__(NAMESPACE, identify, services, dashboard)
         self.offers = offers  # a no-show's slot is offered to waiting pairs
+        # Joins and leaves are written in batches: a slot change brings everyone at once.
+        self.rooms: Batcher[presence.Enter | presence.Leave, Any] = Batcher(
+            self._enter_and_leave, services.run
+        )
         # Event names with a colon: python-socketio looks up `on_<event>` by name.
         setattr(self, "on_deal:record", self.on_deal_record)
         setattr(self, "on_deal:confirm", self.on_deal_confirm)
+
+    def _enter_and_leave(self, ops: Sequence[presence.Enter | presence.Leave]) -> list[Any]:
+        with session_scope(self.services.engine()) as db:
+            return presence.apply(db, ops, now(), self.services.instance)
 
     @staticmethod
     def _room(session: dict[str, Any]) -> Room:
@@ -92,17 +103,7 @@ class MeetingNamespace(ParticipantNamespace):
             pid: int | None = session.get("participant")
             if session.get("room") is not None:
                 await self._leave(sid, session)
-            moment = now()
             rates = self.services.rates
-
-            def enter(db: Session) -> dict[str, Any]:
-                room, member = presence.room_for(db, uid, pid, session.get("token_hash", ""))
-                if member is not None:
-                    instance = self.services.instance
-                    presence.enter(db, room, member.participant_id, moment, instance, fresh=True)
-                    db.flush()
-                people = presence.presence(db, room, fresh=True)
-                return {"room": room, "member": member, "presence": people}
 
             def history(db: Session, room: Room) -> dict[str, Any]:
                 return {
@@ -110,9 +111,11 @@ class MeetingNamespace(ParticipantNamespace):
                     "deals": deals.meeting_deals(db, room, rates),
                 }
 
-            state = await self._write(enter)
-            room: Room = state["room"]
-            member: Member | None = state["member"]
+            entered: presence.Entered = await self.rooms.submit(
+                presence.Enter(uid, pid, session.get("token_hash", ""))
+            )
+            room, member = entered.room, entered.member
+            state: dict[str, Any] = {"presence": entered.presence}
             session["room"] = room
             if self._gone(sid):
                 await self._leave(sid, session)
@@ -187,14 +190,11 @@ class MeetingNamespace(ParticipantNamespace):
         pid: int | None = session.get("participant")
         if pid is None:
             return
-        moment = now()
-
-        def out(db: Session) -> list[dict[str, object]]:
-            presence.leave(db, room.meeting_id, pid, moment, self.services.instance)
-            db.flush()
-            return presence.presence(db, room)
-
-        people = await self._write(out)
+        try:
+            people = await self.rooms.submit(presence.Leave(room.meeting_id, pid, room))
+        except Exception:
+            session["room"] = room  # not counted out: the next join or the disconnect tries again
+            raise
         await self.emit("presence", {"people": people}, room=meeting_room(room.uid))
         await self.emit("peer:left", {"sid": sid, "participant": pid}, room=meeting_room(room.uid))
         self.dashboard.changed(room.fair_id)

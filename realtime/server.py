@@ -348,8 +348,8 @@ class Liveness:
 
         def count(db: Session) -> Released:
             moment = now()
-            for room, pid in meetings:
-                presence.enter(db, room, pid, moment, instance)
+            ops = [presence.Enter(room.uid, pid, room=room) for room, pid in meetings]
+            presence.apply(db, ops, moment, instance)
             for stage, pid in stages:
                 st.enter(db, stage, pid, moment, instance, recount=True)
             return Released(

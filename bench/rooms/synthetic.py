@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from fair.accounts import create_organiser
@@ -35,6 +36,14 @@ def build_fair(url: str, pairs: int) -> dict[str, Any]:
     e-mail and password, and per pair the room uid and each side's participant id and
     personal-link token."""
     engine = open_database(url)
+    try:
+        return populate(engine, pairs)
+    finally:
+        engine.dispose()
+
+
+def populate(engine: Engine, pairs: int) -> dict[str, Any]:
+    """`build_fair` on a migrated database."""
     now = datetime.now(UTC).replace(microsecond=0)
     with Session(engine) as session:
         fair_id, buyer_id, seller_id = _fair(session, now)
@@ -76,7 +85,6 @@ def build_fair(url: str, pairs: int) -> dict[str, Any]:
                 for i in range(pairs)
             ],
         }
-    engine.dispose()
     return result
 
 

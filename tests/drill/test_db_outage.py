@@ -55,6 +55,10 @@ async def test_database_outage_is_a_clear_503_and_recovers(
         ack = await buyer.call("deal:record", deal("outage-1"))
         assert ack["ok"] is False
         assert ack["error"]["code"] == "unavailable"
+        # Joining again (leaving the room first) is refused whole, and counts nothing.
+        ack = await buyer.call("join", {"meeting": live.uid})
+        assert ack["ok"] is False
+        assert ack["error"]["code"] == "unavailable"
 
         proxy.restore()
 
@@ -63,12 +67,17 @@ async def test_database_outage_is_a_clear_503_and_recovers(
     # The same deal re-sent with its key is stored once, now.
     ack = await buyer.call("deal:record", deal("outage-1"))
     assert ack["ok"] is True and ack["duplicate"] is False
+    # The join the outage refused, once more: the buyer is in the room once, not twice.
+    assert (await buyer.call("join", {"meeting": live.uid}))["ok"] is True
     engine = sa.create_engine(settings.database_url)
     with engine.connect() as conn:
         assert (
             conn.exec_driver_sql("SELECT COUNT(*) FROM deal WHERE client_key = 'outage-1'").scalar()
             == 1
         )
+        assert conn.exec_driver_sql(
+            "SELECT connections FROM meeting_presence WHERE connections > 0"
+        ).scalars().all() == [1]
     engine.dispose()
 
 

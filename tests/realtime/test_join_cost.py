@@ -41,7 +41,7 @@ def statements(engine: sa.engine.Engine) -> Iterator[list[str]]:
 # The server's own background work, on its own schedule: the session watch's poll, the
 # heartbeat (the no-show sweep's first pass comes only after a whole interval).
 BACKGROUND = (
-    "session_cutoff.after >=",
+    'session_cutoff."after" >=',  # "after" is quoted on SQLite and PostgreSQL
     "access_token.revoked_at >=",
     "UPDATE server_instance SET heartbeat_at",
     "SELECT server_instance.started_at",

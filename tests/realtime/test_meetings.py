@@ -301,23 +301,23 @@ async def test_meeting_client_dropping_during_join_is_not_left_counted(
     others, a wrong count on the dashboard, a missed no-show)."""
     from fair import presence
 
-    real = presence.enter
+    real = presence.apply
     entered = asyncio.Event()
     loop = asyncio.get_running_loop()
 
-    def slow_enter(*args: object, **kwargs: object) -> object:
+    def slow_apply(*args: object, **kwargs: object) -> object:
         found = real(*args, **kwargs)  # type: ignore[arg-type]
         loop.call_soon_threadsafe(entered.set)
         time.sleep(0.5)  # the client drops now
         return found
 
-    monkeypatch.setattr(presence, "enter", slow_enter)
+    monkeypatch.setattr(presence, "apply", slow_apply)
     buyer = await live.connect("cn1")
     await buyer.client.emit("join", {"meeting": live.uid}, namespace="/meeting")
     await asyncio.wait_for(entered.wait(), 10)
     await buyer.client.disconnect()
     await asyncio.sleep(1.0)  # the join finishes after the disconnect
-    monkeypatch.setattr(presence, "enter", real)
+    monkeypatch.setattr(presence, "apply", real)
     seller = await live.connect("kr1")
     ack = await seller.call("join", {"meeting": live.uid})
     online = {p["name"]: p["online"] for p in ack["presence"]}
