@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,6 +18,7 @@ from fair.accounts import signed_in
 from fair.db import database_unavailable, session_scope
 from fair.errors import Conflict, FairError, Forbidden, InvalidInput, NotFound
 from fair.models import Participant
+from realtime.batch import Batcher
 from realtime.namespaces import AnswersEveryCall, Identify
 from realtime.services import RoomServices
 
@@ -63,6 +64,7 @@ class ParticipantNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: 
         self.identify = identify
         self.services = services
         self.dashboard = dashboard
+        self.reads: Batcher[Callable[[Session], Any], Any] = Batcher(self._read_batch, services.run)
 
     def _gone(self, sid: str) -> bool:
         """Whether `sid` has disconnected (or is disconnecting). A join checks it after
@@ -72,14 +74,25 @@ class ParticipantNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: 
         return not self.server.manager.is_connected(sid, self.namespace)
 
     async def _read(self, fn: Callable[[Session], T]) -> T:
-        engine = self.services.engine
-
-        def work() -> T:
-            with Session(engine(), expire_on_commit=False) as session:
-                return fn(session)
-
-        result: T = await self.services.run(work)
+        """`fn` on a database session, off the event loop. The reads asked while others
+        are running share one session after them (`realtime.batch`): at a slot change
+        every connection's sign-in check and every join's chat and deals would each take
+        a pooled connection, check it, and give it back."""
+        result: T = await self.reads.submit(fn)
         return result
+
+    def _read_batch(self, fns: Sequence[Callable[[Session], Any]]) -> list[Any]:
+        outcomes: list[Any] = []
+        with Session(self.services.engine(), expire_on_commit=False) as session:
+            for fn in fns:
+                try:
+                    outcomes.append(fn(session))
+                except Exception as exc:
+                    if database_unavailable(exc):
+                        raise  # the others would fail the same way: "try again" for all
+                    session.rollback()  # a failed statement must not fail the next read
+                    outcomes.append(exc)
+        return outcomes
 
     async def _write(self, fn: Callable[[Session], T]) -> T:
         engine = self.services.engine
