@@ -432,10 +432,11 @@ async def _run(options: Options, tmp: Path) -> list[Row]:
                 started = time.monotonic()
                 await asyncio.sleep(options.window)
                 after = await ask(("tally",))
-                forwarded_after = await _forwarded(http, server, sample)
                 elapsed = time.monotonic() - started
+                forwarded_after = await _forwarded(http, server, sample)
                 forwarded = [
-                    (forwarded_after[path] - forwarded_before[path]) / elapsed
+                    (forwarded_after[path][0] - forwarded_before[path][0])
+                    / (forwarded_after[path][1] - forwarded_before[path][1])
                     for path in sample
                     if path in forwarded_before and path in forwarded_after
                 ]
@@ -558,10 +559,10 @@ async def _sent_bytes(pc: RTCPeerConnection) -> tuple[int, int]:
 
 async def _forwarded(
     http: aiohttp.ClientSession, server: JanusServer, paths: list[str]
-) -> dict[str, int]:
+) -> dict[str, tuple[int, float]]:
     """RTP packets Janus has sent to each sampled viewer's subscription, as its admin
-    API's `handle_info` counts them."""
-    found: dict[str, int] = {}
+    API's `handle_info` counts them, and when its answer came."""
+    found: dict[str, tuple[int, float]] = {}
     for path in paths:
         body = {
             "janus": "handle_info",
@@ -575,7 +576,7 @@ async def _forwarded(
             continue
         packets = _out_packets(info.get("info") or {})
         if packets is not None:
-            found[path] = packets
+            found[path] = (packets, time.monotonic())
     return found
 
 
