@@ -151,15 +151,16 @@ class StageMedia:
         instance.down_until = _clock() + DOWN_SECONDS
 
     def ranked(self, roadshow_id: int) -> list[Instance]:
-        """The instances in the roadshow's order, those held for down left out."""
-        order = ranking(tuple(self.instances), roadshow_id)
-        return [self.instances[url] for url in order if not self.instances[url].down]
+        """The instances in the roadshow's order, those held for down left out; when
+        all are held for down, all of them (there is nowhere else to go: each is tried
+        again at once, so a lone Janus back after a restart is used without delay)."""
+        order = [self.instances[url] for url in ranking(tuple(self.instances), roadshow_id)]
+        return [i for i in order if not i.down] or order
 
-    def home(self, roadshow_id: int) -> str | None:
+    def home(self, roadshow_id: int) -> str:
         """The instance a new room of the roadshow goes on now: the first of its
-        ranking not held for down (None when all are)."""
-        found = self.ranked(roadshow_id)
-        return found[0].url if found else None
+        ranking not held for down."""
+        return self.ranked(roadshow_id)[0].url
 
     async def close(self) -> None:
         for instance in self.instances.values():

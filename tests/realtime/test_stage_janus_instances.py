@@ -6,6 +6,7 @@ presenter's next publish makes the room on the next live one and viewers watch t
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import signal
@@ -241,6 +242,7 @@ async def test_when_the_stages_instance_dies_publishing_again_moves_it_to_the_ne
     viewer, _ = await watch(stage, "de1", media_peers)
     os.kill(pair.by_url(home).pid, signal.SIGKILL)
     await eventually(lambda: bool(presenter.got("media:hangup")), timeout=30)
+    await eventually(lambda: bool(viewer.got("media:hangup")), timeout=5)
     sender = MediaPeer()
     media_peers.append(sender)
     before = len(viewer.got("media:feeds"))
@@ -320,6 +322,12 @@ async def test_a_refused_connection_holds_the_instance_for_down() -> None:
             await media.open_room(3, "t")
         assert refused.value.reason == "no media server is reachable"
         assert all(i.down for i in media.instances.values())
-        assert media.home(3) is None
+        # With nowhere else to go, each is tried again at once (in the roadshow's order).
+        assert media.home(3) == ranking(tuple(media.instances), 3)[0]
+        held = {url: i.down_until for url, i in media.instances.items()}
+        await asyncio.sleep(0.01)
+        with pytest.raises(JanusError):
+            await media.open_room(3, "t")
+        assert all(i.down_until > held[url] for url, i in media.instances.items())
     finally:
         await media.close()
