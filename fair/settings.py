@@ -190,7 +190,9 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "",
         "The HTTP API of the Janus WebRTC Server that carries the stages "
-        "(`http://127.0.0.1:8088/janus`; the server talks to it, browsers never do); "
+        "(`http://127.0.0.1:8088/janus`; the server talks to it, browsers never do), or "
+        "several instances' APIs, comma-separated: each roadshow's room goes on one of "
+        "them (docs/deploy.md); "
         "empty: peer-to-peer with `stage.audience_limit`. Its API secret and VideoRoom "
         "admin key come from FAIR_JANUS_API_SECRET and FAIR_JANUS_ADMIN_KEY.",
     ),
@@ -199,8 +201,8 @@ SETTINGS: tuple[Setting, ...] = (
         "janus_capacity",
         int,
         500,
-        "Most viewers the media server carries at once, over all live stages; with Janus "
-        "it is also the most a roadshow may admit.",
+        "Most viewers one Janus instance carries at once, over the live stages placed "
+        "on it; with Janus it is also the most a roadshow may admit.",
     ),
     Setting(
         "database",
@@ -475,9 +477,15 @@ def _check(values: dict[str, Any]) -> None:
         raise InvalidInput("stage.audience_limit must be 1–500")
     if not 1 <= values["stage_janus_capacity"] <= 1_000_000:
         raise InvalidInput("stage.janus_capacity must be 1–1000000")
-    janus = values["stage_janus_url"]
-    if janus and not janus.startswith(("http://", "https://")):
-        raise InvalidInput(f"stage.janus_url must be an http(s):// URL, got {janus!r}")
+    janus = [part.strip() for part in values["stage_janus_url"].split(",")]
+    if janus != [""]:
+        for url in janus:
+            if not url.startswith(("http://", "https://")):
+                raise InvalidInput(
+                    f"stage.janus_url must be http(s):// URLs, comma-separated, got {url!r}"
+                )
+        if len(set(janus)) != len(janus):
+            raise InvalidInput("stage.janus_url lists the same Janus twice")
     names = ("api_body_kib", "form_kib", "upload_mib", "socket_kib")
     for name in (*names, "sockets_per_person", "sockets_per_address"):
         if not 1 <= values[f"limits_{name}"] <= 1024 * 1024:

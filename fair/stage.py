@@ -12,7 +12,7 @@ their places are free again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -128,12 +128,12 @@ def audience(session: Session, roadshow_id: int) -> int:
     return int(count)
 
 
-def viewers_on_stages(session: Session) -> int:
+def viewers_on_stages(session: Session, same_server: Callable[[int], bool] | None = None) -> int:
     """Viewers on every stage now (presenters and venues not counted): what the media
-    server carries, over all fairs of this deployment."""
-    count = session.exec(
-        select(func.count())
-        .select_from(RoadshowViewer)
+    server carries, over all fairs of this deployment; with `same_server` (several
+    Janus instances) only those of the stages it keeps, given a roadshow id."""
+    query = (
+        select(RoadshowViewer.roadshow_id, func.count())
         .join(Roadshow, col(Roadshow.id) == col(RoadshowViewer.roadshow_id))
         .outerjoin(
             RoadshowVenue,
@@ -145,8 +145,13 @@ def viewers_on_stages(session: Session) -> int:
             col(RoadshowViewer.participant_id) != col(Roadshow.presenter_id),
             col(RoadshowVenue.id).is_(None),
         )
-    ).one()
-    return int(count)
+        .group_by(col(RoadshowViewer.roadshow_id))
+    )
+    return sum(
+        int(count)
+        for roadshow_id, count in session.exec(query).all()
+        if same_server is None or same_server(roadshow_id)
+    )
 
 
 # The PostgreSQL advisory lock that serialises joins while the media server's capacity
@@ -162,13 +167,16 @@ def enter(
     instance: str | None = None,
     recount: bool = False,
     capacity: int | None = None,
+    same_server: Callable[[int], bool] | None = None,
 ) -> int:
     """Count one more connection of `participant_id` in the audience (the caller
     commits), held by server process `instance` (see `fair.presence.count_in`); returns
     the audience. A viewer not yet in it is refused with Conflict when the audience is
     full, or, with `capacity` (the media server's), when the stages together carry that
     many viewers, unless `recount` (a viewer who was in it already, counted again by a
-    process that had been taken for dead). On PostgreSQL the roadshow row is locked (and
+    process that had been taken for dead); with several Janus instances `same_server`
+    keeps the stages on this stage's instance, whose viewers count against `capacity`
+    (`viewers_on_stages`). On PostgreSQL the roadshow row is locked (and
     with `capacity` an advisory lock is held) so two viewers cannot take the last place
     at once (SQLite serialises writers anyway)."""
     hold_instance(session, instance, now)
@@ -188,10 +196,15 @@ def enter(
         raise Conflict(
             f"the audience is full ({stage.audience_limit} viewers); try again in a moment"
         )
-    if newcomer and not recount and capacity is not None and viewers_on_stages(session) >= capacity:
+    if (
+        newcomer
+        and not recount
+        and capacity is not None
+        and viewers_on_stages(session, same_server) >= capacity
+    ):
         raise Conflict(
             f"the audience is full: the media server carries {capacity} viewers over "
-            "all stages and has no place left; try again in a moment"
+            "the stages on it and has no place left; try again in a moment"
         )
     count_in(session, instance, STAGE, stage.id, participant_id)
     row.connections = max(row.connections, 0) + 1

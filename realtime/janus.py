@@ -227,10 +227,21 @@ class JanusHandle:
 class MediaServer:
     """Where the stage's media goes (settings `stage.janus_url`, `stage.janus_capacity`,
     FAIR_JANUS_API_SECRET, FAIR_JANUS_ADMIN_KEY); `secret` (the app's secret key) derives
-    each room's secret and pin, so every server process computes the same ones."""
+    each room's secret and pin, so every server process computes the same ones. `url`
+    may list several instances, comma-separated (`urls`); all share the API secret and
+    admin key, and `capacity` is each one's."""
 
     url: str
     api_secret: str
     admin_key: str
     capacity: int
     secret: str
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        return janus_urls(self.url)
+
+
+def janus_urls(text: str) -> tuple[str, ...]:
+    """The Janus instances of `stage.janus_url`: its comma-separated URLs, in order."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())

@@ -154,6 +154,7 @@ class StageNamespace(ParticipantNamespace):
             moment = now()
             media = self.services.media
             capacity = media.capacity if media is not None else None
+            same_server = self._same_server(roadshow_id)
 
             def enter(db: Session) -> dict[str, Any]:
                 stage, role = st.stage_for(db, roadshow_id, pid, session.get("token_hash", ""))
@@ -161,7 +162,13 @@ class StageNamespace(ParticipantNamespace):
                 if pid is not None:
                     try:
                         count = st.enter(
-                            db, stage, pid, moment, self.services.instance, capacity=capacity
+                            db,
+                            stage,
+                            pid,
+                            moment,
+                            self.services.instance,
+                            capacity=capacity,
+                            same_server=same_server,
                         )
                     except Conflict as exc:
                         if "audience is full" in str(exc):
@@ -262,6 +269,15 @@ class StageNamespace(ParticipantNamespace):
             }
 
         return await self._guard(sid, "join", handle)
+
+    def _same_server(self, roadshow_id: int) -> Callable[[int], bool] | None:
+        """With several Janus instances, which stages share this one's instance (the
+        capacity is each instance's); None with one (every stage shares it)."""
+        media = self.media
+        if media is None or len(media.instances) < 2:
+            return None
+        home = media.home(roadshow_id)
+        return lambda other: media.home(other) == home
 
     @staticmethod
     def _turn_user(session: dict[str, Any]) -> str | None:

@@ -16,6 +16,14 @@ viewer's media at once.
 
 Browsers never see the API, the secrets or the tokens: the app relays the SDP (offers
 and answers carry their ICE candidates, so there is no trickle to relay).
+
+Several Janus instances (`stage.janus_url`, comma-separated): each roadshow's room is
+placed by rendezvous hashing of the roadshow id over the instances' URLs (`ranking`), so
+every process computes the same place without asking, and removing an instance moves
+only the rooms it carried. A room goes on the first instance of its ranking that this
+process does not hold for down; an instance that refuses connections (or whose session's
+long poll failed) is held for down `DOWN_SECONDS`, then tried again. Viewers look for
+the room in the same order and watch where it has feeds.
 """
 
 from __future__ import annotations
@@ -27,9 +35,12 @@ import hmac
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import aiohttp
 
 from realtime.janus import Janus, JanusError, JanusHandle, JanusSession, MediaServer
 
@@ -37,6 +48,41 @@ log = logging.getLogger("fair.realtime.stage_media")
 ROOM_EXISTS = 427
 NO_SUCH_ROOM = 426
 PUBLISHERS = 7  # the host and up to six venues
+DOWN_SECONDS = 10.0  # an unreachable instance is skipped this long, then tried again
+UNREACHABLE = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
+
+
+def _clock() -> float:
+    return time.monotonic()
+
+
+def ranking(urls: tuple[str, ...], roadshow_id: int) -> list[str]:
+    """The instances in the order a roadshow's room is placed on them: rendezvous
+    (highest random weight) hashing, each instance's weight a hash of its URL and the
+    roadshow id. The same everywhere; removing an instance leaves every other room's
+    first choice where it was."""
+
+    def weight(url: str) -> bytes:
+        return hashlib.sha256(f"{url}|{roadshow_id}".encode()).digest()
+
+    return sorted(urls, key=weight, reverse=True)
+
+
+@dataclass
+class Instance:
+    """One Janus instance as this process sees it: its client, the process's session
+    and admin handle on it, and until when it is held for down."""
+
+    url: str
+    janus: Janus
+    session: JanusSession | None = None
+    admin: JanusHandle | None = None
+    down_until: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def down(self) -> bool:
+        return _clock() < self.down_until
 
 
 @dataclass
@@ -45,6 +91,7 @@ class Link:
 
     room: int
     token: str
+    instance: Instance
     participant: JanusHandle | None = None  # joined as a participant (viewer or publisher)
     feed: int | None = None  # its id in the room
     private_id: int | None = None
@@ -61,10 +108,10 @@ class StageMedia:
 
     def __init__(self, server: MediaServer) -> None:
         self.server = server
-        self.janus = Janus(server.url, server.api_secret, server.admin_key)
-        self._session: JanusSession | None = None
-        self._admin: JanusHandle | None = None
-        self._lock = asyncio.Lock()
+        self.instances = {
+            url: Instance(url, Janus(url, server.api_secret, server.admin_key))
+            for url in server.urls
+        }
         self.links: dict[str, Link] = {}  # socket id → its link
         self.on_hangup: Any = None  # set by the namespace: called with (sid) when Janus drops one
 
@@ -80,27 +127,69 @@ class StageMedia:
     def room_pin(self, roadshow_id: int) -> str:
         return self._derive("pin", roadshow_id)
 
-    # -- the process's Janus session ---------------------------------------------------
+    # -- the process's Janus sessions ----------------------------------------------------
 
-    async def _handles(self) -> tuple[JanusSession, JanusHandle]:
-        async with self._lock:
-            if self._session is None or self._session.closed:
-                self._session = await self.janus.session()
-                self._admin = await self._session.attach()
-            assert self._admin is not None
-            return self._session, self._admin
+    async def _handles(self, instance: Instance) -> tuple[JanusSession, JanusHandle]:
+        """The process's session and admin handle on `instance` (made when missing or
+        when the session died); an instance that cannot be reached is held for down."""
+        async with instance.lock:
+            try:
+                if instance.session is None or instance.session.closed:
+                    instance.session = None
+                    session = await instance.janus.session()
+                    instance.admin = await session.attach()
+                    instance.session = session
+            except UNREACHABLE:
+                self.mark_down(instance)
+                raise
+            assert instance.admin is not None
+            return instance.session, instance.admin
+
+    def mark_down(self, instance: Instance) -> None:
+        if not instance.down:
+            log.warning("janus %s: unreachable; its rooms go elsewhere", instance.url)
+        instance.down_until = _clock() + DOWN_SECONDS
+
+    def ranked(self, roadshow_id: int) -> list[Instance]:
+        """The instances in the roadshow's order, those held for down left out; when
+        all are held for down, all of them (there is nowhere else to go: each is tried
+        again at once, so a lone Janus back after a restart is used without delay)."""
+        order = [self.instances[url] for url in ranking(tuple(self.instances), roadshow_id)]
+        return [i for i in order if not i.down] or order
+
+    def home(self, roadshow_id: int) -> str:
+        """The instance a new room of the roadshow goes on now: the first of its
+        ranking not held for down."""
+        return self.ranked(roadshow_id)[0].url
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.destroy()
-        await self.janus.close()
+        for instance in self.instances.values():
+            if instance.session is not None:
+                await instance.session.destroy()
+            await instance.janus.close()
 
     # -- rooms -----------------------------------------------------------------------
 
-    async def open_room(self, roadshow_id: int, title: str) -> None:
+    async def open_room(self, roadshow_id: int, title: str) -> Instance:
         """Create the roadshow's room (it may exist already: a presenter back after a
-        reload, or created by another process)."""
-        _, admin = await self._handles()
+        reload, or created by another process) on the first reachable instance of its
+        ranking; that instance. JanusError(0) when none is reachable."""
+        for instance in self.ranked(roadshow_id):
+            try:
+                await self._create(instance, roadshow_id, title)
+            except UNREACHABLE:
+                self.mark_down(instance)
+                continue
+            except JanusError as exc:
+                if exc.code == 0 and (instance.session is None or instance.session.closed):
+                    self.mark_down(instance)  # its session went away mid-request
+                    continue
+                raise
+            return instance
+        raise JanusError(0, "no media server is reachable")
+
+    async def _create(self, instance: Instance, roadshow_id: int, title: str) -> None:
+        _, admin = await self._handles(instance)
         try:
             await admin.request(
                 {
@@ -125,22 +214,27 @@ class StageMedia:
                 raise
 
     async def close_room(self, roadshow_id: int) -> None:
-        """Destroy the room: Janus drops every participant and subscription in it."""
-        _, admin = await self._handles()
-        try:
-            await admin.request(
-                {
-                    "request": "destroy",
-                    "room": room_id(roadshow_id),
-                    "secret": self.room_secret(roadshow_id),
-                }
-            )
-        except JanusError as exc:
-            if exc.code != NO_SUCH_ROOM:
-                raise
+        """Destroy the room on every reachable instance (after a failover an old one may
+        be left where the stage was before): Janus drops every participant and
+        subscription in it."""
+        for instance in self.ranked(roadshow_id):
+            try:
+                _, admin = await self._handles(instance)
+                await admin.request(
+                    {
+                        "request": "destroy",
+                        "room": room_id(roadshow_id),
+                        "secret": self.room_secret(roadshow_id),
+                    }
+                )
+            except UNREACHABLE:
+                self.mark_down(instance)
+            except JanusError as exc:
+                if exc.code != NO_SUCH_ROOM:
+                    raise
 
-    async def _allow(self, roadshow_id: int, token: str, add: bool) -> None:
-        _, admin = await self._handles()
+    async def _allow(self, instance: Instance, roadshow_id: int, token: str, add: bool) -> None:
+        _, admin = await self._handles(instance)
         await admin.request(
             {
                 "request": "allowed",
@@ -154,39 +248,58 @@ class StageMedia:
     async def publishers(self, roadshow_id: int) -> list[dict[str, Any]]:
         """The feeds being published in the room: `{"id", "display"}` (display is the
         JSON the app gave: who and in which role)."""
-        _, admin = await self._handles()
-        try:
-            data = await admin.request(
-                {"request": "listparticipants", "room": room_id(roadshow_id)}
-            )
-        except JanusError as exc:
-            if exc.code == NO_SUCH_ROOM:
-                return []
-            raise
-        return [
-            {"id": p["id"], "display": _display(p.get("display"))}
-            for p in data.get("participants", [])
-            if p.get("publisher")
-        ]
+        return (await self.find_room(roadshow_id))[1]
+
+    async def find_room(self, roadshow_id: int) -> tuple[Instance | None, list[dict[str, Any]]]:
+        """Where the roadshow's room is and its feeds: the first reachable instance of
+        its ranking where the room has feeds, else the first where it exists (None, []
+        when it exists nowhere)."""
+        found: tuple[Instance | None, list[dict[str, Any]]] = (None, [])
+        for instance in self.ranked(roadshow_id):
+            try:
+                _, admin = await self._handles(instance)
+                data = await admin.request(
+                    {"request": "listparticipants", "room": room_id(roadshow_id)}
+                )
+            except UNREACHABLE:
+                self.mark_down(instance)
+                continue
+            except JanusError as exc:
+                if exc.code == NO_SUCH_ROOM:
+                    continue
+                raise
+            feeds = [
+                {"id": p["id"], "display": _display(p.get("display"))}
+                for p in data.get("participants", [])
+                if p.get("publisher")
+            ]
+            if feeds:
+                return instance, feeds
+            if found[0] is None:
+                found = (instance, [])
+        return found
 
     # -- connections -------------------------------------------------------------------
 
-    async def _join(self, sid: str, roadshow_id: int, display: dict[str, Any]) -> Link:
-        """Admit connection `sid` into the room as a participant (a fresh token);
-        `display` (who, in which role) is kept by Janus as JSON."""
+    async def _join(
+        self, sid: str, roadshow_id: int, display: dict[str, Any], instance: Instance
+    ) -> Link:
+        """Admit connection `sid` into the room on `instance` as a participant (a fresh
+        token); `display` (who, in which role) is kept by Janus as JSON."""
         link = self.links.get(sid)
         if (
             link is not None
             and link.room == room_id(roadshow_id)
+            and link.instance is instance
             and link.participant is not None
             and not link.participant.session.closed
         ):
             return link
         await self.leave(sid)
-        session, _ = await self._handles()
+        session, _ = await self._handles(instance)
         token = secrets.token_urlsafe(24)
-        await self._allow(roadshow_id, token, True)
-        link = Link(room=room_id(roadshow_id), token=token)
+        await self._allow(instance, roadshow_id, token, True)
+        link = Link(room=room_id(roadshow_id), token=token, instance=instance)
         self.links[sid] = link
         try:
             link.participant = await session.attach(lambda e: self._event(sid, e))
@@ -216,9 +329,10 @@ class StageMedia:
         title: str = "",
     ) -> dict[str, Any]:
         """The presenter's (or a venue's) offer → Janus's answer. The room is made if
-        it is not there (Janus restarted while the roadshow was live)."""
-        await self.open_room(roadshow_id, title)
-        link = await self._join(sid, roadshow_id, display)
+        it is not there (Janus restarted while the roadshow was live), on the first
+        reachable instance of the roadshow's ranking."""
+        instance = await self.open_room(roadshow_id, title)
+        link = await self._join(sid, roadshow_id, display, instance)
         assert link.participant is not None
         _, jsep = await link.participant.message(
             {"request": "publish", "audio": True, "video": True}, _jsep(offer)
@@ -247,18 +361,20 @@ class StageMedia:
         keeps (given a feed's display; all by default): Janus's offer (None when nothing
         is shown yet) and the feeds, each with the `mid` of its video. A new watch
         replaces the connection's subscription (the feeds or the layout changed)."""
-        link = await self._join(sid, roadshow_id, display)
+        instance, published = await self.find_room(roadshow_id)
+        if instance is None:
+            await self.leave(sid)
+            return None, []
+        link = await self._join(sid, roadshow_id, display, instance)
         if link.subscription is not None:
             old, link.subscription = link.subscription, None
             await old.detach()
         feeds = [
-            f
-            for f in await self.publishers(roadshow_id)
-            if f["id"] != link.feed and (shown is None or shown(f["display"]))
+            f for f in published if f["id"] != link.feed and (shown is None or shown(f["display"]))
         ]
         if not feeds:
             return None, []
-        session, _ = await self._handles()
+        session, _ = await self._handles(instance)
         handle = await session.attach(lambda e: self._event(sid, e))
         link.subscription = handle
         data, jsep = await handle.message(
@@ -295,22 +411,26 @@ class StageMedia:
         if link is None:
             return
         roadshow_id = link.room
-        with contextlib.suppress(Exception):
-            await self._allow(roadshow_id, link.token, False)
-        if link.feed is not None:
+        instance = link.instance
+        if not instance.down:
             with contextlib.suppress(Exception):
-                _, admin = await self._handles()
-                await admin.request(
-                    {
-                        "request": "kick",
-                        "room": link.room,
-                        "secret": self.room_secret(roadshow_id),
-                        "id": link.feed,
-                    }
-                )
+                await self._allow(instance, roadshow_id, link.token, False)
+            if link.feed is not None:
+                with contextlib.suppress(Exception):
+                    _, admin = await self._handles(instance)
+                    await admin.request(
+                        {
+                            "request": "kick",
+                            "room": link.room,
+                            "secret": self.room_secret(roadshow_id),
+                            "id": link.feed,
+                        }
+                    )
         for handle in (link.subscription, link.participant):
-            if handle is not None:
+            if handle is not None and not handle.session.closed:
                 await handle.detach()
+            elif handle is not None:
+                handle.session._listeners.pop(handle.id, None)
 
     def _event(self, sid: str, event: dict[str, Any]) -> None:
         """Janus hung up a connection's media (the peer went away, the room was

@@ -29,7 +29,16 @@ def need_janus() -> str:
 
 
 @contextmanager
-def running_janus(tmp: Path, *, session_timeout: int = 30) -> Iterator[JanusServer]:
-    """janus on loopback with a temporary configuration; stopped at the end."""
-    with _running(tmp, binary=need_janus(), session_timeout=session_timeout) as server:
+def running_janus(
+    tmp: Path, *, session_timeout: int = 30, api_secret: str = "", admin_key: str = ""
+) -> Iterator[JanusServer]:
+    """janus on loopback with a temporary configuration; stopped at the end (several
+    for one app: give them the same `api_secret` and `admin_key`)."""
+    with _running(
+        tmp,
+        binary=need_janus(),
+        session_timeout=session_timeout,
+        api_secret=api_secret,
+        admin_key=admin_key,
+    ) as server:
         yield server

@@ -63,13 +63,21 @@ class JanusServer:
 
 @contextmanager
 def running_janus(
-    tmp: Path, *, binary: str = JANUS, session_timeout: int = 30, debug_level: int = 4
+    tmp: Path,
+    *,
+    binary: str = JANUS,
+    session_timeout: int = 30,
+    debug_level: int = 4,
+    api_secret: str = "",
+    admin_key: str = "",
 ) -> Iterator[JanusServer]:
-    """janus on loopback with a temporary configuration; stopped at the end."""
+    """janus on loopback with a temporary configuration; stopped at the end. Several
+    instances for one app share `api_secret` and `admin_key` (random when empty)."""
     libs = _libs()
     port, admin_port = free_tcp_port(), free_tcp_port()
-    api_secret, admin_secret = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
-    admin_key = secrets.token_urlsafe(18)
+    api_secret = api_secret or secrets.token_urlsafe(18)
+    admin_secret = secrets.token_urlsafe(18)
+    admin_key = admin_key or secrets.token_urlsafe(18)
     log = tmp / "janus.log"
     (tmp / "janus.jcfg").write_text(
         f"""general: {{

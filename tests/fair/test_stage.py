@@ -4,6 +4,7 @@ unshown products and cancelled roadshows) with the dashboard's livestream totals
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -126,6 +127,29 @@ def test_media_server_capacity_counts_every_stage(engine: Engine, fair: int) -> 
         st.invite_venue(session, one, "anna@hanse-feinkost.example", "Hamburg")
         assert st.enter(session, one, ids["de1"], now, capacity=2) == 0
         assert st.viewers_on_stages(session) == 2
+
+
+def test_media_server_capacity_is_each_instances_with_several(engine: Engine, fair: int) -> None:
+    """Several Janus instances: `same_server` keeps the stages on this stage's instance,
+    and only their viewers count against its capacity (docs/deploy.md)."""
+    first = schedule(engine, fair)
+    second = schedule(engine, fair, start="10:00", title="Second show")
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        one, _ = st.stage_for(session, first, None)
+        two, _ = st.stage_for(session, second, None)
+        ids = {k: person(session, k).id or 0 for k in ("de1", "cn1", "kr2")}
+
+        def alone(stage: int) -> Callable[[int], bool]:
+            return lambda other: other == stage
+
+        assert st.enter(session, one, ids["de1"], now, capacity=1, same_server=alone(first)) == 1
+        # The second stage is on another instance: its one place is free.
+        assert st.enter(session, two, ids["cn1"], now, capacity=1, same_server=alone(second)) == 1
+        assert st.viewers_on_stages(session, alone(first)) == 1
+        assert st.viewers_on_stages(session) == 2
+        with pytest.raises(Conflict, match="media server carries 1 viewers"):
+            st.enter(session, two, ids["kr2"], now, capacity=1, same_server=alone(second))
 
 
 def test_question_is_kept_and_length_limited(engine: Engine, fair: int) -> None:

@@ -48,6 +48,7 @@ EVENTS = (
     "totals",
     "venues",
     "media:feeds",
+    "media:hangup",
 )
 
 
