@@ -203,6 +203,15 @@ SETTINGS: tuple[Setting, ...] = (
         "it is also the most a roadshow may admit.",
     ),
     Setting(
+        "stage",
+        "recordings_dir",
+        str,
+        "var/recordings",
+        "Where Janus records each stage carried through it (the host's feed) and where "
+        "the app converts the recordings into replays: the same path for both, so on "
+        "another machine than Janus a shared directory.",
+    ),
+    Setting(
         "database",
         "request_seconds",
         float,
@@ -292,6 +301,7 @@ class Settings:
     stage_audience_limit: int = 50
     stage_janus_url: str = ""
     stage_janus_capacity: int = 500
+    stage_recordings_dir: str = "var/recordings"
     limits_api_body_kib: int = 64
     limits_form_kib: int = 1024
     limits_upload_mib: int = 60
@@ -475,6 +485,8 @@ def _check(values: dict[str, Any]) -> None:
         raise InvalidInput("stage.audience_limit must be 1–500")
     if not 1 <= values["stage_janus_capacity"] <= 1_000_000:
         raise InvalidInput("stage.janus_capacity must be 1–1000000")
+    if not values["stage_recordings_dir"].strip():
+        raise InvalidInput("stage.recordings_dir must name a directory")
     janus = values["stage_janus_url"]
     if janus and not janus.startswith(("http://", "https://")):
         raise InvalidInput(f"stage.janus_url must be an http(s):// URL, got {janus!r}")

@@ -227,10 +227,13 @@ class JanusHandle:
 class MediaServer:
     """Where the stage's media goes (settings `stage.janus_url`, `stage.janus_capacity`,
     FAIR_JANUS_API_SECRET, FAIR_JANUS_ADMIN_KEY); `secret` (the app's secret key) derives
-    each room's secret and pin, so every server process computes the same ones."""
+    each room's secret and pin, so every server process computes the same ones;
+    `recordings` (`stage.recordings_dir`) is where Janus records the hosts' feeds, empty
+    for none."""
 
     url: str
     api_secret: str
     admin_key: str
     capacity: int
     secret: str
+    recordings: str = ""

@@ -16,6 +16,10 @@ viewer's media at once.
 
 Browsers never see the API, the secrets or the tokens: the app relays the SDP (offers
 and answers carry their ICE candidates, so there is no trickle to relay).
+
+With a recordings directory, the room records into `roadshow-<id>/` inside it and the
+host's feed (not the venues') is recorded each time the host publishes, under a name of
+its own (`fair.replays` converts the files into the replay after the end).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fair import replays
 from realtime.janus import Janus, JanusError, JanusHandle, JanusSession, MediaServer
 
 log = logging.getLogger("fair.realtime.stage_media")
@@ -101,25 +106,29 @@ class StageMedia:
         """Create the roadshow's room (it may exist already: a presenter back after a
         reload, or created by another process)."""
         _, admin = await self._handles()
+        room: dict[str, Any] = {
+            "request": "create",
+            "room": room_id(roadshow_id),
+            "admin_key": self.server.admin_key,
+            "description": title[:100],
+            "secret": self.room_secret(roadshow_id),
+            "pin": self.room_pin(roadshow_id),
+            "allowed": [],
+            "require_pvtid": True,
+            "publishers": PUBLISHERS,
+            "notify_joining": False,
+            "is_private": True,
+            "bitrate": 1_500_000,
+            "fir_freq": 5,
+            # VP8 first: the replay is converted to WebM, which carries VP8, not H.264.
+            "videocodec": "vp8,h264",
+        }
+        if self.server.recordings:
+            folder = replays.roadshow_dir(self.server.recordings, roadshow_id)
+            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+            room["rec_dir"] = str(folder)
         try:
-            await admin.request(
-                {
-                    "request": "create",
-                    "room": room_id(roadshow_id),
-                    "admin_key": self.server.admin_key,
-                    "description": title[:100],
-                    "secret": self.room_secret(roadshow_id),
-                    "pin": self.room_pin(roadshow_id),
-                    "allowed": [],
-                    "require_pvtid": True,
-                    "publishers": PUBLISHERS,
-                    "notify_joining": False,
-                    "is_private": True,
-                    "bitrate": 1_500_000,
-                    "fir_freq": 5,
-                    "videocodec": "vp8,h264",
-                }
-            )
+            await admin.request(room)
         except JanusError as exc:
             if exc.code != ROOM_EXISTS:
                 raise
@@ -220,9 +229,11 @@ class StageMedia:
         await self.open_room(roadshow_id, title)
         link = await self._join(sid, roadshow_id, display)
         assert link.participant is not None
-        _, jsep = await link.participant.message(
-            {"request": "publish", "audio": True, "video": True}, _jsep(offer)
-        )
+        publish: dict[str, Any] = {"request": "publish", "audio": True, "video": True}
+        if self.server.recordings and display.get("role") == "presenter":
+            publish["record"] = True
+            publish["filename"] = replays.host_filename()
+        _, jsep = await link.participant.message(publish, _jsep(offer))
         if jsep is None:
             raise JanusError(0, "the media server sent no answer")
         link.publishing = True

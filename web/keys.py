@@ -86,6 +86,10 @@ SLOT_OFFERS = web.AppKey[SlotOfferer]("slot_offers")
 # within a second.
 SESSIONS_ENDED = web.AppKey[Callable[[], None]]("sessions_ended")
 
+# Call with a fair's id after an order changed outside the live stage (an order from a
+# replay, `web.replays`): the organiser's dashboard shows the new totals.
+ORDERS_CHANGED = web.AppKey[Callable[[int], None]]("orders_changed")
+
 
 @dataclass
 class Mailer:

@@ -25,7 +25,7 @@ from fair import roadshows as rs
 from fair.errors import InvalidInput, NotFound
 from fair.models import Company, Fair, Participant, Pavilion, Product, Role
 from fair.requests import FieldError
-from web import auth
+from web import auth, replays
 from web.db import read, write
 from web.keys import SESSION, SETTINGS
 from web.render import page
@@ -86,11 +86,23 @@ async def programme_page(request: web.Request) -> web.StreamResponse:
     data = await read(request.app, load)
     fair: Fair = data["view"].fair
     zone = viewer.timezone if viewer is not None and viewer.fair_id == fair_id else fair.timezone
+    settings = request.app[SETTINGS]
+    member = viewer is not None and viewer.fair_id == fair_id
+    shows = await read(
+        request.app,
+        lambda s: replays.cards(s, fair_id, viewer if member else None, settings.rates, company_id),
+    )
+    done = request.query.get("done", "")
     return page(
         "roadshow_programme.html",
         request,
         {
             **data,
+            "replays": shows,
+            "janus": bool(settings.stage_janus_url),
+            "member": member or request.get(SESSION, {}).get("o") is not None,
+            "fair_id": fair_id,
+            "done": done if done == "replay_deleted" else "",
             "viewer": viewer,
             "zone": zone,
             "can_schedule": viewer is not None and viewer.fair_id == fair_id,

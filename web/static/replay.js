@@ -1,0 +1,53 @@
+// Orders from a roadshow's replay (web/replays.py): the same orders as on the live
+// stage, sent over HTTP with a client key, so a resend after a lost answer counts once.
+(function () {
+  "use strict";
+  function newKey() {
+    return (window.crypto && window.crypto.randomUUID) ? window.crypto.randomUUID()
+      : String(Date.now()) + "-" + Math.random().toString(16).slice(2);
+  }
+  Array.prototype.forEach.call(document.querySelectorAll(".replay-products"), function (list) {
+    var L = list.dataset;
+    Array.prototype.forEach.call(list.querySelectorAll(".replay-order-form"), function (form) {
+      var key = null;   // kept until an answer comes, so a retry is the same order
+      var status = form.querySelector(".replay-order-status");
+      var button = form.querySelector("button");
+      form.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        if (!key) { key = newKey(); }
+        button.disabled = true;
+        fetch(L.orderUrl, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-CSRF-Token": L.csrf
+          },
+          body: JSON.stringify({
+            product: Number(form.dataset.product),
+            quantity: form.elements.quantity.value.trim(),
+            client_key: key
+          })
+        }).then(function (response) {
+          return response.json().catch(function () { return {}; }).then(function (body) {
+            button.disabled = false;
+            if (response.ok && body.ok) {
+              key = null;
+              status.textContent = L.lOrdered;
+              status.dataset.order = String(body.order.id);
+            } else if (response.status >= 400 && response.status < 500) {
+              key = null;   // refused: a new attempt is a new order
+              status.textContent = (body.error && body.error.message) || body.message || L.lFailed;
+            } else {
+              status.textContent = L.lFailed;
+            }
+          });
+        }, function () {
+          button.disabled = false;
+          status.textContent = L.lFailed;   // no answer: the retry sends the same key
+        });
+      });
+    });
+  });
+})();
