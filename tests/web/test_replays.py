@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -32,9 +34,11 @@ from fair.models import (
 from fair.settings import Settings
 from fair.tokens import issue_token
 from tests.factories import FAIR_TOML, fair_files
+from tests.realtime.conftest import eventually
 from tests.realtime.test_roadshow_stage import add_roadshow
 from tests.web.conftest import Site
 from web import sessions
+from web.app import create_app
 
 pytestmark = pytest.mark.integration
 
@@ -298,3 +302,52 @@ async def test_peer_to_peer_stage_says_there_is_no_recording(
     _, page, _ = await get(site, f"/fair/{site.fair_id}/programme", "de1")
     assert "without a media server, so nothing is recorded" in page.decode()
     assert "replay-video" not in page.decode()
+
+
+async def test_recordings_left_waiting_are_converted_when_a_process_starts(
+    aiohttp_client: Any, settings: Settings, published_fair: tuple[int, dict[str, str]]
+) -> None:
+    """A process starting sweeps at once: here the recording is not Janus's, so the
+    replay fails, with the reason for the organiser only."""
+    if shutil.which("janus-pp-rec") is None:
+        pytest.skip("janus-pp-rec (janus-tools) is not installed")
+    roadshow, _, _ = ended_roadshow(settings, replay=False)
+    folder = rp.roadshow_dir(settings.stage_recordings_dir, roadshow)
+    folder.mkdir(parents=True)
+    for name in ("host-1-audio-0.mjr", "host-1-video-1.mjr"):
+        (folder / name).write_bytes(b"not a recording" * 10)
+    # With a media server configured (never reached here: nobody goes live).
+    janus = replace(settings, stage_janus_url="http://127.0.0.1:9/janus")
+    client = await aiohttp_client(create_app(janus))
+    site = Site(client=client, tokens=published_fair[1], fair_id=published_fair[0])
+    engine = make_engine(settings.database_url)
+
+    def stored() -> Replay | None:
+        with Session(engine) as session:
+            return session.exec(select(Replay)).first()
+
+    await eventually(lambda: (r := stored()) is not None and r.status != "converting", 30)
+    replay = stored()
+    engine.dispose()
+    assert replay is not None and replay.status == ReplayStatus.FAILED
+    assert replay.reason.startswith("janus-pp-rec: ")
+    _, page, _ = await get(site, f"/fair/{site.fair_id}/programme", "de1")
+    assert "could not be turned into a replay" in page.decode()
+    assert replay.reason not in page.decode()
+    _, page, _ = await get(site, f"/fair/{site.fair_id}/programme", "organiser")
+    assert replay.reason in page.decode()
+
+
+async def test_orders_from_replays_are_limited_per_participant_like_live_ones(
+    site: Site, settings: Settings
+) -> None:
+    _, products, key = ended_roadshow(settings)
+    await site.sign_in_participant("de1")
+    page = await (await site.client.get(f"/fair/{site.fair_id}/programme")).text()
+    headers = {"X-CSRF-Token": csrf_of(page), "Accept": "application/json"}
+    url = f"/fair/{site.fair_id}/replays/{key}/orders"
+    statuses = []
+    for n in range(31):
+        order = {"product": products[0], "quantity": 1, "client_key": f"replay-flood-{n:04d}"}
+        statuses.append((await site.client.post(url, json=order, headers=headers)).status)
+    assert statuses == [201] * 30 + [429]
