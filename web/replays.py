@@ -2,7 +2,7 @@
 exhibitor's answers, the organiser's delete, and the background conversion.
 
 The file is for the fair's signed-in participants and the organiser only, as watching
-the stage is: a participant of another fair gets 404, a visitor without a session 403
+the stage is: a participant of another fair gets 404, a visitor without a session 401
 (no redirect: a video element cannot follow one to the sign-in page). It is found by
 the replay's random key and served with HTTP Range (the player seeks), never from a
 path in the request. Conversion runs in a thread of its own, woken when a stage ends
@@ -35,7 +35,6 @@ from web.keys import ENGINE, ORDERS_CHANGED, RATE_COUNTER, SESSION, SETTINGS
 log = logging.getLogger("fair.web.replays")
 SWEEP_SECONDS = 30.0
 ORDERS_PER_MINUTE = 30  # per participant, as on the live stage
-KEY_PATTERN = "[A-Za-z0-9_-]{24}"
 
 
 @dataclass
@@ -52,11 +51,13 @@ CONVERTER = web.AppKey("replay_converter", Converter)
 
 def setup(app: web.Application) -> None:
     r = app.router
-    base = "/fair/{fair:\\d+}/replays/{key:" + KEY_PATTERN + "}"
+    # The key's form is checked after who asks (`fair.replays.by_key`): a visitor learns
+    # nothing from the answer about which keys could exist.
+    base = "/fair/{fair:\\d+}/replays/{key}"
     r.add_get(base + ".webm", video, name="replay_video")
     r.add_post(base + "/orders", order, name="replay_order")
     r.add_post(base + "/orders/{order:\\d+}", decide, name="replay_order_decide")
-    r.add_post("/organiser/replays/{key:" + KEY_PATTERN + "}/delete", delete, name="replay_delete")
+    r.add_post("/organiser/replays/{key}/delete", delete, name="replay_delete")
 
 
 # ---------------------------------------------------------------------- conversion
@@ -122,11 +123,11 @@ async def _member(request: web.Request, fair_id: int) -> Participant | None:
         await auth.organiser(request)
         return None
     if session.get("p") is None:
-        raise Forbidden("sign in to watch the replay")
+        raise web.HTTPUnauthorized(text="sign in to watch the replay")
     try:
         person = await auth.participant(request)
     except web.HTTPException:
-        raise Forbidden("your link was replaced, revoked or has expired") from None
+        raise web.HTTPUnauthorized(text="your link was replaced, revoked or has expired") from None
     if person.fair_id != fair_id:
         raise NotFound("no such replay")
     return person

@@ -172,7 +172,7 @@ async def test_stage_is_recorded_and_converted_into_a_replay_after_the_end(
             assert part.headers["Content-Range"] == f"bytes 100-199/{replay.size_bytes}"
             assert await part.read() == body[100:200]
         async with http.get(url) as signed_out:
-            assert signed_out.status == 403
+            assert signed_out.status == 401
 
 
 async def test_only_the_hosts_feed_is_recorded_not_the_venues(
