@@ -21,9 +21,10 @@ from sqlmodel import Session, col, select
 from fair import orders as od
 from fair import programme as pg
 from fair import queries
+from fair import replays as rp
 from fair import roadshows as rs
 from fair.errors import InvalidInput, NotFound
-from fair.models import Company, Fair, Participant, Pavilion, Product, Role
+from fair.models import Company, Fair, Participant, Pavilion, Product, Replay, Role
 from fair.requests import FieldError
 from web import auth, replays
 from web.db import read, write
@@ -129,11 +130,12 @@ async def stage_page(request: web.Request) -> web.StreamResponse:
 
     rates = request.app[SETTINGS].rates
 
-    def load(db: Session) -> tuple[pg.RoadshowPage, dict[str, Any]]:
+    def load(db: Session) -> tuple[pg.RoadshowPage, dict[str, Any], Replay | None]:
         view = pg.roadshow_page(db, fair_id, roadshow_id, viewer)
-        return view, od.stage_totals(db, roadshow_id, rates)
+        replay = rp.replays_of(db, [roadshow_id]).get(roadshow_id)
+        return view, od.stage_totals(db, roadshow_id, rates), replay
 
-    view, orders = await read(request.app, load)
+    view, orders, replay = await read(request.app, load)
     zone = viewer.timezone if viewer is not None else view.fair.timezone
     done = request.query.get("done", "")
     return page(
@@ -150,6 +152,7 @@ async def stage_page(request: web.Request) -> web.StreamResponse:
             "orders": orders,
             "prices": _prices(view.products),
             "seller": view.presenter or view.own_company,
+            "replay": replay,
         },
     )
 

@@ -198,6 +198,9 @@ async def test_booth_and_programme_pages_show_the_replay_with_products_and_order
         _, page, _ = await get(site, path)
         text = page.decode()
         assert video not in text and "replay-members" in text, path
+    # The stage page, after the end, leads to it.
+    _, page, _ = await get(site, f"/fair/{site.fair_id}/roadshows/{roadshow}", "de1")
+    assert f'/companies/{company}#replay-{key}"' in page.decode()
     # The exhibitor's own people see the orders to confirm, not the order button.
     _, page, _ = await get(site, f"/fair/{site.fair_id}/companies/{company}", "kr1")
     assert "replay-order-form" not in page.decode() and "Orders to confirm" in page.decode()
@@ -298,10 +301,11 @@ async def test_organiser_deletes_a_replay_and_its_recordings(
 async def test_peer_to_peer_stage_says_there_is_no_recording(
     site: Site, settings: Settings
 ) -> None:
-    ended_roadshow(settings, replay=False)
-    _, page, _ = await get(site, f"/fair/{site.fair_id}/programme", "de1")
-    assert "without a media server, so nothing is recorded" in page.decode()
-    assert "replay-video" not in page.decode()
+    roadshow = ended_roadshow(settings, replay=False)[0]
+    for path in ("programme", f"roadshows/{roadshow}"):
+        _, page, _ = await get(site, f"/fair/{site.fair_id}/{path}", "de1")
+        assert "without a media server, so nothing is recorded" in page.decode(), path
+        assert "replay-video" not in page.decode()
 
 
 async def test_recordings_left_waiting_are_converted_when_a_process_starts(
