@@ -220,3 +220,30 @@ async def test_a_stage_whose_process_died_is_converted_after_its_end(
     engine.dispose()
     assert [r.status for r in done] == [ReplayStatus.READY], done
     assert done[0].duration_seconds is not None and done[0].duration_seconds >= 1.5
+
+
+async def test_a_host_who_reloads_adds_a_part_and_the_replay_joins_both(
+    stage: Stage, settings: Settings, media_peers: list[MediaPeer]
+) -> None:
+    first = await publish(stage, "kr2", media_peers)
+    await asyncio.sleep(3)
+    await first.client.disconnect()  # the host reloads the page...
+    second = await publish(stage, "kr2", media_peers)  # ...and is on air again
+    await asyncio.sleep(3)
+    folder = rp.roadshow_dir(settings.stage_recordings_dir, stage.roadshow)
+    parts = rp.segments(folder)
+    assert len(parts) == 2 and all(p.audio and p.video for p in parts)
+    assert (await call(second, "stop"))["ok"]
+    await eventually(
+        lambda: (
+            (r := replay_row(settings, stage.roadshow)) is not None
+            and r.status != ReplayStatus.CONVERTING
+        ),
+        timeout=60,
+    )
+    replay = replay_row(settings, stage.roadshow)
+    assert replay is not None and replay.status == ReplayStatus.READY, replay
+    found = probe(Path(settings.stage_recordings_dir, replay.file))
+    assert sorted(s["codec_name"] for s in found["streams"]) == ["opus", "vp8"]
+    # Both parts, one after the other (each about three seconds).
+    assert 4.5 <= float(found["format"]["duration"]) <= 30.0
