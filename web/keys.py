@@ -117,6 +117,19 @@ class Books:
 
 BOOKS = web.AppKey("agenda_books", Books)
 
+
+@dataclass
+class Converter:
+    """The replays' conversions of this process (`web.replays`): one thread, and the
+    event that wakes it when a stage ends."""
+
+    executor: ThreadPoolExecutor
+    wake: asyncio.Event
+    task: asyncio.Task[None] | None = None
+
+
+CONVERTER = web.AppKey("replay_converter", Converter)
+
 # Built calendar feeds: (participant id, (version id, revision), reminder, base URL)
 # → (expiry, file).
 FEED_CACHE = web.AppKey(

@@ -30,23 +30,19 @@ from fair.errors import Forbidden, InvalidInput, NotFound
 from fair.models import Fair, Participant, Replay, ReplayStatus, Roadshow, RoadshowStatus
 from web import auth
 from web.db import read, write
-from web.keys import ENGINE, ORDERS_CHANGED, RATE_COUNTER, SESSION, SETTINGS
+from web.keys import (
+    CONVERTER,
+    ENGINE,
+    ORDERS_CHANGED,
+    RATE_COUNTER,
+    SESSION,
+    SETTINGS,
+    Converter,
+)
 
 log = logging.getLogger("fair.web.replays")
 SWEEP_SECONDS = 30.0
 ORDERS_PER_MINUTE = 30  # per participant, as on the live stage
-
-
-@dataclass
-class Converter:
-    """This process's conversions: one thread, woken by `poke`."""
-
-    executor: ThreadPoolExecutor
-    wake: asyncio.Event
-    task: asyncio.Task[None] | None = None
-
-
-CONVERTER = web.AppKey("replay_converter", Converter)
 
 
 def setup(app: web.Application) -> None:
@@ -116,7 +112,7 @@ def poke(app: web.Application) -> None:
 
 
 async def _member(request: web.Request, fair_id: int) -> Participant | None:
-    """The asking participant of fair `fair_id` (None: the organiser); 403 signed out,
+    """The asking participant of fair `fair_id` (None: the organiser); 401 signed out,
     404 for another fair's participant."""
     session = request.get(SESSION, {})
     if session.get("o") is not None:
