@@ -106,32 +106,41 @@ class StageMedia:
         """Create the roadshow's room (it may exist already: a presenter back after a
         reload, or created by another process)."""
         _, admin = await self._handles()
-        room: dict[str, Any] = {
-            "request": "create",
-            "room": room_id(roadshow_id),
-            "admin_key": self.server.admin_key,
-            "description": title[:100],
-            "secret": self.room_secret(roadshow_id),
-            "pin": self.room_pin(roadshow_id),
-            "allowed": [],
-            "require_pvtid": True,
-            "publishers": PUBLISHERS,
-            "notify_joining": False,
-            "is_private": True,
-            "bitrate": 1_500_000,
-            "fir_freq": 5,
-            # VP8 first: the replay is converted to WebM, which carries VP8, not H.264.
-            "videocodec": "vp8,h264",
-        }
-        if self.server.recordings:
-            folder = replays.roadshow_dir(self.server.recordings, roadshow_id)
-            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
-            room["rec_dir"] = str(folder)
         try:
-            await admin.request(room)
+            await admin.request(
+                {
+                    "request": "create",
+                    "room": room_id(roadshow_id),
+                    "admin_key": self.server.admin_key,
+                    "description": title[:100],
+                    "secret": self.room_secret(roadshow_id),
+                    "pin": self.room_pin(roadshow_id),
+                    "allowed": [],
+                    "require_pvtid": True,
+                    "publishers": PUBLISHERS,
+                    "notify_joining": False,
+                    "is_private": True,
+                    "bitrate": 1_500_000,
+                    "fir_freq": 5,
+                    # VP8 first: the replay is a WebM, which carries VP8, not H.264.
+                    "videocodec": "vp8,h264",
+                    **await self._recording(roadshow_id),
+                }
+            )
         except JanusError as exc:
             if exc.code != ROOM_EXISTS:
                 raise
+
+    async def _recording(self, roadshow_id: int) -> dict[str, str]:
+        """The room's recording directory (made here; Janus writes into it), if any."""
+        if not self.server.recordings:
+            return {}
+        folder = replays.roadshow_dir(self.server.recordings, roadshow_id)
+        try:
+            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        except OSError as exc:  # Janus may still make it (another machine, another user)
+            log.warning("stage %s: cannot make the recording folder: %s", roadshow_id, exc)
+        return {"rec_dir": str(folder)}
 
     async def close_room(self, roadshow_id: int) -> None:
         """Destroy the room: Janus drops every participant and subscription in it."""
