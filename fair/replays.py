@@ -205,11 +205,17 @@ def _newest_recording(folder: Path) -> datetime | None:
     return datetime.fromtimestamp(max(stamps), UTC) if stamps else None
 
 
-def due(session: Session, recordings: str | Path, now: datetime | None = None) -> list[int]:
+def due(
+    session: Session,
+    recordings: str | Path,
+    now: datetime | None = None,
+    retry_failed: bool = False,
+) -> list[int]:
     """The roadshows whose recordings wait for a conversion: ended (or still "live"
     `GRACE` after their end: their server process died) with host recordings and no
     replay, a replay older than its newest recording (the host went live again), or a
-    conversion abandoned `STALE` ago."""
+    conversion abandoned `STALE` ago; with `retry_failed` (a process starting: the
+    tools may have been installed since) the failed ones too."""
     moment = now or utcnow()
     base = Path(recordings).resolve()
     if not base.is_dir():
@@ -242,7 +248,9 @@ def due(session: Session, recordings: str | Path, now: datetime | None = None) -
         elif replay.status == ReplayStatus.CONVERTING:
             if replay.started_at + STALE <= moment:
                 found.append(roadshow_id)
-        elif replay.finished_at is not None and newest > replay.finished_at:
+        elif (replay.finished_at is not None and newest > replay.finished_at) or (
+            retry_failed and replay.status == ReplayStatus.FAILED
+        ):
             found.append(roadshow_id)
     return found
 
@@ -312,11 +320,14 @@ def convert_roadshow(
 
 
 def convert_due(
-    engine: Engine, recordings: str | Path, now: datetime | None = None
+    engine: Engine,
+    recordings: str | Path,
+    now: datetime | None = None,
+    retry_failed: bool = False,
 ) -> list[Replay]:
     """Convert every roadshow `due` lists; returns the replays stored."""
     with Session(engine) as session:
-        ids = due(session, recordings, now)
+        ids = due(session, recordings, now, retry_failed)
     done = []
     for roadshow_id in ids:
         replay = convert_roadshow(engine, recordings, roadshow_id, now)

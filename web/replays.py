@@ -70,6 +70,7 @@ async def converter_ctx(app: web.Application) -> AsyncIterator[None]:
 
     async def sweep() -> None:
         loop = asyncio.get_running_loop()
+        first = True  # at start, failed ones again: janus-pp-rec or ffmpeg may be new
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(converter.wake.wait(), SWEEP_SECONDS)
@@ -80,7 +81,10 @@ async def converter_ctx(app: web.Application) -> AsyncIterator[None]:
                     rp.convert_due,
                     app[ENGINE],
                     settings.stage_recordings_dir,
+                    None,
+                    first,
                 )
+                first = False
             except Exception:
                 log.exception("converting the stages' recordings failed")
                 continue

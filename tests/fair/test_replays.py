@@ -92,9 +92,11 @@ def test_a_failed_conversion_is_stored_with_the_reason(
     assert [(r.roadshow_id, r.status) for r in done] == [(show, ReplayStatus.FAILED)]
     assert done[0].reason.startswith("janus-pp-rec: ")
     assert done[0].file == "" and done[0].finished_at is not None
-    # Failed stays failed: not tried again at every sweep...
+    # Failed stays failed: not tried again at every sweep, only when a process starts
+    # (janus-pp-rec or ffmpeg may have been installed since)...
     with Session(engine) as session:
         assert rp.due(session, tmp_path) == []
+        assert rp.due(session, tmp_path, retry_failed=True) == [show]
     # ...until the host records again (a roadshow taken live again after its replay).
     later = rp.roadshow_dir(tmp_path, show) / "host-9999999999999-video-1.mjr"
     later.write_bytes(b"more")
