@@ -645,6 +645,32 @@ class StageOrder(SQLModel, table=True):
     decided_at: datetime | None = _instant(default=None)
 
 
+class ReplayStatus(StrEnum):
+    CONVERTING = "converting"  # the recording is being converted (`fair.replays`)
+    READY = "ready"
+    FAILED = "failed"  # `reason` says why
+
+
+class Replay(SQLModel, table=True):
+    """The recording of a roadshow's stage, converted to a browser-playable file
+    (`fair.replays`): one per roadshow. `key` names it in URLs (random, so not
+    guessable); `file` is the file's path inside the recordings directory, made by the
+    app, never taken from a request."""
+
+    __tablename__ = "replay"
+    id: int | None = Field(default=None, primary_key=True)
+    fair_id: int = Field(foreign_key="fair.id", index=True, ondelete="CASCADE")
+    roadshow_id: int = Field(foreign_key="roadshow.id", unique=True, ondelete="CASCADE")
+    key: str = Field(unique=True)
+    file: str = ""
+    duration_seconds: float | None = None
+    size_bytes: int | None = None
+    status: ReplayStatus = _enum(ReplayStatus.CONVERTING)
+    reason: str = ""
+    started_at: datetime = _instant(default_factory=utcnow)
+    finished_at: datetime | None = _instant(default=None)
+
+
 class RoadshowQuestion(SQLModel, table=True):
     """A question asked in a roadshow's chat, kept with the roadshow."""
 

@@ -33,6 +33,8 @@ from fair.models import (
     OrderStatus,
     Participant,
     Product,
+    Replay,
+    ReplayStatus,
     Roadshow,
     RoadshowStatus,
     StageOrder,
@@ -116,6 +118,7 @@ def place_order(
     participant_id: int,
     data: Mapping[str, Any],
     rates: Mapping[str, Decimal],
+    replay: bool = False,
 ) -> tuple[StageOrder, bool]:
     """A viewer orders a product shown on live roadshow `roadshow_id` (the caller
     commits). Returns the order and whether it is new: a resubmission with the same
@@ -123,11 +126,16 @@ def place_order(
     key used by someone else or elsewhere is a Conflict. Raises IntegrityError when
     another transaction stored the same key first (`place_order_once` retries then).
 
+    With `replay`, the order comes from the roadshow's replay (`fair.replays`) and
+    needs a ready replay instead of a live roadshow; it is stored and answered as a live
+    one.
+
     Refused: the presenting company's own people (Forbidden), a roadshow that is not
-    live (Conflict), and with InvalidInput naming the field — a product not shown on
-    it, a quantity out of 1–10,000,000 or below the product's minimum order, a
-    `currency` other than the catalogue's, a currency without an exchange rate, a
-    note over 300 characters, a missing or malformed `client_key`."""
+    live, or from a replay one without a ready replay (Conflict), and with InvalidInput
+    naming the field — a product not shown on it, a quantity out of 1–10,000,000 or
+    below the product's minimum order, a `currency` other than the catalogue's, a
+    currency without an exchange rate, a note over 300 characters, a missing or
+    malformed `client_key`."""
     show = session.get(Roadshow, roadshow_id)
     if show is None:
         raise NotFound("no such roadshow")
@@ -144,7 +152,15 @@ def place_order(
         if existing.roadshow_id != show.id or existing.ordered_by_id != participant_id:
             raise Conflict("client_key: already used for another order")
         return existing, False
-    if show.status != RoadshowStatus.LIVE:
+    if replay:
+        recorded = session.exec(
+            select(Replay.id).where(
+                Replay.roadshow_id == show.id, Replay.status == ReplayStatus.READY
+            )
+        ).first()
+        if recorded is None or show.status == RoadshowStatus.CANCELLED:
+            raise Conflict("this roadshow has no replay to order from")
+    elif show.status != RoadshowStatus.LIVE:
         raise Conflict("orders are taken only while the roadshow is live")
     product = _product(session, show, data)
     quantity = whole_number("quantity", data.get("quantity"), 1, QUANTITY_MAX)
@@ -191,13 +207,17 @@ def place_order_once(
     participant_id: int,
     data: Mapping[str, Any],
     rates: Mapping[str, Decimal],
+    replay: bool = False,
 ) -> tuple[dict[str, Any], bool]:
-    """Place and commit an order; returns its view and whether it is new. When two
-    submissions with one client key race, the loser reads the winner's order."""
+    """Place and commit an order (`replay`: from the roadshow's replay); returns its
+    view and whether it is new. When two submissions with one client key race, the
+    loser reads the winner's order."""
     for attempt in (1, 2):
         try:
             with session_scope(engine) as session:
-                order, created = place_order(session, roadshow_id, participant_id, data, rates)
+                order, created = place_order(
+                    session, roadshow_id, participant_id, data, rates, replay
+                )
                 fair = session.get(Fair, order.fair_id)
                 assert fair is not None
                 view = order_view(session, order, fair.currency, rates)

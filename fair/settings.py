@@ -205,6 +205,15 @@ SETTINGS: tuple[Setting, ...] = (
         "on it; with Janus it is also the most a roadshow may admit.",
     ),
     Setting(
+        "stage",
+        "recordings_dir",
+        str,
+        "var/recordings",
+        "Where Janus records each stage carried through it (the host's feed) and where "
+        "the app converts the recordings into replays: the same path for both, so on "
+        "another machine than Janus a shared directory.",
+    ),
+    Setting(
         "database",
         "request_seconds",
         float,
@@ -294,6 +303,7 @@ class Settings:
     stage_audience_limit: int = 50
     stage_janus_url: str = ""
     stage_janus_capacity: int = 500
+    stage_recordings_dir: str = "var/recordings"
     limits_api_body_kib: int = 64
     limits_form_kib: int = 1024
     limits_upload_mib: int = 60
@@ -477,6 +487,8 @@ def _check(values: dict[str, Any]) -> None:
         raise InvalidInput("stage.audience_limit must be 1–500")
     if not 1 <= values["stage_janus_capacity"] <= 1_000_000:
         raise InvalidInput("stage.janus_capacity must be 1–1000000")
+    if not values["stage_recordings_dir"].strip():
+        raise InvalidInput("stage.recordings_dir must name a directory")
     janus = [part.strip() for part in values["stage_janus_url"].split(",")]
     if janus != [""]:
         for url in janus:

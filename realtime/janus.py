@@ -229,13 +229,15 @@ class MediaServer:
     FAIR_JANUS_API_SECRET, FAIR_JANUS_ADMIN_KEY); `secret` (the app's secret key) derives
     each room's secret and pin, so every server process computes the same ones. `url`
     may list several instances, comma-separated (`urls`); all share the API secret and
-    admin key, and `capacity` is each one's."""
+    admin key, and `capacity` is each one's. `recordings` (`stage.recordings_dir`) is
+    where Janus records the hosts' feeds, empty for none."""
 
     url: str
     api_secret: str
     admin_key: str
     capacity: int
     secret: str
+    recordings: str = ""
 
     @property
     def urls(self) -> tuple[str, ...]:

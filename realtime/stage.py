@@ -82,6 +82,9 @@ class StageNamespace(ParticipantNamespace):
         self.media = StageMedia(services.media) if services.media is not None else None
         if self.media is not None:
             self.media.on_hangup = self._hung_up
+        # Called with the roadshow's id when a stage through Janus ends: the app converts
+        # its recording into the replay (`fair.replays`, set by web/app.py).
+        self.on_ended: Callable[[int], None] | None = None
         # The audience count, sent at most once a second per stage (the first change at
         # once, the last one after): 500 viewers joining in a burst each sent the count
         # to everyone, 250,000 messages; now a few per second.
@@ -368,6 +371,8 @@ class StageNamespace(ParticipantNamespace):
                     if link.room == stage.id:
                         await self.media.leave(other)
                 await self.media.close_room(stage.id)
+                if self.on_ended is not None:
+                    self.on_ended(stage.id)
             await self.emit("ended", {"presenter": sid}, room=stage_room(stage.id), skip_sid=sid)
             self.dashboard.changed(stage.fair_id)
             return {"ok": True, "status": status}

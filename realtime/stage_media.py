@@ -24,6 +24,10 @@ only the rooms it carried. A room goes on the first instance of its ranking that
 process does not hold for down; an instance that refuses connections (or whose session's
 long poll failed) is held for down `DOWN_SECONDS`, then tried again. Viewers look for
 the room in the same order and watch where it has feeds.
+
+With a recordings directory, the room records into `roadshow-<id>/` inside it and the
+host's feed (not the venues') is recorded each time the host publishes, under a name of
+its own (`fair.replays` converts the files into the replay after the end).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from typing import Any
 
 import aiohttp
 
+from fair import replays
 from realtime.janus import Janus, JanusError, JanusHandle, JanusSession, MediaServer
 
 log = logging.getLogger("fair.realtime.stage_media")
@@ -206,12 +211,25 @@ class StageMedia:
                     "is_private": True,
                     "bitrate": 1_500_000,
                     "fir_freq": 5,
+                    # VP8 first: the replay is a WebM, which carries VP8, not H.264.
                     "videocodec": "vp8,h264",
+                    **await self._recording(roadshow_id),
                 }
             )
         except JanusError as exc:
             if exc.code != ROOM_EXISTS:
                 raise
+
+    async def _recording(self, roadshow_id: int) -> dict[str, str]:
+        """The room's recording directory (made here; Janus writes into it), if any."""
+        if not self.server.recordings:
+            return {}
+        folder = replays.roadshow_dir(self.server.recordings, roadshow_id)
+        try:
+            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        except OSError as exc:  # Janus may still make it (another machine, another user)
+            log.warning("stage %s: cannot make the recording folder: %s", roadshow_id, exc)
+        return {"rec_dir": str(folder)}
 
     async def close_room(self, roadshow_id: int) -> None:
         """Destroy the room on every reachable instance (after a failover an old one may
@@ -334,9 +352,11 @@ class StageMedia:
         instance = await self.open_room(roadshow_id, title)
         link = await self._join(sid, roadshow_id, display, instance)
         assert link.participant is not None
-        _, jsep = await link.participant.message(
-            {"request": "publish", "audio": True, "video": True}, _jsep(offer)
-        )
+        publish: dict[str, Any] = {"request": "publish", "audio": True, "video": True}
+        if self.server.recordings and display.get("role") == "presenter":
+            publish["record"] = True
+            publish["filename"] = replays.host_filename()
+        _, jsep = await link.participant.message(publish, _jsep(offer))
         if jsep is None:
             raise JanusError(0, "the media server sent no answer")
         link.publishing = True

@@ -21,13 +21,22 @@ from realtime.notices import NAMESPACE as NOTICES
 from realtime.server import ConnectionCaps, Server, create_server, run_background, tune_gc
 from realtime.services import RoomServices
 from realtime.solver import SolverRuns
-from web import agenda_books, calendar_routes, middleware, ratelimit, serving, sessions
+from web import (
+    agenda_books,
+    calendar_routes,
+    middleware,
+    ratelimit,
+    replays,
+    serving,
+    sessions,
+)
 from web.accesslog import AccessLogger, access_logger
 from web.keys import (
     ANNOUNCER,
     DB_EXECUTOR,
     ENGINE,
     FEED_CACHE,
+    ORDERS_CHANGED,
     PAGE_CACHE,
     RATE_COUNTER,
     SESSIONS_ENDED,
@@ -110,6 +119,7 @@ def room_services(
             settings.janus_admin_key,
             settings.stage_janus_capacity,
             settings.secret_key,
+            settings.stage_recordings_dir,
         )
         if settings.stage_janus_url
         else None,
@@ -200,6 +210,13 @@ def create_app(settings: Settings) -> web.Application:
             await sio.stage.media.close()
 
     app.on_cleanup.append(close_media)
+    if sio.stage is not None:
+        stage = sio.stage
+        stage.on_ended = lambda _roadshow: replays.poke(app)
+        app[ORDERS_CHANGED] = stage.dashboard.changed
+    else:
+        app[ORDERS_CHANGED] = lambda _fair: None
+    app.cleanup_ctx.append(replays.converter_ctx)
     app[ANNOUNCER] = notices = sio.namespace_handlers[NOTICES]
     app[SLOT_OFFERS] = notices.offers
     watch = sio.session_watch if isinstance(sio, Server) else None

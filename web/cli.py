@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -381,7 +382,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         path = Path("var/demo.sqlite")
         for leftover in path.parent.glob(path.name + "*"):
             leftover.unlink()
-        settings = dataclasses.replace(settings, database_url=f"sqlite:///{path}")
+        # Its stages' recordings too: a fresh database numbers its roadshows from 1 again.
+        recordings = Path("var/demo-recordings")
+        shutil.rmtree(recordings, ignore_errors=True)
+        settings = dataclasses.replace(
+            settings, database_url=f"sqlite:///{path}", stage_recordings_dir=str(recordings)
+        )
     engine = _engine(settings)
     options = solver_options(settings, time_limit=min(settings.solver_time_limit, 20.0))
     now = _instant(args.now) if args.now else None

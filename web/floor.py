@@ -18,9 +18,9 @@ from fair import catalogue, matchmaking, queries
 from fair import requests as rq
 from fair.models import Participant
 from fair.rules import DEFAULT_PRIORITY, PRIORITIES
-from web import auth
+from web import auth, replays
 from web.db import read, write
-from web.keys import SESSION
+from web.keys import SESSION, SETTINGS
 from web.render import page
 
 PRODUCTS_SHOWN = 60  # on a booth page; the catalogue pages through the rest
@@ -148,8 +148,21 @@ async def _booth(
         open_people = [p for p in view.people if not p.requested] or list(view.people)
         default_to = min(open_people, key=lambda p: (-len(mine & set(p.languages)), p.key)).key
     done = request.query.get("done", "")
+    settings = request.app[SETTINGS]
+    shows = {}
+    if view.company.role == "exhibitor":
+        shows = await read(
+            request.app,
+            lambda s: replays.cards(s, fair_id, viewer, settings.rates, company_id),
+        )
     context: dict[str, Any] = {
         "view": view,
+        "replays": shows,
+        "janus": bool(settings.stage_janus_url),
+        "member": (viewer is not None and viewer.fair_id == fair_id)
+        or request.get(SESSION, {}).get("o") is not None,
+        "fair_id": fair_id,
+        "zone": viewer.timezone if viewer is not None else view.fair.timezone,
         "viewer": viewer,
         "can_request": can_request,
         "form": {"to": default_to, "priority": str(DEFAULT_PRIORITY), **(form or {})},

@@ -86,6 +86,10 @@ SLOT_OFFERS = web.AppKey[SlotOfferer]("slot_offers")
 # within a second.
 SESSIONS_ENDED = web.AppKey[Callable[[], None]]("sessions_ended")
 
+# Call with a fair's id after an order changed outside the live stage (an order from a
+# replay, `web.replays`): the organiser's dashboard shows the new totals.
+ORDERS_CHANGED = web.AppKey[Callable[[int], None]]("orders_changed")
+
 
 @dataclass
 class Mailer:
@@ -112,6 +116,19 @@ class Books:
 
 
 BOOKS = web.AppKey("agenda_books", Books)
+
+
+@dataclass
+class Converter:
+    """The replays' conversions of this process (`web.replays`): one thread, and the
+    event that wakes it when a stage ends."""
+
+    executor: ThreadPoolExecutor
+    wake: asyncio.Event
+    task: asyncio.Task[None] | None = None
+
+
+CONVERTER = web.AppKey("replay_converter", Converter)
 
 # Built calendar feeds: (participant id, (version id, revision), reminder, base URL)
 # → (expiry, file).

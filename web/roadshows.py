@@ -21,11 +21,12 @@ from sqlmodel import Session, col, select
 from fair import orders as od
 from fair import programme as pg
 from fair import queries
+from fair import replays as rp
 from fair import roadshows as rs
 from fair.errors import InvalidInput, NotFound
-from fair.models import Company, Fair, Participant, Pavilion, Product, Role
+from fair.models import Company, Fair, Participant, Pavilion, Product, Replay, Role
 from fair.requests import FieldError
-from web import auth
+from web import auth, replays
 from web.db import read, write
 from web.keys import SESSION, SETTINGS
 from web.render import page
@@ -86,11 +87,23 @@ async def programme_page(request: web.Request) -> web.StreamResponse:
     data = await read(request.app, load)
     fair: Fair = data["view"].fair
     zone = viewer.timezone if viewer is not None and viewer.fair_id == fair_id else fair.timezone
+    settings = request.app[SETTINGS]
+    member = viewer is not None and viewer.fair_id == fair_id
+    shows = await read(
+        request.app,
+        lambda s: replays.cards(s, fair_id, viewer if member else None, settings.rates, company_id),
+    )
+    done = request.query.get("done", "")
     return page(
         "roadshow_programme.html",
         request,
         {
             **data,
+            "replays": shows,
+            "janus": bool(settings.stage_janus_url),
+            "member": member or request.get(SESSION, {}).get("o") is not None,
+            "fair_id": fair_id,
+            "done": done if done == "replay_deleted" else "",
             "viewer": viewer,
             "zone": zone,
             "can_schedule": viewer is not None and viewer.fair_id == fair_id,
@@ -117,11 +130,12 @@ async def stage_page(request: web.Request) -> web.StreamResponse:
 
     rates = request.app[SETTINGS].rates
 
-    def load(db: Session) -> tuple[pg.RoadshowPage, dict[str, Any]]:
+    def load(db: Session) -> tuple[pg.RoadshowPage, dict[str, Any], Replay | None]:
         view = pg.roadshow_page(db, fair_id, roadshow_id, viewer)
-        return view, od.stage_totals(db, roadshow_id, rates)
+        replay = rp.replays_of(db, [roadshow_id]).get(roadshow_id)
+        return view, od.stage_totals(db, roadshow_id, rates), replay
 
-    view, orders = await read(request.app, load)
+    view, orders, replay = await read(request.app, load)
     zone = viewer.timezone if viewer is not None else view.fair.timezone
     done = request.query.get("done", "")
     return page(
@@ -138,6 +152,7 @@ async def stage_page(request: web.Request) -> web.StreamResponse:
             "orders": orders,
             "prices": _prices(view.products),
             "seller": view.presenter or view.own_company,
+            "replay": replay,
         },
     )
 

@@ -16,6 +16,7 @@ from web import (
     outbox,
     portal,
     register,
+    replays,
     report_routes,
     roadshows,
     rooms,
@@ -69,5 +70,6 @@ def setup_routes(app: web.Application) -> None:
     api_grid.setup(app)
     rooms.setup(app)
     roadshows.setup(app)
+    replays.setup(app)
     whatif.setup(app)
     control.setup(app)

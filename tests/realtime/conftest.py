@@ -31,6 +31,7 @@ def settings(tmp_path: Path) -> Settings:
         database_url=f"sqlite:///{tmp_path / 'fair.sqlite'}",
         secret_key="test-secret",
         deals_rates=RATES,
+        stage_recordings_dir=str(tmp_path / "recordings"),
     )
 
 

@@ -44,6 +44,7 @@ def settings(tmp_path: Path, janus: JanusServer) -> Settings:
         stage_janus_capacity=3,
         janus_api_secret=janus.api_secret,
         janus_admin_key=janus.admin_key,
+        stage_recordings_dir=str(tmp_path / "recordings"),
     )
 
 

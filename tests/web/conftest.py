@@ -68,6 +68,7 @@ def settings(tmp_path: Path) -> Settings:
         database_url=f"sqlite:///{tmp_path / 'fair.sqlite'}",
         secret_key="test-secret",
         smtp_outbox=str(tmp_path / "outbox"),
+        stage_recordings_dir=str(tmp_path / "recordings"),
     )
 
 

@@ -42,6 +42,8 @@ def classify(path: str) -> str:
         return PARTICIPANT
     if path.startswith("/rooms/") or re.fullmatch(r"/fair/[^/]+/roadshows/[^/]+(/attend)?", path):
         return SIGNED_IN  # meeting rooms and live roadshow stages
+    if re.fullmatch(r"/fair/[^/]+/replays/.+", path):
+        return SIGNED_IN  # a roadshow's replay: the fair's participants and the organiser
     if path == "/fair" or path.startswith("/fair/"):
         return PUBLIC  # the fair floor and catalogue (docs/catalogue.md)
     public = {
