@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import socketio
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from fair.accounts import signed_in
+from fair.accounts import signed_in, signed_in_many
 from fair.db import database_unavailable, session_scope
 from fair.errors import Conflict, FairError, Forbidden, InvalidInput, NotFound
 from fair.models import Participant
@@ -65,6 +65,9 @@ class ParticipantNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: 
         self.services = services
         self.dashboard = dashboard
         self.reads: Batcher[Callable[[Session], Any], Any] = Batcher(self._read_batch, services.run)
+        self.sign_ins: Batcher[Mapping[str, Any], dict[str, Any] | None] = Batcher(
+            self._sign_in_batch, services.run
+        )
 
     def _gone(self, sid: str) -> bool:
         """Whether `sid` has disconnected (or is disconnecting). A join checks it after
@@ -80,6 +83,25 @@ class ParticipantNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: 
         a pooled connection, check it, and give it back."""
         result: T = await self.reads.submit(fn)
         return result
+
+    def _sign_in_batch(self, whos: Sequence[Mapping[str, Any]]) -> list[dict[str, Any] | None]:
+        """The participants' connections that arrived together: whose sign-in still holds
+        (`fair.accounts.signed_in_many`), with their name and fair; None for the others."""
+        with Session(self.services.engine()) as session:
+            holds = signed_in_many(session, whos)
+            pids = sorted({int(w["participant"]) for w, ok in zip(whos, holds, strict=True) if ok})
+            people = {
+                row[0]: {"name": row[1], "fair": row[2]}
+                for row in session.exec(
+                    select(Participant.id, Participant.name, Participant.fair_id).where(
+                        col(Participant.id).in_(pids)
+                    )
+                )
+            }
+        return [
+            people.get(int(w["participant"])) if ok else None
+            for w, ok in zip(whos, holds, strict=True)
+        ]
 
     def _read_batch(self, fns: Sequence[Callable[[Session], Any]]) -> list[Any]:
         outcomes: list[Any] = []
@@ -143,14 +165,7 @@ class ParticipantNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: 
         if not who or "participant" not in who:
             raise socketio.exceptions.ConnectionRefusedError(self.SIGN_IN, {"code": "signin"})
         pid, token_hash = int(who["participant"]), str(who.get("token_hash", ""))
-
-        def load(session: Session) -> dict[str, Any] | None:
-            if not signed_in(session, who):
-                return None
-            person = session.get(Participant, pid)
-            return None if person is None else {"name": person.name, "fair": person.fair_id}
-
-        found = await self._read(load)
+        found = await self.sign_ins.submit(who)
         if found is None:
             raise socketio.exceptions.ConnectionRefusedError(
                 "your link was replaced, revoked or has expired; open the new one",

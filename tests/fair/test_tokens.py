@@ -91,3 +91,36 @@ def test_session_check_wants_the_same_participant(db: Session) -> None:
     assert token_is_live(db, kr1.id or 0, hash_token(token))
     assert not token_is_live(db, kr2.id or 0, hash_token(token))
     assert not token_is_live(db, kr1.id or 0, "")
+
+
+def test_sign_ins_checked_together_say_what_each_alone_says(db: Session) -> None:
+    """`signed_in_many` (the connections of a slot change, checked in one go) answers
+    each identity as `signed_in` does alone: live and revoked links, a link of someone
+    else, signed out before and after the session began, organisers known and not."""
+    from fair.accounts import create_organiser, end_sessions, signed_in, signed_in_many
+
+    now = datetime.now(UTC)
+    cn1, kr1 = person(db, "cn1"), person(db, "kr1")
+    live = hash_token(issue_token(db, cn1, TokenKind.MAGIC))
+    old = hash_token(issue_token(db, kr1, TokenKind.MAGIC))
+    fresh = hash_token(issue_token(db, kr1, TokenKind.MAGIC))  # replaces `old`
+    organiser = create_organiser(db, "o@example.com", "correct horse battery", "O")
+    end_sessions(db, f"p:{kr1.id}", now)
+    db.flush()
+    before, after = (
+        (now - timedelta(minutes=5)).timestamp(),
+        (now + timedelta(seconds=1)).timestamp(),
+    )
+    whos: list[dict[str, object]] = [
+        {"participant": cn1.id, "token_hash": live, "iat": before},
+        {"participant": cn1.id, "token_hash": fresh, "iat": before},  # someone else's link
+        {"participant": kr1.id, "token_hash": old, "iat": after},  # replaced
+        {"participant": kr1.id, "token_hash": fresh, "iat": before},  # signed out since
+        {"participant": kr1.id, "token_hash": fresh, "iat": after},
+        {"organiser": organiser.id, "iat": before},
+        {"organiser": 999_999, "iat": before},
+        {},
+    ]
+    together = signed_in_many(db, whos)
+    assert together == [signed_in(db, who) for who in whos]
+    assert together == [True, False, False, False, True, True, False, False]
