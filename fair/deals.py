@@ -254,6 +254,25 @@ def meeting_deals(
     return [deal_view(session, d, room, rates) for d in deals]
 
 
+def rooms_deals(
+    session: Session, rooms: Sequence[Room], rates: Mapping[str, Decimal]
+) -> dict[int, list[dict[str, Any]]]:
+    """`meeting_deals` of many rooms in one statement (the joins of a slot change): room's
+    request id -> its deals."""
+    by_request = {room.request_id: room for room in rooms}
+    found: dict[int, list[dict[str, Any]]] = {rid: [] for rid in by_request}
+    if not rooms:
+        return found
+    for deal, rid in session.exec(
+        select(Deal, Meeting.request_id)
+        .join(Meeting, col(Meeting.id) == col(Deal.meeting_id))
+        .where(col(Meeting.request_id).in_(sorted(by_request)))
+        .order_by(col(Deal.id))
+    ):
+        found[rid].append(deal_view(session, deal, by_request[rid], rates))
+    return found
+
+
 def _money(value: Decimal) -> str:
     return str(value.quantize(CENT))
 

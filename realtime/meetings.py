@@ -69,9 +69,17 @@ class MeetingNamespace(ParticipantNamespace):
         self.rooms: Batcher[presence.Enter | presence.Leave, Any] = Batcher(
             self._enter_and_leave, services.run
         )
+        self.histories: Batcher[Room, dict[str, Any]] = Batcher(self._histories, services.run)
         # Event names with a colon: python-socketio looks up `on_<event>` by name.
         setattr(self, "on_deal:record", self.on_deal_record)
         setattr(self, "on_deal:confirm", self.on_deal_confirm)
+
+    def _histories(self, rooms: Sequence[Room]) -> list[dict[str, Any]]:
+        """The chat and deals of the rooms joined together, in one session."""
+        with Session(self.services.engine(), expire_on_commit=False) as db:
+            lines = chat.chat_histories(db, rooms)
+            found = deals.rooms_deals(db, rooms, self.services.rates)
+        return [{"chat": lines[r.request_id], "deals": found[r.request_id]} for r in rooms]
 
     def _enter_and_leave(self, ops: Sequence[presence.Enter | presence.Leave]) -> list[Any]:
         with session_scope(self.services.engine()) as db:
@@ -103,14 +111,6 @@ class MeetingNamespace(ParticipantNamespace):
             pid: int | None = session.get("participant")
             if session.get("room") is not None:
                 await self._leave(sid, session)
-            rates = self.services.rates
-
-            def history(db: Session, room: Room) -> dict[str, Any]:
-                return {
-                    "chat": chat.chat_history(db, room.meeting_id),
-                    "deals": deals.meeting_deals(db, room, rates),
-                }
-
             entered: presence.Entered = await self.rooms.submit(
                 presence.Enter(uid, pid, session.get("token_hash", ""))
             )
@@ -125,7 +125,7 @@ class MeetingNamespace(ParticipantNamespace):
             # stored later reaches it as a notice, whatever was stored earlier is in the
             # answer (read before entering, a deal stored in between was in neither; the
             # page keys both by id, so one in both shows once).
-            state.update(await self._read(lambda db: history(db, room)))
+            state.update(await self.histories.submit(room))
             if member is not None:
                 await self.emit(
                     "presence", {"people": state["presence"]}, room=meeting_room(uid), skip_sid=sid

@@ -170,3 +170,35 @@ def test_a_batch_costs_about_what_one_join_costs(pairs_engine: Engine) -> None:
         presence.apply(session, ops[1:], now, A)
     assert len(ops) - 1 >= 10
     assert len(many) <= len(one) + 3, "\n".join(many)
+
+
+def test_histories_read_together_are_each_rooms_own(pairs_engine: Engine) -> None:
+    """The chat and deals sent to the joins of a batch (`chat_histories`,
+    `rooms_deals`) are what each room alone reads: its own lines, the newest
+    `CHAT_HISTORY` of them oldest first, and its own deals."""
+    from decimal import Decimal
+
+    from fair import chat, deals
+
+    engine = pairs_engine
+    ops = everyone(engine)
+    rates = {"USD": Decimal(1)}
+    with session_scope(engine) as session:
+        rooms = [presence.load_room(session, uid) for uid in sorted({op.uid for op in ops})]
+        busy, quiet, other = rooms[0], rooms[1], rooms[2]
+        for i in range(chat.CHAT_HISTORY + 5):
+            chat.add_chat(session, busy, f"line {i}", busy.members[i % 2].participant_id)
+        chat.add_chat(session, quiet, "hello", quiet.members[0].participant_id)
+        for room, key in ((quiet, "quiet-01"), (other, "other-01"), (other, "other-02")):
+            data = {"type": "purchase", "amount": "100", "currency": "USD", "client_key": key}
+            deals.record_deal(session, room, room.members[0].participant_id, data, rates)
+    with Session(engine) as session:
+        lines = chat.chat_histories(session, rooms)
+        found = deals.rooms_deals(session, rooms, rates)
+        for room in rooms:
+            assert lines[room.request_id] == chat.chat_history(session, room.meeting_id)
+            assert found[room.request_id] == deals.meeting_deals(session, room, rates)
+    assert len(lines[busy.request_id]) == chat.CHAT_HISTORY
+    assert lines[busy.request_id][-1]["text"] == f"line {chat.CHAT_HISTORY + 4}"
+    assert [d["client_key"] for d in found[other.request_id]] == ["other-01", "other-02"]
+    assert lines[other.request_id] == [] and found[busy.request_id] == []
