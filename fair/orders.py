@@ -12,7 +12,7 @@ every total is computed from the database, so every server process reports the s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -55,6 +55,19 @@ class Price:
 
     unit_price: Decimal
     currency: str
+
+
+def catalogue_prices(products: Iterable[Any]) -> dict[int, Price]:
+    """The unit price an order of each shown product (with `id`, `price_min`,
+    `price_max`, `currency`) is charged; a product the catalogue lists no price for
+    cannot be ordered and is left out."""
+    prices = {}
+    for p in products:
+        try:
+            prices[p.id] = catalogue_price(p.price_min, p.price_max, p.currency)
+        except InvalidInput:
+            continue
+    return prices
 
 
 def catalogue_price(price_min: Decimal | None, price_max: Decimal | None, currency: str) -> Price:

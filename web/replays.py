@@ -268,16 +268,6 @@ def cards(
                 db, item.id, fair.currency, rates, None if seller else viewer.id
             )
         found[item.id] = Card(
-            item, replay, products, _prices(products), tuple(orders), seller=seller
+            item, replay, products, od.catalogue_prices(products), tuple(orders), seller=seller
         )
     return found
-
-
-def _prices(products: tuple[pg.ShownProduct, ...]) -> dict[int, od.Price]:
-    prices = {}
-    for p in products:
-        try:
-            prices[p.id] = od.catalogue_price(p.price_min, p.price_max, p.currency)
-        except InvalidInput:
-            continue
-    return prices

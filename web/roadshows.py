@@ -23,7 +23,7 @@ from fair import programme as pg
 from fair import queries
 from fair import replays as rp
 from fair import roadshows as rs
-from fair.errors import InvalidInput, NotFound
+from fair.errors import NotFound
 from fair.models import Company, Fair, Participant, Pavilion, Product, Replay, Role
 from fair.requests import FieldError
 from web import auth, replays
@@ -150,23 +150,11 @@ async def stage_page(request: web.Request) -> web.StreamResponse:
             # Through the media server, or the presenter's own connections (small cap).
             "janus": bool(request.app[SETTINGS].stage_janus_url),
             "orders": orders,
-            "prices": _prices(view.products),
+            "prices": od.catalogue_prices(view.products),
             "seller": view.presenter or view.own_company,
             "replay": replay,
         },
     )
-
-
-def _prices(products: tuple[pg.ShownProduct, ...]) -> dict[int, od.Price]:
-    """The unit price an order of each shown product is charged (`fair.orders`); a
-    product the catalogue lists no price for cannot be ordered and is left out."""
-    prices = {}
-    for p in products:
-        try:
-            prices[p.id] = od.catalogue_price(p.price_min, p.price_max, p.currency)
-        except InvalidInput:
-            continue
-    return prices
 
 
 async def attend(request: web.Request) -> web.StreamResponse:
