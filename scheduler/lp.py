@@ -192,7 +192,11 @@ class Warm:
 
 
 def solve_pdlp(
-    hm: HardModel, time_limit: float, warm: Warm | None = None, threads: int = 2
+    hm: HardModel,
+    time_limit: float,
+    warm: Warm | None = None,
+    threads: int = 2,
+    eps: float = 1e-5,
 ) -> LpResult | None:
     """PDLP on the level-1 LP, started from `warm` (variables and rows it does not know
     start at 0).
@@ -207,6 +211,7 @@ def solve_pdlp(
         time_limit: seconds.
         warm: the start, or None.
         threads: PDLP's threads.
+        eps: PDLP's relative and absolute optimality tolerance.
 
     Returns:
         The `LpResult`, or None when PDLP gave no solution.
@@ -221,8 +226,8 @@ def solve_pdlp(
     params = solvers_pb2.PrimalDualHybridGradientParams()
     params.num_threads = threads
     crit = params.termination_criteria
-    crit.simple_optimality_criteria.eps_optimal_relative = 1e-5
-    crit.simple_optimality_criteria.eps_optimal_absolute = 1e-5
+    crit.simple_optimality_criteria.eps_optimal_relative = eps
+    crit.simple_optimality_criteria.eps_optimal_absolute = eps
     crit.time_sec_limit = max(1.0, time_limit - (time.perf_counter() - started))
     start = None
     if warm is not None:

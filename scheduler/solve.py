@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COLUMNS_SHARE = 0.65  # share of the time limit column generation may use
+COLUMNS_SHARE = 0.5  # share of the time limit column generation may use
 
 
 def repair(catalog: Catalog) -> list[tuple[int, str | None]]:
@@ -113,8 +113,8 @@ def solve(
     columns: Columns | None = None
     if estimated_size(problem) > COLUMNS_FROM:
         # too many candidates for one model: price them (scheduler/pricing.py); the LP
-        # gets until 65% of the limit (two rounds bring the mega fair's bound from 0.5%
-        # to 0.2% above the LP)
+        # gets until half the limit (two rounds bring the mega fair's bound from 0.5%
+        # to 0.2% above the LP), the neighbourhood search most of the rest
         columns = generate_columns(problem, keep, started + COLUMNS_SHARE * opts.time_limit)
         catalog = columns.catalog
     else:
