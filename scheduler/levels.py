@@ -105,6 +105,7 @@ class Levels:
         # the LP pair already solved by column generation (its bound is the full fair's)
         self.lp_pair: LpPair | None = None
         self._pair: LpPair | None = None  # the LP pair level 1 used
+        self._bound = math.inf  # level 1's bound, for progress reports
 
     def left(self) -> float:
         return max(0.0, self.deadline - time.perf_counter())
@@ -248,7 +249,7 @@ class Levels:
             # column generation's support (124k-340k variables) is too big for SCIP in
             # the time left: SCIP found nothing better than the rounding in a minute
             # (docs/scheduler.md); neighbourhoods of a few hundred requests instead
-            value = self._lns_level1(value, resolve, budget)
+            value = self._lns_level1(value, resolve, budget, bound)
             self._report_progress(value, bound)
             return value, bound, "feasible"
         # first the variables the LP uses; then, on small models, everything (CP-SAT's own
@@ -290,15 +291,17 @@ class Levels:
         if have_lp and v.size > FULL_MODEL_VARS and value < bound and not self.stopped:
             # large one-model fairs (the tight expo): SCIP on the support first, then
             # neighbourhoods with whatever time is left
-            value = self._lns_level1(value, resolve, budget)
+            value = self._lns_level1(value, resolve, budget, bound)
             self._report_progress(value, bound)
         return value, bound, status
 
-    def _lns_level1(self, value: int, resolve: bool, budget: float) -> int:
+    def _lns_level1(self, value: int, resolve: bool, budget: float, bound: float) -> int:
         """Large-neighbourhood search from the best schedule until `budget`
-        (`scheduler.lns`); returns the level-1 weight reached."""
+        (`scheduler.lns`), reporting progress on every improving step; returns the
+        level-1 weight reached."""
         if budget - time.perf_counter() < 1.0 or self._stop_now():
             return value
+        self._bound = bound
         pair = self.lp_pair or self._pair
         lp = None if pair is None else (pair.vertex or pair.interior)
         search = Search(
@@ -308,7 +311,11 @@ class Levels:
             lp.values if lp is not None else None,
             seed=self.opts.seed,
         )
-        ones = search.run(budget, stop=self.stop)
+        ones = search.run(
+            budget,
+            stop=self.stop,
+            improved=lambda got: self._report_progress(_weight(self.v, got), self._bound),
+        )
         self.stopped = self.stopped or search.stopped
         if (
             _weight(self.v, ones) > value

@@ -283,12 +283,14 @@ class Search:
         deadline: float,
         step_s: float = STEP_S,
         stop: Callable[[], bool] | None = None,
+        improved: Callable[[list[int]], None] | None = None,
     ) -> list[int]:
         """Steps until `deadline` (a `time.perf_counter()` value), `stop()` or nothing is
         left out that the LP (or, without one, anybody) would schedule.
 
         Each step frees the neighbourhood of a left-out request drawn in proportion to
-        what leaving it out costs. Returns the schedule (variables at 1).
+        what leaving it out costs. `improved` is called with the schedule after every
+        step that improves it. Returns the schedule (variables at 1).
         """
         started = time.perf_counter()
         st = self.stats
@@ -302,16 +304,18 @@ class Search:
             free = self.neighbourhood(seeds, st.size)
             t0 = time.perf_counter()
             limit = min(step_s, deadline - t0)
-            improved, optimal = self.step(free, limit)
+            better, optimal = self.step(free, limit)
             took = time.perf_counter() - t0
             st.steps += 1
-            st.improved += improved
+            st.improved += better
             if optimal and took < 0.5 * step_s:
                 st.size = min(MAX_SIZE, int(st.size * 1.25) + 1)
             elif not optimal:
                 st.size = max(MIN_SIZE, int(st.size * 0.7))
-            if improved:
+            if better:
                 lost = self.lost()
+                if improved is not None:
+                    improved(self.ones())
         st.seconds = time.perf_counter() - started
         log.info(
             "lns: %d steps, %d improved, +%.0f, neighbourhood %d requests, %.1fs",

@@ -102,8 +102,14 @@ def test_lns_run_closes_most_of_the_gap_from_a_poor_start_guided_by_the_lp() -> 
     start = encode(v, construct(v.catalog, list(reversed(greedy_order(p)))))
     search = Search(hm, start, {j: float(v.weight(j)) for j in range(v.n_cand)}, lp.values, 1)
     assert search.lost(), "the start leaves out requests the LP schedules"
-    ones = search.run(time.perf_counter() + 10, step_s=2.0)
+    seen: list[int] = []
+    ones = search.run(
+        time.perf_counter() + 10, step_s=2.0, improved=lambda got: seen.append(weight(hm, got))
+    )
     assert validate(p, schedule_of(hm, ones)) == []
+    # every improving step is reported, each heavier than the last
+    assert seen and seen == sorted(set(seen)) and seen[-1] == weight(hm, ones)
+    assert len(seen) == search.stats.improved
     gap_before = lp.bound - weight(hm, start)
     gap_after = lp.bound - weight(hm, ones)
     assert gap_after >= -1e-6  # the LP bound still holds
