@@ -21,6 +21,7 @@ from ortools.sat.python import cp_model
 from scheduler.comfort import improve_comfort, total_cost
 from scheduler.cpsat import Progress, Restricted, Run, Stop, run
 from scheduler.fairness import serve_unserved
+from scheduler.lns import Search
 from scheduler.lp import LpPair, solve_lp_pair, solve_restricted_mip
 from scheduler.model import HardModel, Variables, decode, encode
 from scheduler.objectives import (
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 FULL_MODEL_VARS = 40_000  # below this, levels 2–4 see every variable
 PATIENCE_S = 2.0  # levels 2-4: give up after this long without improvement (or 10% of limit)
 COLUMNS_SUPPORT = 0.1  # LP values kept for SCIP after column generation (PDLP only)
+COLUMNS_LATER = 0.1  # share of the limit left to levels 2-3 after column generation
 MIN_LEVEL_S = 1.0  # building a level's CP-SAT model takes about this long on a video fair
 
 
@@ -102,6 +104,8 @@ class Levels:
         self.rm: Restricted | None = None
         # the LP pair already solved by column generation (its bound is the full fair's)
         self.lp_pair: LpPair | None = None
+        self._pair: LpPair | None = None  # the LP pair level 1 used
+        self._bound = math.inf  # level 1's bound, for progress reports
 
     def left(self) -> float:
         return max(0.0, self.deadline - time.perf_counter())
@@ -189,6 +193,7 @@ class Levels:
         the roundings and whether the search has an LP to start from."""
         v = self.v
         pair = self.lp_pair or solve_lp_pair(self.hm, self.left() * 0.5)
+        self._pair = pair
         bound = math.floor(pair.bound + 1e-6) if math.isfinite(pair.bound) else math.inf
         extra: set[int] = set()
         for lp, threshold in ((pair.vertex, SUPPORT), (pair.interior, INTERIOR_SUPPORT)):
@@ -215,6 +220,10 @@ class Levels:
         # the start of the solve: comfort needs time too, and the last 0.05% of weight
         # is worth less than half the idle gaps
         budget = self.deadline
+        if self.opts.levels > 1 and self.lp_pair is not None:
+            # column generation already took most of the limit: the search gets all but
+            # the share fairness and comfort need
+            return max(time.perf_counter(), self.deadline - COLUMNS_LATER * self.opts.time_limit)
         if self.opts.levels > 1:
             budget = min(budget, self.deadline - 0.55 * self.opts.time_limit)
             # ...but never less than a fifth of the limit after a slow LP (tight fairs)
@@ -236,6 +245,13 @@ class Levels:
         CP-SAT over every variable; returns the value, the bound and CP-SAT's status."""
         v = self.v
         budget = self._budget_level1()
+        if self.lp_pair is not None and have_lp:
+            # column generation's support (124k-340k variables) is too big for SCIP in
+            # the time left: SCIP found nothing better than the rounding in a minute
+            # (docs/scheduler.md); neighbourhoods of a few hundred requests instead
+            value = self._lns_level1(value, resolve, budget, bound)
+            self._report_progress(value, bound)
+            return value, bound, "feasible"
         # first the variables the LP uses; then, on small models, everything (CP-SAT's own
         # bound is then valid for the whole problem and can close the LP's gap)
         passes = [False] if not have_lp else [False, True]
@@ -250,7 +266,9 @@ class Levels:
             if resolve:
                 keep |= changed_vars(v, self.best)
             limit = max(0.0, budget - time.perf_counter())
-            if not full and len(passes) > 1:
+            if not full and (len(passes) > 1 or v.size > FULL_MODEL_VARS):
+                # half for SCIP; the rest for CP-SAT (small models) or the
+                # neighbourhood search (large ones)
                 limit = min(limit, max(1.0, limit / 2))
             if self._stop_now():
                 self.stopped = True
@@ -270,7 +288,42 @@ class Levels:
             self._report_progress(value, bound)
             if value >= bound or self.stopped:
                 break
+        if have_lp and v.size > FULL_MODEL_VARS and value < bound and not self.stopped:
+            # large one-model fairs (the tight expo): SCIP on the support first, then
+            # neighbourhoods with whatever time is left
+            value = self._lns_level1(value, resolve, budget, bound)
+            self._report_progress(value, bound)
         return value, bound, status
+
+    def _lns_level1(self, value: int, resolve: bool, budget: float, bound: float) -> int:
+        """Large-neighbourhood search from the best schedule until `budget`
+        (`scheduler.lns`), reporting progress on every improving step; returns the
+        level-1 weight reached."""
+        if budget - time.perf_counter() < 1.0 or self._stop_now():
+            return value
+        self._bound = bound
+        pair = self.lp_pair or self._pair
+        lp = None if pair is None else (pair.vertex or pair.interior)
+        search = Search(
+            self.hm,
+            self.best,
+            self._objective1(resolve),
+            lp.values if lp is not None else None,
+            seed=self.opts.seed,
+        )
+        ones = search.run(
+            budget,
+            stop=self.stop,
+            improved=lambda got: self._report_progress(_weight(self.v, got), self._bound),
+        )
+        self.stopped = self.stopped or search.stopped
+        if (
+            _weight(self.v, ones) > value
+            if not resolve
+            else self._score(ones) > self._score(self.best)
+        ):
+            self.best = ones
+        return _weight(self.v, self.best)
 
     def _report_progress(self, value: float, bound: float) -> None:
         if self.progress is not None:

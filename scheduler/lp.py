@@ -20,7 +20,7 @@ from ortools.linear_solver import linear_solver_pb2 as pb  # type: ignore[attr-d
 from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
 from ortools.linear_solver.python import model_builder_helper as mbh
 
-from scheduler.model import HardModel
+from scheduler.model import HardModel, Key
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ class LpResult:
     seconds: float
     optimal: bool
     duals: list[float] = field(default_factory=list)  # one per row, when the solver gave them
+    iterations: int = 0  # PDLP's, when solved by `solve_pdlp`
 
 
 def _model(hm: HardModel, weights: list[float]) -> pb.MPModelProto:
@@ -166,6 +167,106 @@ def solve_lp(hm: HardModel, time_limit: float, solver: str = "glop") -> LpResult
     weights = [float(hm.vars.weight(j)) for j in range(hm.vars.size)]
     request = _request(_model(hm, weights), solver, time_limit, threads=2)
     return _solve(hm, weights, request, solver, started)
+
+
+def identity(hm: HardModel, j: int) -> object:
+    """What variable `j` stands for, the same in every model of the same fair (a
+    candidate, or a (request, start, in person, third-seat person) choice)."""
+    v = hm.vars
+    return v.catalog.candidates[j] if j < v.n_cand else v.third[j - v.n_cand]
+
+
+@dataclass
+class Warm:
+    """An LP solution of another model of the same fair, by variable and row identity:
+    where PDLP starts when column generation solves its next, larger model."""
+
+    primal: dict[object, float]
+    dual: dict[Key, float]
+
+    @staticmethod
+    def of(hm: HardModel, lp: LpResult) -> Warm:
+        primal = {identity(hm, j): x for j, x in enumerate(lp.values) if x > 1e-9}
+        dual = {row.key: y for row, y in zip(hm.rows, lp.duals, strict=True) if y != 0.0}
+        return Warm(primal, dual)
+
+
+def solve_pdlp(
+    hm: HardModel,
+    time_limit: float,
+    warm: Warm | None = None,
+    threads: int = 2,
+    eps: float = 1e-5,
+) -> LpResult | None:
+    """PDLP on the level-1 LP, started from `warm` (variables and rows it does not know
+    start at 0).
+
+    Column generation solves a sequence of LPs that differ by a few columns: started from
+    the previous round's primal and dual values, PDLP needs far fewer iterations than
+    from zero. The bound is recomputed from the duals by weak duality (`dual_bound`), as
+    for every LP here, so a start or an early stop can never inflate it.
+
+    Args:
+        hm: the hard model.
+        time_limit: seconds.
+        warm: the start, or None.
+        threads: PDLP's threads.
+        eps: PDLP's relative and absolute optimality tolerance.
+
+    Returns:
+        The `LpResult`, or None when PDLP gave no solution.
+    """
+    import numpy as np
+    from ortools.pdlp import solve_log_pb2, solvers_pb2
+    from ortools.pdlp.python import pdlp
+
+    started = time.perf_counter()
+    weights = [float(hm.vars.weight(j)) for j in range(hm.vars.size)]
+    qp = pdlp.qp_from_mpmodel_proto(_model(hm, weights), True)
+    params = solvers_pb2.PrimalDualHybridGradientParams()
+    params.num_threads = threads
+    crit = params.termination_criteria
+    crit.simple_optimality_criteria.eps_optimal_relative = eps
+    crit.simple_optimality_criteria.eps_optimal_absolute = eps
+    crit.time_sec_limit = max(1.0, time_limit - (time.perf_counter() - started))
+    start = None
+    if warm is not None:
+        start = pdlp.PrimalAndDualSolution()
+        start.primal_solution = np.array(
+            [warm.primal.get(identity(hm, j), 0.0) for j in range(hm.vars.size)]
+        )
+        # PDLP minimises −weight: its duals are the negatives of ours
+        start.dual_solution = np.array([-warm.dual.get(row.key, 0.0) for row in hm.rows])
+    got = pdlp.primal_dual_hybrid_gradient(qp, params, initial_solution=start)
+    values = [float(x) for x in got.primal_solution]
+    if len(values) != hm.vars.size or len(got.dual_solution) != len(hm.rows):
+        log.warning("LP (pdlp) gave no solution: %s", got.solve_log.termination_reason)
+        return None
+    duals = [-float(y) for y in got.dual_solution]
+    bound, reduced = dual_bound(hm, weights, duals)
+    objective = sum(w * x for w, x in zip(weights, values, strict=True))
+    reason = solve_log_pb2.TerminationReason.Name(got.solve_log.termination_reason)
+    seconds = time.perf_counter() - started
+    log.info(
+        "LP pdlp%s: objective %.3f, dual bound %.3f, %d iterations, %.2fs (%s)",
+        " (warm)" if warm is not None else "",
+        objective,
+        bound,
+        got.solve_log.iteration_count,
+        seconds,
+        reason,
+    )
+    return LpResult(
+        values=values,
+        bound=bound,
+        reduced=reduced,
+        objective=objective,
+        solver="pdlp",
+        seconds=seconds,
+        optimal=reason == "TERMINATION_REASON_OPTIMAL",
+        duals=duals,
+        iterations=got.solve_log.iteration_count,
+    )
 
 
 @dataclass

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+COLUMNS_SHARE = 0.5  # share of the time limit column generation may use
+
 
 def repair(catalog: Catalog) -> list[tuple[int, str | None]]:
     """The published grid, minus what no longer fits, then greedy for the rest.
@@ -111,8 +113,9 @@ def solve(
     columns: Columns | None = None
     if estimated_size(problem) > COLUMNS_FROM:
         # too many candidates for one model: price them (scheduler/pricing.py); the LP
-        # gets until 60% of the limit
-        columns = generate_columns(problem, keep, started + 0.6 * opts.time_limit)
+        # gets until half the limit (two rounds bring the mega fair's bound from 0.5%
+        # to 0.2% above the LP), the neighbourhood search most of the rest
+        columns = generate_columns(problem, keep, started + COLUMNS_SHARE * opts.time_limit)
         catalog = columns.catalog
     else:
         catalog = build_catalog(problem, keep)
@@ -134,6 +137,11 @@ def solve(
         base = encode(v, construct(catalog, greedy_order(problem)))
     # keep time for numbering tables and explaining what was left out (~3 s at expo)
     reserve = min(0.25 * opts.time_limit, 0.3 + v.size / 200_000)
+    if columns is not None:
+        # ...and, after column generation, for the catalogue of every candidate of the
+        # requests left out that the reasons are given from
+        # (at 4% of the limit the mega fair's solves ended 4-44 s late under load)
+        reserve += 0.07 * opts.time_limit
     # OR-Tools (and the pandas it loads) only when a solve runs: a web process that never
     # solves keeps ~60 MB less (the levels import it).
     from scheduler.levels import Levels

@@ -1,0 +1,328 @@
+"""Large-neighbourhood search on level 1: free a few hundred requests, keep the rest.
+
+On fairs where the LP's support is too large for one exact model in the time left (the
+mega fair: 124k–340k variables with values above 0.02-0.1 after column generation, where
+SCIP found nothing better than the rounding in a minute), the schedule is improved piece
+by piece instead. Each step frees a *neighbourhood*: the requests of a few people who
+lose LP weight (a request the LP schedules but the schedule does not) and the requests of
+the people they meet, so that those meetings can move. Every other meeting stays where it
+is: its use of each row (person-slot, place-slot, caps) is subtracted from the row's
+right-hand side, candidates of the freed requests that no longer fit are dropped, and
+SCIP solves the small 0/1 model that remains (a few thousand variables), hinted with the
+freed requests' current meetings. A step's answer replaces them only when it is worth
+more, so the schedule never gets worse and stays valid: the sub-model holds every row of
+the full model over its variables, with the kept meetings' use taken out.
+
+The neighbourhood size adapts: it grows when SCIP proves its sub-model optimal quickly
+and shrinks when SCIP runs out of time.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.linear_solver import linear_solver_pb2 as pb  # type: ignore[attr-defined]
+from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
+
+from scheduler.model import HardModel
+
+log = logging.getLogger(__name__)
+
+START_SIZE = 150  # requests freed per step at first
+MIN_SIZE = 20
+MAX_SIZE = 3_000
+STEP_S = 3.0  # SCIP's limit per step
+EPS = 1e-6
+# freed requests per left-out request a neighbourhood starts from: on the mega fair
+# several seeds gained ~60 weight per CPU second where one seed per step gained ~45
+PER_SEED = 100
+
+
+@dataclass
+class Stats:
+    """What a search did: steps run, steps that improved, the weight gained, seconds."""
+
+    steps: int = 0
+    improved: int = 0
+    gained: float = 0.0
+    seconds: float = 0.0
+    size: int = START_SIZE
+
+
+class Search:
+    """The schedule being improved, and per row how much of it the schedule uses."""
+
+    def __init__(
+        self,
+        hm: HardModel,
+        ones: list[int],
+        objective: dict[int, float],
+        lp_values: list[float] | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.hm = hm
+        v = hm.vars
+        cat = v.catalog
+        self.objective = objective
+        self.rng = random.Random(seed)
+        self.var_request: list[str] = [c.request for c in cat.candidates] + [t[0] for t in v.third]
+        self.request_vars: defaultdict[str, list[int]] = defaultdict(list)
+        for j, rid in enumerate(self.var_request):
+            self.request_vars[rid].append(j)
+        # rows are found by key when a variable is first touched: scanning the mega
+        # fair's 2.5M nonzeros once took seconds of pure Python
+        self.row_at = {row.key: r for r, row in enumerate(hm.rows)}
+        self._rows: dict[int, list[tuple[int, float]]] = {}
+        self._day = [s.day for s in cat.problem.slots]
+        self.use = [0.0] * len(hm.rows)
+        self.current: dict[str, list[int]] = defaultdict(list)
+        for j in ones:
+            self._book(j, 1.0)
+            self.current[self.var_request[j]].append(j)
+        self.frozen = set(cat.forced)
+        # who meets in which requests (only requests that can be met at all)
+        self.by_person: defaultdict[str, list[str]] = defaultdict(list)
+        for rid, idx in cat.by_request.items():
+            if idx and rid not in self.frozen:
+                for pid in cat.requests[rid].people:
+                    self.by_person[pid].append(rid)
+        # LP weight per request: how much the LP schedules it
+        self.mass: dict[str, float] = {}
+        if lp_values is not None:
+            for j in range(v.n_cand):
+                x = lp_values[j]
+                if x > EPS:
+                    rid = self.var_request[j]
+                    self.mass[rid] = self.mass.get(rid, 0.0) + x
+        self.stats = Stats()
+        self.stopped = False
+
+    def rows_of(self, j: int) -> list[tuple[int, float]]:
+        """The rows variable `j` enters and its coefficient in each (the keys
+        `scheduler.model` gives them; a key with no row has nothing to bind)."""
+        got = self._rows.get(j)
+        if got is not None:
+            return got
+        v = self.hm.vars
+        cat = v.catalog
+        keys: list[tuple[tuple[object, ...], float]] = []
+        if j < v.n_cand:
+            c = cat.candidates[j]
+            people = cat.requests[c.request].people
+            keys.append((("req", c.request), 1.0))
+            for t in c.slots:
+                keys.extend((("person", pid, t), 1.0) for pid in people)
+                keys.append((("place", c.place, t), 1.0))
+            start, in_person, rid = c.start, c.in_person, c.request
+            link = -1.0
+        else:
+            rid, start, in_person, pid = v.third[j - v.n_cand]
+            people = (pid,)
+            length = cat.requests[rid].length
+            keys.extend((("person", pid, t), 1.0) for t in range(start, start + length))
+            link = 1.0
+        for pid in people:
+            keys.append((("day-cap", pid, self._day[start]), 1.0))
+            keys.append((("total-cap", pid), 1.0))
+        keys.append((("third", rid, start, in_person), link))
+        got = [(self.row_at[k], a) for k, a in keys if k in self.row_at]
+        self._rows[j] = got
+        return got
+
+    def _book(self, j: int, sign: float) -> None:
+        for r, a in self.rows_of(j):
+            self.use[r] += sign * a
+
+    def ones(self) -> list[int]:
+        """The schedule's variables at 1."""
+        return [j for js in self.current.values() for j in js]
+
+    def value(self) -> float:
+        return sum(self.objective.get(j, 0.0) for j in self.ones())
+
+    # ------------------------------------------------------------- neighbourhoods
+
+    def lost(self) -> list[tuple[str, float]]:
+        """Requests not scheduled that could be, with what leaving them out costs
+        (weight × their LP value; weight alone without an LP)."""
+        cat = self.hm.vars.catalog
+        out = []
+        for rid, idx in cat.by_request.items():
+            if not idx or rid in self.frozen or self.current.get(rid):
+                continue
+            mass = self.mass.get(rid, 0.0) if self.mass else 1.0
+            if mass > 0.01:
+                out.append((rid, cat.requests[rid].weight * mass))
+        return out
+
+    def neighbourhood(self, seeds: list[str], size: int) -> set[str]:
+        """The `seeds` and the requests around them: breadth first over the people who
+        meet, until `size` requests (scheduled or not) are free."""
+        cat = self.hm.vars.catalog
+        chosen: set[str] = set(seeds)
+        queue = [pid for rid in seeds for pid in cat.requests[rid].people]
+        seen = set(queue)
+        k = 0
+        while k < len(queue) and len(chosen) < size:
+            pid = queue[k]
+            k += 1
+            mine = self.by_person.get(pid, [])
+            for rid in self.rng.sample(mine, len(mine)):
+                if len(chosen) >= size:
+                    break
+                chosen.add(rid)
+                if self.current.get(rid):
+                    for other in cat.requests[rid].people:
+                        if other not in seen:
+                            seen.add(other)
+                            queue.append(other)
+        return chosen
+
+    # ------------------------------------------------------------------ one step
+
+    def step(self, free: set[str], time_limit: float) -> tuple[bool, bool]:
+        """Re-solve the requests in `free` with every other meeting kept.
+
+        Returns:
+            (improved, SCIP proved the sub-model optimal).
+        """
+        began = time.perf_counter()
+        rows = self.hm.rows
+        free = {rid for rid in free if rid not in self.frozen}
+        removed = [j for rid in free for j in self.current.get(rid, ())]
+        held: defaultdict[int, float] = defaultdict(
+            float
+        )  # row → use by the freed requests' current meetings
+        for j in removed:
+            for r, a in self.rows_of(j):
+                held[r] += a
+        keep: list[int] = []
+        for rid in free:
+            for j in self.request_vars[rid]:
+                ok = True
+                for r, _ in self.rows_of(j):
+                    row = rows[r]
+                    if row.coefs is None and row.ub - (self.use[r] - held.get(r, 0.0)) < 1 - EPS:
+                        ok = False
+                        break
+                if ok:
+                    keep.append(j)
+        if not keep:
+            return False, True
+        pos = {j: k for k, j in enumerate(keep)}
+        sub: defaultdict[int, list[tuple[int, float]]] = defaultdict(list)
+        for j in keep:
+            for r, a in self.rows_of(j):
+                sub[r].append((j, a))
+        model = pb.MPModelProto(maximize=True)
+        for j in keep:
+            model.variable.add(
+                lower_bound=0.0,
+                upper_bound=1.0,
+                objective_coefficient=self.objective.get(j, 0.0),
+                is_integer=True,
+            )
+        for r, js in sub.items():
+            row = rows[r]
+            fixed = self.use[r] - held.get(r, 0.0)
+            ub = row.ub - fixed
+            lb = row.lb - fixed
+            if row.coefs is None and lb == -math.inf and len(js) <= ub + EPS:
+                continue  # cannot bind
+            ct = model.constraint.add(lower_bound=lb, upper_bound=ub)
+            ct.var_index.extend(pos[j] for j, _ in js)
+            ct.coefficient.extend(a for _, a in js)
+        on = set(removed)
+        model.solution_hint.var_index.extend(range(len(keep)))
+        model.solution_hint.var_value.extend(1.0 if j in on else 0.0 for j in keep)
+        req = pb.MPModelRequest(
+            model=model,
+            solver_type=pb.MPModelRequest.SCIP_MIXED_INTEGER_PROGRAMMING,
+            solver_time_limit_seconds=max(0.2, time_limit),
+        )
+        resp = pb.MPSolutionResponse()
+        built = time.perf_counter()
+        pywraplp.Solver.SolveWithProto(req, resp)
+        log.debug(
+            "lns step: %d requests, %d variables, %d rows, built in %.2fs, SCIP %.2fs %s",
+            len(free),
+            len(keep),
+            len(model.constraint),
+            built - began,
+            time.perf_counter() - built,
+            pb.MPSolverResponseStatus.Name(resp.status),
+        )
+        optimal = resp.status == pb.MPSOLVER_OPTIMAL
+        if resp.status not in (pb.MPSOLVER_OPTIMAL, pb.MPSOLVER_FEASIBLE):
+            return False, optimal
+        new = [j for j, x in zip(keep, resp.variable_value, strict=True) if x > 0.5]
+        before = sum(self.objective.get(j, 0.0) for j in removed)
+        after = sum(self.objective.get(j, 0.0) for j in new)
+        if after <= before + EPS:
+            return False, optimal
+        for j in removed:
+            self._book(j, -1.0)
+        for rid in free:
+            self.current.pop(rid, None)
+        for j in new:
+            self._book(j, 1.0)
+            self.current[self.var_request[j]].append(j)
+        self.stats.gained += after - before
+        return True, optimal
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(
+        self,
+        deadline: float,
+        step_s: float = STEP_S,
+        stop: Callable[[], bool] | None = None,
+        improved: Callable[[list[int]], None] | None = None,
+    ) -> list[int]:
+        """Steps until `deadline` (a `time.perf_counter()` value), `stop()` or nothing is
+        left out that the LP (or, without one, anybody) would schedule.
+
+        Each step frees the neighbourhood of a left-out request drawn in proportion to
+        what leaving it out costs. `improved` is called with the schedule after every
+        step that improves it. Returns the schedule (variables at 1).
+        """
+        started = time.perf_counter()
+        st = self.stats
+        lost = self.lost()
+        while lost and time.perf_counter() + 0.2 < deadline:
+            if stop is not None and stop():
+                self.stopped = True
+                break
+            rids = [rid for rid, _ in lost]
+            seeds = self.rng.choices(rids, weights=[w for _, w in lost], k=1 + st.size // PER_SEED)
+            free = self.neighbourhood(seeds, st.size)
+            t0 = time.perf_counter()
+            limit = min(step_s, deadline - t0)
+            better, optimal = self.step(free, limit)
+            took = time.perf_counter() - t0
+            st.steps += 1
+            st.improved += better
+            if optimal and took < 0.5 * step_s:
+                st.size = min(MAX_SIZE, int(st.size * 1.25) + 1)
+            elif not optimal:
+                st.size = max(MIN_SIZE, int(st.size * 0.7))
+            if better:
+                lost = self.lost()
+                if improved is not None:
+                    improved(self.ones())
+        st.seconds = time.perf_counter() - started
+        log.info(
+            "lns: %d steps, %d improved, +%.0f, neighbourhood %d requests, %.1fs",
+            st.steps,
+            st.improved,
+            st.gained,
+            st.size,
+            st.seconds,
+        )
+        return self.ones()
