@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -310,14 +311,24 @@ class _DealSums:
 def _sum_deals(
     session: Session,
     fair_id: int,
-    deals: Sequence[Deal],
+    deals: Sequence[Any],
     currency: str,
     rates: Mapping[str, Decimal],
 ) -> _DealSums:
-    """Sum `deals` by type, by the selling company's pavilion (the buyer's when the seller
-    has none) and by country (of either company: a cross-border deal counts for both)."""
-    companies = {c.id: c for c in session.exec(select(Company).where(Company.fair_id == fair_id))}
-    pavilions = {p.id: p for p in session.exec(select(Pavilion).where(Pavilion.fair_id == fair_id))}
+    """Sum `deals` (rows or objects with amount, currency, confirmed_at, seller_id,
+    buyer_id and type) by type, by the selling company's pavilion (the buyer's when the
+    seller has none) and by country (of either company: a cross-border deal counts for
+    both)."""
+    company_rows: Any = session.execute(
+        sa.select(col(Company.id), col(Company.pavilion_id), col(Company.country)).where(
+            col(Company.fair_id) == fair_id
+        )
+    )
+    companies: dict[Any, Any] = {row.id: row for row in company_rows}
+    pavilion_rows: Any = session.execute(
+        sa.select(col(Pavilion.id), col(Pavilion.name)).where(col(Pavilion.fair_id) == fair_id)
+    )
+    pavilions: dict[Any, Any] = {row.id: row for row in pavilion_rows}
     sums = _DealSums()
     for d in deals:
         value = fair_value(d.amount, d.currency, currency, rates)
@@ -405,7 +416,13 @@ def fair_totals(
     if fair is None:
         raise NotFound(f"no fair {fair_id}")
     now = now or utcnow()
-    deals = session.exec(select(Deal).where(Deal.fair_id == fair_id)).all()
+    # The columns the sums need, not the deals as objects: the dashboard asks this after
+    # every burst of changes, and building thousands of ORM objects was most of its cost.
+    names = ("amount", "currency", "confirmed_at", "seller_id", "buyer_id", "type")
+    table: Any = Deal.__table__  # type: ignore[attr-defined]
+    deals = session.execute(
+        sa.select(*(table.c[n] for n in names)).where(table.c.fair_id == fair_id)
+    ).all()
     sums = _sum_deals(session, fair_id, deals, fair.currency, rates)
     running, live, no_shows = _meetings_now(session, fair_id, now)
     return {

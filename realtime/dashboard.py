@@ -3,8 +3,9 @@
 Counters are always computed from the database (`fair.deals.fair_totals`), never kept in
 one process's memory, so with several processes on Redis every dashboard converges on
 the same figures. Changes are coalesced per fair: a burst of deals causes one query and
-one `totals` event per process, and each event carries `as_of` (when its query ran) so a
-client keeps the newest figures even if events from two processes cross.
+one `totals` event per process, at most one a second (the first change's at once, what
+came after in one push a second later), and each event carries `as_of` (when its query
+ran) so a client keeps the newest figures even if events from two processes cross.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from realtime.services import RoomServices
 log = logging.getLogger("fair.realtime.dashboard")
 NAMESPACE = "/dashboard"
 COALESCE = 0.05  # seconds to wait for more changes before querying
+# Seconds between two queries of one fair's totals from one process: a busy fair (a slot
+# change, a deal burst) changes many times a second, and each query reads every deal.
+INTERVAL = 1.0
 
 
 class DashboardNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: ignore[misc]
@@ -41,6 +45,7 @@ class DashboardNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: ig
         self.services = services
         self._pending: dict[int, asyncio.Task[None]] = {}
         self._dirty: set[int] = set()
+        self._last: dict[int, float] = {}  # fair id → when its totals were last queried
         self.watched: dict[int, int] = {}  # fair id → local watchers
 
     async def on_connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
@@ -109,10 +114,13 @@ class DashboardNamespace(AnswersEveryCall, socketio.AsyncNamespace):  # type: ig
             self._pending[fair_id] = asyncio.ensure_future(self._push(fair_id))
 
     async def _push(self, fair_id: int) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while fair_id in self._dirty:
-                await asyncio.sleep(COALESCE)
+                last = self._last.get(fair_id, -INTERVAL)
+                await asyncio.sleep(max(COALESCE, last + INTERVAL - loop.time()))
                 self._dirty.discard(fair_id)
+                self._last[fair_id] = loop.time()
                 totals = await self.totals(fair_id)
                 await self.emit("totals", totals, room=dashboard_room(fair_id))
         except Exception:
