@@ -12,6 +12,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 
@@ -42,16 +43,23 @@ SIZES: dict[str, Size] = {
 # -- the fair ------------------------------------------------------------------------
 
 
-def prepare_fair(url: str, scale: str, seed: int) -> tuple[int, tuple[str, str]]:
+def prepare_fair(
+    url: str, scale: str, seed: int, outbox: Path | None = None
+) -> tuple[int, tuple[str, str]]:
     """Generate, import, schedule and publish a fair into `url`, with an organiser
-    account; returns its id and the organiser's e-mail and password."""
+    account; returns its id and the organiser's e-mail and password. The publication's
+    e-mails go to `outbox` (a folder), as `fair publish` sends them: the fair day comes
+    days after the schedule was published, so its servers do not start by mailing
+    everyone (without `outbox` the first server to start queues them)."""
     from sqlmodel import Session
 
     import scheduler.problem as sp
     from bench.fairs import generated_files, schedule_and_publish
+    from fair import notify
     from fair.accounts import create_organiser
     from fair.db import open_database
     from fair.loader import import_files
+    from fair.settings import load_settings
 
     engine = open_database(url)
     try:
@@ -59,6 +67,9 @@ def prepare_fair(url: str, scale: str, seed: int) -> tuple[int, tuple[str, str]]
         summary = import_files(engine, files)
         options = sp.Options(time_limit=10.0, workers=1, seed=seed)
         schedule_and_publish(engine, summary.fair_id, options, "greedy")
+        if outbox is not None:
+            settings = load_settings(None, {}, {"smtp_outbox": str(outbox)})
+            notify.queue_missed(engine, settings, summary.fair_id)
         with Session(engine) as session:
             email = f"organiser-{secrets.token_hex(4)}@drill.example"
             password = secrets.token_urlsafe(16)
