@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+import fair.db
 from fair.db import open_database
 from fair.settings import Settings
 from tests.mail import Inbox, mail_settings_for, smtp_server
@@ -38,6 +41,73 @@ def postgres_ok() -> bool:
     if not ok and IN_CI:
         pytest.fail(f"PostgreSQL is required in CI and not reachable at {POSTGRES_URL}")
     return ok
+
+
+# -- fresh databases -----------------------------------------------------------------
+# Alembic's upgrade of an empty database to the newest revision takes 1-3 s on this
+# 2-core machine (it compiles every operation, and SQLite's batch mode rebuilds tables),
+# and most tests open one or more empty databases. So, in each test process, the first
+# empty database of a dialect (and PostgreSQL database) is migrated by Alembic with the
+# SQL statements it sent recorded, and later empty ones get the same statements, in the
+# same transaction, in milliseconds: the same schema, triggers and alembic_version row.
+# Upgrades to another revision, of a database with tables, and every upgrade in tests
+# marked `migrations` (the tests of the migrations themselves) run Alembic.
+_ALEMBIC_UPGRADE = fair.db.upgrade
+_RECORDED: dict[tuple[str, str | None], list[tuple[str, Any]]] = {}
+_RECORDING = threading.Lock()
+_ALEMBIC_ONLY = threading.Event()  # set while a `migrations` test runs
+
+
+def _upgrade(engine: Engine, revision: str = "head") -> None:
+    if revision != "head" or _ALEMBIC_ONLY.is_set():
+        _ALEMBIC_UPGRADE(engine, revision)
+        return
+    with engine.connect() as conn:
+        empty = not sa.inspect(conn).get_table_names()
+    if not empty:
+        _ALEMBIC_UPGRADE(engine, revision)
+        return
+    dialect = engine.dialect.name
+    key = (dialect, None if dialect == "sqlite" else engine.url.database)
+    with _RECORDING:
+        statements = _RECORDED.get(key)
+        if statements is None:
+            sent: list[tuple[str, Any]] = []
+
+            def record(_c: Any, _cur: Any, statement: str, parameters: Any, *_a: Any) -> None:
+                sent.append((statement, parameters))  # after: only what succeeded
+
+            sa.event.listen(engine, "after_cursor_execute", record)
+            try:
+                _ALEMBIC_UPGRADE(engine, revision)
+            finally:
+                sa.event.remove(engine, "after_cursor_execute", record)
+            _RECORDED[key] = sent
+            return
+    with engine.begin() as conn:
+        for statement, parameters in statements:
+            conn.exec_driver_sql(statement, parameters)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _recorded_migrations() -> Iterator[None]:
+    fair.db.upgrade = _upgrade  # open_database looks it up at each call
+    try:
+        yield
+    finally:
+        fair.db.upgrade = _ALEMBIC_UPGRADE
+
+
+@pytest.fixture(autouse=True)
+def _alembic_for_migration_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("migrations") is None:
+        yield
+        return
+    _ALEMBIC_ONLY.set()
+    try:
+        yield
+    finally:
+        _ALEMBIC_ONLY.clear()
 
 
 @pytest.fixture
