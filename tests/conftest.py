@@ -23,6 +23,63 @@ POSTGRES_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# -- test processes ------------------------------------------------------------------
+# The suite runs in two processes (pytest-xdist, `-n 2` in pyproject's addopts), tests
+# handed out one at a time, except these groups (by path prefix), whose tests run one
+# after another in one process:
+SERIAL_GROUPS = {
+    # Real Chromium (and network namespaces, Janus): a handful of processes each, with
+    # timeouts sized for one browser test at a time on this 2-core machine.
+    "tests/e2e/": "browser",
+    # `serve_two`: fair serve processes on the shared Redis database 13, flushed first.
+    "tests/realtime/test_redis_processes.py": "redis-db13",
+    "tests/realtime/test_stage_orders_processes.py": "redis-db13",
+    "tests/realtime/test_notices.py": "redis-db13",
+    "tests/realtime/test_offers.py": "redis-db13",
+    # A module-scoped fixture (the expo fair and its PDF), built once.
+    "tests/web/test_report_expo.py": "report-expo",
+}
+
+
+def serial_group(nodeid: str) -> str:
+    """The unit of work `nodeid` is handed out in: its group, or itself."""
+    path = nodeid.split("::", 1)[0]
+    for prefix, group in SERIAL_GROUPS.items():
+        if path.startswith(prefix):
+            return group
+    return nodeid
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist load` (the default) with SERIAL_GROUPS kept together. (xdist's own
+    `loadgroup` marks do not take with pytest 9.2, which no longer reads the node id
+    they rewrite.)"""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return serial_group(nodeid)
+
+    return GroupScheduling(config, log)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Once, before the test processes start: the catalogue search's pg_trgm extension,
+    which the first migration on a new PostgreSQL server installs (two processes doing
+    that at once could both try, and one fail)."""
+    if hasattr(session.config, "workerinput") or not postgres_available():
+        return
+    engine = sa.create_engine(POSTGRES_URL)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+    except sa.exc.DBAPIError:
+        pass  # not permitted: the migration falls back as it does in production
+    finally:
+        engine.dispose()
+
 
 def postgres_available() -> bool:
     try:
