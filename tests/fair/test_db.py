@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 from fair.db import current_revision, head_revision, make_engine, open_database, upgrade
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.migrations]  # Alembic each time
 
 
 def test_migration_from_empty_database_reaches_head(engine: Engine) -> None:

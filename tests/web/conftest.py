@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 from aiohttp.web import Application
 from sqlmodel import select
@@ -72,9 +75,10 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
-@pytest.fixture
-def published_fair(settings: Settings) -> tuple[int, dict[str, str]]:
-    engine = open_database(settings.database_url)
+def publish_fair(url: str) -> tuple[int, dict[str, str]]:
+    """The factory fair imported into `url`, scheduled, published, with the organiser
+    account and a personal link for everyone; its id and the links' tokens by key."""
+    engine = open_database(url)
     summary = import_files(engine, fair_files())
     number, _ = schedule_fair(
         engine,
@@ -90,6 +94,35 @@ def published_fair(settings: Settings) -> tuple[int, dict[str, str]]:
             tokens[person.key] = issue_token(session, person, TokenKind.MAGIC)
     engine.dispose()
     return summary.fair_id, tokens
+
+
+# The published fair on SQLite, made once per test process and copied for each test:
+# import, schedule and publish take a second or more, a file copy milliseconds. Each test
+# still has a database of its own. (Nothing in it depends on the hour it was made: the
+# fair's dates are fixed, its tokens live until weeks after it.)
+_TEMPLATE: dict[str, tuple[Path, tuple[int, dict[str, str]]]] = {}
+_TEMPLATE_LOCK = threading.Lock()
+
+
+@pytest.fixture
+def published_fair(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[int, dict[str, str]]:
+    url = sa.engine.make_url(settings.database_url)
+    target = Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+    if target is None or target.exists():
+        return publish_fair(settings.database_url)
+    with _TEMPLATE_LOCK:
+        if "fair" not in _TEMPLATE:
+            path = tmp_path_factory.mktemp("published") / "fair.sqlite"
+            made = publish_fair(f"sqlite:///{path}")
+            # Closing its last connection checkpointed the WAL: the file is the database.
+            assert not path.with_name("fair.sqlite-wal").exists()
+            _TEMPLATE["fair"] = path, made
+    path, (fair_id, tokens) = _TEMPLATE["fair"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target)
+    return fair_id, dict(tokens)
 
 
 @pytest.fixture
