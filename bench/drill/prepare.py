@@ -12,7 +12,6 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 
@@ -43,23 +42,22 @@ SIZES: dict[str, Size] = {
 # -- the fair ------------------------------------------------------------------------
 
 
-def prepare_fair(
-    url: str, scale: str, seed: int, outbox: Path | None = None
-) -> tuple[int, tuple[str, str]]:
+def prepare_fair(url: str, scale: str, seed: int) -> tuple[int, tuple[str, str]]:
     """Generate, import, schedule and publish a fair into `url`, with an organiser
-    account; returns its id and the organiser's e-mail and password. The publication's
-    e-mails go to `outbox` (a folder), as `fair publish` sends them: the fair day comes
-    days after the schedule was published, so its servers do not start by mailing
-    everyone (without `outbox` the first server to start queues them)."""
+    account; returns its id and the organiser's e-mail and password. The publication is
+    marked as mailed: the fair day comes days after the schedule went out, so its
+    servers must not start by writing everyone's calendar e-mails (12,000 at the expo
+    scale, minutes of a server's CPU during the replay; `fair bench invites` measures
+    mail)."""
     from sqlmodel import Session
 
     import scheduler.problem as sp
     from bench.fairs import generated_files, schedule_and_publish
-    from fair import notify
     from fair.accounts import create_organiser
-    from fair.db import open_database
+    from fair.db import open_database, session_scope
+    from fair.ical import published_history
     from fair.loader import import_files
-    from fair.settings import load_settings
+    from fair.publishing import MAIL_NONE, mark_mail
 
     engine = open_database(url)
     try:
@@ -67,9 +65,11 @@ def prepare_fair(
         summary = import_files(engine, files)
         options = sp.Options(time_limit=10.0, workers=1, seed=seed)
         schedule_and_publish(engine, summary.fair_id, options, "greedy")
-        if outbox is not None:
-            settings = load_settings(None, {}, {"smtp_outbox": str(outbox)})
-            notify.queue_missed(engine, settings, summary.fair_id)
+        with session_scope(engine) as session:
+            current, _ = published_history(session, summary.fair_id)
+            assert current is not None
+            mark_mail(current, MAIL_NONE)
+            session.add(current)
         with Session(engine) as session:
             email = f"organiser-{secrets.token_hex(4)}@drill.example"
             password = secrets.token_urlsafe(16)

@@ -49,7 +49,7 @@ def run_drill(
         with scratch_database(db, workdir, keep, prefix="drill") as url:
             schema = schema_of(url)
             say(f"preparing a {size.scale} fair in schema {schema} ...")
-            fair_id, organiser = prepare_fair(url, size.scale, seed, workdir / "outbox")
+            fair_id, organiser = prepare_fair(url, size.scale, seed)
             visits = plan_visits(url, fair_id, size, seed)
             prepared = time.perf_counter() - started
             say(f"{len(visits)} visits in {size.slots} slots (prepared in {prepared:.1f}s)")
