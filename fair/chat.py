@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from fair.errors import Forbidden, InvalidInput
 from fair.models import ChatMessage, Meeting
-from fair.presence import Room, room_meetings
+from fair.presence import Room
 
 CHAT_MAX = 2000  # characters in one chat line
 CHAT_HISTORY = 200  # lines sent to someone entering the room
@@ -46,20 +46,10 @@ def add_chat(
     return _chat_view(line)
 
 
-def chat_history(session: Session, meeting_id: int) -> list[dict[str, object]]:
-    """The room's last chat lines, over every version's row of its meeting."""
-    lines = session.exec(
-        select(ChatMessage)
-        .where(col(ChatMessage.meeting_id).in_(room_meetings(meeting_id)))
-        .order_by(col(ChatMessage.id).desc())
-        .limit(CHAT_HISTORY)
-    ).all()
-    return [_chat_view(line) for line in reversed(lines)]
-
-
 def chat_histories(session: Session, rooms: Collection[Room]) -> dict[int, list[dict[str, object]]]:
-    """`chat_history` of many rooms in one statement (the joins of a slot change): room's
-    request id -> its last lines, oldest first."""
+    """The last `CHAT_HISTORY` chat lines of each room, over every version's row of its
+    meeting, in one statement however many rooms (the joins of a slot change): room's
+    request id -> its lines, oldest first."""
     if not rooms:
         return {}
     requests = sorted({room.request_id for room in rooms})

@@ -37,7 +37,7 @@ from fair.models import (
     PlaceKind,
     utcnow,
 )
-from fair.presence import Room, room_meetings, same_room
+from fair.presence import Room, same_room
 from fair.rules import is_currency
 from fair.versions import published_version
 
@@ -244,22 +244,12 @@ def confirm_deal(
     return deal, True
 
 
-def meeting_deals(
-    session: Session, room: Room, rates: Mapping[str, Decimal]
-) -> list[dict[str, Any]]:
-    deals = session.exec(
-        select(Deal)
-        .where(col(Deal.meeting_id).in_(room_meetings(room.meeting_id)))
-        .order_by(col(Deal.id))
-    ).all()
-    return [deal_view(session, d, room, rates) for d in deals]
-
-
 def rooms_deals(
     session: Session, rooms: Sequence[Room], rates: Mapping[str, Decimal]
 ) -> dict[int, list[dict[str, Any]]]:
-    """`meeting_deals` of many rooms in one statement (the joins of a slot change): room's
-    request id -> its deals."""
+    """The deals of each room, over every version's row of its meeting, oldest first, in
+    one statement however many rooms (the joins of a slot change): room's request id ->
+    its deals as sent to the room."""
     by_request = {room.request_id: room for room in rooms}
     found: dict[int, list[dict[str, Any]]] = {rid: [] for rid in by_request}
     if not rooms:

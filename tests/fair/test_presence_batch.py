@@ -174,8 +174,8 @@ def test_a_batch_costs_about_what_one_join_costs(pairs_engine: Engine) -> None:
 
 def test_histories_read_together_are_each_rooms_own(pairs_engine: Engine) -> None:
     """The chat and deals sent to the joins of a batch (`chat_histories`,
-    `rooms_deals`) are what each room alone reads: its own lines, the newest
-    `CHAT_HISTORY` of them oldest first, and its own deals."""
+    `rooms_deals`): each room's own lines, the newest `CHAT_HISTORY` of them oldest
+    first, and its own deals; read together or alone, the same."""
     from decimal import Decimal
 
     from fair import chat, deals
@@ -196,9 +196,13 @@ def test_histories_read_together_are_each_rooms_own(pairs_engine: Engine) -> Non
         lines = chat.chat_histories(session, rooms)
         found = deals.rooms_deals(session, rooms, rates)
         for room in rooms:
-            assert lines[room.request_id] == chat.chat_history(session, room.meeting_id)
-            assert found[room.request_id] == deals.meeting_deals(session, room, rates)
-    assert len(lines[busy.request_id]) == chat.CHAT_HISTORY
-    assert lines[busy.request_id][-1]["text"] == f"line {chat.CHAT_HISTORY + 4}"
+            assert lines[room.request_id] == chat.chat_histories(session, [room])[room.request_id]
+            assert (
+                found[room.request_id] == deals.rooms_deals(session, [room], rates)[room.request_id]
+            )
+    newest = [f"line {i}" for i in range(5, chat.CHAT_HISTORY + 5)]
+    assert [c["text"] for c in lines[busy.request_id]] == newest
+    assert [c["text"] for c in lines[quiet.request_id]] == ["hello"]
+    assert [d["client_key"] for d in found[quiet.request_id]] == ["quiet-01"]
     assert [d["client_key"] for d in found[other.request_id]] == ["other-01", "other-02"]
     assert lines[other.request_id] == [] and found[busy.request_id] == []

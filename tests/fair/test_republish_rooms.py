@@ -17,8 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 import scheduler.problem as sp
-from fair.chat import add_chat, chat_history
-from fair.deals import confirm_deal, meeting_deals, record_deal_once
+from fair.chat import add_chat, chat_histories
+from fair.deals import confirm_deal, record_deal_once, rooms_deals
 from fair.models import Meeting, MeetingRequest
 from fair.presence import (
     enter,
@@ -77,8 +77,10 @@ def test_republish_keeps_the_room_its_people_chat_and_deals(
         assert after.meeting_id != before.meeting_id  # a new row for the new version
         online = {p["name"]: p["online"] for p in presence(session, after)}
         assert online["王伟"] and online["김민준"]
-        assert [c["text"] for c in chat_history(session, after.meeting_id)] == ["안녕하세요"]
-        assert [d["id"] for d in meeting_deals(session, after, RATES)] == [deal["id"]]
+        lines = chat_histories(session, [after])[after.request_id]
+        assert [c["text"] for c in lines] == ["안녕하세요"]
+        found = rooms_deals(session, [after], RATES)[after.request_id]
+        assert [d["id"] for d in found] == [deal["id"]]
         # The buyer confirms, through the room as it is now.
         _, confirmed = confirm_deal(session, after, ids["王伟"], deal["id"])
         assert confirmed
