@@ -209,12 +209,17 @@ def room_for(
     room = load_room(session, uid)
     if participant_id is None:
         return room, None
-    if not token_is_live(session, participant_id, token_hash):
+    return room, _admit(room, participant_id, token_is_live(session, participant_id, token_hash))
+
+
+def _admit(room: Room, participant_id: int, link_live: bool) -> Member:
+    """The participant as a member of `room`, or Forbidden saying why not."""
+    if not link_live:
         raise Forbidden("your sign-in link was replaced, revoked or has expired; open the new link")
     member = room.member(participant_id)
     if member is None:
         raise Forbidden("this meeting is not on your agenda")
-    return room, member
+    return member
 
 
 def _presence(
@@ -322,14 +327,12 @@ def apply(
             outcomes[i] = found
         elif op.participant_id is None:
             entries[i] = (found, None, True)
-        elif (op.participant_id, op.token_hash) not in live_links:
-            outcomes[i] = Forbidden(
-                "your sign-in link was replaced, revoked or has expired; open the new link"
-            )
-        elif (member := found.member(op.participant_id)) is None:
-            outcomes[i] = Forbidden("this meeting is not on your agenda")
         else:
-            entries[i] = (found, member, True)
+            live = (op.participant_id, op.token_hash) in live_links
+            try:
+                entries[i] = (found, _admit(found, op.participant_id, live), True)
+            except Forbidden as refused:
+                outcomes[i] = refused
 
     # The meeting rows a leave may come off: a connection counted before a republish
     # moved the room onto a new meeting row comes off the row it was counted on.
