@@ -41,7 +41,7 @@ class Batcher(Generic[Item, Outcome]):
         self.limit = limit
         self.pending: list[tuple[Item, asyncio.Future[Outcome]]] = []
         self.task: asyncio.Task[None] | None = None
-        self.batches = 0  # written so far, with `items`: for the tests and /metrics
+        self.batches = 0  # batches written so far, and the items in them (the tests read them)
         self.items = 0
 
     async def submit(self, item: Item) -> Outcome:
