@@ -193,6 +193,28 @@ def _parse(data: bytes) -> tuple[int, dict[int, bytes]]:
     return kind, attributes
 
 
+def _transact(sock: socket.socket, txid: bytes, request: bytes) -> tuple[int, dict[int, bytes]]:
+    """Send `request` and return the answer to it, retransmitting as a STUN client over
+    UDP must (RFC 5389 7.2.1: RTO 500 ms, doubled after each send, seven sends): a
+    datagram lost, or sent before coturn's listener thread was reading, is sent again.
+    An answer to another transaction (a late one to an earlier retransmission) is
+    skipped."""
+    wait = 0.5
+    for _ in range(7):
+        sock.send(request)
+        deadline = time.monotonic() + wait
+        while (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            try:
+                data = sock.recv(2048)
+            except TimeoutError:
+                break
+            if data[8:20] == txid:
+                return _parse(data)
+        wait *= 2
+    raise TimeoutError(f"no TURN answer from {sock.getpeername()} after seven sends")
+
+
 @dataclass(frozen=True)
 class Allocation:
     accepted: bool
@@ -205,10 +227,9 @@ def allocate(host: str, port: int, username: str, credential: str) -> Allocation
     request fetches the realm and nonce, as a browser does)."""
     transport = _attribute(REQUESTED_TRANSPORT, bytes([17, 0, 0, 0]))
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(5)
         sock.connect((host, port))
-        sock.send(_message(ALLOCATE, secrets.token_bytes(12), transport))
-        kind, attributes = _parse(sock.recv(2048))
+        txid = secrets.token_bytes(12)
+        kind, attributes = _transact(sock, txid, _message(ALLOCATE, txid, transport))
         if kind != ALLOCATE_ERROR or REALM_ATTR not in attributes:
             raise AssertionError(f"expected a 401 challenge, got {kind:#06x} {attributes}")
         realm, nonce = attributes[REALM_ATTR], attributes[NONCE]
@@ -219,8 +240,8 @@ def allocate(host: str, port: int, username: str, credential: str) -> Allocation
             + _attribute(REALM_ATTR, realm)
             + _attribute(NONCE, nonce)
         )
-        sock.send(_with_integrity(ALLOCATE, secrets.token_bytes(12), signed, key))
-        kind, attributes = _parse(sock.recv(2048))
+        txid = secrets.token_bytes(12)
+        kind, attributes = _transact(sock, txid, _with_integrity(ALLOCATE, txid, signed, key))
     if kind == ALLOCATE_OK:
         raw = attributes[XOR_RELAYED_ADDRESS]
         relayed_port = struct.unpack("!H", raw[2:4])[0] ^ (MAGIC >> 16)

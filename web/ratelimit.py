@@ -83,15 +83,20 @@ class RedisCounter:
     While Redis is away the limits hold per process (a `MemoryCounter`), so sign-in,
     personal links and feeds keep working instead of failing with the limiter."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout: float = 1, wait: float = 2) -> None:
         import redis.asyncio as redis
 
-        # Short timeouts: a limiter that waits long on a dead Redis holds up the page.
-        # A bounded pool that makes a burst wait for a free connection (up to 2 s)
-        # rather than fail: redis-py's default pool raised MaxConnectionsError under a
-        # burst of deals, and the limits silently fell back to per process.
+        # Short timeouts (`timeout` s to connect or answer): a limiter that waits long on
+        # a dead Redis holds up the page. A bounded pool that makes a burst wait for a
+        # free connection (up to `wait` s) rather than fail: redis-py's default pool
+        # raised MaxConnectionsError under a burst of deals, and the limits silently
+        # fell back to per process.
         pool = redis.BlockingConnectionPool.from_url(
-            url, max_connections=32, timeout=2, socket_connect_timeout=1, socket_timeout=1
+            url,
+            max_connections=32,
+            timeout=wait,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
         )
         self.client: Any = redis.Redis.from_pool(pool)  # closing it closes the pool
         self.fallback = MemoryCounter()
