@@ -21,6 +21,31 @@ def quantile(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, math.floor(q * len(ordered)))], 1)
 
 
+def by_event(latency: list[tuple[float, str, float]]) -> dict[str, dict[str, Any]]:
+    """Per event name (join, deal, confirm, ...): how many were answered, and p99."""
+    times: dict[str, list[float]] = {}
+    for _, event, ms in latency:
+        times.setdefault(event, []).append(ms)
+    return {e: {"n": len(v), "p99_ms": quantile(v, 0.99)} for e, v in sorted(times.items())}
+
+
+def by_phase(
+    latency: list[tuple[float, str, float]], t0: float, faults: list[tuple[float, str]]
+) -> list[dict[str, Any]]:
+    """The replay cut at each fault (`faults`: seconds since `t0`, what happened): per
+    part, from when, how many calls started in it, and their p99."""
+    cuts = [(0.0, "start"), *sorted(faults)]
+    parts: list[list[float]] = [[] for _ in cuts]
+    for started, _, ms in latency:
+        at = started - t0
+        i = max((k for k, (cut, _) in enumerate(cuts) if cut <= at), default=0)
+        parts[i].append(ms)
+    return [
+        {"from": what, "at_s": round(cut, 1), "n": len(v), "p99_ms": quantile(v, 0.99)}
+        for (cut, what), v in zip(cuts, parts, strict=True)
+    ]
+
+
 def stored_deals(url: str, fair_id: int) -> tuple[dict[str, int], set[int]]:
     """The fair's deals in the database: client key → how many rows, and the ids of the
     confirmed ones."""
@@ -64,6 +89,7 @@ def verify(
     asked_ok = all(same_totals(t, count) for t in merged["dashboard_asked"])
     pushed_ok = all(same_totals(t, count) for t in merged["dashboard_pushed"])
     c = merged["counts"]
+    latency_ms = [ms for _, _, ms in merged["latency"]]
     per_slot: dict[int, int] = {}
     for v in visits:
         per_slot[v["slot"]] = per_slot.get(v["slot"], 0) + 1
@@ -77,8 +103,10 @@ def verify(
         "peak_connected": max(per_slot.values(), default=0),
         "events": c.get("events", 0),
         "events_per_s": round(c.get("events", 0) / elapsed, 1) if elapsed else 0,
-        "p50_ms": quantile(merged["latency_ms"], 0.5),
-        "p99_ms": quantile(merged["latency_ms"], 0.99),
+        "p50_ms": quantile(latency_ms, 0.5),
+        "p99_ms": quantile(latency_ms, 0.99),
+        "p99_by_event": by_event(merged["latency"]),
+        "p99_by_phase": by_phase(merged["latency"], merged["t0"], merged["fault_times"]),
         "signal_p50_ms": quantile(merged["signal_ms"], 0.5),
         "signal_p99_ms": quantile(merged["signal_ms"], 0.99),
         "signals_sent": c.get("signals_sent", 0),

@@ -34,7 +34,8 @@ class Stats:
             "unacked_deals": 0,
             "unacked_confirms": 0,
         }
-        self.latency_ms: list[float] = []
+        # Each acknowledged call: [wall-clock start, event, ms to its answer].
+        self.latency: list[tuple[float, str, float]] = []
         self.signal_ms: list[float] = []
         self.acked_deals: dict[str, int] = {}  # client key → deal id
         self.acked_confirms: list[int] = []
@@ -147,7 +148,7 @@ class RoomClient:
     async def _call(self, event: str, data: Any, timeout: float = 15) -> dict[str, Any] | None:
         """One acknowledged emit; None when it got no answer (timeout, disconnect)."""
         self.stats.counts["events"] += 1
-        t0 = time.perf_counter()
+        started, t0 = time.time(), time.perf_counter()
         call = asyncio.ensure_future(
             self.client.call(event, data, namespace=NAMESPACE, timeout=timeout)
         )
@@ -159,7 +160,7 @@ class RoomClient:
         if call.cancelled() or call.exception() is not None:
             return None  # no answer: timed out, or the connection it went out on closed
         ack = call.result()
-        self.stats.latency_ms.append((time.perf_counter() - t0) * 1000)
+        self.stats.latency.append((started, event, (time.perf_counter() - t0) * 1000))
         return ack if isinstance(ack, dict) else {"ok": False, "error": {"code": "bad_ack"}}
 
     async def _join(self) -> None:

@@ -30,12 +30,14 @@ class Faults:
         self.t0, self.span = t0, span
         self.say = say
         self.log: list[str] = []  # "12.3s: what happened"
+        self.times: list[tuple[float, str]] = []  # (seconds since t0, what happened)
 
     async def run(self) -> None:
         await asyncio.gather(self.kill_server(), self.restart_redis())
 
     def _note(self, what: str) -> None:
-        self.log.append(f"{time.time() - self.t0:.1f}s: {what}")
+        self.times.append((time.time() - self.t0, what))
+        self.log.append(f"{self.times[-1][0]:.1f}s: {what}")
         self.say(self.log[-1])
 
     async def _at(self, fraction: float) -> None:

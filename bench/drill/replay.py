@@ -59,8 +59,10 @@ async def replay(
         await injector
     merged = _merge(procs, outputs, workdir)
     shutil.rmtree(workdir, ignore_errors=True)
+    merged["t0"] = t0
     merged["elapsed"] = elapsed
     merged["faults"] = injected.log
+    merged["fault_times"] = injected.times if faults else []
     merged["boards"] = boards
     merged["peak_rss_mb"] = [round(x, 1) for x in peak_rss]
     return merged
@@ -135,7 +137,7 @@ def _merge(procs: Workers, outputs: list[tuple[bytes, bytes]], workdir: Path) ->
     tail of its log."""
     merged: dict[str, Any] = {
         "counts": {},
-        "latency_ms": [],
+        "latency": [],
         "signal_ms": [],
         "acked_deals": {},
         "acked_confirms": [],
@@ -150,7 +152,7 @@ def _merge(procs: Workers, outputs: list[tuple[bytes, bytes]], workdir: Path) ->
         result = json.loads(out)
         for k, n in result["counts"].items():
             merged["counts"][k] = merged["counts"].get(k, 0) + n
-        for k in ("latency_ms", "signal_ms", "acked_confirms", "error_samples"):
+        for k in ("latency", "signal_ms", "acked_confirms", "error_samples"):
             merged[k] += result[k]
         merged["acked_deals"].update(result["acked_deals"])
     return merged

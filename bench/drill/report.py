@@ -17,6 +17,17 @@ def table(r: dict[str, Any]) -> str:
         ("clients", f"{r['clients']} (at most {r['peak_connected']} at once)"),
         ("events/s", f"{r['events_per_s']:.0f} ({r['events']} events)"),
         ("latency p50 / p99", f"{ms(r['p50_ms'])} / {ms(r['p99_ms'])} (acknowledged events)"),
+        (
+            "p99 by event",
+            ", ".join(f"{e} {ms(x['p99_ms'])} ({x['n']})" for e, x in r["p99_by_event"].items()),
+        ),
+        (
+            "p99 by phase",
+            "; ".join(
+                f"from {x['from']} ({x['at_s']:g}s) {ms(x['p99_ms'])} ({x['n']})"
+                for x in r["p99_by_phase"]
+            ),
+        ),
         ("signal p50 / p99", f"{ms(r['signal_p50_ms'])} / {ms(r['signal_p99_ms'])}"),
         ("signals", f"{r['signals_sent']} sent, {r['signals_received']} received"),
         ("errors", str(r["errors"])),

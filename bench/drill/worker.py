@@ -69,7 +69,7 @@ async def run_visits(plan: dict[str, Any], http: Any) -> dict[str, Any]:
             stats.error(f"visit crashed: {r!r}")
     return {
         "counts": stats.counts,
-        "latency_ms": stats.latency_ms,
+        "latency": stats.latency,
         "signal_ms": stats.signal_ms,
         "acked_deals": stats.acked_deals,
         "acked_confirms": stats.acked_confirms,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bench.drill.checks import passed, quantile, verdict
+from bench.drill.checks import by_event, by_phase, passed, quantile, verdict
 
 pytestmark = pytest.mark.unit
 
@@ -58,3 +58,25 @@ def test_quantile_of_nothing_is_none() -> None:
     assert quantile([], 0.5) is None
     assert quantile([3.0, 1.0, 2.0], 0.5) == 2.0
     assert quantile([float(v) for v in range(100)], 0.99) == 99.0
+
+
+def test_latency_is_told_apart_by_event_and_by_the_phase_between_faults() -> None:
+    t0 = 1000.0
+    latency = [
+        (t0 + 1, "join", 10.0),
+        (t0 + 2, "deal", 20.0),
+        (t0 + 5, "join", 900.0),  # after the kill at 4 s
+        (t0 + 5.5, "join", 1500.0),
+        (t0 + 9, "deal", 30.0),  # after the restart at 8 s
+    ]
+    faults = [(8.0, "server 2 restarted"), (4.0, "server 2 killed")]
+    assert by_event(latency) == {
+        "deal": {"n": 2, "p99_ms": 30.0},
+        "join": {"n": 3, "p99_ms": 1500.0},
+    }
+    assert by_phase(latency, t0, faults) == [
+        {"from": "start", "at_s": 0.0, "n": 2, "p99_ms": 20.0},
+        {"from": "server 2 killed", "at_s": 4.0, "n": 2, "p99_ms": 1500.0},
+        {"from": "server 2 restarted", "at_s": 8.0, "n": 1, "p99_ms": 30.0},
+    ]
+    assert by_phase(latency, t0, []) == [{"from": "start", "at_s": 0.0, "n": 5, "p99_ms": 1500.0}]
