@@ -49,7 +49,13 @@ log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 60.0
 PAGE_SECONDS = 600.0  # a rendered agenda (names edited by a re-import show after this)
-PRERENDER_CHUNK = 50  # pages per executor call
+PRERENDER_CHUNK = 25  # pages per executor call
+# Rendering ahead gives way to live traffic: when the event loop took longer than this to
+# come back after a chunk (requests and room events were waiting), the next chunk waits
+# for PRERENDER_BACKOFF times the last one's time. A restarted process otherwise spent
+# its first seconds rendering 1,588 agendas while its clients reconnected (issue 21).
+PRERENDER_BUSY_LAG = 0.002  # seconds
+PRERENDER_BACKOFF = 3.0
 
 # Stand-ins for what a rendered agenda leaves out (unguessable, so no text contains them).
 CSRF_SLOT = f"csrf-{secrets.token_hex(12)}"
@@ -246,6 +252,19 @@ def fill_in(body: bytes, csrf: str) -> web.Response:
     return web.Response(body=text, content_type="text/html", charset="utf-8")
 
 
+async def give_way(took: float) -> float:
+    """After `took` seconds of background work: go on at once when the event loop is idle;
+    when live work was waiting for it, pause `PRERENDER_BACKOFF` times as long, so the
+    background takes at most a quarter of a busy process. Returns the pause."""
+    begun = time.monotonic()
+    await asyncio.sleep(0)  # everything ready to run goes first
+    if time.monotonic() - begun <= PRERENDER_BUSY_LAG:
+        return 0.0
+    pause = took * PRERENDER_BACKOFF
+    await asyncio.sleep(pause)
+    return pause
+
+
 def _prerender(app: web.Application, made: AgendaBook) -> None:
     """Render every agenda of a version new to this process, in the background."""
     language = i18n.DEFAULT
@@ -276,11 +295,13 @@ def _prerender(app: web.Application, made: AgendaBook) -> None:
             held = app[BOOKS].held.get(made.fair.id or 0)
             if held is None or held[1].edition != made.edition:
                 return  # a newer version or revision was published meanwhile
+            begun = time.monotonic()
             done = await loop.run_in_executor(
                 app[DB_EXECUTOR], chunk, people[i : i + PRERENDER_CHUNK]
             )
             for pid, body in done:
                 keep(app, page_key(pid, made.edition, language), body)
+            await give_way(time.monotonic() - begun)
         log.info(
             "rendered %d agendas of version %d in %.1f s",
             len(people),
