@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import socket
+import sys
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -47,6 +48,7 @@ from realtime.stage import StageNamespace
 REDIS_POOL = 32  # connections per process; publishers wait for one instead of failing
 PUBLISH_BATCH = 500  # messages per pipeline
 GC_THRESHOLDS = (50_000, 20, 100)  # CPython's defaults: 700, 10, 10
+SWITCH_INTERVAL = 0.001  # seconds; CPython's default: 0.005
 log = logging.getLogger("fair.realtime.server")
 T = TypeVar("T")
 
@@ -230,14 +232,20 @@ class NoRoot(socketio.AsyncNamespace):  # type: ignore[misc]
         )
 
 
-def tune_gc() -> None:
+def tune_interpreter() -> None:
     """After start-up: keep everything loaded so far out of the collector, and collect
     less often. A full collection over thousands of connections' objects is a pause every
     client feels (measured: bare python-socketio p99 250 ms at 2,000 clients, 6 ms without
-    the collector)."""
+    the collector).
+
+    And hand the GIL over every `SWITCH_INTERVAL` rather than every 5 ms: the database
+    work runs in executor threads, and each statement's answer waits for the GIL while the
+    event loop holds it. At a slot change a dozen statements of one batch waited 4-7 ms
+    each, most of a join's time (docs/realtime.md, "The slot change")."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_THRESHOLDS[0], GC_THRESHOLDS[1], GC_THRESHOLDS[2])
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 def create_server(

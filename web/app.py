@@ -18,7 +18,7 @@ from fair.db import open_database
 from fair.settings import Settings
 from realtime.janus import MediaServer
 from realtime.notices import NAMESPACE as NOTICES
-from realtime.server import ConnectionCaps, Server, create_server, run_background, tune_gc
+from realtime.server import ConnectionCaps, Server, create_server, run_background, tune_interpreter
 from realtime.services import RoomServices
 from realtime.solver import SolverRuns
 from web import (
@@ -239,7 +239,7 @@ def run(settings: Settings, print_urls: list[str] | None = None) -> None:
             print(line, flush=True)
 
     async def freeze_gc(_app: web.Application) -> None:
-        tune_gc()
+        tune_interpreter()
 
     app.on_startup.append(announce)
     app.on_startup.append(freeze_gc)

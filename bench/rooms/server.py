@@ -27,9 +27,9 @@ def serve(port: int, redis_url: str) -> None:
     sio.attach(app)
 
     async def freeze(_app: web.Application) -> None:
-        from realtime.server import tune_gc
+        from realtime.server import tune_interpreter
 
-        tune_gc()  # what `fair serve` does after start-up
+        tune_interpreter()  # what `fair serve` does after start-up
 
     app.on_startup.append(freeze)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
