@@ -42,3 +42,10 @@ def test_drill_small_with_faults_loses_nothing(postgres_ok: bool) -> None:
     # Whether everything was also answered before the drill's deadline is a matter of
     # capacity (how fast this machine restarts a process and serves the rejoin storm): a
     # figure of the drill's report (docs/benchmarks.md), not a test's verdict.
+    # The latency is told apart by event and by the parts of the replay between faults.
+    assert {"join", "leave", "deal:record", "deal:confirm"} <= set(r["p99_by_event"])
+    answered = sum(x["n"] for x in r["p99_by_event"].values())
+    assert 0 < answered <= r["events"]
+    assert [x["from"] for x in r["p99_by_phase"]][:2] == ["start", "server 2 killed (SIGKILL)"]
+    assert len(r["p99_by_phase"]) == 5
+    assert sum(x["n"] for x in r["p99_by_phase"]) == answered
