@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import gc
 import logging
 import os
@@ -19,7 +20,7 @@ import re
 import socket
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, TypeVar
@@ -46,6 +47,10 @@ from realtime.solver import OrganiserNamespace
 from realtime.stage import StageNamespace
 
 REDIS_POOL = 32  # connections per process; publishers wait for one instead of failing
+# After Redis went away the subscription is made again after this long, then at most
+# every LISTEN_RETRY_MAX seconds (python-socketio's own: after 1, 2, 4 ... 60 s).
+LISTEN_RETRY_FIRST = 0.1
+LISTEN_RETRY_MAX = 0.5
 PUBLISH_BATCH = 500  # messages per pipeline
 GC_THRESHOLDS = (50_000, 20, 100)  # CPython's defaults: 700, 10, 10
 SWITCH_INTERVAL = 0.001  # seconds; CPython's default: 0.005
@@ -78,6 +83,44 @@ class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         self.redis = aioredis.Redis(connection_pool=pool)
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self.connected = True
+
+    async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
+        """Redis's messages on the channel, subscribing again whenever Redis went away.
+
+        Room events published by the other processes while this one is not subscribed
+        are lost, so the subscription is retried soon and often: python-socketio's own
+        loop waited 1, 2, 4 s and more, and after a Redis restart a process missed seconds
+        of the others' deals and signals (the drill's "deal notices")."""
+        wait = LISTEN_RETRY_FIRST
+        subscribed = failing = False
+        while True:
+            try:
+                if not subscribed:
+                    if failing:  # the old connections died with Redis: close them
+                        await self.close_clients()
+                    self._redis_connect()
+                    await self.pubsub.subscribe(self.channel)
+                    subscribed, wait = True, LISTEN_RETRY_FIRST
+                    if failing:
+                        log.warning("subscribed to Redis again")
+                        failing = False
+                async for message in self.pubsub.listen():
+                    yield message
+            except Exception as exc:
+                if not failing:
+                    log.error("Redis subscription lost (%s); subscribing again", exc)
+                    failing = True
+                subscribed = False
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, LISTEN_RETRY_MAX)
+
+    async def close_clients(self) -> None:
+        """Close the subscription and the connection pool (a publish still using them
+        fails and is retried on new ones)."""
+        for client in (getattr(self, "pubsub", None), getattr(self, "redis", None)):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
 
     async def _publish(self, data: Any) -> None:
         self._outbox.append(self.json.dumps(data))
