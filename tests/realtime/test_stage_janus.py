@@ -353,6 +353,9 @@ async def test_publishing_again_recreates_a_lost_room(
     assert ack["ok"], ack
     await sender.accept(ack["description"])
     assert (await admin.request({"request": "exists", "room": stage.roadshow}))["exists"]
+    # Janus lists the feed as published once its media is up (a watch before that is
+    # answered without an offer, and the page waits for `media:feeds`).
+    await eventually(lambda: sender.pc.connectionState == "connected", timeout=10)
     await watch(stage, "de1", media_peers)
 
 
