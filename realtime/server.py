@@ -284,7 +284,7 @@ def tune_interpreter() -> None:
     And hand the GIL over every `SWITCH_INTERVAL` rather than every 5 ms: the database
     work runs in executor threads, and each statement's answer waits for the GIL while the
     event loop holds it. At a slot change a dozen statements of one batch waited 4-7 ms
-    each, most of a join's time (docs/realtime.md, "The slot change")."""
+    each, most of a join's time (docs/realtime.md, "What a join costs")."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_THRESHOLDS[0], GC_THRESHOLDS[1], GC_THRESHOLDS[2])

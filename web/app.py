@@ -238,11 +238,11 @@ def run(settings: Settings, print_urls: list[str] | None = None) -> None:
         for line in print_urls or []:
             print(line, flush=True)
 
-    async def freeze_gc(_app: web.Application) -> None:
+    async def tune(_app: web.Application) -> None:
         tune_interpreter()
 
     app.on_startup.append(announce)
-    app.on_startup.append(freeze_gc)
+    app.on_startup.append(tune)
     app.on_startup.append(calendar_routes.send_missed)
     serving.serve(
         app,

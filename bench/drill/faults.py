@@ -29,15 +29,18 @@ class Faults:
         self.servers, self.redis = servers, redis
         self.t0, self.span = t0, span
         self.say = say
-        self.log: list[str] = []  # "12.3s: what happened"
         self.times: list[tuple[float, str]] = []  # (seconds since t0, what happened)
 
     async def run(self) -> None:
         await asyncio.gather(self.kill_server(), self.restart_redis())
 
+    @property
+    def log(self) -> list[str]:
+        """What happened, as "12.3s: server 2 killed (SIGKILL)"."""
+        return [f"{at:.1f}s: {what}" for at, what in self.times]
+
     def _note(self, what: str) -> None:
         self.times.append((time.time() - self.t0, what))
-        self.log.append(f"{self.times[-1][0]:.1f}s: {what}")
         self.say(self.log[-1])
 
     async def _at(self, fraction: float) -> None:

@@ -62,7 +62,7 @@ async def replay(
     merged["t0"] = t0
     merged["elapsed"] = elapsed
     merged["faults"] = injected.log
-    merged["fault_times"] = injected.times if faults else []
+    merged["fault_times"] = injected.times
     merged["boards"] = boards
     merged["peak_rss_mb"] = [round(x, 1) for x in peak_rss]
     return merged

@@ -114,3 +114,34 @@ async def test_rendering_ahead_gives_way_to_live_work_and_only_to_it() -> None:
     begun = time.monotonic()
     assert await agenda_books.give_way(0.01) == 0.01 * agenda_books.PRERENDER_BACKOFF
     assert time.monotonic() - begun >= 0.015 + 0.03
+
+
+async def test_rendering_ahead_asks_to_give_way_after_every_chunk(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agendas rendered ahead call `give_way` after each chunk (of 2 pages here, so 3
+    chunks for the fair's 5 people), with the chunk's time."""
+    import asyncio
+
+    from web import agenda_books
+    from web.keys import BOOKS
+
+    app = site.client.app
+    assert app is not None
+    for _ in range(200):  # the book the server built as it started
+        if site.fair_id in app[BOOKS].held:
+            break
+        await asyncio.sleep(0.02)
+    made = app[BOOKS].held[site.fair_id][1]
+    await asyncio.gather(*app[BOOKS].warming)  # the start-up's own rendering ahead
+    took: list[float] = []
+
+    async def record(seconds: float) -> float:
+        took.append(seconds)
+        return 0.0
+
+    monkeypatch.setattr(agenda_books, "PRERENDER_CHUNK", 2)
+    monkeypatch.setattr(agenda_books, "give_way", record)
+    agenda_books._prerender(app, made)
+    await asyncio.gather(*app[BOOKS].warming)
+    assert len(took) == 3 and all(t > 0 for t in took)
