@@ -44,6 +44,9 @@ FULL_MODEL_VARS = 40_000  # below this, levels 2–4 see every variable
 PATIENCE_S = 2.0  # levels 2-4: give up after this long without improvement (or 10% of limit)
 COLUMNS_SUPPORT = 0.1  # LP values kept for SCIP after column generation (PDLP only)
 COLUMNS_LATER = 0.1  # share of the limit left to levels 2-3 after column generation
+# level 1's search after a slow LP gets at least this share of the limit (tight expo at
+# 60 s: the LP ends at ~14 s, and the neighbourhood search gains ~5 weight a second)
+LATE_SEARCH = 0.3
 MIN_LEVEL_S = 1.0  # building a level's CP-SAT model takes about this long on a video fair
 
 
@@ -226,9 +229,10 @@ class Levels:
             return max(time.perf_counter(), self.deadline - COLUMNS_LATER * self.opts.time_limit)
         if self.opts.levels > 1:
             budget = min(budget, self.deadline - 0.55 * self.opts.time_limit)
-            # ...but never less than a fifth of the limit after a slow LP (tight fairs)
+            # ...but never less than LATE_SEARCH of the limit after a slow LP (tight fairs)
             budget = max(
-                budget, time.perf_counter() + min(0.2 * self.opts.time_limit, self.left() * 0.5)
+                budget,
+                time.perf_counter() + min(LATE_SEARCH * self.opts.time_limit, self.left() * 0.5),
             )
         return budget
 
@@ -245,10 +249,13 @@ class Levels:
         CP-SAT over every variable; returns the value, the bound and CP-SAT's status."""
         v = self.v
         budget = self._budget_level1()
-        if self.lp_pair is not None and have_lp:
-            # column generation's support (124k-340k variables) is too big for SCIP in
-            # the time left: SCIP found nothing better than the rounding in a minute
-            # (docs/scheduler.md); neighbourhoods of a few hundred requests instead
+        interior_only = self._pair is not None and self._pair.vertex is None
+        if have_lp and (self.lp_pair is not None or (interior_only and v.size > FULL_MODEL_VARS)):
+            # PDLP's interior solution spreads over the optimal face: SCIP found nothing
+            # better than its rounding in a minute on column generation's support
+            # (124k-340k variables) nor in 6-19 s on the tight expo's values above 0.25
+            # (26k variables; docs/scheduler.md); neighbourhoods of a few hundred
+            # requests instead, from the start of the search
             value = self._lns_level1(value, resolve, budget, bound)
             self._report_progress(value, bound)
             return value, bound, "feasible"

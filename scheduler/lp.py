@@ -26,9 +26,18 @@ log = logging.getLogger(__name__)
 
 # above this many nonzeros PDLP beats GLOP by a wide margin (measured, see docs)
 PDLP_NNZ = 300_000
-# beyond this many nonzeros GLOP did not finish in 100 s (the tight 12k-request fair,
-# 4.3M nonzeros) while PDLP did in ~18 s: go straight to PDLP
-GLOP_MAX_NNZ = 3_500_000
+# beyond this many nonzeros GLOP did not finish in 100 s (the factories' tight 12k-request
+# fair, 4.3M nonzeros) while PDLP did in ~18 s, nor in 29 s beside PDLP or 60 s alone
+# with either simplex on the generated tight expo (2.77M nonzeros; PDLP alone on both
+# cores: 10.5 s): go straight to PDLP. The generated expo (1.86M) keeps the pair: GLOP is
+# optimal there in 6.5 s, first
+GLOP_MAX_NNZ = 2_500_000
+# when PDLP is optimal first, GLOP may go on for this share of PDLP's time (at least
+# GLOP_GRACE_MIN_S) before it is interrupted: on the tight expo PDLP was optimal at 16 s
+# and GLOP ran on to 29 s without a usable answer, while on the expo GLOP is optimal
+# first (6.5 s against PDLP's 6.8 s) and its vertex rounds far better
+GLOP_GRACE = 0.25
+GLOP_GRACE_MIN_S = 1.0
 
 
 @dataclass
@@ -286,8 +295,10 @@ def solve_lp_pair(hm: HardModel, time_limit: float, glop: bool = True) -> LpPair
     bound, PDLP's interior one to 99.4%) and its bound is exact, but GLOP can be very slow
     on tight fairs (> 100 s at 12k requests); PDLP always gives a bound (weak duality
     holds for its duals at any iteration). Both run at once, one core each (each releases
-    the GIL); PDLP is interrupted as soon as GLOP is optimal. Above `GLOP_MAX_NNZ` GLOP is
-    skipped and PDLP gets both cores.
+    the GIL); PDLP is interrupted as soon as GLOP is optimal, and GLOP a short grace
+    (`GLOP_GRACE`) after PDLP is: a simplex stopped half-way is neither a bound nor a
+    vertex worth rounding, so GLOP's answer is kept only when optimal or when PDLP has
+    none. Above `GLOP_MAX_NNZ` GLOP is skipped and PDLP gets both cores.
 
     Args:
         hm: the hard model.
@@ -312,13 +323,21 @@ def solve_lp_pair(hm: HardModel, time_limit: float, glop: bool = True) -> LpPair
         return _pair(hm, None, interior, started)
     results: dict[str, LpResult | None] = {}
     helpers = {"glop": mbh.ModelSolverHelper(""), "pdlp": mbh.ModelSolverHelper("")}
+    glop_done = threading.Event()
 
     def go(solver: str) -> None:
         request = _request(model, solver, left, threads=1)
         lp = _solve(hm, weights, request, solver, started, helpers[solver])
         results[solver] = lp
-        if solver == "glop" and lp is not None and lp.optimal:
-            helpers["pdlp"].interrupt_solve()  # GLOP's bound is exact: PDLP is not needed
+        if solver == "glop":
+            glop_done.set()
+            if lp is not None and lp.optimal:
+                helpers["pdlp"].interrupt_solve()  # GLOP's bound is exact: PDLP not needed
+        elif lp is not None and lp.optimal:
+            grace = max(GLOP_GRACE_MIN_S, GLOP_GRACE * lp.seconds)
+            if not glop_done.wait(grace):
+                log.info("LP glop: interrupted %.1fs after PDLP was optimal", grace)
+                helpers["glop"].interrupt_solve()
 
     threads = [threading.Thread(target=go, args=(s,)) for s in ("glop", "pdlp")]
     for t in threads:
@@ -328,6 +347,8 @@ def solve_lp_pair(hm: HardModel, time_limit: float, glop: bool = True) -> LpPair
     vertex, interior = results.get("glop"), results.get("pdlp")
     if vertex is not None and vertex.optimal:
         interior = None  # interrupted half-way: values and bound not worth using
+    elif interior is not None and interior.optimal:
+        vertex = None  # stopped half-way: on the tight expo its point rounded below greedy
     return _pair(hm, vertex, interior, started)
 
 
