@@ -69,3 +69,25 @@ def test_levels_reported_in_order_with_values() -> None:
     assert [lv.level for lv in res.levels] == [1, 2, 2, 3]
     assert res.levels[0].value == weight_of(p, res.assignments)
     assert res.levels[1].value == figures(p, res.assignments).people_with_none
+
+
+@pytest.mark.parametrize(
+    ("left", "expected"),
+    [
+        (60.0, 27.0),  # at the start: 45% of the limit
+        (45.0, 18.0),  # after a 15 s LP: at least 30% of the limit (LATE_SEARCH)
+        (20.0, 10.0),  # late: never more than half of what is left
+    ],
+)
+def test_level1_budget_after_a_slow_lp(left: float, expected: float) -> None:
+    """Level 1's share of a 60 s solve with later levels to run (docs/scheduler.md,
+    "Time"): the deadline `left` seconds away, the budget `expected` seconds away."""
+    from scheduler.levels import LATE_SEARCH, Levels
+    from scheduler.model import hard_model
+
+    assert LATE_SEARCH == 0.3
+    p = fair([person("a"), person("b")], [request("r", "a", "b")])
+    hm = hard_model(build_catalog(p))
+    now = time.perf_counter()
+    levels = Levels(hm, Options(time_limit=60, levels=4), now + left, None, None)
+    assert levels._budget_level1() - now == pytest.approx(expected, abs=0.05)
