@@ -22,7 +22,7 @@ from scheduler.comfort import improve_comfort, total_cost
 from scheduler.cpsat import Progress, Restricted, Run, Stop, run
 from scheduler.fairness import serve_unserved
 from scheduler.lns import Search
-from scheduler.lp import LpPair, solve_lp_pair, solve_restricted_mip
+from scheduler.lp import LpPair, LpResult, solve_lp_pair, solve_restricted_mip, sparse_point
 from scheduler.model import HardModel, Variables, decode, encode
 from scheduler.objectives import (
     at_previous,
@@ -46,7 +46,12 @@ COLUMNS_SUPPORT = 0.1  # LP values kept for SCIP after column generation (PDLP o
 COLUMNS_LATER = 0.1  # share of the limit left to levels 2-3 after column generation
 # level 1's search after a slow LP gets at least this share of the limit (tight expo at
 # 60 s: the LP ends at ~14 s, and the neighbourhood search gains ~5 weight a second)
-LATE_SEARCH = 0.3
+LATE_SEARCH = 0.5
+LATE_LEFT = 0.8  # ...and at most this share of what is left then
+SPARSE_S = 10.0  # PDLP's seconds for the sparse point (lp.sparse_point) at most...
+SPARSE_SHARE = 0.3  # ...and this share of level 1's time left
+SPARSE_SUPPORT = 0.1  # its values SCIP keeps
+SPARSE_SCIP = 0.75  # SCIP's share of what is left after it, the search has the rest
 MIN_LEVEL_S = 1.0  # building a level's CP-SAT model takes about this long on a video fair
 
 
@@ -232,7 +237,8 @@ class Levels:
             # ...but never less than LATE_SEARCH of the limit after a slow LP (tight fairs)
             budget = max(
                 budget,
-                time.perf_counter() + min(LATE_SEARCH * self.opts.time_limit, self.left() * 0.5),
+                time.perf_counter()
+                + min(LATE_SEARCH * self.opts.time_limit, self.left() * LATE_LEFT),
             )
         return budget
 
@@ -249,8 +255,22 @@ class Levels:
         CP-SAT over every variable; returns the value, the bound and CP-SAT's status."""
         v = self.v
         budget = self._budget_level1()
-        interior_only = self._pair is not None and self._pair.vertex is None
-        if have_lp and (self.lp_pair is not None or (interior_only and v.size > FULL_MODEL_VARS)):
+        pair = self._pair
+        interior_only = pair is not None and pair.vertex is None
+        # one large model with PDLP's converged optimum only (the tight expo): SCIP on the
+        # support of a perturbed, sparse point near it (`lp.sparse_point`)
+        sparse = (
+            have_lp
+            and self.lp_pair is None
+            and interior_only
+            and v.size > FULL_MODEL_VARS
+            and pair is not None
+            and pair.interior is not None
+            and pair.interior.optimal
+        )
+        if have_lp and (
+            self.lp_pair is not None or (interior_only and v.size > FULL_MODEL_VARS and not sparse)
+        ):
             # PDLP's interior solution spreads over the optimal face: SCIP found nothing
             # better than its rounding in a minute on column generation's support
             # (124k-340k variables) nor in 6-19 s on the tight expo's values above 0.25
@@ -258,6 +278,13 @@ class Levels:
             # requests instead, from the start of the search
             value = self._lns_level1(value, resolve, budget, bound)
             self._report_progress(value, bound)
+            return value, bound, "feasible"
+        if sparse and pair is not None and pair.interior is not None:
+            value = self._sparse_level1(pair.interior, value, resolve, budget)
+            self._report_progress(value, bound)
+            if value < bound and not self.stopped:
+                value = self._lns_level1(value, resolve, budget, bound)
+                self._report_progress(value, bound)
             return value, bound, "feasible"
         # first the variables the LP uses; then, on small models, everything (CP-SAT's own
         # bound is then valid for the whole problem and can close the LP's gap)
@@ -301,6 +328,39 @@ class Levels:
             value = self._lns_level1(value, resolve, budget, bound)
             self._report_progress(value, bound)
         return value, bound, status
+
+    def _sparse_level1(self, interior: LpResult, value: int, resolve: bool, budget: float) -> int:
+        """SCIP on the support of a sparse point near the LP's optimal face
+        (`lp.sparse_point`, from PDLP's optimum), hinted with that point's rounding; keeps
+        whichever of the two is better than the best so far. Returns the level-1 weight.
+
+        Only the point's own variables are kept: with greedy's and the spread optimum's
+        rounding added (24-34k variables) SCIP found nothing in 13-14 s on the tight expo."""
+        v = self.v
+        took = min(SPARSE_S, max(1.0, (budget - time.perf_counter()) * SPARSE_SHARE))
+        values = sparse_point(self.hm, interior, took, seed=self.opts.seed)
+        rounded = encode(v, round_lp(v, values))
+        keep = support(v, values, SPARSE_SUPPORT) | set(rounded) | previous_vars(v)
+        if resolve:
+            keep |= changed_vars(v, rounded)
+        limit = max(1.0, (budget - time.perf_counter()) * SPARSE_SCIP)
+        mip = solve_restricted_mip(self.hm, keep, self._objective1(resolve), rounded, limit)
+        log.info(
+            "level 1: sparse point in %.1fs, %d variables kept, rounding %d, SCIP %s",
+            took,
+            len(keep),
+            _weight(v, rounded),
+            _weight(v, mip.ones) if mip is not None else None,
+        )
+        for ones in (rounded, mip.ones if mip is not None else []):
+            better = (
+                self._score(ones) > self._score(self.best)
+                if resolve
+                else _weight(v, ones) > _weight(v, self.best)
+            )
+            if ones and better:
+                self.best = ones
+        return _weight(v, self.best)
 
     def _lns_level1(self, value: int, resolve: bool, budget: float, bound: float) -> int:
         """Large-neighbourhood search from the best schedule until `budget`

@@ -74,18 +74,18 @@ def test_levels_reported_in_order_with_values() -> None:
 @pytest.mark.parametrize(
     ("left", "expected"),
     [
-        (60.0, 27.0),  # at the start: 45% of the limit
-        (45.0, 18.0),  # after a 15 s LP: at least 30% of the limit (LATE_SEARCH)
-        (20.0, 10.0),  # late: never more than half of what is left
+        (60.0, 30.0),  # at the start: at least half of the limit (LATE_SEARCH)
+        (45.0, 30.0),  # after a 15 s LP: still half of the limit
+        (20.0, 16.0),  # late: never more than 80% of what is left (LATE_LEFT)
     ],
 )
 def test_level1_budget_after_a_slow_lp(left: float, expected: float) -> None:
     """Level 1's share of a 60 s solve with later levels to run (docs/scheduler.md,
     "Time"): the deadline `left` seconds away, the budget `expected` seconds away."""
-    from scheduler.levels import LATE_SEARCH, Levels
+    from scheduler.levels import LATE_LEFT, LATE_SEARCH, Levels
     from scheduler.model import hard_model
 
-    assert LATE_SEARCH == 0.3
+    assert (LATE_SEARCH, LATE_LEFT) == (0.5, 0.8)
     p = fair([person("a"), person("b")], [request("r", "a", "b")])
     hm = hard_model(build_catalog(p))
     now = time.perf_counter()

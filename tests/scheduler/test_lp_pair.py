@@ -95,16 +95,69 @@ def test_an_optimal_glop_first_interrupts_pdlp_and_keeps_the_vertex(
     assert pair.bound == pytest.approx(pair.vertex.objective, abs=1e-6)
 
 
-def test_an_interior_lp_alone_goes_to_the_neighbourhood_search_not_scip(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """PDLP alone (as above `GLOP_MAX_NNZ`) on a model counted as large: level 1 never
-    builds SCIP's model of the LP's support, the neighbourhood search improves the
-    rounding instead, and the schedule stays valid under the LP's bound."""
-    p = make_fair(3, companies=50, requests=400, days=2, slots_per_day=8, tables=6)
+def _interior_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PDLP alone (as above `GLOP_MAX_NNZ`) on a model counted as large."""
     monkeypatch.setattr(lp, "PDLP_NNZ", 0)
     monkeypatch.setattr(lp, "GLOP_MAX_NNZ", 0)
     monkeypatch.setattr(levels, "FULL_MODEL_VARS", 0)
+
+
+def test_an_optimal_interior_lp_gives_scip_a_sparse_points_support(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With PDLP's optimum only, SCIP gets the support of the perturbed sparse point
+    (`lp.sparse_point`), hinted with that point's rounding, and nothing else: fewer
+    variables than the optimum's own spread support; the schedule stays valid under the
+    LP's bound and the search runs after it."""
+    p = make_fair(3, companies=50, requests=400, days=2, slots_per_day=8, tables=6)
+    _interior_only(monkeypatch)
+    points: list[tuple[list[float], list[float]]] = []
+    real_point = levels.sparse_point
+
+    def point(hm: object, optimum: lp.LpResult, *args: object, **kw: object) -> list[float]:
+        got = real_point(hm, optimum, *args, **kw)  # type: ignore[arg-type]
+        points.append((optimum.values, got))
+        return got
+
+    kept: list[set[int]] = []
+    real_mip = levels.solve_restricted_mip
+
+    def mip(hm: object, keep: set[int], *args: object, **kw: object) -> object:
+        kept.append(set(keep))
+        return real_mip(hm, keep, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(levels, "sparse_point", point)
+    monkeypatch.setattr(levels, "solve_restricted_mip", mip)
+    res = solve(p, Options(time_limit=12, workers=1, seed=1, levels=1))
+    assert validate(p, res.assignments) == []
+    first = res.levels[0]
+    assert first.value <= first.bound
+    if first.status.value == "optimal" and not points:
+        pytest.skip("the rounding of PDLP's optimum was already optimal on this fair")
+    assert len(points) == 1 and len(kept) == 1
+    optimum, sparse = points[0]
+    assert kept[0] >= {j for j, x in enumerate(sparse) if x > levels.SPARSE_SUPPORT}
+    spread = {j for j, x in enumerate(optimum) if x > 1e-3}
+    assert len({j for j, x in enumerate(sparse) if x > 1e-3}) < len(spread)
+
+
+def test_an_interior_lp_stopped_early_goes_to_the_neighbourhood_search_not_scip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PDLP stopped before its optimum (no sparse point can be taken from it): level 1
+    never builds SCIP's model of the LP's support, the neighbourhood search improves the
+    rounding instead, and the schedule stays valid under the LP's bound."""
+    p = make_fair(3, companies=50, requests=400, days=2, slots_per_day=8, tables=6)
+    _interior_only(monkeypatch)
+    real_pair = levels.solve_lp_pair
+
+    def stopped_early(*args: object, **kw: object) -> lp.LpPair:
+        pair = real_pair(*args, **kw)  # type: ignore[arg-type]
+        assert pair.interior is not None
+        pair.interior.optimal = False
+        return pair
+
+    monkeypatch.setattr(levels, "solve_lp_pair", stopped_early)
 
     def no_scip(*args: object, **kw: object) -> None:
         raise AssertionError("SCIP on the support was run")
