@@ -256,21 +256,16 @@ class Levels:
         v = self.v
         budget = self._budget_level1()
         pair = self._pair
-        interior_only = pair is not None and pair.vertex is None
-        # one large model with PDLP's converged optimum only (the tight expo): SCIP on the
-        # support of a perturbed, sparse point near it (`lp.sparse_point`)
-        sparse = (
-            have_lp
-            and self.lp_pair is None
-            and interior_only
-            and v.size > FULL_MODEL_VARS
-            and pair is not None
-            and pair.interior is not None
-            and pair.interior.optimal
+        # PDLP's optimum alone on one large model (the tight expo): SCIP on the support of
+        # a perturbed, sparse point near it (`lp.sparse_point`)
+        interior = pair.interior if pair is not None and pair.vertex is None else None
+        large_interior = interior is not None and v.size > FULL_MODEL_VARS
+        optimum = (
+            interior
+            if interior is not None and large_interior and interior.optimal and not self.lp_pair
+            else None
         )
-        if have_lp and (
-            self.lp_pair is not None or (interior_only and v.size > FULL_MODEL_VARS and not sparse)
-        ):
+        if have_lp and (self.lp_pair is not None or (large_interior and optimum is None)):
             # PDLP's interior solution spreads over the optimal face: SCIP found nothing
             # better than its rounding in a minute on column generation's support
             # (124k-340k variables) nor in 6-19 s on the tight expo's values above 0.25
@@ -279,8 +274,8 @@ class Levels:
             value = self._lns_level1(value, resolve, budget, bound)
             self._report_progress(value, bound)
             return value, bound, "feasible"
-        if sparse and pair is not None and pair.interior is not None:
-            value = self._sparse_level1(pair.interior, value, resolve, budget)
+        if optimum is not None:
+            value = self._sparse_level1(optimum, resolve, budget)
             self._report_progress(value, bound)
             if value < bound and not self.stopped:
                 value = self._lns_level1(value, resolve, budget, bound)
@@ -329,7 +324,7 @@ class Levels:
             self._report_progress(value, bound)
         return value, bound, status
 
-    def _sparse_level1(self, interior: LpResult, value: int, resolve: bool, budget: float) -> int:
+    def _sparse_level1(self, optimum: LpResult, resolve: bool, budget: float) -> int:
         """SCIP on the support of a sparse point near the LP's optimal face
         (`lp.sparse_point`, from PDLP's optimum), hinted with that point's rounding; keeps
         whichever of the two is better than the best so far. Returns the level-1 weight.
@@ -338,7 +333,7 @@ class Levels:
         rounding added (24-34k variables) SCIP found nothing in 13-14 s on the tight expo."""
         v = self.v
         took = min(SPARSE_S, max(1.0, (budget - time.perf_counter()) * SPARSE_SHARE))
-        values = sparse_point(self.hm, interior, took, seed=self.opts.seed)
+        values = sparse_point(self.hm, optimum, took, seed=self.opts.seed)
         rounded = encode(v, round_lp(v, values))
         keep = support(v, values, SPARSE_SUPPORT) | set(rounded) | previous_vars(v)
         if resolve:
@@ -353,14 +348,16 @@ class Levels:
             _weight(v, mip.ones) if mip is not None else None,
         )
         for ones in (rounded, mip.ones if mip is not None else []):
-            better = (
-                self._score(ones) > self._score(self.best)
-                if resolve
-                else _weight(v, ones) > _weight(v, self.best)
-            )
-            if ones and better:
+            if ones and self._improves(ones, resolve):
                 self.best = ones
         return _weight(v, self.best)
+
+    def _improves(self, ones: list[int], resolve: bool) -> bool:
+        """`ones` is better than the best schedule so far at level 1 (on a re-solve by the
+        re-solve's objective, moves priced; else by weight)."""
+        if resolve:
+            return self._score(ones) > self._score(self.best)
+        return _weight(self.v, ones) > _weight(self.v, self.best)
 
     def _lns_level1(self, value: int, resolve: bool, budget: float, bound: float) -> int:
         """Large-neighbourhood search from the best schedule until `budget`
@@ -384,11 +381,7 @@ class Levels:
             improved=lambda got: self._report_progress(_weight(self.v, got), self._bound),
         )
         self.stopped = self.stopped or search.stopped
-        if (
-            _weight(self.v, ones) > value
-            if not resolve
-            else self._score(ones) > self._score(self.best)
-        ):
+        if self._improves(ones, resolve):
             self.best = ones
         return _weight(self.v, self.best)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -305,8 +306,6 @@ def sparse_point(hm: HardModel, optimum: LpResult, time_limit: float, seed: int 
     Returns:
         The values, or `optimum.values` when PDLP gave nothing.
     """
-    import random
-
     rng = random.Random(seed)
     v = hm.vars
     weights = [
