@@ -145,3 +145,50 @@ def improve_comfort(
                 current[rid] = (best[1], best[2])
                 improved = True
     return list(current.values())
+
+
+def in_person_first(cat: Catalog, chosen: Chosen, keep: set[str]) -> Chosen:
+    """Move online meetings to the booth or a table pool of the same request at the same
+    start, in the request's place order, where the place has room (and a third seat on
+    site when one is needed): people who can both be on site meet there.
+
+    The LP leaves out in-person variables a video room does as well (`lp.dominated`),
+    so level 1 would otherwise leave such meetings online. Every level keeps its value:
+    the same requests at the same slots with the same people (third seats aside, who
+    stay when they can). Requests in `keep` (locked, or published on a re-solve) stay.
+
+    Returns:
+        The schedule as (candidate index, third-seat person) pairs.
+    """
+    led = Ledger(cat)
+    for i, third in chosen:
+        led.add(cat.candidates[i], third)
+    out: Chosen = []
+    for i, third in chosen:
+        c = cat.candidates[i]
+        if c.in_person or c.request in keep or c.request in cat.forced:
+            out.append((i, third))
+            continue
+        led.remove(c, third)
+        moved = next(
+            (
+                (k, seat)
+                for k in cat.by_request[c.request]
+                if cat.candidates[k].in_person and cat.candidates[k].start == c.start
+                for ok, seat in (led.fits(cat.candidates[k]),)
+                if ok
+            ),
+            None,
+        )
+        if moved is None:
+            led.add(c, third)
+            out.append((i, third))
+            continue
+        k, seat = moved
+        alt = cat.candidates[k]
+        pool = cat.third.get((alt.request, alt.start, True), ())
+        if third is not None and third in pool and led.person_ok(third, alt):
+            seat = third
+        led.add(alt, seat)
+        out.append((k, seat))
+    return out

@@ -22,7 +22,14 @@ from scheduler.comfort import improve_comfort, total_cost
 from scheduler.cpsat import Progress, Restricted, Run, Stop, run
 from scheduler.fairness import serve_unserved
 from scheduler.lns import Search
-from scheduler.lp import LpPair, LpResult, solve_lp_pair, solve_restricted_mip, sparse_point
+from scheduler.lp import (
+    LpModel,
+    LpPair,
+    LpResult,
+    solve_lp_pair,
+    solve_restricted_mip,
+    sparse_point,
+)
 from scheduler.model import HardModel, Variables, decode, encode
 from scheduler.objectives import (
     at_previous,
@@ -48,8 +55,9 @@ COLUMNS_LATER = 0.1  # share of the limit left to levels 2-3 after column genera
 # 60 s: the LP ends at ~14 s, and the neighbourhood search gains ~5 weight a second)
 LATE_SEARCH = 0.5
 LATE_LEFT = 0.8  # ...and at most this share of what is left then
-SPARSE_S = 10.0  # PDLP's seconds for the sparse point (lp.sparse_point) at most...
-SPARSE_SHARE = 0.3  # ...and this share of level 1's time left
+SPARSE_S = 20.0  # PDLP's seconds for the sparse point (lp.sparse_point, up to its
+# SPARSE_ITERATIONS) at most...
+SPARSE_SHARE = 0.5  # ...and this share of level 1's time left
 SPARSE_SUPPORT = 0.1  # its values SCIP keeps
 SPARSE_SCIP = 0.75  # SCIP's share of what is left after it, the search has the rest
 MIN_LEVEL_S = 1.0  # building a level's CP-SAT model takes about this long on a video fair
@@ -333,7 +341,9 @@ class Levels:
         rounding added (24-34k variables) SCIP found nothing in 13-14 s on the tight expo."""
         v = self.v
         took = min(SPARSE_S, max(1.0, (budget - time.perf_counter()) * SPARSE_SHARE))
-        values = sparse_point(self.hm, optimum, took, seed=self.opts.seed)
+        pair = self._pair
+        lm = pair.model if pair is not None and pair.model is not None else LpModel.of(self.hm)
+        values = sparse_point(lm, optimum, took, seed=self.opts.seed)
         rounded = encode(v, round_lp(v, values))
         keep = support(v, values, SPARSE_SUPPORT) | set(rounded) | previous_vars(v)
         if resolve:

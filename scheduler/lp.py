@@ -15,7 +15,9 @@ import math
 import random
 import threading
 import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ortools.linear_solver import linear_solver_pb2 as pb  # type: ignore[attr-defined]
 from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
@@ -27,12 +29,12 @@ log = logging.getLogger(__name__)
 
 # above this many nonzeros PDLP beats GLOP by a wide margin (measured, see docs)
 PDLP_NNZ = 300_000
-# beyond this many nonzeros GLOP did not finish in 100 s (the factories' tight 12k-request
-# fair, 4.3M nonzeros) while PDLP did in ~18 s, nor in 29 s beside PDLP or 60 s alone
-# with either simplex on the generated tight expo (2.77M nonzeros; PDLP alone on both
-# cores: 10.5 s): go straight to PDLP. The generated expo (1.86M) keeps the pair: GLOP is
-# optimal there in 6.5 s, first
-GLOP_MAX_NNZ = 2_500_000
+# beyond this many nonzeros (of the LP solved, `dominated` variables left out) GLOP did
+# not finish in 100 s (the factories' tight 12k-request fair, 4.3M nonzeros) while PDLP
+# did in ~18 s, nor in 27-29 s beside PDLP or 60 s alone with either simplex on the
+# generated tight expo (2.02M of its 2.77M nonzeros left): go straight to PDLP. The
+# generated expo (1.35M of 1.86M) keeps the pair: GLOP is optimal there first
+GLOP_MAX_NNZ = 1_700_000
 # when PDLP is optimal first, GLOP may go on for this share of PDLP's time (at least
 # GLOP_GRACE_MIN_S) before it is interrupted: on the tight expo PDLP was optimal at 16 s
 # and GLOP ran on to 29 s without a usable answer, while on the expo GLOP is optimal
@@ -41,6 +43,10 @@ GLOP_GRACE = 0.25
 GLOP_GRACE_MIN_S = 1.0
 # weight perturbation (weights are whole numbers from 1) that leaves one LP optimum
 PERTURB = 0.3
+# PDLP's iterations for `sparse_point`: on the tight expo SCIP found nothing beyond the
+# point's rounding after 250-430 iterations, and 47,825-47,836 of the bound 47,894 after
+# 600-850 (a time limit gave 400 iterations on one machine and 700 on another)
+SPARSE_ITERATIONS = 800
 
 
 @dataclass
@@ -58,17 +64,112 @@ class LpResult:
     iterations: int = 0  # PDLP's, when solved by `solve_pdlp`
 
 
-def _model(hm: HardModel, weights: list[float]) -> pb.MPModelProto:
+def _model(
+    hm: HardModel, weights: list[float], fixed: Collection[int] = ()
+) -> tuple[pb.MPModelProto, list[int]]:
+    """The LP as a proto, with the variables in `fixed` at 0 and left out of every row;
+    returns it and the index in `hm.rows` of each of its rows (rows left empty go)."""
     v = hm.vars
     model = pb.MPModelProto(maximize=True)
     for var in range(v.size):
         lb = 1.0 if var in v.forced else 0.0
-        model.variable.add(lower_bound=lb, upper_bound=1.0, objective_coefficient=weights[var])
-    for row in hm.rows:
+        ub = 0.0 if var in fixed else 1.0
+        model.variable.add(lower_bound=lb, upper_bound=ub, objective_coefficient=weights[var])
+    kept: list[int] = []
+    for k, row in enumerate(hm.rows):
+        coefs = row.coefs if row.coefs is not None else [1.0] * len(row.vars)
+        if fixed:
+            pairs = [(j, a) for j, a in zip(row.vars, coefs, strict=True) if j not in fixed]
+            if not pairs:
+                continue
+            idx, coefs = [j for j, _ in pairs], [a for _, a in pairs]
+        else:
+            idx = row.vars
         ct = model.constraint.add(lower_bound=row.lb, upper_bound=row.ub)
-        ct.var_index.extend(row.vars)
-        ct.coefficient.extend(row.coefs if row.coefs is not None else [1.0] * len(row.vars))
-    return model
+        ct.var_index.extend(idx)
+        ct.coefficient.extend(coefs)
+        kept.append(k)
+    return model, kept
+
+
+def dominated(hm: HardModel) -> set[int]:
+    """In-person variables the LP can do without: with unlimited video rooms, a request
+    that can meet in person at a start and can also meet online then has every row of
+    the in-person meeting but its place's (same people, slots, caps; its third-seat pool
+    is a subset of the online one, checked), at the same weight. Any solution moves to
+    online at the same start with nothing violated, so the LP's optimum and bound are
+    unchanged without them. On the tight expo: 171k of 706k variables, 27% of the
+    nonzeros. Locked or kept meetings are never left out."""
+    v = hm.vars
+    cat = v.catalog
+    if cat.problem.online_capacity is not None:
+        return set()
+    online = {(c.request, c.start) for c in cat.candidates if not c.in_person}
+    held = {(cat.candidates[j].request, cat.candidates[j].start) for j in v.forced if j < v.n_cand}
+    out: set[int] = set()
+    for i, c in enumerate(cat.candidates):
+        key = (c.request, c.start)
+        if not c.in_person or key not in online or key in held:
+            continue
+        seats = cat.third.get((c.request, c.start, True), ())
+        if seats and not set(seats) <= set(cat.third.get((c.request, c.start, False), ())):
+            continue
+        out.add(i)
+        out.update(v.group_third.get((c.request, c.start, True), ()))
+    return out
+
+
+@dataclass
+class LpModel:
+    """The level-1 LP as the solvers get it, built once per hard model: its proto, the
+    rows it kept and the variables fixed at 0 (`dominated`)."""
+
+    hm: HardModel
+    weights: list[float]
+    proto: pb.MPModelProto
+    rows: list[int]  # index in hm.rows of each of the proto's rows
+    fixed: set[int]
+    nnz: int
+    # a row left out (every variable fixed) → the row whose dual it takes: an in-person
+    # third-seat row takes its online twin's, so in-person variables price as before
+    twins: dict[int, int] = field(default_factory=dict)
+    _qp: Any = None
+
+    @staticmethod
+    def of(hm: HardModel, reduce: bool = True) -> LpModel:
+        weights = [float(hm.vars.weight(j)) for j in range(hm.vars.size)]
+        fixed = dominated(hm) if reduce else set()
+        proto, rows = _model(hm, weights, fixed)
+        index = {row.key: k for k, row in enumerate(hm.rows)}
+        kept = set(rows)
+        twins = {}
+        for k, row in enumerate(hm.rows):
+            if k not in kept and row.key[0] == "third" and row.key[3] is True:
+                twin = index.get((*row.key[:3], False))
+                if twin is not None:
+                    twins[k] = twin
+        nnz = sum(len(c.var_index) for c in proto.constraint)
+        return LpModel(hm, weights, proto, rows, fixed, nnz, twins)
+
+    def qp(self, weights: list[float]) -> Any:
+        """PDLP's form of the LP (converted once, ~1 s on the tight expo) with `weights`
+        as the objective."""
+        import numpy as np
+        from ortools.pdlp.python import pdlp
+
+        if self._qp is None:
+            self._qp = pdlp.qp_from_mpmodel_proto(self.proto, True)
+        self._qp.objective_vector = -np.array(weights)  # PDLP minimises −weight
+        return self._qp
+
+    def full_duals(self, duals: Sequence[float]) -> list[float]:
+        """One dual per row of `hm`, from one per row of the proto."""
+        out = [0.0] * len(self.hm.rows)
+        for k, y in zip(self.rows, duals, strict=True):
+            out[k] = float(y)
+        for k, twin in self.twins.items():
+            out[k] = out[twin]
+        return out
 
 
 def _request(model: pb.MPModelProto, solver: str, time_limit: float, threads: int) -> bytes:
@@ -123,13 +224,13 @@ def dual_bound(
 
 
 def _solve(
-    hm: HardModel,
-    weights: list[float],
+    lm: LpModel,
     request: bytes,
     solver: str,
     started: float,
     helper: mbh.ModelSolverHelper | None = None,
 ) -> LpResult | None:
+    hm = lm.hm
     helper = helper or mbh.ModelSolverHelper("")
     raw = helper.solve_serialized_request(request)  # type: ignore[arg-type]
     resp = pb.MPSolutionResponse.FromString(raw)
@@ -139,10 +240,10 @@ def _solve(
         return None
     bound, reduced = math.inf, [0.0] * hm.vars.size
     duals: list[float] = []
-    if len(resp.dual_value) == len(hm.rows):
+    if len(resp.dual_value) == len(lm.rows):
         # OR-Tools reports duals of a maximisation with the sign this formula expects
-        duals = list(resp.dual_value)
-        bound, reduced = dual_bound(hm, weights, duals)
+        duals = lm.full_duals(resp.dual_value)
+        bound, reduced = dual_bound(hm, lm.weights, duals)
     seconds = time.perf_counter() - started
     log.info(
         "LP %s: objective %.3f, dual bound %.3f, %.2fs (%s)",
@@ -176,9 +277,8 @@ def solve_lp(hm: HardModel, time_limit: float, solver: str = "glop") -> LpResult
         The `LpResult`, or None when the LP solver gave no usable answer.
     """
     started = time.perf_counter()
-    weights = [float(hm.vars.weight(j)) for j in range(hm.vars.size)]
-    request = _request(_model(hm, weights), solver, time_limit, threads=2)
-    return _solve(hm, weights, request, solver, started)
+    lm = LpModel.of(hm)
+    return _solve(lm, _request(lm.proto, solver, time_limit, threads=2), solver, started)
 
 
 def identity(hm: HardModel, j: int) -> object:
@@ -210,6 +310,8 @@ def solve_pdlp(
     threads: int = 2,
     eps: float = 1e-5,
     weights: list[float] | None = None,
+    model: LpModel | None = None,
+    iterations: int | None = None,
 ) -> LpResult | None:
     """PDLP on the level-1 LP, started from `warm` (variables and rows it does not know
     start at 0).
@@ -227,6 +329,9 @@ def solve_pdlp(
         eps: PDLP's relative and absolute optimality tolerance.
         weights: the objective, if not each variable's weight (the bound is then one
             of that objective, not of the fair's).
+        model: `hm`'s LP already built (`LpModel.of`); else built here without leaving
+            out dominated variables (column generation prices every row's dual).
+        iterations: PDLP's iteration limit, if any.
 
     Returns:
         The `LpResult`, or None when PDLP gave no solution.
@@ -236,15 +341,18 @@ def solve_pdlp(
     from ortools.pdlp.python import pdlp
 
     started = time.perf_counter()
+    lm = model or LpModel.of(hm, reduce=False)
     if weights is None:
-        weights = [float(hm.vars.weight(j)) for j in range(hm.vars.size)]
-    qp = pdlp.qp_from_mpmodel_proto(_model(hm, weights), True)
+        weights = lm.weights
+    qp = lm.qp(weights)
     params = solvers_pb2.PrimalDualHybridGradientParams()
     params.num_threads = threads
     crit = params.termination_criteria
     crit.simple_optimality_criteria.eps_optimal_relative = eps
     crit.simple_optimality_criteria.eps_optimal_absolute = eps
     crit.time_sec_limit = max(1.0, time_limit - (time.perf_counter() - started))
+    if iterations is not None:
+        crit.iteration_limit = iterations
     start = None
     if warm is not None:
         start = pdlp.PrimalAndDualSolution()
@@ -252,13 +360,13 @@ def solve_pdlp(
             [warm.primal.get(identity(hm, j), 0.0) for j in range(hm.vars.size)]
         )
         # PDLP minimises −weight: its duals are the negatives of ours
-        start.dual_solution = np.array([-warm.dual.get(row.key, 0.0) for row in hm.rows])
+        start.dual_solution = np.array([-warm.dual.get(hm.rows[k].key, 0.0) for k in lm.rows])
     got = pdlp.primal_dual_hybrid_gradient(qp, params, initial_solution=start)
     values = [float(x) for x in got.primal_solution]
-    if len(values) != hm.vars.size or len(got.dual_solution) != len(hm.rows):
+    if len(values) != hm.vars.size or len(got.dual_solution) != len(lm.rows):
         log.warning("LP (pdlp) gave no solution: %s", got.solve_log.termination_reason)
         return None
-    duals = [-float(y) for y in got.dual_solution]
+    duals = lm.full_duals([-float(y) for y in got.dual_solution])
     bound, reduced = dual_bound(hm, weights, duals)
     objective = sum(w * x for w, x in zip(weights, values, strict=True))
     reason = solve_log_pb2.TerminationReason.Name(got.solve_log.termination_reason)
@@ -285,7 +393,13 @@ def solve_pdlp(
     )
 
 
-def sparse_point(hm: HardModel, optimum: LpResult, time_limit: float, seed: int = 0) -> list[float]:
+def sparse_point(
+    lm: LpModel,
+    optimum: LpResult,
+    time_limit: float,
+    seed: int = 0,
+    iterations: int | None = SPARSE_ITERATIONS,
+) -> list[float]:
     """A sparse, nearly integral point near the LP's optimal face, for SCIP's support.
 
     PDLP's optimum of a degenerate LP spreads over the whole optimal face (on the tight
@@ -298,21 +412,25 @@ def sparse_point(hm: HardModel, optimum: LpResult, time_limit: float, seed: int 
     rounding's 47,588). The point only chooses variables: the bound stays `optimum`'s.
 
     Args:
-        hm: the hard model.
+        lm: the LP (`LpPair.model`).
         optimum: PDLP's solution of the unperturbed LP (values and duals).
-        time_limit: seconds.
+        time_limit: seconds, at most.
         seed: the perturbation's seed.
+        iterations: PDLP's iterations, at most.
 
     Returns:
         The values, or `optimum.values` when PDLP gave nothing.
     """
     rng = random.Random(seed)
-    v = hm.vars
+    hm = lm.hm
+    n_cand = hm.vars.n_cand
     weights = [
-        float(v.weight(j)) + (PERTURB * rng.random() if j < v.n_cand else 0.0)
-        for j in range(v.size)
+        w + (PERTURB * rng.random() if j < n_cand else 0.0) for j, w in enumerate(lm.weights)
     ]
-    got = solve_pdlp(hm, time_limit, warm=Warm.of(hm, optimum), eps=1e-4, weights=weights)
+    warm = Warm.of(hm, optimum)
+    got = solve_pdlp(
+        hm, time_limit, warm=warm, eps=1e-4, weights=weights, model=lm, iterations=iterations
+    )
     return got.values if got is not None else optimum.values
 
 
@@ -324,9 +442,15 @@ class LpPair:
     vertex: LpResult | None  # GLOP: a basic solution, near-integral, small support
     interior: LpResult | None  # PDLP: fast and a good bound, but spread-out values
     seconds: float
+    model: LpModel | None = None  # the LP both solved
 
 
-def solve_lp_pair(hm: HardModel, time_limit: float, glop: bool = True) -> LpPair:
+def solve_lp_pair(
+    hm: HardModel,
+    time_limit: float,
+    glop: bool = True,
+    reduce: bool = True,
+) -> LpPair:
     """GLOP and PDLP side by side on large models; PDLP alone on very large ones.
 
     GLOP's basic solution rounds far better (on the expo fair it rounds to 99.95% of the
@@ -344,28 +468,33 @@ def solve_lp_pair(hm: HardModel, time_limit: float, glop: bool = True) -> LpPair
         glop: False skips GLOP on models above `PDLP_NNZ` (PDLP gets both cores): column
             generation only needs duals, and on its restricted models GLOP did not
             finish in the time PDLP took.
+        reduce: leave out `dominated` variables (column generation prices with every
+            row's dual, so it keeps them).
 
     Returns:
         The `LpPair`.
     """
     started = time.perf_counter()
-    weights = [float(hm.vars.weight(j)) for j in range(hm.vars.size)]
-    model = _model(hm, weights)
-    nnz = sum(len(r.vars) for r in hm.rows)
+    lm = LpModel.of(hm, reduce)
+    model, nnz = lm.proto, lm.nnz
     left = time_limit - (time.perf_counter() - started)
     if nnz <= PDLP_NNZ:
-        vertex = _solve(hm, weights, _request(model, "glop", left, 1), "glop", started)
-        return _pair(hm, vertex, None, started)
+        vertex = _solve(lm, _request(model, "glop", left, 1), "glop", started)
+        return _pair(lm, vertex, None, started)
     if nnz > GLOP_MAX_NNZ or not glop:
-        interior = _solve(hm, weights, _request(model, "pdlp", left, 2), "pdlp", started)
-        return _pair(hm, None, interior, started)
+        # PDLP's own API: its form of the LP is kept for `sparse_point` (and, measured on
+        # the tight expo, it reached a bound 3 weight tighter 2.6 s sooner than PDLP
+        # through the solver helper; nothing runs beside it here, so holding the GIL,
+        # as it does, costs nothing)
+        interior = solve_pdlp(hm, left, model=lm)
+        return _pair(lm, None, interior, started)
     results: dict[str, LpResult | None] = {}
     helpers = {"glop": mbh.ModelSolverHelper(""), "pdlp": mbh.ModelSolverHelper("")}
     glop_done = threading.Event()
 
     def go(solver: str) -> None:
         request = _request(model, solver, left, threads=1)
-        lp = _solve(hm, weights, request, solver, started, helpers[solver])
+        lp = _solve(lm, request, solver, started, helpers[solver])
         results[solver] = lp
         if solver == "glop":
             glop_done.set()
@@ -387,12 +516,13 @@ def solve_lp_pair(hm: HardModel, time_limit: float, glop: bool = True) -> LpPair
         interior = None  # interrupted half-way: values and bound not worth using
     elif interior is not None and interior.optimal:
         vertex = None  # stopped half-way: on the tight expo its point rounded below greedy
-    return _pair(hm, vertex, interior, started)
+    return _pair(lm, vertex, interior, started)
 
 
 def _pair(
-    hm: HardModel, vertex: LpResult | None, interior: LpResult | None, started: float
+    lm: LpModel, vertex: LpResult | None, interior: LpResult | None, started: float
 ) -> LpPair:
+    hm = lm.hm
     # an LP stopped early can have wild duals: never claim more than every request
     trivial = float(
         sum(
@@ -407,6 +537,7 @@ def _pair(
         vertex=vertex,
         interior=interior,
         seconds=time.perf_counter() - started,
+        model=lm,
     )
 
 

@@ -421,7 +421,7 @@ def generate_columns(
                 seconds=time.perf_counter() - round_started,
             )
         else:
-            pair = solve_lp_pair(hm, max(1.0, left), glop=False)
+            pair = solve_lp_pair(hm, max(1.0, left), glop=False, reduce=False)
         last = pair.interior or pair.vertex
         if last is not None and last.duals:
             warm = Warm.of(hm, last)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from scheduler.baselines import construct, greedy_order
 from scheduler.candidates import Catalog, build_catalog, candidate_of
+from scheduler.comfort import in_person_first
 from scheduler.ledger import Ledger
 from scheduler.model import decode, encode, hard_model
 from scheduler.problem import Assignment, LevelReport, Options, Problem, Result, Status
@@ -166,7 +167,10 @@ def solve(
         # every schedule `levels` keeps is complete and valid
         log.warning("interrupted: keeping the best schedule so far")
         levels.stopped = True
-    chosen = [(catalog.candidates[i], t) for i, t in decode(v, levels.best)]
+    # meetings the LP left online where a booth or table has room move there
+    # (`comfort.in_person_first`); published meetings are level 4's to move
+    picked = in_person_first(catalog, decode(v, levels.best), set(problem.previous))
+    chosen = [(catalog.candidates[i], t) for i, t in picked]
     assignments = tuple(number_places(catalog, chosen))
     status = levels.status()
     result = Result(

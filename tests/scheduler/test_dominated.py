@@ -1,0 +1,106 @@
+"""The LP leaves out dominated in-person variables (scheduler/lp.py `dominated`): with
+unlimited video rooms, meeting in person at a start a request could also meet online at
+needs every row of the online meeting and a place. The LP's optimum and its bound are
+those of the whole model; locked meetings and capped video rooms keep every variable."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import scheduler.lp as lp
+from scheduler.candidates import build_catalog, candidate_of
+from scheduler.ledger import Ledger
+from scheduler.model import hard_model
+from scheduler.problem import Assignment, Options, PlaceKind
+from scheduler.solve import solve
+from scheduler.validate import validate
+from tests.scheduler.factories import make_fair
+
+pytestmark = pytest.mark.unit
+
+
+def _glop(model: lp.LpModel) -> lp.LpResult:
+    started = time.perf_counter()
+    got = lp._solve(model, lp._request(model.proto, "glop", 30, 1), "glop", started)
+    assert got is not None and got.optimal
+    return got
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), third=st.sampled_from([0.0, 0.3]))
+def test_the_lp_without_dominated_variables_has_the_whole_models_optimum_and_bound(
+    seed: int, third: float
+) -> None:
+    p = make_fair(
+        seed, companies=30, requests=150, days=1, slots_per_day=8, tables=4, third_share=third
+    )
+    hm = hard_model(build_catalog(p))
+    whole = lp.LpModel.of(hm, reduce=False)
+    reduced = lp.LpModel.of(hm)
+    assert not whole.fixed
+    cat = hm.vars.catalog
+    online = {(c.request, c.start) for c in cat.candidates if not c.in_person}
+    for j in reduced.fixed:
+        if j < hm.vars.n_cand:
+            c = cat.candidates[j]
+            assert c.in_person and (c.request, c.start) in online
+    a, b = _glop(whole), _glop(reduced)
+    assert all(b.values[j] == 0.0 for j in reduced.fixed)
+    assert abs(a.objective - b.objective) <= 1e-6
+    # the bound is counted over every row and variable of the whole model
+    assert a.objective - 1e-6 <= b.bound <= a.objective + 1e-6
+
+
+def test_capped_video_rooms_and_locked_meetings_keep_their_in_person_variables() -> None:
+    p = make_fair(5, companies=30, requests=150, days=1, slots_per_day=8, tables=4)
+    hm = hard_model(build_catalog(p))
+    fixed = lp.dominated(hm)
+    assert fixed
+    assert not lp.dominated(hard_model(build_catalog(replace(p, online_capacity=50))))
+    # lock one request whose in-person meeting was left out, at that booth or pool
+    c = next(hm.vars.catalog.candidates[j] for j in sorted(fixed) if j < hm.vars.n_cand)
+    kind, place = c.kind, c.place
+    if kind is PlaceKind.TABLE:
+        place = next(iter(p.table_pools[c.place].tables))
+    lock = Assignment(c.request, c.start, c.length, kind, place)
+    requests = tuple(replace(r, lock=lock) if r.id == c.request else r for r in p.requests)
+    locked = hard_model(build_catalog(replace(p, requests=requests)))
+    cat = locked.vars.catalog
+    held = {
+        j
+        for j in range(locked.vars.n_cand)
+        if (cat.candidates[j].request, cat.candidates[j].start) == (c.request, c.start)
+    }
+    assert locked.vars.forced and not held & lp.dominated(locked)
+
+
+def test_no_meeting_stays_online_where_its_booth_or_pool_has_room_at_that_start() -> None:
+    """The LP keeps such meetings online; `comfort.in_person_first` moves them after the
+    levels, so people who can both be on site meet there when a place is free."""
+    p = make_fair(7, companies=40, requests=300, days=1, slots_per_day=8, tables=6)
+    res = solve(p, Options(time_limit=10, workers=1, seed=1))
+    assert validate(p, res.assignments) == []
+    cat = build_catalog(p)
+    led = Ledger(cat)
+    placed = []
+    for a in res.assignments:
+        idx = cat.index_of(candidate_of(cat, a))
+        assert idx is not None
+        led.add(cat.candidates[idx], a.third_seat)
+        placed.append(cat.candidates[idx])
+    online = [c for c in placed if not c.in_person]
+    in_person = sum(1 for c in placed if c.in_person)
+    assert online and in_person
+    for c in online:
+        third = next(a.third_seat for a in res.assignments if a.request == c.request)
+        led.remove(c, third)
+        for k in cat.by_request[c.request]:
+            alt = cat.candidates[k]
+            if alt.in_person and alt.start == c.start:
+                assert not led.fits(alt)[0], f"{c.request} could meet at {alt.place}"
+        led.add(c, third)
