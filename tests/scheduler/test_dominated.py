@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 
 import scheduler.lp as lp
 from scheduler.candidates import build_catalog, candidate_of
+from scheduler.comfort import total_cost
 from scheduler.ledger import Ledger
 from scheduler.model import hard_model
 from scheduler.problem import Assignment, Options, PlaceKind
-from scheduler.solve import solve
+from scheduler.solve import solve, weight_of
 from scheduler.validate import validate
 from tests.scheduler.factories import make_fair
 
@@ -93,6 +94,11 @@ def test_no_meeting_stays_online_where_its_booth_or_pool_has_room_at_that_start(
         assert idx is not None
         led.add(cat.candidates[idx], a.third_seat)
         placed.append(cat.candidates[idx])
+    # every level keeps its reported value
+    assert res.levels[0].value == weight_of(p, res.assignments)
+    chosen = [(cat.index_of(c), a.third_seat) for c, a in zip(placed, res.assignments, strict=True)]
+    comfort = next(r for r in res.levels if r.level == 3)
+    assert comfort.value == total_cost(cat, chosen)  # type: ignore[arg-type]
     online = [c for c in placed if not c.in_person]
     in_person = sum(1 for c in placed if c.in_person)
     assert online and in_person
