@@ -217,6 +217,19 @@ def dual_bound(
         else:
             for j, a in zip(row.vars, row.coefs, strict=True):
                 reduced[j] -= a * y
+    # a request's positive reduced costs moved onto its row: met at most once, it can
+    # only ever collect the largest of them (raising the row's dual by it keeps every
+    # term valid and lowers the bound, or leaves it). PDLP's duals leave such costs on
+    # the variables' own bounds, and an in-person variable left out of the LP
+    # (`dominated`) would otherwise count its online twin's once more
+    for row in hm.rows:
+        if row.key[0] != "req" or row.coefs is not None or not math.isfinite(row.ub):
+            continue
+        top = max((reduced[j] for j in row.vars), default=0.0)
+        if top > 0.0 and not any(j in v.forced for j in row.vars):
+            total += top * row.ub
+            for j in row.vars:
+                reduced[j] -= top
     for j, r in enumerate(reduced):
         lb = 1.0 if j in v.forced else 0.0
         total += max(r * lb, r)
