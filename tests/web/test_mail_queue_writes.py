@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp.web import Application
 from sqlalchemy.engine import Engine
 
 from fair import notify
@@ -25,13 +26,26 @@ from web.keys import MAILER, WRITE_GATE
 pytestmark = pytest.mark.integration
 
 
-async def test_the_check_at_start_for_unsent_mails_holds_the_write_gate(
+@pytest.fixture
+async def app(
     aiohttp_client: ClientFactory,
     settings: Settings,
     published_fair: tuple[int, dict[str, str]],
-    monkeypatch: pytest.MonkeyPatch,
+) -> Application:
+    """The app serving the published fair, nothing queued in the background yet."""
+    made = create_app(settings)
+    await aiohttp_client(made)
+    return made
+
+
+async def _settled(app: Application) -> None:
+    for task in list(app[MAILER].tasks):
+        await task
+
+
+async def test_the_check_at_start_for_unsent_mails_holds_the_write_gate(
+    app: Application, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = create_app(settings)
     held: list[bool] = []
     real = notify.queue_missed
 
@@ -40,23 +54,14 @@ async def test_the_check_at_start_for_unsent_mails_holds_the_write_gate(
         return real(engine, s, fair_id)
 
     monkeypatch.setattr(notify, "queue_missed", queue)
-    await aiohttp_client(app)
     await calendar_routes.send_missed(app)  # as `fair serve` does at its start
-    for task in list(app[MAILER].tasks):
-        await task
+    await _settled(app)
     assert held == [True]
 
 
 async def test_a_save_while_mails_are_queued_waits_for_them_and_succeeds(
-    aiohttp_client: ClientFactory,
-    settings: Settings,
-    published_fair: tuple[int, dict[str, str]],
-    monkeypatch: pytest.MonkeyPatch,
+    app: Application, published_fair: tuple[int, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = create_app(settings)
-    await aiohttp_client(app)
-    for task in list(app[MAILER].tasks):
-        await task
     running, release = threading.Event(), threading.Event()
 
     def slow_queue(*args: Any) -> list[Path]:
