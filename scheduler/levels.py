@@ -23,7 +23,6 @@ from scheduler.cpsat import Progress, Restricted, Run, Stop, run
 from scheduler.fairness import serve_unserved
 from scheduler.lns import Search
 from scheduler.lp import (
-    LpModel,
     LpPair,
     LpResult,
     solve_lp_pair,
@@ -341,9 +340,9 @@ class Levels:
         rounding added (24-34k variables) SCIP found nothing in 13-14 s on the tight expo."""
         v = self.v
         took = min(SPARSE_S, max(1.0, (budget - time.perf_counter()) * SPARSE_SHARE))
-        pair = self._pair
-        lm = pair.model if pair is not None and pair.model is not None else LpModel.of(self.hm)
-        values = sparse_point(lm, optimum, took, seed=self.opts.seed)
+        # the optimum is `solve_lp_pair`'s, which keeps the LP it solved
+        assert self._pair is not None and self._pair.model is not None
+        values = sparse_point(self._pair.model, optimum, took, seed=self.opts.seed)
         rounded = encode(v, round_lp(v, values))
         keep = support(v, values, SPARSE_SUPPORT) | set(rounded) | previous_vars(v)
         if resolve:

@@ -226,7 +226,7 @@ def dual_bound(
         if row.key[0] != "req" or row.coefs is not None or not math.isfinite(row.ub):
             continue
         top = max((reduced[j] for j in row.vars), default=0.0)
-        if top > 0.0 and not any(j in v.forced for j in row.vars):
+        if top > 0.0:  # a forced variable (lb 1) loses top and the row gains it: even
             total += top * row.ub
             for j in row.vars:
                 reduced[j] -= top

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import scheduler.lp as lp
+from scheduler.baselines import construct, greedy_order
 from scheduler.candidates import build_catalog, candidate_of
-from scheduler.comfort import total_cost
+from scheduler.comfort import in_person_first, total_cost
 from scheduler.ledger import Ledger
 from scheduler.model import hard_model
 from scheduler.problem import Assignment, Options, PlaceKind
@@ -110,3 +111,26 @@ def test_no_meeting_stays_online_where_its_booth_or_pool_has_room_at_that_start(
             if alt.in_person and alt.start == c.start:
                 assert not led.fits(alt)[0], f"{c.request} could meet at {alt.place}"
         led.add(c, third)
+
+
+def test_in_person_first_leaves_the_requests_it_is_told_to_keep() -> None:
+    """Published meetings on a re-solve (and locked ones) stay where they are: moving
+    them is level 4's to weigh."""
+    p = make_fair(7, companies=40, requests=300, days=1, slots_per_day=8, tables=6)
+    cat = build_catalog(p)
+    # online first at each start: meetings left online where a place has room
+    chosen = construct(cat, greedy_order(p), rank=lambda c: (c.start, c.in_person))
+    moved = {
+        cat.candidates[i].request
+        for (i, _), (k, _) in zip(chosen, in_person_first(cat, chosen, set()), strict=True)
+        if i != k
+    }
+    assert len(moved) > 1
+    keep = set(sorted(moved)[::2])
+    again = in_person_first(cat, chosen, keep)
+    stayed = {
+        cat.candidates[i].request for (i, _), (k, _) in zip(chosen, again, strict=True) if i == k
+    }
+    assert keep <= stayed and moved - keep <= {
+        cat.candidates[k].request for k, _ in again if cat.candidates[k].in_person
+    }
