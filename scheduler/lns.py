@@ -22,14 +22,15 @@ from __future__ import annotations
 import logging
 import math
 import random
+import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from ortools.linear_solver import linear_solver_pb2 as pb  # type: ignore[attr-defined]
-from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
 
+from scheduler.lp import solve_scip
 from scheduler.model import HardModel
 
 log = logging.getLogger(__name__)
@@ -46,13 +47,35 @@ PER_SEED = 100
 
 @dataclass
 class Stats:
-    """What a search did: steps run, steps that improved, the weight gained, seconds."""
+    """What a search did: steps run, steps that improved, the weight gained, seconds,
+    and steps whose answer another worker's step had made invalid (not taken)."""
 
     steps: int = 0
     improved: int = 0
     gained: float = 0.0
     seconds: float = 0.0
     size: int = START_SIZE
+    clashes: int = 0
+
+
+@dataclass
+class Sub:
+    """One step's sub-model: the freed requests, their meetings it may replace, the
+    variables it keeps (in the model's order) and the model, built in `built` seconds."""
+
+    free: set[str]
+    removed: list[int]
+    keep: list[int]
+    model: pb.MPModelProto
+    built: float
+    solved: float = 0.0
+
+    def solve(self, time_limit: float) -> pb.MPSolutionResponse:
+        """SCIP on the sub-model; other threads run meanwhile (`lp.solve_scip`)."""
+        began = time.perf_counter()
+        resp = solve_scip(self.model, max(0.2, time_limit))
+        self.solved = time.perf_counter() - began
+        return resp
 
 
 class Search:
@@ -161,13 +184,14 @@ class Search:
                 out.append((rid, cat.requests[rid].weight * mass))
         return out
 
-    def neighbourhood(self, seeds: list[str], size: int) -> set[str]:
+    def neighbourhood(self, seeds: list[str], size: int, avoid: Collection[str] = ()) -> set[str]:
         """The `seeds` and the requests around them: breadth first over the people who
-        meet, until `size` requests (scheduled or not) are free."""
+        meet, until `size` requests (scheduled or not) are free. Requests of a person in
+        `avoid` (another step's) are left out."""
         cat = self.hm.vars.catalog
         chosen: set[str] = set(seeds)
         queue = [pid for rid in seeds for pid in cat.requests[rid].people]
-        seen = set(queue)
+        seen = set(queue) | set(avoid)
         k = 0
         while k < len(queue) and len(chosen) < size:
             pid = queue[k]
@@ -176,9 +200,12 @@ class Search:
             for rid in self.rng.sample(mine, len(mine)):
                 if len(chosen) >= size:
                     break
+                people = cat.requests[rid].people
+                if avoid and any(other in avoid for other in people):
+                    continue
                 chosen.add(rid)
                 if self.current.get(rid):
-                    for other in cat.requests[rid].people:
+                    for other in people:
                         if other not in seen:
                             seen.add(other)
                             queue.append(other)
@@ -192,6 +219,14 @@ class Search:
         Returns:
             (improved, SCIP proved the sub-model optimal).
         """
+        sub = self.prepare(free)
+        if sub is None:
+            return False, True
+        return self.commit(sub, sub.solve(time_limit))
+
+    def prepare(self, free: set[str]) -> Sub | None:
+        """The sub-model of a step: the requests in `free` (less frozen ones) re-solved
+        with every other meeting kept; None when none of their candidates fits."""
         began = time.perf_counter()
         rows = self.hm.rows
         free = {rid for rid in free if rid not in self.frozen}
@@ -214,7 +249,7 @@ class Search:
                 if ok:
                     keep.append(j)
         if not keep:
-            return False, True
+            return None
         pos = {j: k for k, j in enumerate(keep)}
         sub: defaultdict[int, list[tuple[int, float]]] = defaultdict(list)
         for j in keep:
@@ -241,34 +276,45 @@ class Search:
         on = set(removed)
         model.solution_hint.var_index.extend(range(len(keep)))
         model.solution_hint.var_value.extend(1.0 if j in on else 0.0 for j in keep)
-        req = pb.MPModelRequest(
-            model=model,
-            solver_type=pb.MPModelRequest.SCIP_MIXED_INTEGER_PROGRAMMING,
-            solver_time_limit_seconds=max(0.2, time_limit),
-        )
-        resp = pb.MPSolutionResponse()
-        built = time.perf_counter()
-        pywraplp.Solver.SolveWithProto(req, resp)
+        return Sub(free, removed, keep, model, time.perf_counter() - began)
+
+    def commit(self, sub: Sub, resp: pb.MPSolutionResponse) -> tuple[bool, bool]:
+        """Take SCIP's answer to `sub` when it is worth more than the meetings it
+        replaces and every row it touches still holds (another worker's step may have
+        used a row's room since `sub` was built). Returns (improved, proved optimal)."""
         log.debug(
             "lns step: %d requests, %d variables, %d rows, built in %.2fs, SCIP %.2fs %s",
-            len(free),
-            len(keep),
-            len(model.constraint),
-            built - began,
-            time.perf_counter() - built,
+            len(sub.free),
+            len(sub.keep),
+            len(sub.model.constraint),
+            sub.built,
+            sub.solved,
             pb.MPSolverResponseStatus.Name(resp.status),
         )
         optimal = resp.status == pb.MPSOLVER_OPTIMAL
         if resp.status not in (pb.MPSOLVER_OPTIMAL, pb.MPSOLVER_FEASIBLE):
             return False, optimal
-        new = [j for j, x in zip(keep, resp.variable_value, strict=True) if x > 0.5]
-        before = sum(self.objective.get(j, 0.0) for j in removed)
+        new = [j for j, x in zip(sub.keep, resp.variable_value, strict=True) if x > 0.5]
+        before = sum(self.objective.get(j, 0.0) for j in sub.removed)
         after = sum(self.objective.get(j, 0.0) for j in new)
         if after <= before + EPS:
             return False, optimal
-        for j in removed:
+        change: defaultdict[int, float] = defaultdict(float)
+        for j in sub.removed:
+            for r, a in self.rows_of(j):
+                change[r] -= a
+        for j in new:
+            for r, a in self.rows_of(j):
+                change[r] += a
+        rows = self.hm.rows
+        for r, d in change.items():
+            u = self.use[r] + d
+            if u > rows[r].ub + EPS or u < rows[r].lb - EPS:
+                self.stats.clashes += 1
+                return False, optimal
+        for j in sub.removed:
             self._book(j, -1.0)
-        for rid in free:
+        for rid in sub.free:
             self.current.pop(rid, None)
         for j in new:
             self._book(j, 1.0)
@@ -284,45 +330,115 @@ class Search:
         step_s: float = STEP_S,
         stop: Callable[[], bool] | None = None,
         improved: Callable[[list[int]], None] | None = None,
+        workers: int = 1,
     ) -> list[int]:
         """Steps until `deadline` (a `time.perf_counter()` value), `stop()` or nothing is
         left out that the LP (or, without one, anybody) would schedule.
 
         Each step frees the neighbourhood of a left-out request drawn in proportion to
-        what leaving it out costs. `improved` is called with the schedule after every
-        step that improves it. Returns the schedule (variables at 1).
+        what leaving it out costs. With `workers` above 1, that many steps run at once,
+        one per thread, on disjoint sets of requests: SCIP runs outside Python's lock
+        (`lp.solve_scip`), so each gets a core. A step's answer is taken only if every
+        row it touches still holds when it ends (`commit`). `improved` is called, from
+        the calling thread like `stop`, with the schedule after steps that improved it.
+        Returns the schedule (variables at 1).
         """
         started = time.perf_counter()
         st = self.stats
-        lost = self.lost()
-        while lost and time.perf_counter() + 0.2 < deadline:
-            if stop is not None and stop():
-                self.stopped = True
-                break
-            rids = [rid for rid, _ in lost]
-            seeds = self.rng.choices(rids, weights=[w for _, w in lost], k=1 + st.size // PER_SEED)
-            free = self.neighbourhood(seeds, st.size)
-            t0 = time.perf_counter()
-            limit = min(step_s, deadline - t0)
-            better, optimal = self.step(free, limit)
-            took = time.perf_counter() - t0
-            st.steps += 1
-            st.improved += better
-            if optimal and took < 0.5 * step_s:
-                st.size = min(MAX_SIZE, int(st.size * 1.25) + 1)
-            elif not optimal:
-                st.size = max(MIN_SIZE, int(st.size * 0.7))
-            if better:
-                lost = self.lost()
-                if improved is not None:
-                    improved(self.ones())
+        cond = threading.Condition()
+        busy: Counter[str] = Counter()  # people of the requests freed by steps in flight
+        people = self.hm.vars.catalog.requests
+        lost = [self.lost()]
+        news = [False]  # an improvement `improved` has not been told of
+        ended = [False]  # the calling thread's loop has ended
+
+        def next_step() -> tuple[set[str], Sub | None] | None:
+            # under the lock: a neighbourhood of people no other step has freed (their
+            # rows are then the steps' own, but for places and pools)
+            open_ = [
+                (rid, w) for rid, w in lost[0] if not any(p in busy for p in people[rid].people)
+            ]
+            if not open_:
+                return None
+            rids = [rid for rid, _ in open_]
+            seeds = self.rng.choices(rids, weights=[w for _, w in open_], k=1 + st.size // PER_SEED)
+            free = self.neighbourhood(seeds, st.size, avoid=busy.keys())
+            for rid in free:
+                busy.update(people[rid].people)
+            return free, self.prepare(free)
+
+        def work(main: bool) -> None:
+            while time.perf_counter() + 0.2 < deadline and not self.stopped and not ended[0]:
+                if main and stop is not None and stop():
+                    self.stopped = True
+                    break
+                with cond:
+                    got = next_step()
+                    while got is None and busy and not ended[0] and not self.stopped:
+                        # every request left out is near another step's: wait for it
+                        if not cond.wait(max(0.0, deadline - time.perf_counter())):
+                            break
+                        got = next_step()
+                if got is None:
+                    break
+                free, sub = got
+                resp = (
+                    None if sub is None else sub.solve(min(step_s, deadline - time.perf_counter()))
+                )
+                with cond:
+                    cond.notify_all()
+                    for rid in free:
+                        for pid in people[rid].people:
+                            busy[pid] -= 1
+                            if busy[pid] <= 0:
+                                del busy[pid]
+                    better, optimal = (False, True) if sub is None else self.commit(sub, resp)
+                    took = 0.0 if sub is None else sub.built + sub.solved
+                    st.steps += 1
+                    st.improved += better
+                    if optimal and took < 0.5 * step_s:
+                        st.size = min(MAX_SIZE, int(st.size * 1.25) + 1)
+                    elif not optimal:
+                        st.size = max(MIN_SIZE, int(st.size * 0.7))
+                    if better:
+                        lost[0] = self.lost()
+                        news[0] = True
+                    ones = self.ones() if main and news[0] and improved is not None else None
+                    news[0] = news[0] and ones is None
+                if ones is not None and improved is not None:
+                    improved(ones)
+
+        failed: list[BaseException] = []
+
+        def helper() -> None:
+            try:
+                work(False)
+            except BaseException as e:  # raised again in the calling thread
+                failed.append(e)
+
+        helpers = [threading.Thread(target=helper) for _ in range(workers - 1)]
+        for t in helpers:
+            t.start()
+        try:
+            work(True)
+        finally:
+            with cond:
+                ended[0] = True  # the helpers end with their step in flight
+                cond.notify_all()
+            for t in helpers:
+                t.join()
+        if failed:
+            raise failed[0]
         st.seconds = time.perf_counter() - started
         log.info(
-            "lns: %d steps, %d improved, +%.0f, neighbourhood %d requests, %.1fs",
+            "lns: %d steps, %d improved, +%.0f, neighbourhood %d requests, %d clashes, "
+            "%d workers, %.1fs",
             st.steps,
             st.improved,
             st.gained,
             st.size,
+            st.clashes,
+            workers,
             st.seconds,
         )
         return self.ones()

@@ -47,6 +47,11 @@ PERTURB = 0.3
 # point's rounding after 250-430 iterations, and 47,825-47,836 of the bound 47,894 after
 # 600-850 (a time limit gave 400 iterations on one machine and 700 on another)
 SPARSE_ITERATIONS = 800
+# SCIP's settings for a quick answer on the sparse point's support: on the tight expo
+# SCIP spent 10-11 s in rounds of cuts at the root before its diving heuristic found
+# 47,824-47,837, then more to prove it (14.4-16.7 s in all); with three rounds and a
+# stop within 0.01% of its own bound it returned 47,824-47,837 in 6.2-7.6 s
+SCIP_QUICK = "separating/maxroundsroot = 3\nlimits/gap = 0.0001"
 
 
 @dataclass
@@ -71,20 +76,25 @@ def _model(
     returns it and the index in `hm.rows` of each of its rows (rows left empty go)."""
     v = hm.vars
     model = pb.MPModelProto(maximize=True)
-    for var in range(v.size):
-        lb = 1.0 if var in v.forced else 0.0
-        ub = 0.0 if var in fixed else 1.0
-        model.variable.add(lower_bound=lb, upper_bound=ub, objective_coefficient=weights[var])
+    add = model.variable.add
+    for w in weights:
+        add(lower_bound=0.0, upper_bound=1.0, objective_coefficient=w)
+    for var in v.forced:
+        model.variable[var].lower_bound = 1.0
+    for var in fixed:
+        model.variable[var].upper_bound = 0.0
     kept: list[int] = []
     for k, row in enumerate(hm.rows):
-        coefs = row.coefs if row.coefs is not None else [1.0] * len(row.vars)
-        if fixed:
-            pairs = [(j, a) for j, a in zip(row.vars, coefs, strict=True) if j not in fixed]
+        if row.coefs is None:  # most rows: every coefficient 1
+            idx = [j for j in row.vars if j not in fixed] if fixed else row.vars
+            if not idx:
+                continue
+            coefs: Sequence[float] = [1.0] * len(idx)
+        else:
+            pairs = [(j, a) for j, a in zip(row.vars, row.coefs, strict=True) if j not in fixed]
             if not pairs:
                 continue
             idx, coefs = [j for j, _ in pairs], [a for _, a in pairs]
-        else:
-            idx = row.vars
         ct = model.constraint.add(lower_bound=row.lb, upper_bound=row.ub)
         ct.var_index.extend(idx)
         ct.coefficient.extend(coefs)
@@ -319,12 +329,13 @@ class Warm:
 def solve_pdlp(
     hm: HardModel,
     time_limit: float,
-    warm: Warm | None = None,
+    warm: Warm | LpResult | None = None,
     threads: int = 2,
     eps: float = 1e-5,
     weights: list[float] | None = None,
     model: LpModel | None = None,
     iterations: int | None = None,
+    bound: bool = True,
 ) -> LpResult | None:
     """PDLP on the level-1 LP, started from `warm` (variables and rows it does not know
     start at 0).
@@ -337,7 +348,8 @@ def solve_pdlp(
     Args:
         hm: the hard model.
         time_limit: seconds.
-        warm: the start, or None.
+        warm: the start, or None: a `Warm` of another model, or an `LpResult` of this
+            one (taken as it is, with no lookup by identity).
         threads: PDLP's threads.
         eps: PDLP's relative and absolute optimality tolerance.
         weights: the objective, if not each variable's weight (the bound is then one
@@ -345,6 +357,8 @@ def solve_pdlp(
         model: `hm`'s LP already built (`LpModel.of`); else built here without leaving
             out dominated variables (column generation prices every row's dual).
         iterations: PDLP's iteration limit, if any.
+        bound: False skips the weak-duality bound (`bound` is then inf and `reduced`
+            empty): a point for another objective only needs its values.
 
     Returns:
         The `LpResult`, or None when PDLP gave no solution.
@@ -367,7 +381,11 @@ def solve_pdlp(
     if iterations is not None:
         crit.iteration_limit = iterations
     start = None
-    if warm is not None:
+    if isinstance(warm, LpResult):
+        start = pdlp.PrimalAndDualSolution()
+        start.primal_solution = np.array(warm.values)
+        start.dual_solution = np.array([-warm.duals[k] for k in lm.rows])
+    elif warm is not None:
         start = pdlp.PrimalAndDualSolution()
         start.primal_solution = np.array(
             [warm.primal.get(identity(hm, j), 0.0) for j in range(hm.vars.size)]
@@ -380,7 +398,7 @@ def solve_pdlp(
         log.warning("LP (pdlp) gave no solution: %s", got.solve_log.termination_reason)
         return None
     duals = lm.full_duals([-float(y) for y in got.dual_solution])
-    bound, reduced = dual_bound(hm, weights, duals)
+    lp_bound, reduced = dual_bound(hm, weights, duals) if bound else (math.inf, [])
     objective = sum(w * x for w, x in zip(weights, values, strict=True))
     reason = solve_log_pb2.TerminationReason.Name(got.solve_log.termination_reason)
     seconds = time.perf_counter() - started
@@ -388,14 +406,14 @@ def solve_pdlp(
         "LP pdlp%s: objective %.3f, dual bound %.3f, %d iterations, %.2fs (%s)",
         " (warm)" if warm is not None else "",
         objective,
-        bound,
+        lp_bound,
         got.solve_log.iteration_count,
         seconds,
         reason,
     )
     return LpResult(
         values=values,
-        bound=bound,
+        bound=lp_bound,
         reduced=reduced,
         objective=objective,
         solver="pdlp",
@@ -440,9 +458,15 @@ def sparse_point(
     weights = [
         w + (PERTURB * rng.random() if j < n_cand else 0.0) for j, w in enumerate(lm.weights)
     ]
-    warm = Warm.of(hm, optimum)
     got = solve_pdlp(
-        hm, time_limit, warm=warm, eps=1e-4, weights=weights, model=lm, iterations=iterations
+        hm,
+        time_limit,
+        warm=optimum,
+        eps=1e-4,
+        weights=weights,
+        model=lm,
+        iterations=iterations,
+        bound=False,
     )
     return got.values if got is not None else optimum.values
 
@@ -554,6 +578,41 @@ def _pair(
     )
 
 
+def solve_scip(
+    model: pb.MPModelProto, time_limit: float, params: str = ""
+) -> pb.MPSolutionResponse:
+    """SCIP on `model` (its hint included), letting other Python threads run meanwhile.
+
+    `Solver.SolveWithProto` holds Python's lock for the whole solve: two SCIP solves in
+    two threads took as long as one after the other. `Solver.Solve` releases it (two 6.9 s
+    solves of the tight expo's sparse support took 7.8 s in two threads), so the
+    neighbourhood search can run one step per core. The model builder's helper would
+    release it too, but passes an interrupt flag that SCIP refuses.
+
+    Args:
+        model: the 0/1 model.
+        time_limit: seconds.
+        params: SCIP's settings, one "name = value" per line.
+
+    Returns:
+        The response: status and, when SCIP found a solution, its values.
+    """
+    resp = pb.MPSolutionResponse()
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    error = solver.LoadModelFromProto(model)
+    if error:
+        log.warning("SCIP refused the model: %s", error)
+        resp.status = pb.MPSOLVER_MODEL_INVALID
+        return resp
+    if params and not solver.SetSolverSpecificParametersAsString(params):
+        resp.status = pb.MPSOLVER_MODEL_INVALID_SOLVER_PARAMETERS
+        return resp
+    solver.SetTimeLimit(max(1, int(time_limit * 1000)))
+    solver.Solve()
+    solver.FillSolutionResponseProto(resp)
+    return resp
+
+
 @dataclass
 class MipResult:
     """Variables at 1, objective value, and whether SCIP proved it optimal (restricted)."""
@@ -570,6 +629,7 @@ def solve_restricted_mip(
     objective: dict[int, float],
     hint: list[int],
     time_limit: float,
+    quick: bool = False,
 ) -> MipResult | None:
     """Solve the 0/1 model over `keep` only (others fixed to 0) with SCIP.
 
@@ -583,6 +643,8 @@ def solve_restricted_mip(
         objective: coefficient per variable (missing: 0).
         hint: a valid schedule (variables at 1) to start from.
         time_limit: seconds.
+        quick: SCIP with `SCIP_QUICK`'s settings (few rounds of cuts, a 0.01% gap):
+            the search that follows does better with the seconds saved.
 
     Returns:
         The `MipResult`, or None when SCIP found nothing.
@@ -616,14 +678,11 @@ def solve_restricted_mip(
     on = set(hint)
     model.solution_hint.var_index.extend(range(len(order)))
     model.solution_hint.var_value.extend([1.0 if j in on else 0.0 for j in order])
-    req = pb.MPModelRequest(
-        model=model,
-        solver_type=pb.MPModelRequest.SCIP_MIXED_INTEGER_PROGRAMMING,
-        solver_time_limit_seconds=max(0.5, time_limit - (time.perf_counter() - started)),
+    resp = solve_scip(
+        model,
+        max(0.5, time_limit - (time.perf_counter() - started)),
+        SCIP_QUICK if quick else "",
     )
-    resp = pb.MPSolutionResponse()
-    # the helper's solve path passes an interrupt flag, which SCIP refuses; this one not
-    pywraplp.Solver.SolveWithProto(req, resp)
     seconds = time.perf_counter() - started
     log.info(
         "restricted MIP (SCIP, %d variables): %s %.1f in %.2fs",
