@@ -213,7 +213,9 @@ class Levels:
         bound = math.floor(pair.bound + 1e-6) if math.isfinite(pair.bound) else math.inf
         extra: set[int] = set()
         for lp, threshold in ((pair.vertex, SUPPORT), (pair.interior, INTERIOR_SUPPORT)):
-            if lp is None:
+            if lp is None or self._sparse_optimum() is not None:
+                # the sparse path rounds its own point (and this optimum if PDLP gives
+                # none): rounding the spread optimum first cost ~1 s of its search
                 continue
             rounded = encode(v, round_lp(v, lp.values))
             extra |= set(rounded)
@@ -264,15 +266,9 @@ class Levels:
         v = self.v
         budget = self._budget_level1()
         pair = self._pair
-        # PDLP's optimum alone on one large model (the tight expo): SCIP on the support of
-        # a perturbed, sparse point near it (`lp.sparse_point`)
         interior = pair.interior if pair is not None and pair.vertex is None else None
         large_interior = interior is not None and v.size > FULL_MODEL_VARS
-        optimum = (
-            interior
-            if interior is not None and large_interior and interior.optimal and not self.lp_pair
-            else None
-        )
+        optimum = self._sparse_optimum()
         if have_lp and (self.lp_pair is not None or (large_interior and optimum is None)):
             # PDLP's interior solution spreads over the optimal face: SCIP found nothing
             # better than its rounding in a minute on column generation's support
@@ -331,6 +327,18 @@ class Levels:
             value = self._lns_level1(value, resolve, budget, bound)
             self._report_progress(value, bound)
         return value, bound, status
+
+    def _sparse_optimum(self) -> LpResult | None:
+        """PDLP's optimum, when it is level 1's only LP on one large model (the tight
+        expo): the search then starts from SCIP on the support of a perturbed, sparse
+        point near it (`_sparse_level1`)."""
+        pair = self._pair
+        if pair is None or pair.vertex is not None or self.lp_pair is not None:
+            return None
+        interior = pair.interior
+        if interior is None or not interior.optimal or self.v.size <= FULL_MODEL_VARS:
+            return None
+        return interior
 
     def _sparse_level1(self, optimum: LpResult, resolve: bool, budget: float) -> int:
         """SCIP on the support of a sparse point near the LP's optimal face

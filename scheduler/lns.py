@@ -41,8 +41,10 @@ MAX_SIZE = 3_000
 STEP_S = 3.0  # SCIP's limit per step
 EPS = 1e-6
 # freed requests per left-out request a neighbourhood starts from: on the mega fair
-# several seeds gained ~60 weight per CPU second where one seed per step gained ~45
-PER_SEED = 100
+# several seeds gained ~60 weight per CPU second where one seed per step gained ~45; on
+# the tight expo from SCIP's 47,825, 15 s with two workers gained +33 to +42 with one
+# seed per 20 requests against +23 to +32 with one per 100 (four and five runs)
+PER_SEED = 20
 
 
 @dataclass
