@@ -121,6 +121,10 @@ def improve_comfort(
             best = (0, i, third)
             old_day = cost.day[c.start]
             base_cost: dict[tuple[int, str | None], int] = {}
+            # the cost depends on the slots and the seats, not the place: online, booth
+            # and pool candidates at one start cost the same (on the tight expo this
+            # halved the additions and removals the search makes)
+            deltas: dict[tuple[int, int, str | None], int] = {}
             for j in cat.by_request[rid]:
                 if j == i:
                     continue
@@ -128,16 +132,19 @@ def improve_comfort(
                 ok, t2 = led.fits(alt)
                 if not ok:
                     continue
-                seats2 = list(dict.fromkeys([*seats, t2])) if t2 else seats
-                days = {old_day, cost.day[alt.start]}
-                key = (cost.day[alt.start], t2)
-                if key not in base_cost:
-                    led.add(c, third)
-                    base_cost[key] = cost.local(seats2, days, c)
-                    led.remove(c, third)
-                led.add(alt, t2)
-                delta = cost.local(seats2, days, alt) - base_cost[key]
-                led.remove(alt, t2)
+                delta = deltas.get((alt.start, alt.length, t2))
+                if delta is None:
+                    seats2 = list(dict.fromkeys([*seats, t2])) if t2 else seats
+                    days = {old_day, cost.day[alt.start]}
+                    key = (cost.day[alt.start], t2)
+                    if key not in base_cost:
+                        led.add(c, third)
+                        base_cost[key] = cost.local(seats2, days, c)
+                        led.remove(c, third)
+                    led.add(alt, t2)
+                    delta = cost.local(seats2, days, alt) - base_cost[key]
+                    led.remove(alt, t2)
+                    deltas[(alt.start, alt.length, t2)] = delta
                 if delta < best[0]:
                     best = (delta, j, t2)
             led.add(cat.candidates[best[1]], best[2])

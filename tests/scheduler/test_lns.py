@@ -298,10 +298,17 @@ def test_lns_run_with_two_workers_solves_two_steps_at_once_and_stays_valid(
     both = threading.Event()  # the first step waits (up to 5 s) for a second one
     real = Sub.solve
 
+    requests = v.catalog.requests
+    in_flight: dict[int, set[str]] = {}  # people of each step in SCIP
+    shared: list[set[str]] = []
+
     def solve(self: Sub, time_limit: float) -> object:
+        mine = {pid for rid in self.free for pid in requests[rid].people}
         with lock:
             flight["now"] += 1
             flight["most"] = max(flight["most"], flight["now"])
+            shared.extend(mine & other for other in in_flight.values() if mine & other)
+            in_flight[id(self)] = mine
             if flight["now"] == 2:
                 both.set()
         both.wait(5)
@@ -310,6 +317,7 @@ def test_lns_run_with_two_workers_solves_two_steps_at_once_and_stays_valid(
         finally:
             with lock:
                 flight["now"] -= 1
+                del in_flight[id(self)]
 
     monkeypatch.setattr(Sub, "solve", solve)
     search.stats.size = 30  # neighbourhoods small enough for two on this fair's people
@@ -321,6 +329,7 @@ def test_lns_run_with_two_workers_solves_two_steps_at_once_and_stays_valid(
         workers=2,
     )
     assert flight["most"] == 2
+    assert shared == []  # two steps at once never free the same person's requests
     assert validate(p, schedule_of(hm, ones)) == []
     # improvements are reported from the calling thread, each heavier than the last
     assert seen and seen == sorted(set(seen)) and seen[-1] <= weight(hm, ones)
