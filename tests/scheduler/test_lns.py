@@ -15,7 +15,14 @@ from ortools.linear_solver import linear_solver_pb2 as pb  # type: ignore[attr-d
 from scheduler.baselines import construct, greedy_order
 from scheduler.candidates import build_catalog
 from scheduler.lns import Search, Sub
-from scheduler.lp import Warm, solve_lp, solve_pdlp, solve_restricted_mip, solve_scip
+from scheduler.lp import (
+    LpResult,
+    Warm,
+    solve_lp,
+    solve_pdlp,
+    solve_restricted_mip,
+    solve_scip,
+)
 from scheduler.model import HardModel, decode, encode, hard_model
 from scheduler.pricing import full_space, initial_selection
 from scheduler.problem import Problem
@@ -95,15 +102,21 @@ def test_lns_freeing_every_request_reaches_the_brute_force_optimum(seed: int, n:
     assert weight(hm, search.ones()) == brute_force(p)
 
 
-def test_lns_run_closes_most_of_the_gap_from_a_poor_start_guided_by_the_lp() -> None:
+def poor_start() -> tuple[Problem, HardModel, LpResult, list[int], Search]:
+    """A 400-request fair, its LP, a poor start (greedy in the wrong order: lightest
+    first) and a search from it guided by the LP."""
     p = make_fair(3, companies=50, requests=400, days=2, slots_per_day=8, tables=6)
     hm = hard_model(build_catalog(p))
     v = hm.vars
     lp = solve_lp(hm, 30)
     assert lp is not None and lp.optimal
-    # a poor start: greedy in the wrong order (lightest first)
     start = encode(v, construct(v.catalog, list(reversed(greedy_order(p)))))
     search = Search(hm, start, {j: float(v.weight(j)) for j in range(v.n_cand)}, lp.values, 1)
+    return p, hm, lp, start, search
+
+
+def test_lns_run_closes_most_of_the_gap_from_a_poor_start_guided_by_the_lp() -> None:
+    p, hm, lp, start, search = poor_start()
     assert search.lost(), "the start leaves out requests the LP schedules"
     seen: list[int] = []
     ones = search.run(
@@ -286,13 +299,8 @@ def test_two_steps_built_on_the_same_schedule_never_break_it(seed: int, n: int, 
 def test_lns_run_with_two_workers_solves_two_steps_at_once_and_stays_valid(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    p = make_fair(3, companies=50, requests=400, days=2, slots_per_day=8, tables=6)
-    hm = hard_model(build_catalog(p))
+    p, hm, lp, start, search = poor_start()
     v = hm.vars
-    lp = solve_lp(hm, 30)
-    assert lp is not None and lp.optimal
-    start = encode(v, construct(v.catalog, list(reversed(greedy_order(p)))))
-    search = Search(hm, start, {j: float(v.weight(j)) for j in range(v.n_cand)}, lp.values, 1)
     flight = {"now": 0, "most": 0}
     lock = threading.Lock()
     both = threading.Event()  # the first step waits (up to 5 s) for a second one
