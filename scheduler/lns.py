@@ -349,7 +349,7 @@ class Search:
         st = self.stats
         cond = threading.Condition()
         busy: Counter[str] = Counter()  # people of the requests freed by steps in flight
-        people = self.hm.vars.catalog.requests
+        requests = self.hm.vars.catalog.requests
         lost = [self.lost()]
         news = [False]  # an improvement `improved` has not been told of
         ended = [False]  # the calling thread's loop has ended
@@ -358,7 +358,7 @@ class Search:
             # under the lock: a neighbourhood of people no other step has freed (their
             # rows are then the steps' own, but for places and pools)
             open_ = [
-                (rid, w) for rid, w in lost[0] if not any(p in busy for p in people[rid].people)
+                (rid, w) for rid, w in lost[0] if not any(p in busy for p in requests[rid].people)
             ]
             if not open_:
                 return None
@@ -366,7 +366,7 @@ class Search:
             seeds = self.rng.choices(rids, weights=[w for _, w in open_], k=1 + st.size // PER_SEED)
             free = self.neighbourhood(seeds, st.size, avoid=busy.keys())
             for rid in free:
-                busy.update(people[rid].people)
+                busy.update(requests[rid].people)
             return free, self.prepare(free)
 
         def work(main: bool) -> None:
@@ -390,7 +390,7 @@ class Search:
                 with cond:
                     cond.notify_all()
                     for rid in free:
-                        for pid in people[rid].people:
+                        for pid in requests[rid].people:
                             busy[pid] -= 1
                             if busy[pid] <= 0:
                                 del busy[pid]

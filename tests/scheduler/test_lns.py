@@ -44,6 +44,14 @@ def weight(hm: HardModel, ones: list[int]) -> int:
     return sum(hm.vars.weight(j) for j in ones)
 
 
+def valid_and_no_lighter(p: Problem, hm: HardModel, search: Search, before: int) -> int:
+    """Assert the search's schedule is valid and weighs at least `before`; its weight."""
+    ones = search.ones()
+    assert validate(p, schedule_of(hm, ones)) == []
+    assert weight(hm, ones) >= before
+    return weight(hm, ones)
+
+
 def crowded_fair(seed: int, requests: int) -> Problem:
     """Over-subscribed, with third seats, two-slot meetings, booths, pools and caps."""
     return make_fair(
@@ -72,13 +80,9 @@ def test_lns_keeps_every_schedule_valid_and_never_loses_weight(
     rids = [r.id for r in p.requests]
     for k in range(4):
         search.step(set(rids[k * size : (k + 1) * size] or rids[:size]), 2.0)
-        ones = search.ones()
-        assert validate(p, schedule_of(hm, ones)) == []
-        assert weight(hm, ones) >= before
-        before = weight(hm, ones)
+        before = valid_and_no_lighter(p, hm, search, before)
     # the row use it keeps up to date is the schedule's own
-    fresh = Search(hm, search.ones(), search.objective)
-    assert fresh.use == pytest.approx(search.use)
+    assert Search(hm, search.ones(), search.objective).use == pytest.approx(search.use)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -288,12 +292,8 @@ def test_two_steps_built_on_the_same_schedule_never_break_it(seed: int, n: int, 
     for sub, resp in zip(subs, answers, strict=True):
         if sub is not None:
             search.commit(sub, resp)
-        ones = search.ones()
-        assert validate(p, schedule_of(hm, ones)) == []
-        assert weight(hm, ones) >= before
-        before = weight(hm, ones)
-    fresh = Search(hm, search.ones(), search.objective)
-    assert fresh.use == pytest.approx(search.use)
+        before = valid_and_no_lighter(p, hm, search, before)
+    assert Search(hm, search.ones(), search.objective).use == pytest.approx(search.use)
 
 
 def test_lns_run_with_two_workers_solves_two_steps_at_once_and_stays_valid(
