@@ -43,10 +43,14 @@ GLOP_GRACE = 0.25
 GLOP_GRACE_MIN_S = 1.0
 # weight perturbation (weights are whole numbers from 1) that leaves one LP optimum
 PERTURB = 0.3
-# PDLP's iterations for `sparse_point`: on the tight expo SCIP found nothing beyond the
-# point's rounding after 250-430 iterations, and 47,825-47,836 of the bound 47,894 after
-# 600-850 (a time limit gave 400 iterations on one machine and 700 on another)
-SPARSE_ITERATIONS = 800
+# PDLP's iterations for `sparse_point`: on the tight expo, with SCIP's quick settings
+# (`SCIP_QUICK`), six perturbations gave 47,804-47,850 (mean 47,834) after 384
+# iterations and 47,803-47,839 (mean 47,827) after 768, in about the same time in all
+# (the point 3-4 s sooner, SCIP a little longer); at 60 s beside two busy loops that
+# halve the machine, two solves each reached 47,850 and 47,850 against 47,845 and 47,834.
+# (Without the quick settings and with a shorter limit, SCIP had found nothing beyond
+# the point's rounding after 250-430 iterations.)
+SPARSE_ITERATIONS = 384
 # SCIP's settings for a quick answer on the sparse point's support: on the tight expo
 # SCIP spent 10-11 s in rounds of cuts at the root before its diving heuristic found
 # 47,824-47,837, then more to prove it (14.4-16.7 s in all); with three rounds and a
@@ -131,25 +135,38 @@ def dominated(hm: HardModel) -> set[int]:
 
 @dataclass
 class LpModel:
-    """The level-1 LP as the solvers get it, built once per hard model: its proto, the
-    rows it kept and the variables fixed at 0 (`dominated`)."""
+    """The level-1 LP as the solvers get it, built once per hard model: the rows it kept
+    and the variables fixed at 0 (`dominated`); GLOP's proto and PDLP's form are built
+    from these when a solver first asks."""
 
     hm: HardModel
     weights: list[float]
-    proto: pb.MPModelProto
-    rows: list[int]  # index in hm.rows of each of the proto's rows
+    rows: list[int]  # index in hm.rows of each of the LP's rows
     fixed: set[int]
     nnz: int
     # a row left out (every variable fixed) → the row whose dual it takes: an in-person
     # third-seat row takes its online twin's, so in-person variables price as before
     twins: dict[int, int] = field(default_factory=dict)
+    _proto: pb.MPModelProto | None = None
     _qp: Any = None
 
     @staticmethod
     def of(hm: HardModel, reduce: bool = True) -> LpModel:
-        weights = [float(hm.vars.weight(j)) for j in range(hm.vars.size)]
+        v = hm.vars
+        cat = v.catalog
+        weights = [0.0] * v.size  # third-seat variables weigh nothing
+        for rid, idx in cat.by_request.items():
+            w = float(cat.requests[rid].weight)
+            for j in idx:
+                weights[j] = w
         fixed = dominated(hm) if reduce else set()
-        proto, rows = _model(hm, weights, fixed)
+        rows: list[int] = []
+        nnz = 0
+        for k, row in enumerate(hm.rows):
+            n = sum(1 for j in row.vars if j not in fixed) if fixed else len(row.vars)
+            if n:
+                rows.append(k)
+                nnz += n
         index = {row.key: k for k, row in enumerate(hm.rows)}
         kept = set(rows)
         twins = {}
@@ -158,19 +175,68 @@ class LpModel:
                 twin = index.get((*row.key[:3], False))
                 if twin is not None:
                     twins[k] = twin
-        nnz = sum(len(c.var_index) for c in proto.constraint)
-        return LpModel(hm, weights, proto, rows, fixed, nnz, twins)
+        return LpModel(hm, weights, rows, fixed, nnz, twins)
+
+    @property
+    def proto(self) -> pb.MPModelProto:
+        """The LP as GLOP (through the solver helper) gets it."""
+        if self._proto is None:
+            self._proto, rows = _model(self.hm, self.weights, self.fixed)
+            assert rows == self.rows
+        return self._proto
 
     def qp(self, weights: list[float]) -> Any:
-        """PDLP's form of the LP (converted once, ~1 s on the tight expo) with `weights`
-        as the objective."""
+        """PDLP's form of the LP with `weights` as the objective, built once: straight
+        from the rows as arrays (0.5 s on the tight expo, where the proto and its
+        conversion took 2.1 s)."""
         import numpy as np
-        from ortools.pdlp.python import pdlp
 
         if self._qp is None:
-            self._qp = pdlp.qp_from_mpmodel_proto(self.proto, True)
+            self._qp = self._build_qp()
         self._qp.objective_vector = -np.array(weights)  # PDLP minimises −weight
         return self._qp
+
+    def _build_qp(self) -> Any:
+        import itertools
+
+        import numpy as np
+        import scipy.sparse as sp
+        from ortools.pdlp.python import pdlp
+
+        hm = self.hm
+        n = hm.vars.size
+        rows = [hm.rows[k] for k in self.rows]
+        lengths = np.fromiter((len(r.vars) for r in rows), dtype=np.int64, count=len(rows))
+        total = int(lengths.sum())
+        cols = np.fromiter(
+            itertools.chain.from_iterable(r.vars for r in rows), dtype=np.int64, count=total
+        )
+        coefs = np.fromiter(
+            itertools.chain.from_iterable(
+                r.coefs if r.coefs is not None else itertools.repeat(1.0, len(r.vars)) for r in rows
+            ),
+            dtype=np.float64,
+            count=total,
+        )
+        which = np.repeat(np.arange(len(rows)), lengths)
+        upper = np.ones(n)
+        if self.fixed:
+            upper[list(self.fixed)] = 0.0
+            used = upper[cols] > 0.0  # a fixed variable leaves every row
+            cols, coefs, which = cols[used], coefs[used], which[used]
+        starts = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(which, minlength=len(rows)), out=starts[1:])
+        matrix = sp.csr_matrix((coefs, cols, starts), shape=(len(rows), n))
+        lower = np.zeros(n)
+        lower[list(hm.vars.forced)] = 1.0
+        qp = pdlp.QuadraticProgram()
+        qp.resize_and_initialize(n, len(rows))
+        qp.constraint_matrix = matrix.tocsc()
+        qp.constraint_lower_bounds = np.array([r.lb for r in rows])
+        qp.constraint_upper_bounds = np.array([r.ub for r in rows])
+        qp.variable_lower_bounds = lower
+        qp.variable_upper_bounds = upper
+        return qp
 
     def full_duals(self, duals: Sequence[float]) -> list[float]:
         """One dual per row of `hm`, from one per row of the proto."""
@@ -513,10 +579,10 @@ def solve_lp_pair(
     """
     started = time.perf_counter()
     lm = LpModel.of(hm, reduce)
-    model, nnz = lm.proto, lm.nnz
+    nnz = lm.nnz
     left = time_limit - (time.perf_counter() - started)
     if nnz <= PDLP_NNZ:
-        vertex = _solve(lm, _request(model, "glop", left, 1), "glop", started)
+        vertex = _solve(lm, _request(lm.proto, "glop", left, 1), "glop", started)
         return _pair(lm, vertex, None, started)
     if nnz > GLOP_MAX_NNZ or not glop:
         # PDLP's own API: its form of the LP is kept for `sparse_point` (and, measured on
@@ -525,6 +591,7 @@ def solve_lp_pair(
         # as it does, costs nothing)
         interior = solve_pdlp(hm, left, model=lm)
         return _pair(lm, None, interior, started)
+    model = lm.proto
     results: dict[str, LpResult | None] = {}
     helpers = {"glop": mbh.ModelSolverHelper(""), "pdlp": mbh.ModelSolverHelper("")}
     glop_done = threading.Event()

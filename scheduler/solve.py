@@ -136,8 +136,11 @@ def solve(
         base = encode(v, repair(catalog))
     else:
         base = encode(v, construct(catalog, greedy_order(problem)))
-    # keep time for numbering tables and explaining what was left out (~3 s at expo)
-    reserve = min(0.25 * opts.time_limit, 0.3 + v.size / 200_000)
+    # keep time for moving meetings in person, numbering tables and explaining what was
+    # left out: 0.3 s on the expo fair and 0.55 s on the tight one (706k variables), and
+    # up to twice that under load (tight solves beside two busy loops ended at 58.7-59.3 s
+    # with 1.7 s kept); the 3.8 s kept with one second per 200k variables went unused
+    reserve = min(0.25 * opts.time_limit, 0.3 + v.size / 400_000)
     if columns is not None:
         # ...and, after column generation, for the catalogue of every candidate of the
         # requests left out that the reasons are given from

@@ -134,3 +134,50 @@ def test_in_person_first_leaves_the_requests_it_is_told_to_keep() -> None:
     assert keep <= stayed and moved - keep <= {
         cat.candidates[k].request for k, _ in again if cat.candidates[k].in_person
     }
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), third=st.sampled_from([0.0, 0.3]), reduce=st.booleans())
+def test_pdlps_form_built_from_arrays_is_the_protos(seed: int, third: float, reduce: bool) -> None:
+    """`LpModel.qp` builds PDLP's form straight from the rows; it is the LP GLOP gets as
+    a proto, converted by OR-Tools: same rows, coefficients and bounds, locked meetings
+    at 1 and left-out variables at 0."""
+    import numpy as np
+    from ortools.pdlp.python import pdlp
+
+    p = make_fair(
+        seed, companies=30, requests=150, days=1, slots_per_day=8, tables=4, third_share=third
+    )
+    first = construct(build_catalog(p), greedy_order(p))[0]
+    c = build_catalog(p).candidates[first[0]]
+    place = c.place
+    if c.kind is PlaceKind.TABLE:
+        place = next(iter(p.table_pools[c.place].tables))
+    lock = Assignment(c.request, c.start, c.length, c.kind, place, first[1])
+    requests = tuple(replace(r, lock=lock) if r.id == c.request else r for r in p.requests)
+    hm = hard_model(build_catalog(replace(p, requests=requests)))
+    assert hm.vars.forced
+    model = lp.LpModel.of(hm, reduce=reduce)
+    assert bool(model.fixed) == reduce
+    ours = model.qp(model.weights)
+    theirs = pdlp.qp_from_mpmodel_proto(model.proto, True)
+    assert (
+        ours.constraint_matrix.shape
+        == theirs.constraint_matrix.shape
+        == (
+            len(model.rows),
+            hm.vars.size,
+        )
+    )
+    assert (ours.constraint_matrix != theirs.constraint_matrix).nnz == 0
+    assert model.nnz == theirs.constraint_matrix.nnz
+    for name in (
+        "objective_vector",
+        "constraint_lower_bounds",
+        "constraint_upper_bounds",
+        "variable_lower_bounds",
+        "variable_upper_bounds",
+    ):
+        assert np.array_equal(getattr(ours, name), getattr(theirs, name)), name
+    assert all(ours.variable_lower_bounds[j] == 1.0 for j in hm.vars.forced)
+    assert all(ours.variable_upper_bounds[j] == 0.0 for j in model.fixed)
