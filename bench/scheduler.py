@@ -9,6 +9,10 @@ the scheduler's `Problem`, so the benchmark measures what `fair schedule` would 
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from sqlmodel import Session
@@ -31,6 +35,21 @@ def unit_weights(problem: Problem) -> Problem:
     return dataclasses.replace(problem, requests=requests)
 
 
+@contextmanager
+def busy_loops(n: int) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """`n` processes that spin until the block ends: a machine with that many cores
+    taken by others. On this 2-core machine two of them halve the CPU a solve gets, as
+    on the slow minutes when a 20M-step Python loop took twice as long."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield procs
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
+
+
 def _limits(text: str) -> dict[str, float]:
     """`video=20,mega=300` → {"video": 20.0, "mega": 300.0}; a bad item names itself."""
     out: dict[str, float] = {}
@@ -47,7 +66,6 @@ def main(argv: list[str]) -> int:
     """`fair bench scheduler`: FCFS, greedy and our solver on the generated fairs."""
     import argparse
     import logging
-    import sys
 
     from bench.runner import as_json, run, table
     from scheduler.problem import Options
@@ -70,6 +88,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
+        "--busy",
+        type=int,
+        default=0,
+        help="processes that spin beside every method (2 on 2 cores: half the machine)",
+    )
+    parser.add_argument(
         "--count",
         action="store_true",
         help="weigh every request 1 (maximise meetings; the bound caps the meeting count)",
@@ -87,10 +111,13 @@ def main(argv: list[str]) -> int:
         options = Options(
             time_limit=limits.get(scale, args.time_limit), workers=args.workers, seed=args.seed
         )
-        rows += run(
-            {scale: problem},
-            options,
-            progress=lambda line: print(line, file=sys.stderr, flush=True),
-        )
+        if args.busy:
+            print(f"{scale}: {args.busy} busy loops beside it", file=sys.stderr, flush=True)
+        with busy_loops(args.busy):
+            rows += run(
+                {scale: problem},
+                options,
+                progress=lambda line: print(line, file=sys.stderr, flush=True),
+            )
     print(as_json(rows) if args.json else table(rows))
     return 0

@@ -46,3 +46,28 @@ def test_per_scale_limits_parse_and_a_bad_one_is_named() -> None:
     assert _limits("") == {}
     with pytest.raises(SystemExit, match="'mega=five' is not scale=seconds"):
         _limits("video=20,mega=five")
+
+
+def test_busy_loops_spin_for_the_block_and_end_with_it() -> None:
+    import time
+
+    from bench.scheduler import busy_loops
+
+    with busy_loops(2) as procs:
+        assert len(procs) == 2
+        time.sleep(0.3)
+        assert all(p.poll() is None for p in procs)  # still spinning
+        cpu = [_cpu_seconds(p.pid) for p in procs]
+    assert all(p.poll() is not None for p in procs)
+    assert all(c > 0.0 for c in cpu)
+    with busy_loops(0) as none:
+        assert none == []
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of a live process, from /proc."""
+    import os
+
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
