@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 DATABASE = {"sqlmodel", "sqlalchemy"}
 ALLOWED: dict[str, set[str]] = {
-    # numpy: the arrays OR-Tools' PDLP takes a warm start in (an OR-Tools dependency).
-    "scheduler": {"scheduler", "ortools", "numpy"},
+    # numpy: the arrays OR-Tools' PDLP takes a warm start in (an OR-Tools dependency);
+    # scipy: the sparse matrix its constraint matrix is set from (scheduler/lp.py).
+    "scheduler": {"scheduler", "ortools", "numpy", "scipy"},
     "fair": {
         "fair",
         "scheduler",
