@@ -151,7 +151,13 @@ async def test_host_and_two_venues_reach_three_viewers_through_janus(
         await viewer.wait_for_function(ALL_PLAYING, arg=3, timeout=20000)
         labels = await viewer.locator(".venue-tile figcaption").all_inner_texts()
         assert sorted(t.split(" · ")[0] for t in labels) == ["Daegu", "Seoul"]
-    # Started muted (no gesture on the page yet): one click turns the sound on.
+    # Started muted (no gesture on the page yet), whichever of a feed's tracks came
+    # first: one click turns the sound on.
+    for viewer in viewers:
+        assert await viewer.is_visible("#btn-sound")
+        assert await viewer.evaluate(
+            "() => [...document.querySelectorAll('#stage video')].every(v => v.muted)"
+        )
     await viewers[0].click("#btn-sound")
     assert await viewers[0].evaluate(
         "() => [...document.querySelectorAll('#stage video')].every(v => !v.muted)"

@@ -171,8 +171,12 @@
         var video = feedVideos[feed.id];
         if (video) {
           video.srcObject = feedStreams[feed.id];
-          var playing = video.play();
-          if (playing && playing.catch) { playing.catch(function (e) { if (e.name === "NotAllowedError") { playMuted(video); } }); }
+          if (!maySound()) {
+            playMuted(video);
+          } else {
+            var playing = video.play();
+            if (playing && playing.catch) { playing.catch(function (e) { if (e.name === "NotAllowedError") { playMuted(video); } }); }
+          }
         }
         $("stage-caption").textContent = L.lLive;
       };
@@ -192,7 +196,14 @@
   }
 
   // Browsers refuse to start a video with sound before the viewer touched the page:
-  // it plays muted and a button turns the sound on.
+  // it plays muted and a button turns the sound on. They do start a video that has no
+  // sound yet, so when the picture's track came first its sound followed unasked and
+  // the button never showed: before any gesture every feed starts muted, whatever order
+  // its tracks arrive in.
+  function maySound() {
+    var activation = navigator.userActivation;
+    return !activation || activation.hasBeenActive;
+  }
   function playMuted(video) {
     video.muted = true;
     video.play().catch(function () {});
