@@ -71,3 +71,48 @@ def _cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_bench_busy_option_spins_beside_every_method(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fair bench scheduler --busy 2`: two spinning processes run while the methods do,
+    and none is left after."""
+    import os
+
+    import bench.runner
+    import bench.scheduler
+    from scheduler.problem import Options, Problem
+    from tests.scheduler.factories import make_fair
+
+    real_run = bench.runner.run
+    seen: list[int] = []
+
+    def spinning() -> int:
+        mine = str(os.getpid())
+        count = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = f.read().rsplit(")", 1)[1].split()[1]
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    cmdline = f.read()
+            except OSError:
+                continue
+            count += ppid == mine and b"while True: pass" in cmdline
+        return count
+
+    def run(problems: dict[str, Problem], options: Options, **_: object) -> list[bench.runner.Row]:
+        seen.append(spinning())
+        return real_run(problems, options, methods=("greedy",), isolate=False)
+
+    monkeypatch.setattr(bench.runner, "run", run)
+    monkeypatch.setattr(
+        bench.scheduler, "generated_problem", lambda scale, seed: make_fair(seed, requests=50)
+    )
+    assert bench.scheduler.main(["--scales", "small,video", "--busy", "2"]) == 0
+    assert seen == [2, 2]
+    assert spinning() == 0
+    assert "greedy" in capsys.readouterr().out
