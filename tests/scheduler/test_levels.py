@@ -91,3 +91,27 @@ def test_level1_budget_after_a_slow_lp(left: float, expected: float) -> None:
     now = time.perf_counter()
     levels = Levels(hm, Options(time_limit=60, levels=4), now + left, None, None)
     assert levels._budget_level1() - now == pytest.approx(expected, abs=0.05)
+
+
+def test_the_solve_keeps_a_reserve_for_its_last_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/scheduler.md, "Time": the levels end `0.3 s + 1 s per 400k variables` before
+    the limit (at most a quarter of it); the rest is for moving meetings in person,
+    numbering places and the reasons."""
+    import scheduler.levels
+
+    seen: list[tuple[float, int]] = []
+    real = scheduler.levels.Levels.__init__
+
+    def init(self, hm, opts, deadline, progress, stop):  # type: ignore[no-untyped-def]
+        seen.append((deadline, hm.vars.size))
+        real(self, hm, opts, deadline, progress, stop)
+
+    monkeypatch.setattr(scheduler.levels.Levels, "__init__", init)
+    p = make_fair(3, companies=80, requests=800, days=2, slots_per_day=8, tables=4)
+    for limit in (3.0, 0.8):
+        before = time.perf_counter()
+        solve(p, Options(time_limit=limit, workers=1, seed=0, levels=1))
+        deadline, size = seen[-1]
+        expected = min(0.25 * limit, 0.3 + size / 400_000)
+        assert size > 10_000  # one second per 200k would keep 25 ms more
+        assert before + limit - deadline == pytest.approx(expected, abs=0.01)
