@@ -69,6 +69,16 @@ async def test_browser_viewer_joins_a_roadshow_and_registers_interest(
         " return !!v.srcObject && v.srcObject.getVideoTracks().length > 0; }"
     )
     assert playing
+    # The viewer came by a link but has not touched this page: the stage plays muted,
+    # with a button that turns the sound on, as through the media server.
+    await viewer.wait_for_function(
+        "() => { const v = document.getElementById('stage-video'); return !v.paused && v.muted; }",
+        timeout=20000,
+    )
+    assert await viewer.is_visible("#btn-sound")
+    await viewer.click("#btn-sound")
+    assert await viewer.evaluate("() => !document.getElementById('stage-video').muted")
+    assert not await viewer.is_visible("#btn-sound")
 
     await viewer.fill("#question-text", "Mindestbestellmenge für Hamburg?")
     await viewer.press("#question-text", "Enter")

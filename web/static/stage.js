@@ -171,12 +171,7 @@
         var video = feedVideos[feed.id];
         if (video) {
           video.srcObject = feedStreams[feed.id];
-          if (!maySound()) {
-            playMuted(video);
-          } else {
-            var playing = video.play();
-            if (playing && playing.catch) { playing.catch(function (e) { if (e.name === "NotAllowedError") { playMuted(video); } }); }
-          }
+          start(video);
         }
         $("stage-caption").textContent = L.lLive;
       };
@@ -198,23 +193,35 @@
   // Browsers refuse to start a video with sound before the viewer touched the page:
   // it plays muted and a button turns the sound on. They do start a video that has no
   // sound yet, so when the picture's track came first its sound followed unasked and
-  // the button never showed: before any gesture every feed starts muted, whatever order
-  // its tracks arrive in.
-  function maySound() {
-    var activation = navigator.userActivation;
-    return !activation || activation.hasBeenActive;
+  // the button never showed: before the viewer's first gesture every feed starts muted,
+  // whatever order its tracks arrive in. The gesture is counted here, from the page's
+  // own input events, not read from `navigator.userActivation`: that also counts
+  // activation the viewer never gave (a script run by automation or an extension as a
+  // user gesture), and then the sound came on unasked again.
+  var touched = false;
+  ["pointerdown", "keydown", "touchend"].forEach(function (type) {
+    document.addEventListener(type, function () { touched = true; }, { capture: true, once: true, passive: true });
+  });
+  function maySound() { return touched; }
+  var mutedHere = [];   // the videos muted by the rule above, until the button is pressed
+  function start(video) {
+    if (!maySound()) { playMuted(video); return; }
+    var playing = video.play();
+    if (playing && playing.catch) { playing.catch(function (e) { if (e.name === "NotAllowedError") { playMuted(video); } }); }
   }
   function playMuted(video) {
+    if (mutedHere.indexOf(video) < 0) { mutedHere.push(video); }
     video.muted = true;
     video.play().catch(function () {});
     var sound = $("btn-sound");
     if (sound) { sound.hidden = false; }
   }
   function soundOn() {
-    Object.keys(feedVideos).forEach(function (k) {
-      feedVideos[k].muted = false;
-      feedVideos[k].play().catch(function () {});
+    mutedHere.forEach(function (video) {
+      video.muted = false;
+      video.play().catch(function () {});
     });
+    mutedHere = [];
     $("btn-sound").hidden = true;
   }
 
@@ -225,6 +232,10 @@
     if (tiles) { tiles.textContent = ""; }
     var main = $("stage-video");
     main.srcObject = null;
+    // Each new layout starts by the rule above again: muted until the viewer's gesture.
+    main.muted = false;
+    mutedHere = [];
+    if ($("btn-sound")) { $("btn-sound").hidden = true; }
     feeds.forEach(function (feed) {
       feedStreams[feed.id] = new MediaStream();
       (feed.mids || []).forEach(function (mid) { byMid[mid] = feed; });
@@ -311,6 +322,7 @@
       pc.ontrack = function (e) {
         var video = $("stage-video");
         if (video.srcObject !== e.streams[0]) { video.srcObject = e.streams[0]; }
+        start(video);
         $("stage-caption").textContent = L.lLive;
       };
       pc.onconnectionstatechange = updateState;
