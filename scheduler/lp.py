@@ -73,39 +73,6 @@ class LpResult:
     iterations: int = 0  # PDLP's, when solved by `solve_pdlp`
 
 
-def _model(
-    hm: HardModel, weights: list[float], fixed: Collection[int] = ()
-) -> tuple[pb.MPModelProto, list[int]]:
-    """The LP as a proto, with the variables in `fixed` at 0 and left out of every row;
-    returns it and the index in `hm.rows` of each of its rows (rows left empty go)."""
-    v = hm.vars
-    model = pb.MPModelProto(maximize=True)
-    add = model.variable.add
-    for w in weights:
-        add(lower_bound=0.0, upper_bound=1.0, objective_coefficient=w)
-    for var in v.forced:
-        model.variable[var].lower_bound = 1.0
-    for var in fixed:
-        model.variable[var].upper_bound = 0.0
-    kept: list[int] = []
-    for k, row in enumerate(hm.rows):
-        if row.coefs is None:  # most rows: every coefficient 1
-            idx = [j for j in row.vars if j not in fixed] if fixed else row.vars
-            if not idx:
-                continue
-            coefs: Sequence[float] = [1.0] * len(idx)
-        else:
-            pairs = [(j, a) for j, a in zip(row.vars, row.coefs, strict=True) if j not in fixed]
-            if not pairs:
-                continue
-            idx, coefs = [j for j, _ in pairs], [a for _, a in pairs]
-        ct = model.constraint.add(lower_bound=row.lb, upper_bound=row.ub)
-        ct.var_index.extend(idx)
-        ct.coefficient.extend(coefs)
-        kept.append(k)
-    return model, kept
-
-
 def _nonzeros(hm: HardModel, fixed: Collection[int]) -> tuple[Any, Any, Any]:
     """The LP's nonzeros as arrays: the column, coefficient and row (index in `hm.rows`)
     of each, the variables in `fixed` left out of every row."""
@@ -132,6 +99,32 @@ def _nonzeros(hm: HardModel, fixed: Collection[int]) -> tuple[Any, Any, Any]:
         keep = used[cols]
         cols, coefs, which = cols[keep], coefs[keep], which[keep]
     return cols, coefs, which
+
+
+def _proto(
+    hm: HardModel, weights: list[float], fixed: Collection[int], rows: list[int], entries: Any
+) -> pb.MPModelProto:
+    """The LP as a proto from its nonzeros (`_nonzeros`), whose rows are `rows`."""
+    import numpy as np
+
+    model = pb.MPModelProto(maximize=True)
+    add = model.variable.add
+    for w in weights:
+        add(lower_bound=0.0, upper_bound=1.0, objective_coefficient=w)
+    for var in hm.vars.forced:
+        model.variable[var].lower_bound = 1.0
+    for var in fixed:
+        model.variable[var].upper_bound = 0.0
+    cols, coefs, which = entries
+    if not rows:
+        return model
+    cuts = np.flatnonzero(np.diff(which)) + 1  # the nonzeros come row by row
+    for k, idx, a in zip(rows, np.split(cols, cuts), np.split(coefs, cuts), strict=True):
+        row = hm.rows[k]
+        ct = model.constraint.add(lower_bound=row.lb, upper_bound=row.ub)
+        ct.var_index.extend(idx.tolist())
+        ct.coefficient.extend(a.tolist())
+    return model
 
 
 def dominated(hm: HardModel) -> set[int]:
@@ -184,13 +177,7 @@ class LpModel:
     def of(hm: HardModel, reduce: bool = True) -> LpModel:
         import numpy as np
 
-        v = hm.vars
-        cat = v.catalog
-        weights = [0.0] * v.size  # third-seat variables weigh nothing
-        for rid, idx in cat.by_request.items():
-            w = float(cat.requests[rid].weight)
-            for j in idx:
-                weights[j] = w
+        weights = hm.vars.weights()
         fixed = dominated(hm) if reduce else set()
         cols, coefs, which = _nonzeros(hm, fixed)
         rows = [int(k) for k in np.flatnonzero(np.bincount(which, minlength=len(hm.rows)))]
@@ -208,8 +195,8 @@ class LpModel:
     def proto(self) -> pb.MPModelProto:
         """The LP as GLOP (through the solver helper) gets it."""
         if self._proto is None:
-            self._proto, rows = _model(self.hm, self.weights, self.fixed)
-            assert rows == self.rows
+            entries = self._entries or _nonzeros(self.hm, self.fixed)
+            self._proto = _proto(self.hm, self.weights, self.fixed, self.rows, entries)
             self._entries = None  # GLOP's LP: PDLP's form is seldom asked for then
         return self._proto
 

@@ -51,6 +51,17 @@ class Variables:
             return 0
         return self.catalog.requests[self.catalog.candidates[var].request].weight
 
+    def weights(self) -> list[float]:
+        """Every variable's `weight`, found per request rather than per variable (a
+        third-seat variable weighs nothing)."""
+        out = [0.0] * self.size
+        cat = self.catalog
+        for rid, idx in cat.by_request.items():
+            w = float(cat.requests[rid].weight)
+            for j in idx:
+                out[j] = w
+        return out
+
     def people(self, var: int) -> tuple[str, ...]:
         """Who sits in the meeting of `var` (a third-seat var: only that person)."""
         if var >= self.n_cand:

@@ -146,9 +146,9 @@ def test_in_person_first_leaves_the_requests_it_is_told_to_keep() -> None:
 def test_pdlps_form_built_from_arrays_is_the_protos(
     seed: int, third: float, reduce: bool, proto_first: bool
 ) -> None:
-    """`LpModel.qp` builds PDLP's form straight from the rows; it is the LP GLOP gets as
-    a proto, converted by OR-Tools: same rows, coefficients and bounds, locked meetings
-    at 1 and left-out variables at 0."""
+    """`LpModel.qp` builds PDLP's form straight from the LP's nonzeros; it is the LP GLOP
+    gets as a proto, converted by OR-Tools: same rows, coefficients and bounds, locked
+    meetings at 1 and left-out variables at 0; and those are the rows' own."""
     import numpy as np
     from ortools.pdlp.python import pdlp
 
@@ -192,3 +192,17 @@ def test_pdlps_form_built_from_arrays_is_the_protos(
         assert np.array_equal(getattr(ours, name), getattr(theirs, name)), name
     assert all(ours.variable_lower_bounds[j] == 1.0 for j in hm.vars.forced)
     assert all(ours.variable_upper_bounds[j] == 0.0 for j in model.fixed)
+    # Both forms come from the same nonzeros: those are checked here against the rows
+    # themselves, and the weights against each variable's own.
+    assert model.weights == [float(hm.vars.weight(j)) for j in range(hm.vars.size)]
+    expected = []
+    for k, row in enumerate(hm.rows):
+        coefs = row.coefs if row.coefs is not None else [1.0] * len(row.vars)
+        pairs = [(j, a) for j, a in zip(row.vars, coefs, strict=True) if j not in model.fixed]
+        if pairs:
+            expected.append((k, pairs, row.lb, row.ub))
+    assert model.rows == [k for k, *_ in expected]
+    assert [
+        (list(zip(ct.var_index, ct.coefficient, strict=True)), ct.lower_bound, ct.upper_bound)
+        for ct in model.proto.constraint
+    ] == [(pairs, lb, ub) for _, pairs, lb, ub in expected]

@@ -202,10 +202,9 @@
   ["pointerdown", "keydown", "touchend"].forEach(function (type) {
     document.addEventListener(type, function () { touched = true; }, { capture: true, once: true, passive: true });
   });
-  function maySound() { return touched; }
   var mutedHere = [];   // the videos muted by the rule above, until the button is pressed
   function start(video) {
-    if (!maySound()) { playMuted(video); return; }
+    if (!touched) { playMuted(video); return; }
     var playing = video.play();
     if (playing && playing.catch) { playing.catch(function (e) { if (e.name === "NotAllowedError") { playMuted(video); } }); }
   }
